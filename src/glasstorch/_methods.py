@@ -1,0 +1,241 @@
+"""Tensor methods that are the ops of ``glasstorch.ops`` with ``self`` first.
+
+Most methods are the op functions themselves (``x.exp()`` is
+``glasstorch.exp(x)``). The rest differ from their function only in
+accepting varargs shapes (``x.view(2, 3)``) or in working in place
+(``x.add_(y)``), and are written out below.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops as _ops
+from . import random as _random
+from .autograd import grad_mode as _gm
+from .tensor import Tensor
+
+_SAME_SIGNATURE = """
+abs absolute acos add allclose amax amin arccos arcsin arctan arctan2 argmax argmin argwhere
+asin atan atan2 bitwise_and bitwise_not bitwise_or bitwise_xor bmm broadcast_to ceil chunk
+clamp clamp_max clamp_min clip clone contiguous cos cosh diag diag_embed diagonal div divide dot
+eq equal erf exp exp2 expand_as expm1 fix flatten float_power floor floor_divide fmax fmin fmod
+frac gather ge greater greater_equal gt index_add index_put index_select inner isclose
+isfinite isinf isnan isneginf isposinf le lerp less less_equal log log1p log2 log10
+log_softmax logical_and logical_not logical_or logical_xor logsumexp lt masked_fill
+masked_scatter masked_select matmul max maximum mean min minimum mm moveaxis movedim mul
+multiply mv nan_to_num narrow ne neg negative nonzero not_equal outer pow reciprocal relu
+remainder repeat_interleave reshape_as roll rot90 round rsqrt scatter scatter_add select sigmoid
+sign sin sinh softmax split sqrt square squeeze std sub subtract sum sum_to_size swapaxes
+swapdims t take take_along_dim tan tanh tensor_split tile transpose tril triu true_divide
+trunc unbind unflatten unsqueeze var view_as where adjoint fliplr flipud ger vdot
+""".split()
+
+for _name in _SAME_SIGNATURE:
+    setattr(Tensor, _name, getattr(_ops, _name))
+
+
+def _varargs(fn):
+    """``x.view(2, 3)`` and ``x.view((2, 3))`` both work, as in torch."""
+
+    def method(self, *shape):
+        return fn(self, *shape)
+
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+Tensor.view = _varargs(_ops.view)
+Tensor.reshape = _varargs(_ops.reshape)
+Tensor.permute = _varargs(_ops.permute)
+Tensor.expand = _varargs(_ops.expand)
+Tensor.repeat = _varargs(_ops.repeat)
+
+
+def _flip(self, *dims):
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = tuple(dims[0])
+    return _ops.flip(self, dims)
+
+
+Tensor.flip = _flip
+Tensor.view_as = _ops.view_as
+Tensor.norm = lambda self, p="fro", dim=None, keepdim=False, dtype=None: _ops.norm(self, p, dim, keepdim, dtype=dtype)
+
+
+# ---------------------------------------------------------------- in place
+def _inplace_of(fn):
+    def method(self, *args, **kwargs):
+        return self._inplace(lambda x, *a: fn(x, *a, **kwargs), *args)
+
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+for _name in """add sub mul div pow clamp clamp_min clamp_max clip neg exp log sqrt rsqrt relu
+sigmoid tanh abs floor ceil round trunc frac reciprocal sin cos tan sign square exp2 expm1 log1p
+log2 log10 masked_fill lerp remainder fmod floor_divide atan2 nan_to_num logical_not
+logical_and logical_or logical_xor erf sinh cosh asin acos atan true_divide multiply subtract
+divide scatter scatter_add index_add tril triu fix""".split():
+    setattr(Tensor, _name + "_", _inplace_of(getattr(_ops, _name)))
+
+
+def _write_values(self, arr) -> Tensor:
+    """Overwrite the values without recording (fills, random samples)."""
+    self._check_inplace()
+    if _gm._enabled[0] and self.grad_fn is not None:
+        # a recorded tensor overwritten by constants: gradient stops here
+        self.grad_fn = None
+        self._requires_grad = False
+    self._data[...] = arr
+    self._version[0] += 1
+    return self
+
+
+def zero_(self) -> Tensor:
+    """Fill with zeros, in place."""
+    return _write_values(self, 0)
+
+
+def fill_(self, value) -> Tensor:
+    """Fill with ``value``, in place."""
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+            )
+        value = value._data
+    return _write_values(self, value)
+
+
+def copy_(self, src, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, cast) into this tensor."""
+    src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src), False, None, 0)
+    try:
+        np.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(src._data.shape, self._data.shape)) if _bc(src, self) else list(src._data.shape)}"
+        ) from None
+    if not (_gm._enabled[0] and (src._requires_grad or self._requires_grad)):
+        self._check_inplace()
+        np.copyto(self._data, src._data, casting="unsafe")
+        self._version[0] += 1
+        return self
+    return self._inplace(lambda x, s: s._cast(x.dtype).expand(x.shape).clone(), src)
+
+
+def _bc(a, b) -> bool:
+    try:
+        np.broadcast_shapes(a._data.shape, b._data.shape)
+        return True
+    except ValueError:
+        return False
+
+
+def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with samples from U(a, b)."""
+    return _write_values(self, _random._rng(generator).uniform(a, b, self._data.shape))
+
+
+def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with samples from N(mean, std**2)."""
+    return _write_values(self, mean + std * _random._rng(generator).standard_normal(self._data.shape))
+
+
+def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+    prob = p._data if isinstance(p, Tensor) else p
+    return _write_values(self, _random._rng(generator).random(self._data.shape) < prob)
+
+
+def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+    return _write_values(self, _random._rng(generator).exponential(1.0 / lambd, self._data.shape))
+
+
+def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+    if to is None:
+        from_, to = 0, from_ if from_ else 2 ** 24
+    return _write_values(self, _random._rng(generator).integers(from_, to, self._data.shape))
+
+
+def bernoulli(self, p=None, *, generator=None) -> Tensor:
+    return _random.bernoulli(self, p, generator=generator)
+
+
+def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+    return _random.multinomial(self, num_samples, replacement, generator=generator)
+
+
+def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
+    if accumulate:
+        return self._inplace(lambda x, v: _ops.index_put(x, indices, v, True), values)
+    return _ops.index_put_(self, tuple(indices), values)
+
+
+def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
+    """``self + value * tensor1 * tensor2``."""
+    prod = tensor1 * tensor2
+    return self + (prod * value if value != 1 else prod)
+
+
+def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
+    """``self + value * tensor1 / tensor2``."""
+    q = tensor1 / tensor2
+    return self + (q * value if value != 1 else q)
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
+    return self._inplace(lambda x, a, b: addcmul(x, a, b, value=value), tensor1, tensor2)
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1) -> Tensor:
+    return self._inplace(lambda x, a, b: addcdiv(x, a, b, value=value), tensor1, tensor2)
+
+
+def _new_like(fn):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return fn(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    return method
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _ops.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _ops.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` along ``dimension`` taken every ``step``, as a new last dim."""
+    n = self._data.shape[dimension]
+    starts = np.arange(0, n - size + 1, step)
+    idx = starts[:, None] + np.arange(size)[None, :]
+    out = _ops.index_select(self, dimension, Tensor._make(idx.reshape(-1), False, None, 0))
+    shape = list(self._data.shape)
+    dim = dimension % self._data.ndim
+    shape[dim:dim + 1] = [len(starts), size]
+    return out.reshape(shape).movedim(dim + 1, -1)
+
+
+def _apply_(self, fn) -> Tensor:
+    return _write_values(self, np.vectorize(fn)(self._data))
+
+
+for _fn in (zero_, fill_, copy_, uniform_, normal_, bernoulli_, exponential_, random_, bernoulli,
+            multinomial, index_put_, addcmul, addcdiv, addcmul_, addcdiv_, new_full, new_tensor,
+            unfold):
+    setattr(Tensor, _fn.__name__, _fn)
+
+Tensor.apply_ = _apply_
+Tensor.new_zeros = _new_like(_ops.zeros)
+Tensor.new_ones = _new_like(_ops.ones)
+Tensor.new_empty = _new_like(_ops.empty)
+Tensor.masked_fill_ = _inplace_of(_ops.masked_fill)
+Tensor.sort = lambda self, dim=-1, descending=False, stable=False: _ops.sort(self, dim, descending, stable=stable)
+Tensor.argsort = lambda self, dim=-1, descending=False, stable=False: _ops.argsort(self, dim, descending, stable=stable)
+Tensor.topk = lambda self, k, dim=-1, largest=True, sorted=True: _ops.topk(self, k, dim, largest, sorted)

@@ -1,0 +1,398 @@
+"""Function: an op's forward and backward, and the graph node it records.
+
+Calling ``SomeFunction.apply(*args)`` runs ``forward`` and, when gradients are
+wanted, records a *node*: an instance of ``SomeFunctionBackward0``. That node
+is also the ``ctx`` that ``forward`` and ``backward`` receive, so whatever
+forward stores on it is there when backward runs. ``y.grad_fn`` is that node;
+its ``next_functions`` point at the nodes that made the inputs, which is the
+whole graph.
+
+Built-in ops set ``array_io = True``: their forward takes and returns NumPy
+arrays (thin and fast). User-defined Functions follow torch: forward takes
+and returns Tensors, run with recording switched off. Both kinds write
+backward with Tensor operations, so with ``create_graph=True`` the backward
+pass is itself recorded and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+
+from ..backend import xp
+from . import grad_mode
+from .anomaly import _anomaly
+
+_grad_enabled = grad_mode._enabled
+
+__all__ = ["Function", "BackwardNode", "AccumulateGrad", "once_differentiable"]
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class _NoCtx:
+    """Stand-in ctx for forwards that record nothing: every write is dropped."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *args):
+        pass
+
+    def mark_non_differentiable(self, *args):
+        pass
+
+    def mark_dirty(self, *args):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+    def __setattr__(self, name, value):
+        pass
+
+
+NO_CTX = _NoCtx()
+
+
+class _SavedOutput:
+    """An output saved for backward, kept as (array, index) so the node
+    holds no reference to its own output tensor (no reference cycle)."""
+
+    __slots__ = ("array", "index", "version_box", "version", "requires_grad")
+
+
+class BackwardNode:
+    """A node of the autograd graph, and the ``ctx`` of the op that made it.
+
+    ``next_functions`` holds one ``(node, output_nr)`` edge per input of the
+    op (``(None, 0)`` for inputs that need no gradient).
+    """
+
+    _fn = None  # the Function class this node runs backward for
+
+    def __init__(self) -> None:
+        self.next_functions = ()
+        self.needs_input_grad = ()
+        self._saved = None
+        self._freed = False
+        self._metas = ()
+        self._out_metas = None
+        self._pre_hooks = None
+        self._retained = None
+        self._hooks = None
+        self._non_diff = None
+        self._materialize = True
+        self._trace = None
+        self.metadata = {}
+
+    # -- the ctx API --------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep inputs or outputs (or other tensors) for backward."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to :meth:`save_for_backward`, checked for in-place edits."""
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        saved = self._saved
+        if not saved:
+            return ()
+        out = []
+        for s in saved:
+            if isinstance(s, _SavedOutput):
+                if s.version_box[0] != s.version:
+                    raise RuntimeError(_modified_msg(self, s.array, s.index, s.version_box[0], s.version))
+                t = _Tensor._make(s.array, s.requires_grad, self if s.requires_grad else None, s.index)
+                t._version = s.version_box
+                out.append(t)
+            elif type(s) is tuple:  # (tensor, version at save time)
+                t, v = s
+                if t._version[0] != v:
+                    raise RuntimeError(_modified_msg(self, t._data, t._out_nr, t._version[0], v, t))
+                out.append(t)
+            else:
+                out.append(s)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Outputs (e.g. indices) that must never require grad."""
+        self._non_diff = outputs
+
+    def mark_dirty(self, *tensors) -> None:
+        """Accepted for compatibility; in-place edits are tracked by version counters."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether ``None`` output gradients reach backward as zeros (default True)."""
+        self._materialize = bool(value)
+
+    # -- graph API ------------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward; may return new grads."""
+        return self._add_pre_hook(None, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (output_nr, fn)
+        self._pre_hooks.append(entry)
+        return _Handle(self._pre_hooks, entry)
+
+    def _retain(self, output_nr, tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+    def _release(self) -> None:
+        """Drop saved tensors once backward has used them (retain_graph=False)."""
+        if self._saved:
+            self._saved = None
+            self._freed = True
+
+    def apply(self, *grads):
+        """Run this node's backward on output gradients; returns input gradients."""
+        out = self._fn.backward(self, *grads)
+        if type(out) is not tuple:
+            out = (out,)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _modified_msg(node, array, index, now, expected, tensor=None) -> str:
+    from ..tensor import _type_name
+
+    maker = tensor.grad_fn.name() if tensor is not None and tensor.grad_fn is not None else node.name()
+    shape = ", ".join(str(s) for s in array.shape)
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{_type_name(array.dtype)} [{shape}]], which is output {index} of {maker}, "
+        f"is at version {now}; expected version {expected} instead. Hint: the operation that "
+        "failed is the one that used this value: compute a copy (.clone()) before editing it in place."
+    )
+
+
+class _Handle:
+    """Returned by ``register_*hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item) -> None:
+        self._list, self._item = lst, item
+
+    def remove(self) -> None:
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(BackwardNode):
+    """The node at a leaf tensor: adds the incoming gradient into ``.grad``."""
+
+    def __init__(self, variable) -> None:
+        super().__init__()
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _FunctionMeta(type):
+    """Gives every Function subclass its own node class, named like torch's."""
+
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        node_name = ns.get("node_name") or (
+            f"{name}Backward0" if cls.array_io else f"{name}Backward"
+        )
+        cls._node_cls = type(node_name, (BackwardNode,), {"_fn": cls, "__module__": cls.__module__})
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for ops with a hand-written backward (torch.autograd.Function).
+
+    Subclass it, write ``forward(ctx, *args)`` and ``backward(ctx, *grads)`` as
+    static methods, and call ``YourFunction.apply(*args)``.
+    """
+
+    array_io = False        # built-in ops: forward works on NumPy arrays
+    differentiable = True   # False: never records (comparisons, argmax, ...)
+    is_view = False         # output shares input 0's memory and version counter
+    node_name = None
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args):
+        if cls.array_io:
+            return _apply_arrays(cls, args)
+        return _apply_tensors(cls, args)
+
+
+def _apply_arrays(cls, args):
+    """The path every built-in op takes: unwrap, run forward, record a node."""
+    record = False
+    arrays = []
+    for a in args:
+        if isinstance(a, _Tensor):
+            if a._requires_grad:
+                record = True
+            arrays.append(a._data)
+        else:
+            arrays.append(a)
+    if not (record and _grad_enabled[0] and cls.differentiable):
+        out = cls.forward(NO_CTX, *arrays)
+        if type(out) is tuple:
+            return tuple(_Tensor._make(o, False, None, 0) for o in out)
+        t = _Tensor._make(out, False, None, 0)
+        if cls.is_view and isinstance(args[0], _Tensor):
+            t._version = args[0]._version
+        return t
+    node = cls._node_cls()
+    node.needs_input_grad = needs = tuple(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    out = cls.forward(node, *arrays)
+    return _finish(cls, node, args, arrays, needs, out, True)
+
+
+def _apply_tensors(cls, args):
+    """The path of user-defined Functions: forward sees Tensors, with recording off."""
+    record = _grad_enabled[0] and any(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    custom_setup = cls.setup_context is not Function.setup_context
+    node = cls._node_cls()  # forward may use ctx even when nothing is recorded
+    node.needs_input_grad = needs = tuple(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    prev = _grad_enabled[0]
+    _grad_enabled[0] = False
+    try:
+        if custom_setup:
+            out = cls.forward(*args)
+            cls.setup_context(node, args, out)
+        else:
+            out = cls.forward(node, *args)
+    finally:
+        _grad_enabled[0] = prev
+    single = type(out) is not tuple
+    outs = (out,) if single else out
+    if not record:
+        res = tuple(_Tensor._make(o._data, False, None, 0) if isinstance(o, _Tensor) else o for o in outs)
+        return res[0] if single else res
+    return _finish(cls, node, args, args, needs, out, False)
+
+
+def _finish(cls, node, args, unwrapped, needs, out, array_io):
+    """Wrap outputs, connect the node to its inputs, and resolve saved values."""
+    edges = []
+    metas = []
+    for a, need in zip(args, needs):
+        if need:
+            fn = a.grad_fn
+            edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
+            metas.append((a._data.shape, a._data.dtype))
+        else:
+            edges.append((None, 0))
+            metas.append(None)
+    node.next_functions = tuple(edges)
+    node._metas = metas
+    single = type(out) is not tuple
+    outs = (out,) if single else out
+    non_diff = node._non_diff
+    tensors = []
+    for i, o in enumerate(outs):
+        if o is None:
+            tensors.append(None)
+            continue
+        if not array_io:
+            o = o._data
+        diff = o.dtype.kind == "f" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
+        t = _Tensor._make(o, diff, node if diff else None, i)
+        tensors.append(t)
+    if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
+        tensors[0]._version = args[0]._version
+    if not single:
+        node._out_metas = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in tensors)
+    if node._saved:
+        node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors, array_io)
+    if _anomaly[0]:
+        node._trace = "".join(traceback.format_stack()[:-3])
+    return tensors[0] if single else tuple(tensors)
+
+
+def _is_in(array, group, array_io, original):
+    return any(x is array or x is original for x in group)
+
+
+def _resolve_saved(saved, args, unwrapped, outs, tensors, array_io):
+    """Turn what forward saved into entries that know their tensor and version."""
+    resolved = []
+    for s in saved:
+        if s is None or not (isinstance(s, _Tensor) or hasattr(s, "shape")):
+            resolved.append(s)
+            continue
+        entry = None
+        for a, u in zip(args, unwrapped):
+            if s is u and isinstance(a, _Tensor):
+                entry = (a, a._version[0])
+                break
+        if entry is None:
+            for o, t in zip(outs, tensors):
+                if t is not None and (s is o):
+                    so = _SavedOutput()
+                    so.array, so.index = t._data, t._out_nr
+                    so.version_box, so.version = t._version, t._version[0]
+                    so.requires_grad = t.requires_grad
+                    entry = so
+                    break
+        if entry is None:
+            if isinstance(s, _Tensor):
+                entry = (s, s._version[0])
+            else:
+                entry = _Tensor._make(xp.asarray(s), False, None, 0)
+        resolved.append(entry)
+    return tuple(resolved)
+
+
+def once_differentiable(fn):
+    """Mark a backward as not differentiable twice (accepted; runs as written)."""
+    return fn
+
+
+_Tensor = None  # set by glasstorch.tensor once the Tensor class exists

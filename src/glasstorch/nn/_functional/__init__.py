@@ -1,0 +1,4 @@
+"""The stateless functions behind the modules, one file per family.
+
+``glasstorch.nn.functional`` re-exports all of them.
+"""

@@ -1,0 +1,78 @@
+"""Small helpers the op families share: dims, dtypes, operand promotion."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import Tensor, _wrap_dim
+
+__all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand"]
+
+wrap_dim = _wrap_dim
+
+
+def dims_tuple(dim, ndim: int) -> tuple:
+    """``dim`` (None, an int, or a sequence) as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_wrap_dim(int(dim), ndim),)
+    out = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def to_tensor_operand(x):
+    """Accept Tensors and Python scalars as they are; NumPy values become one or the other."""
+    if isinstance(x, Tensor):
+        return x
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x, False, None, 0)
+    if isinstance(x, (list, tuple)):
+        raise TypeError(f"expected Tensor as element 1 in argument 0, but got {type(x).__name__}")
+    raise TypeError(f"unsupported operand type(s) for Tensor operation: '{type(x).__name__}'")
+
+
+def promote(a, b, *, to_float: bool = False):
+    """Cast the operands of a binary op to their common dtype, as torch promotes.
+
+    Python scalars stay Python scalars (NumPy 2 treats them as weak, like
+    torch), unless their kind is higher than the tensor's: ``int_tensor + 0.5``
+    first makes the tensor float. ``to_float`` forces a floating result
+    (true division).
+    """
+    a = to_tensor_operand(a)
+    b = to_tensor_operand(b)
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if a._data.dtype == b._data.dtype:
+            if to_float and a._data.dtype.kind != "f":
+                d = _dt.get_default_dtype()
+                return a._cast(d), b._cast(d)
+            return a, b
+        target = _dt.result_type(a, b)
+        if to_float and not target.is_floating_point:
+            target = _dt.get_default_dtype()
+        return a._cast(target), b._cast(target)
+    t = a if ta else b
+    s = b if ta else a
+    kind = t._data.dtype.kind
+    if (type(s) is float and kind != "f") or (to_float and kind != "f"):
+        t = t._cast(_dt.get_default_dtype())
+    elif type(s) is int and kind == "b":
+        t = t._cast(_dt.int64)
+    return (t, s) if ta else (s, t)
+
+
+def as_float(x: Tensor) -> Tensor:
+    """Integer and bool tensors become the default float dtype (for exp, sqrt, ...)."""
+    if x._data.dtype.kind != "f":
+        return x._cast(_dt.get_default_dtype())
+    return x

@@ -1,0 +1,256 @@
+"""Making tensors: from data, filled with a value, ranges, and identity."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..backend import check_device, xp
+from ..tensor import Tensor
+
+__all__ = [
+    "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
+    "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
+    "logspace", "eye", "scalar_tensor", "complex_unsupported",
+]
+
+
+def _to_array(data: Any, dtype) -> np.ndarray:
+    """Convert nested lists, scalars, arrays or tensors into an array of the right dtype."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        if isinstance(data, (list, tuple)) and _has_tensor(data):
+            data = _untensor(data)
+        arr = np.array(data)
+        if dtype is None:
+            k = arr.dtype.kind
+            if k == "f":
+                arr = arr.astype(_dt.get_default_dtype().np, copy=False)
+            elif k in "iu":
+                arr = arr.astype(np.int64, copy=False)
+            elif k == "c":
+                raise TypeError("complex tensors are not supported by glasstorch")
+            elif k not in "b":
+                raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
+    else:
+        _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
+    return arr
+
+
+def _has_tensor(seq) -> bool:
+    for x in seq:
+        if isinstance(x, Tensor):
+            return True
+        if isinstance(x, (list, tuple)) and _has_tensor(x):
+            return True
+    return False
+
+
+def _untensor(seq):
+    return [
+        x._data if isinstance(x, Tensor) else (_untensor(x) if isinstance(x, (list, tuple)) else x)
+        for x in seq
+    ]
+
+
+def _new(arr, requires_grad: bool) -> Tensor:
+    t = Tensor._make(arr, False, None, 0)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays)."""
+    check_device(device)
+    arr = _to_array(data, dtype)
+    if arr is data or (isinstance(data, Tensor) and arr is data._data) or (
+        isinstance(data, np.ndarray) and np.shares_memory(arr, data)
+    ):
+        arr = arr.copy()
+    return _new(arr, requires_grad)
+
+
+def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
+    """Like :func:`tensor`, but shares memory with ``data`` where it can."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    return _new(_to_array(data, dtype), False)
+
+
+def asarray(obj: Any, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    t = tensor(obj, dtype=dtype) if copy else as_tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor that shares memory with ``ndarray`` (no copy)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_numpy_dtype(ndarray.dtype)
+    return Tensor._make(ndarray, False, None, 0)
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s.item())
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(
+                f"{'zeros'}(): argument 'size' must be tuple of ints, but found element of type "
+                f"{type(s).__name__}"
+            )
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _float_or(dtype):
+    return (_dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)).np
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
+    """A tensor filled with 0 (the default dtype unless ``dtype`` says otherwise)."""
+    check_device(device)
+    return _new(xp.zeros(_size(size), _float_or(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
+    """A tensor filled with 1."""
+    check_device(device)
+    return _new(xp.ones(_size(size), _float_or(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None,
+          memory_format=None, pin_memory=False) -> Tensor:
+    """An uninitialised tensor (glasstorch fills it with zeros)."""
+    check_device(device)
+    return _new(xp.zeros(_size(size), _float_or(dtype)), requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None,
+         layout=None) -> Tensor:
+    """A tensor filled with ``fill_value``; its dtype follows the value's kind."""
+    check_device(device)
+    if dtype is None:
+        if isinstance(fill_value, Tensor):
+            fill_value = fill_value.item()
+        dtype = _dt.scalar_dtype(fill_value)
+    return _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
+                        _dt.to_dtype(dtype).np), requires_grad)
+
+
+def _like(x: Tensor, dtype):
+    return x._data.dtype if dtype is None else _dt.to_dtype(dtype).np
+
+
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
+               memory_format=None, layout=None) -> Tensor:
+    return _new(xp.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
+              memory_format=None, layout=None) -> Tensor:
+    return _new(xp.ones(input._data.shape, _like(input, dtype)), requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
+               memory_format=None, layout=None) -> Tensor:
+    return _new(xp.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
+              memory_format=None, layout=None) -> Tensor:
+    return _new(xp.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
+
+
+def zeros_for(meta) -> Tensor:
+    """Zeros of a recorded (shape, np dtype) pair; the engine uses it for unused outputs."""
+    shape, np_dtype = meta
+    return Tensor._make(xp.zeros(shape, np_dtype), False, None, 0)
+
+
+def _num(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False,
+           out=None, layout=None) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``."""
+    check_device(device)
+    start, end, step = _num(start), _num(end), _num(step)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = _dt.get_default_dtype() if is_float else _dt.int64
+    d = _dt.to_dtype(dtype)
+    n = builtins.max(0, math.ceil((end - start) / step))
+    arr = (start + step * xp.arange(n, dtype=np.float64)) if d.is_floating_point else xp.arange(start, end, step)
+    return _new(arr.astype(d.np), requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+    """Deprecated in torch: like arange but includes ``end``; float by default."""
+    if end is None:
+        start, end = 0, start
+    d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+    n = int(math.floor((end - start) / step)) + 1
+    return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False,
+             out=None, layout=None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    check_device(device)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    arr = xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
+    return _new(arr.astype(_float_or(dtype)), requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    arr = base ** xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
+    return _new(arr.astype(_float_or(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False,
+        out=None, layout=None) -> Tensor:
+    """A 2-D tensor with ones on the diagonal."""
+    check_device(device)
+    return _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.array(s, dtype=_float_or(dtype)), requires_grad)
+
+
+def complex_unsupported(*args, **kwargs):
+    raise TypeError("complex tensors are not supported by glasstorch")
+
+
+def _shape_arg(shape: Sequence) -> tuple:
+    return _size(shape)

@@ -1,0 +1,205 @@
+"""Random numbers: ``manual_seed``, ``Generator`` and the sampling functions.
+
+Each Generator wraps a NumPy ``Generator`` (PCG64), so a seed gives the same
+numbers on every run and machine. The streams differ from PyTorch's: the
+same seed gives different (equally random) numbers than torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes as _dt
+from .backend import check_device
+from .tensor import Tensor
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
+           "set_rng_state", "rand", "randn", "randint", "randperm", "normal", "multinomial",
+           "bernoulli", "poisson", "rand_like", "randn_like", "randint_like"]
+
+
+class Generator:
+    """A source of random numbers with its own state (``torch.Generator``)."""
+
+    def __init__(self, device="cpu") -> None:
+        check_device(device)
+        self._seed = 67280421310721
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> Generator:
+        seed = int(seed)
+        self._seed = seed
+        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+        return self
+
+    def seed(self) -> int:
+        s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        import json
+
+        raw = json.dumps(self._rng.bit_generator.state).encode()
+        return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy(), False, None, 0)
+
+    def set_state(self, state: Tensor) -> Generator:
+        import json
+
+        self._rng.bit_generator.state = json.loads(bytes(state._data.astype(np.uint8)).decode())
+        return self
+
+    @property
+    def device(self):
+        from .backend import CPU
+
+        return CPU
+
+
+default_generator = Generator()
+
+
+def _rng(generator) -> np.random.Generator:
+    return (generator or default_generator)._rng
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator, making every sampling function reproducible."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: Tensor) -> None:
+    default_generator.set_state(state)
+
+
+def _size(size):
+    from .ops.creation import _size as s
+
+    return s(size)
+
+
+def _new(arr, dtype, requires_grad):
+    d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+    t = Tensor._make(arr.astype(d.np, copy=False), False, None, 0)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    """Uniform samples from [0, 1)."""
+    check_device(device)
+    return _new(_rng(generator).random(_size(size)), dtype, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    """Samples from the standard normal distribution."""
+    check_device(device)
+    return _new(_rng(generator).standard_normal(_size(size)), dtype, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from [low, high)."""
+    check_device(device)
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    arr = _rng(generator).integers(low, high, size=tuple(size))
+    return Tensor._make(arr.astype(_dt.to_dtype(dtype or _dt.int64).np), False, None, 0)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1."""
+    arr = _rng(generator).permutation(n)
+    return Tensor._make(arr.astype(_dt.to_dtype(dtype or _dt.int64).np), False, None, 0)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False, out=None) -> Tensor:
+    """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers with ``size``."""
+    rng = _rng(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        if np.any(np.asarray(s) < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        ref = mean if isinstance(mean, Tensor) else std
+        arr = m + s * rng.standard_normal(shape)
+        return Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _new(mean + std * rng.standard_normal(_size(tuple(size or ()))), dtype, requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """1 with probability ``input`` (or ``p``), else 0; same dtype as input."""
+    prob = input._data if p is None else p
+    arr = (_rng(generator).random(input._data.shape) < prob).astype(input._data.dtype)
+    return Tensor._make(arr, False, None, 0)
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    return Tensor._make(_rng(generator).poisson(input._data).astype(input._data.dtype), False, None, 0)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+    """Sample category indices from (unnormalised) probabilities in each row."""
+    probs = np.asarray(input._data, dtype=np.float64)
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if (probs < 0).any() or not np.isfinite(probs).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = probs.reshape(-1, probs.shape[-1])
+    n_cat = rows.shape[1]
+    if not replacement and num_samples > n_cat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rng = _rng(generator)
+    out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+    sums = rows.sum(axis=1, keepdims=True)
+    if (sums <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    p = rows / sums
+    if replacement:
+        # inverse-CDF sampling for all rows at once
+        cdf = np.cumsum(p, axis=1)
+        u = rng.random((rows.shape[0], num_samples))
+        out[:] = (u[:, :, None] > cdf[:, None, :]).sum(axis=2)
+        np.minimum(out, n_cat - 1, out=out)
+    else:
+        # Gumbel top-k: sampling without replacement in one vectorised step
+        with np.errstate(divide="ignore"):
+            keys = np.log(p) - np.log(-np.log(rng.random(p.shape)))
+        out[:] = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return Tensor._make(out.reshape(probs.shape[:-1] + (num_samples,)), False, None, 0)
+
+
+def rand_like(input: Tensor, *, dtype=None, **kwargs) -> Tensor:
+    return rand(*input.shape, dtype=dtype or input.dtype)
+
+
+def randn_like(input: Tensor, *, dtype=None, **kwargs) -> Tensor:
+    return randn(*input.shape, dtype=dtype or input.dtype)
+
+
+def randint_like(input: Tensor, low, high=None, *, dtype=None, **kwargs) -> Tensor:
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
