@@ -1,0 +1,22 @@
+"""``glasstorch.utils.data``: datasets, samplers and the DataLoader."""
+
+from ._collate import default_collate, default_convert  # noqa: F401
+from .dataloader import DataLoader, WorkerInfo, get_worker_info  # noqa: F401
+from .dataset import (  # noqa: F401
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from .sampler import (  # noqa: F401
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
