@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench lint clean
+.PHONY: test demo bench lint clean sysdeps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Graphviz (SVG/PNG drawings) and Chromium (the HTML drawing test) are optional:
+# installed when this is a Debian-like machine where we are root, else those tests skip.
+sysdeps:
+	@if command -v dot >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing graphviz and chromium (optional, for drawing tests)"; \
+	  apt-get install -y -q graphviz chromium >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz chromium >/dev/null 2>&1) || \
+	  echo "could not install graphviz/chromium: their tests will be skipped"; \
+	else echo "graphviz/chromium not installed: their tests will be skipped"; fi
+
 ## make test: the whole test suite (against PyTorch 2.13.0, CPU)
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(PY) -m pytest -n 2 tests
 
 ## make demo: train a CNN on MNIST and write what happened to out/
