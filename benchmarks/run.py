@@ -58,19 +58,29 @@ def child(framework: str, workload: str, mode: str, steps: int, warmup: int) -> 
     return {"median_ms": 1000 * statistics.median(times), "peak_rss_mib": rss}
 
 
+def memory_child(steps: int, every: int) -> list:
+    """Runs inside the worker process: RSS (MiB) every ``every`` LeNet training steps."""
+    import glasstorch as fw
+
+    def rss() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+    step, _ = WORKLOADS["b_lenet5"](fw)
+    samples = []
+    for i in range(steps):
+        step()
+        if (i + 1) % every == 0:
+            samples.append(round(rss(), 1))
+    return samples
+
+
 def memory_check(steps: int = 1000, every: int = 100) -> dict:
     """RSS over ``steps`` LeNet training steps: the graph must be freed every step."""
-    code = (
-        "import sys, resource, gc; sys.path.insert(0, %r)\n"
-        "import glasstorch as fw\nfrom workloads import build_lenet\n"
-        "step, _ = build_lenet(fw)\nout = []\n"
-        "def rss():\n    return int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20\n"
-        "for i in range(%d):\n    step()\n    if (i + 1) %% %d == 0: out.append(round(rss(), 1))\n"
-        "print(out)\n" % (str(HERE), steps, every)
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    cmd = [sys.executable, __file__, "--memory-child", str(steps), str(every)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
     samples = json.loads(res.stdout.strip().splitlines()[-1])
-    return {"steps": steps, "rss_mib_every_%d" % every: samples,
+    return {"steps": steps, "every": every, "rss_mib": samples,
             "growth_mib_after_first_sample": round(samples[-1] - samples[0], 1)}
 
 
@@ -113,6 +123,9 @@ def machine_info() -> dict:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--memory-child":
+        print(json.dumps(memory_child(int(sys.argv[2]), int(sys.argv[3]))))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _, _, fw, wl, mode, steps, warmup = sys.argv
         print(json.dumps(child(fw, wl, mode, int(steps), int(warmup))))
@@ -182,9 +195,8 @@ def to_markdown(report: dict) -> str:
     tail = ""
     if "memory_check_lenet" in report:
         mc = report["memory_check_lenet"]
-        tail = (f"\nMemory over {mc['steps']} LeNet-5 training steps (RSS MiB every 100 steps): "
-                f"{mc[next(k for k in mc if k.startswith('rss'))]}; growth after the first sample "
-                f"{mc['growth_mib_after_first_sample']} MiB.\n")
+        tail = (f"\nMemory over {mc['steps']} LeNet-5 training steps (RSS MiB every {mc['every']} steps): "
+                f"{mc['rss_mib']}; growth after the first sample {mc['growth_mib_after_first_sample']} MiB.\n")
     return head + "\n".join(lines) + "\n" + tail
 
 
