@@ -7,7 +7,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..tensor import Tensor, _wrap_dim
 
-__all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand"]
+__all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand", "broadcast_shape"]
 
 wrap_dim = _wrap_dim
 
@@ -40,6 +40,36 @@ def to_tensor_operand(x):
     raise TypeError(f"unsupported operand type(s) for Tensor operation: '{type(x).__name__}'")
 
 
+def broadcast_shape(sa: tuple, sb: tuple) -> tuple:
+    """The broadcast of two shapes, or torch's RuntimeError naming the first clash from the right."""
+    try:
+        return np.broadcast_shapes(sa, sb)
+    except ValueError:
+        pass
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                f"dimension {n - i}"
+            )
+    raise AssertionError("unreachable")
+
+
+_INT_RANGE = {np.dtype(t): (np.iinfo(t).min, np.iinfo(t).max)
+              for t in (np.int8, np.int16, np.int32, np.int64, np.uint8)}
+
+
+def _wrap_int(s: int, np_dtype):
+    """An int scalar outside an integer tensor's range wraps around, as torch casts it."""
+    lo, hi = _INT_RANGE[np_dtype]
+    if lo <= s <= hi:
+        return s
+    return np.array(s, dtype=np.int64).astype(np_dtype)[()]
+
+
 def promote(a, b, *, to_float: bool = False):
     """Cast the operands of a binary op to their common dtype, as torch promotes.
 
@@ -52,6 +82,8 @@ def promote(a, b, *, to_float: bool = False):
     b = to_tensor_operand(b)
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
+        if a._data.shape != b._data.shape:
+            broadcast_shape(a._data.shape, b._data.shape)
         if a._data.dtype == b._data.dtype:
             if to_float and a._data.dtype.kind != "f":
                 d = _dt.get_default_dtype()
@@ -66,8 +98,11 @@ def promote(a, b, *, to_float: bool = False):
     kind = t._data.dtype.kind
     if (type(s) is float and kind != "f") or (to_float and kind != "f"):
         t = t._cast(_dt.get_default_dtype())
-    elif type(s) is int and kind == "b":
-        t = t._cast(_dt.int64)
+    elif type(s) is int:
+        if kind == "b":
+            t = t._cast(_dt.int64)
+        elif kind != "f":
+            s = _wrap_int(s, t._data.dtype)
     return (t, s) if ta else (s, t)
 
 

@@ -1,12 +1,13 @@
-"""Matrix products: matmul (with batching and broadcasting), mm, bmm, dot, outer, einsum."""
+"""Matrix products: matmul (with batching and broadcasting), mm, bmm, dot, outer, addmm, einsum."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+import string
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, promote
+from ._util import Tensor, broadcast_shape
 
 
 class _Op(Function):
@@ -17,6 +18,35 @@ def _shape_str(shape) -> str:
     return "x".join(str(s) for s in shape)
 
 
+_C_NAMES = {
+    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _dn(t) -> str:
+    """A dtype as torch's C++ messages spell it (``float``, ``double``)."""
+    return _C_NAMES[t.dtype.name]
+
+
+def _kn(t) -> str:
+    """A dtype as torch's scalar-type names spell it (``Float``, ``Double``)."""
+    from ..tensor import _KIND_NAMES
+
+    return _KIND_NAMES[t.dtype.name]
+
+
+def _require_tensor(fn: str, **args) -> None:
+    for pos, (name, t) in enumerate(args.items(), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(t).__name__}")
+
+
+def _no_bool(kernel: str, t: Tensor) -> None:
+    if t._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_kn(t)}'")
+
+
+# ---------------------------------------------------------------- matmul family
 class MatMul(_Op):
     """a @ b for a, b of at least 2 dims; batch dims broadcast.
 
@@ -40,161 +70,247 @@ class MatMul(_Op):
         return ga, gb
 
 
-def _check_dtypes(a, b):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_dn(a)} != {_dn(b)}"
-        )
-
-
-def _dn(t) -> str:
-    return {
-        "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-        "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-        "bool": "bool"}[t.dtype.name]
-
-
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
-    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
-        raise TypeError(
-            f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
-            if isinstance(input, Tensor) else
-            f"matmul(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
-    _check_dtypes(input, other)
-    a, b = input, other
-    da, db = a._data.ndim, b._data.ndim
-    if da == 0 or db == 0:
-        raise RuntimeError(
-            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
-        )
-    sa, sb = a._data.shape, b._data.shape
-    if sa[-1] != (sb[0] if db == 1 else sb[-2]):
-        if da == 1 and db == 1:
-            raise RuntimeError(
-                f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
-                "same number of elements, but got "
-                f"{sa[0]} and {sb[0]} elements respectively"
-            )
-        if da <= 2 and db <= 2:
-            left = sa if da == 2 else (1,) + sa
-            right = sb if db == 2 else sb + (1,)
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(left)} and {_shape_str(right)})"
-            )
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and {_shape_str(sb)})"
-        )
-    if da == 1 and db == 1:
-        return Dot.apply(a, b)
-    if da == 1:
-        return MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
-    if db == 1:
-        return MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
-    if a._data.dtype.kind == "b":
-        raise RuntimeError('"addmm_impl_cpu_" not implemented for \'Bool\'')
-    try:
-        np.broadcast_shapes(sa[:-2], sb[:-2])
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({sa[-3]}) must match the size of tensor b ({sb[-3]}) at "
-            "non-singleton dimension 0"
-        ) from None
-    return MatMul.apply(a, b)
-
-
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Product of two matrices (2-D only)."""
-    if input._data.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2._data.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    return matmul(input, mat2)
-
-
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Batched product of (b, n, m) and (b, m, p) tensors."""
-    if input._data.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2._data.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    if input._data.shape[0] != mat2._data.shape[0] or input._data.shape[2] != mat2._data.shape[1]:
-        b, n, m = input._data.shape
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but got: "
-            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}]."
-        )
-    return matmul(input, mat2)
-
-
 class Dot(_Op):
+    """Inner product of two vectors; d/da = g b, d/db = g a."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.dot(a, b)
+        return xp.asarray(xp.dot(a, b))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad * b, grad * a
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+def _matmul_check(a: Tensor, b: Tensor) -> None:
+    """Raise torch's error for operands ``matmul`` cannot take.
+
+    torch reduces every case to dot, mv, mm or bmm (folding or broadcasting
+    batch dims first), and its message names the shapes that reached that kernel.
+    """
+    sa, sb = a._data.shape, b._data.shape
+    da, db = len(sa), len(sb)
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    same = a._data.dtype == b._data.dtype
+    if da == 1 and db == 1:
+        if sa[0] != sb[0]:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same "
+                f"number of elements, but got {sa[0]} and {sb[0]} elements respectively")
+        if not same:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_kn(a)} and {_kn(b)}")
+        _no_bool("dot", a)
+        return
+    if db == 1:  # mv, with the batch dims of ``a`` folded into its rows
+        rows = math.prod(sa[:-1])
+        if sa[-1] != sb[0]:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})")
+        if not same:
+            raise RuntimeError(
+                f"addmv input tensors must have the same dtype, but got {_kn(b)}, {_kn(a)}, and {_kn(b)}")
+        _no_bool("addmv_impl_cpu", a)
+        return
+    if db == 2:  # mm, with the batch dims of ``a`` folded into its rows
+        left = (math.prod(sa[:-1]), sa[-1])
+        if sa[-1] != sb[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(left)} and {_shape_str(sb)})")
+        if not same:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dn(a)} != {_dn(b)}")
+        _no_bool("addmm_impl_cpu_", a)
+        return
+    # bmm over the broadcast batch dims
+    batch = broadcast_shape(sa[:-2], sb[:-2])
+    n = math.prod(batch)
+    if sa[-1] != sb[-2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {sa[-1]}] but got: "
+            f"[{n}, {sb[-2]}].")
+    if not same:
+        raise RuntimeError(f"expected scalar type {_kn(a)} but found {_kn(b)}")
+    _no_bool("bmm", a)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with torch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    _require_tensor("matmul", input=input, other=other)
+    _matmul_check(input, other)
+    da, db = input._data.ndim, other._data.ndim
+    if da == 1 and db == 1:
+        return Dot.apply(input, other)
+    if da == 1:
+        return MatMul.apply(input.unsqueeze(0), other).squeeze(-2)
+    if db == 1:
+        return MatMul.apply(input, other.unsqueeze(-1)).squeeze(-1)
+    return MatMul.apply(input, other)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Product of two matrices (2-D only, no broadcasting)."""
+    _require_tensor("mm", input=input, mat2=mat2)
+    if input._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _matmul_check(input, mat2)
+    return MatMul.apply(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
+    _require_tensor("bmm", input=input, mat2=mat2)
+    if input._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    (b, _, m), (b2, m2, _) = input._data.shape, mat2._data.shape
+    if b != b2 or m != m2:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but got: [{b2}, {m2}].")
+    if input._data.dtype != mat2._data.dtype:
+        raise RuntimeError(f"expected scalar type {_kn(input)} but found {_kn(mat2)}")
+    _no_bool("bmm", input)
+    return MatMul.apply(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix-vector product."""
+    _require_tensor("mv", input=input, vec=vec)
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(
+            f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
+    return matmul(input, vec)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
-    """Inner product of two 1-D tensors."""
+    """Inner product of two 1-D tensors of the same dtype."""
+    _require_tensor("dot", input=input, other=other)
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(
-            f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors"
-        )
-    _check_dtypes(input, other)
-    return matmul(input, other)
-
-
-inner = dot
+            f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    _matmul_check(input, other)
+    return Dot.apply(input, other)
 
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """Same as :func:`dot` for real tensors."""
     return dot(input, other)
 
 
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Sum of products over the last dimension of both tensors (a product if either is 0-d)."""
+    _require_tensor("inner", input=input, other=other)
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise RuntimeError(
+            f"inner() the last dimension must match on both input tensors but got shapes "
+            f"{list(input._data.shape)} and {list(other._data.shape)}")
+    if input._data.ndim == 1 and other._data.ndim == 1:
+        return dot(input, other)
+    return tensordot(input, other, dims=([-1], [-1]))
+
+
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    """Outer product of two vectors."""
-    a, b = promote(input, vec2)
-    return a.reshape(-1, 1) * b.reshape(1, -1)
+    """Outer product of two vectors: ``out[i, j] = input[i] * vec2[j]``."""
+    _require_tensor("outer", input=input, vec2=vec2)
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
 ger = outer
 
 
-def mv(input: Tensor, vec: Tensor) -> Tensor:
-    return matmul(input, vec)
+class Addmm(_Op):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
+
+    @staticmethod
+    def forward(ctx, input, mat1, mat2, beta, alpha):
+        ctx.save_for_backward(mat1, mat2)
+        ctx.beta, ctx.alpha = beta, alpha
+        out = xp.matmul(mat1, mat2)
+        if alpha != 1:
+            out *= alpha
+        if beta == 0:  # input is ignored, NaN and all
+            return out
+        out += input if beta == 1 else beta * input
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        mat1, mat2 = ctx.saved_tensors
+        need_in, need_1, need_2 = ctx.needs_input_grad[:3]
+        g = grad if ctx.alpha == 1 else grad * ctx.alpha
+        gin = (grad if ctx.beta == 1 else grad * ctx.beta) if need_in else None
+        g1 = g @ mat2.mT if need_1 else None
+        g2 = mat1.mT @ g if need_2 else None
+        return gin, g1, g2, None, None
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """beta * input + alpha * (mat1 @ mat2)."""
-    prod = matmul(mat1, mat2)
-    if alpha != 1:
-        prod = prod * alpha
-    base = input if beta == 1 else input * beta
-    return base + prod
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
+    _require_tensor("addmm", input=input, mat1=mat1, mat2=mat2)
+    for name, t in (("mat1", mat1), ("mat2", mat2)):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
+    for t in (mat1, mat2):
+        if t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_kn(input)} and {_kn(t)}")
+    _matmul_check(mat1, mat2)
+    target = (mat1._data.shape[0], mat2._data.shape[1])
+    _check_expand(input._data.shape, target)
+    return Addmm.apply(input, mat1, mat2, beta, alpha)
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+def _check_expand(shape, target) -> None:
+    """torch's error when ``shape`` cannot be expanded to ``target``."""
+    if len(shape) > len(target):
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(target)}): the number of sizes provided "
+            f"({len(target)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})")
+    for i in range(1, len(shape) + 1):
+        if shape[-i] != 1 and shape[-i] != target[-i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[-i]}) must match the existing size ({shape[-i]}) at "
+                f"non-singleton dimension {len(target) - i}.  Target sizes: {list(target)}.  "
+                f"Tensor sizes: {list(shape)}")
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)``."""
     prod = bmm(batch1, batch2)
     if alpha != 1:
         prod = prod * alpha
+    if beta == 0:  # input is ignored, NaN and all
+        return prod
     return (input if beta == 1 else input * beta) + prod
 
 
+# ---------------------------------------------------------------- einsum
 class Einsum(_Op):
-    """einsum; each operand's gradient is another einsum of the output gradient
-    with the other operands."""
+    """einsum over an equation already spelled out (explicit output, no '...').
+
+    Each operand's gradient is the einsum of the output gradient with the
+    other operands, onto that operand's letters; letters it alone had were
+    summed away and come back by broadcasting, and a repeated letter (a
+    diagonal) comes back through an identity matrix.
+    """
 
     @staticmethod
     def forward(ctx, equation, *operands):
         ctx.equation = equation
         ctx.save_for_backward(*operands)
-        return xp.einsum(equation, *operands, optimize=len(operands) > 2)
+        big = len(operands) > 2 or sum(o.size for o in operands) > 4096
+        out = xp.einsum(equation, *operands, optimize="greedy" if big else False)
+        if any(xp.may_share_memory(out, o) for o in operands):
+            out = out.copy()  # a pure transpose or diagonal comes back as a view
+        return xp.asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -208,77 +324,154 @@ class Einsum(_Op):
                 continue
             others = [t for j, t in enumerate(terms) if j != i]
             other_ops = [o for j, o in enumerate(ops) if j != i]
-            # letters of this operand that appear nowhere else were summed: broadcast back
-            present = set(out) | set("".join(others))
-            kept = "".join(c for c in term if c in present)
+            letters = "".join(dict.fromkeys(term))  # unique, in order of first appearance
+            present = set(out).union(*others)
+            kept = "".join(c for c in letters if c in present)
             g = einsum(",".join([out] + others) + "->" + kept, grad, *other_ops)
-            if kept != term:
-                g = _expand_summed(g, term, kept, ops[i].shape)
+            sizes = {c: ops[i].shape[term.index(c)] for c in letters}
+            if kept != letters:
+                g = g.reshape([g.shape[kept.index(c)] if c in kept else 1 for c in letters])
+                g = g.expand([g.shape[k] if c in kept else sizes[c] for k, c in enumerate(letters)])
+            if letters != term:
+                g = _undiagonal(g, letters, term, sizes)
             grads.append(g)
         return tuple(grads)
 
 
-def _expand_summed(g, term, kept, shape):
-    """Put back dims whose letters were summed out, or repeated letters (diagonals)."""
-    if len(set(term)) != len(term):
-        raise NotImplementedError("einsum backward with a repeated index in one operand")
-    view = []
+def _undiagonal(g: Tensor, letters: str, term: str, sizes: dict) -> Tensor:
+    """Spread ``g`` (one axis per distinct letter) onto ``term``'s repeated-letter diagonals."""
+    free = iter(c for c in string.ascii_letters if c not in term)
+    spelled, eyes, specs = [], [], []
+    seen = set()
     for c in term:
-        view.append(g.shape[kept.index(c)] if c in kept else 1)
-    order = [c for c in term if c in kept]
-    perm = [kept.index(c) for c in order]
-    g = g.permute(*perm) if perm != list(range(len(perm))) else g
-    return g.reshape(view).expand(shape)
+        if c in seen:
+            fresh = next(free)
+            spelled.append(fresh)
+            specs.append(c + fresh)
+            eyes.append(Tensor._make(xp.eye(sizes[c], dtype=g._data.dtype), False, None, 0))
+        else:
+            seen.add(c)
+            spelled.append(c)
+    return einsum(",".join([letters] + specs) + "->" + "".join(spelled), g, *eyes)
 
 
-def _normalise_equation(equation: str, operands) -> str:
-    """Spell out '...' and an implicit output the way NumPy would, so backward can parse it."""
+def _einsum_error(msg: str) -> RuntimeError:
+    return RuntimeError("einsum(): " + msg)
+
+
+def _parse_einsum(equation: str, operands) -> str:
+    """Check ``equation`` against the operands as torch does; return it with '...' and
+    the implicit output spelled out, so forward and backward only see letters."""
     eq = equation.replace(" ", "")
-    if "->" not in eq:
-        ins = eq
-        letters = [c for c in ins.replace(",", "").replace(".", "")]
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-        if "..." in ins:
-            out = "..." + out
-        eq = ins + "->" + out
-    if "..." in eq:
-        ins, out = eq.split("->")
-        terms = ins.split(",")
-        used = set(eq) - {".", ",", "-", ">"}
-        free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
-        nd = 0
-        for t, op in zip(terms, operands):
-            if "..." in t:
-                nd = max(nd, op.ndim - (len(t) - 3))
-        ell = "".join(free[:nd])
-        new_terms = []
-        for t, op in zip(terms, operands):
-            if "..." in t:
-                k = op.ndim - (len(t) - 3)
-                t = t.replace("...", ell[nd - k:])
-            new_terms.append(t)
-        eq = ",".join(new_terms) + "->" + out.replace("...", ell)
-    return eq
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(operands):
+        raise _einsum_error("fewer operands were provided than specified in the equation")
+    if len(terms) < len(operands):
+        raise _einsum_error("more operands were provided than specified in the equation")
+    for pos, ch in enumerate(eq):
+        if not (ch in string.ascii_letters or ch in ".,->"):
+            raise _einsum_error(
+                f"invalid subscript given at index {pos} in the equation string, subscripts must be in [a-zA-Z]")
+    ell_dims = 0
+    stripped = []
+    for k, (term, op) in enumerate(zip(terms, operands)):
+        bare = term.replace("...", "")
+        if "." in bare:
+            raise _einsum_error(f"found '.' for operand {k} that is not part of any ellipsis")
+        nd = op._data.ndim
+        if "..." in term:
+            if len(bare) > nd:
+                raise _einsum_error(
+                    f"the number of subscripts in the equation ({len(bare)}) is more than the number of "
+                    f"dimensions ({nd}) for operand {k}")
+            ell_dims = max(ell_dims, nd - len(bare))
+        elif len(bare) != nd:
+            raise _einsum_error(
+                f"the number of subscripts in the equation ({len(bare)}) does not match the number of "
+                f"dimensions ({nd}) for operand {k} and no ellipsis was given")
+        stripped.append(bare)
+    if not arrow:
+        counts = {}
+        for c in "".join(stripped):
+            counts[c] = counts.get(c, 0) + 1
+        rhs = ("..." if "..." in lhs else "") + "".join(sorted(c for c, n in counts.items() if n == 1))
+    out_letters = rhs.replace("...", "")
+    if "." in out_letters:
+        raise _einsum_error("found '.' for output but an ellipsis (...) was already found")
+    for c in out_letters:
+        if out_letters.count(c) > 1:
+            raise _einsum_error(f"output subscript {c} appears more than once in the output")
+        if not any(c in t for t in stripped):
+            raise _einsum_error(f"output subscript {c} does not appear in the equation for any input operand")
+    # '...' becomes letters nobody used; an operand with fewer such dims takes the rightmost ones
+    spare = [c for c in string.ascii_letters if c not in eq][:ell_dims]
+    ell = "".join(spare)
+    spelled = []
+    for term, op in zip(terms, operands):
+        if "..." in term:
+            k = op._data.ndim - (len(term) - 3)
+            term = term.replace("...", ell[ell_dims - k:])
+        spelled.append(term)
+    rhs = rhs.replace("...", ell) if "..." in rhs else rhs
+    _check_sizes(spelled, operands)
+    return ",".join(spelled) + "->" + rhs
+
+
+def _check_sizes(terms, operands) -> None:
+    seen = {}
+    for k, (term, op) in enumerate(zip(terms, operands)):
+        mine = {}
+        for c, n in zip(term, op._data.shape):
+            if c in mine and mine[c] != n:
+                raise _einsum_error(f"subscript {c} is repeated for operand {k} but the sizes don't match, "
+                                    f"{n} != {mine[c]}")
+            mine[c] = n
+        for c, n in mine.items():
+            prev = seen.get(c)
+            if prev is not None and prev != n and prev != 1 and n != 1:
+                raise _einsum_error(f"subscript {c} has size {n} for operand {k} which does not broadcast with "
+                                    f"previously seen size {prev}")
+            if prev is None or prev == 1:
+                seen[c] = n
 
 
 def einsum(equation: str, *operands) -> Tensor:
-    """Sum of products over the index letters in ``equation`` (e.g. ``'ij,jk->ik'``)."""
+    """Sum of products over the index letters in ``equation`` (e.g. ``'ij,jk->ik'``).
+
+    Supports '...' (broadcast batch dims), an implicit output (the letters used
+    once, sorted) and repeated letters within an operand (diagonals, traces).
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    eq = _normalise_equation(equation, operands)
+    for op in operands:
+        if not isinstance(op, Tensor):
+            raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(op).__name__}")
+        if op._data.dtype != operands[0]._data.dtype:
+            raise RuntimeError(f"expected scalar type {_kn(operands[0])} but found {_kn(op)}")
+    if not operands:
+        raise _einsum_error("must provide at least one operand")
+    eq = _parse_einsum(equation, operands)
     return Einsum.apply(eq, *operands)
 
 
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
-    letters = "abcdefghijklmnopqrstuvwxyz"
+    """Sum of products over ``dims`` (a count of trailing/leading dims, or two lists of dims)."""
+    letters = string.ascii_letters
     if isinstance(dims, int):
         da = list(range(a.ndim - dims, a.ndim))
         db = list(range(dims))
     else:
         da, db = [list(d) if not isinstance(d, int) else [d] for d in dims]
+    da = [d % a.ndim for d in da]
+    db = [d % b.ndim for d in db]
     ta = list(letters[: a.ndim])
     tb = list(letters[a.ndim: a.ndim + b.ndim])
     for i, j in zip(da, db):
         tb[j] = ta[i]
     out = [c for i, c in enumerate(ta) if i not in da] + [c for j, c in enumerate(tb) if j not in db]
     return einsum("".join(ta) + "," + "".join(tb) + "->" + "".join(out), a, b)
+
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm", "baddbmm",
+           "einsum", "tensordot"]

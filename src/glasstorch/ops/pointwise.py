@@ -15,13 +15,34 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, as_float, promote, to_tensor_operand
+from ._util import Tensor, _wrap_int, as_float, broadcast_shape, promote, to_tensor_operand
 
 _SQRT_PI = math.sqrt(math.pi)
 
 
 class _Op(Function):
     array_io = True
+
+
+def _quiet(forward):
+    """A forward that may make inf or NaN (log 0, x / 0) without NumPy's warnings, as torch does."""
+
+    def run(ctx, *args):
+        with np.errstate(all="ignore"):
+            return forward(ctx, *args)
+
+    return staticmethod(run)
+
+
+def _zeros(like: Tensor, grad: Tensor) -> Tensor:
+    """A constant zero gradient shaped like ``like`` (``grad * 0`` would turn inf into nan)."""
+    return Tensor._make(xp.zeros(like._data.shape, grad._data.dtype), False, None, 0)
+
+
+def _not_implemented(op: str, t: Tensor):
+    from ..tensor import _KIND_NAMES
+
+    return NotImplementedError(f'"{op}" not implemented for \'{_KIND_NAMES[t.dtype.name]}\'')
 
 
 # ---------------------------------------------------------------- casting
@@ -40,6 +61,8 @@ class Cast(_Op):
 
 # ---------------------------------------------------------------- arithmetic
 class Add(_Op):
+    scalar_operands = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -50,6 +73,8 @@ class Add(_Op):
 
 
 class Sub(_Op):
+    scalar_operands = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -74,6 +99,8 @@ class Rsub(_Op):
 
 
 class Mul(_Op):
+    scalar_operands = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -87,7 +114,9 @@ class Mul(_Op):
 
 
 class Div(_Op):
-    @staticmethod
+    scalar_operands = True
+
+    @_quiet
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a / b
@@ -116,7 +145,7 @@ class PowScalar(_Op):
 
     node_name = "PowBackward0"
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x, c):
         ctx.save_for_backward(x)
         ctx.c = c
@@ -127,7 +156,7 @@ class PowScalar(_Op):
         (x,) = ctx.saved_tensors
         c = ctx.c
         if c == 0:
-            return grad * 0.0, None
+            return _zeros(x, grad), None
         return grad * c * x ** (c - 1), None
 
 
@@ -136,7 +165,7 @@ class Pow(_Op):
 
     node_name = "PowBackward1"
 
-    @staticmethod
+    @_quiet
     def forward(ctx, a, b):
         out = a ** b
         ctx.save_for_backward(a, b, out)
@@ -146,9 +175,10 @@ class Pow(_Op):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = grad * b * a ** (b - 1) if need_a else None
-        # torch defines the exponent's gradient as 0 where the base is 0
-        gb = grad * out * where(a == 0, 0.0, log(where(a == 0, 1.0, a))) if need_b else None
+        # An exponent of 0 gives a zero gradient even at base 0 (where b * a**(b-1) is 0 * inf).
+        ga = where(b == 0, 0.0, grad * b * a ** (b - 1)) if need_a else None
+        # At base 0 with b >= 0 the exponent's gradient is 0 (out * log 0 would be 0 * -inf).
+        gb = where(logical_and(a == 0, b >= 0), 0.0, grad * out * log(a)) if need_b else None
         return ga, gb
 
 
@@ -157,32 +187,48 @@ class RPowScalar(_Op):
 
     node_name = "PowBackward2"
 
-    @staticmethod
+    @_quiet
     def forward(ctx, c, x):
         out = np.asarray(c, dtype=x.dtype) ** x
-        ctx.save_for_backward(out)
-        ctx.logc = math.log(c) if c > 0 else float("nan") if c < 0 else 0.0
+        ctx.c = c
+        ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return None, grad * out * ctx.logc
+        x, out = ctx.saved_tensors
+        c = ctx.c
+        if c == 0:
+            # 0 ** x: flat for x >= 0; for x < 0 the value is inf and its slope is -inf
+            return None, where(x >= 0, 0.0, grad * out * -math.inf)
+        return None, grad * out * (math.log(c) if c > 0 else math.nan)
 
 
 class FloorDivide(_Op):
     differentiable = False
 
-    @staticmethod
+    @_quiet
     def forward(ctx, a, b):
+        _check_int_divisor(b)
         return xp.floor_divide(a, b)
+
+
+def _check_int_divisor(b) -> None:
+    """Integer division by zero is an error in torch (NumPy would return 0 with a warning)."""
+    arr = b if isinstance(b, np.ndarray) else None
+    if arr is not None and arr.dtype.kind in "iub" and not arr.all():
+        raise RuntimeError("ZeroDivisionError")
+    if arr is None and type(b) is int and b == 0:
+        raise RuntimeError("ZeroDivisionError")
 
 
 class Remainder(_Op):
     """Python's ``%`` (sign of the divisor); d/da = 1, d/db = -floor(a/b)."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, a, b):
+        if not (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
+            _check_int_divisor(b)
         ctx.save_for_backward(a, b)
         return xp.remainder(a, b)
 
@@ -196,7 +242,7 @@ class Remainder(_Op):
 class Fmod(_Op):
     """C's fmod (sign of the dividend)."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return xp.fmod(a, b)
@@ -276,8 +322,9 @@ divide = true_divide = div
 class _Trunc_int(_Op):
     differentiable = False
 
-    @staticmethod
+    @_quiet
     def forward(ctx, a, b):
+        _check_int_divisor(b)
         q = np.abs(a) // np.abs(b)
         return np.where((np.asarray(a) < 0) ^ (np.asarray(b) < 0), -q, q).astype(np.result_type(a, b))
 
@@ -335,7 +382,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
 class _IntPow(_Op):
     differentiable = False
 
-    @staticmethod
+    @_quiet
     def forward(ctx, a, b):
         return np.power(a, b)
 
@@ -354,10 +401,14 @@ def square(input: Tensor) -> Tensor:
 def _unary(cls):
     """The public function for a float-valued unary op: ints become floats first."""
 
+    name = cls.__name__.lower()
+
     def fn(input: Tensor, *, out=None) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         return cls.apply(as_float(input))
 
-    fn.__name__ = cls.__name__.lower()
+    fn.__name__ = name
     fn.__doc__ = cls.__doc__
     return fn
 
@@ -365,7 +416,7 @@ def _unary(cls):
 class Exp(_Op):
     """e ** x."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         out = xp.exp(x)
         ctx.save_for_backward(out)
@@ -380,7 +431,7 @@ class Exp(_Op):
 class Exp2(_Op):
     """2 ** x."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         out = xp.exp2(x)
         ctx.save_for_backward(out)
@@ -395,7 +446,7 @@ class Exp2(_Op):
 class Expm1(_Op):
     """e ** x - 1, accurate near 0."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         out = xp.expm1(x)
         ctx.save_for_backward(out)
@@ -410,7 +461,7 @@ class Expm1(_Op):
 class Log(_Op):
     """Natural logarithm."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.log(x)
@@ -424,7 +475,7 @@ class Log(_Op):
 class Log2(_Op):
     """Base-2 logarithm."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.log2(x)
@@ -438,7 +489,7 @@ class Log2(_Op):
 class Log10(_Op):
     """Base-10 logarithm."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.log10(x)
@@ -452,7 +503,7 @@ class Log10(_Op):
 class Log1p(_Op):
     """log(1 + x), accurate near 0."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.log1p(x)
@@ -466,7 +517,7 @@ class Log1p(_Op):
 class Sqrt(_Op):
     """Square root."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         out = xp.sqrt(x)
         ctx.save_for_backward(out)
@@ -481,7 +532,7 @@ class Sqrt(_Op):
 class Rsqrt(_Op):
     """1 / sqrt(x)."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         out = 1 / xp.sqrt(x)
         ctx.save_for_backward(out)
@@ -496,7 +547,7 @@ class Rsqrt(_Op):
 class Reciprocal(_Op):
     """1 / x."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         out = 1 / x
         ctx.save_for_backward(out)
@@ -554,7 +605,7 @@ class Tan(_Op):
 class Asin(_Op):
     """Inverse sine."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.arcsin(x)
@@ -568,7 +619,7 @@ class Asin(_Op):
 class Acos(_Op):
     """Inverse cosine."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.arccos(x)
@@ -604,14 +655,16 @@ class Atan2(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        denom = a * a + b * b
-        return grad * b / denom, -grad * a / denom
+        recip = reciprocal(a * a + b * b)
+        recip = where(isinf(recip), 0.0, recip)  # at the origin the gradient is 0, as in torch
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b * recip if need_a else None), (-grad * a * recip if need_b else None)
 
 
 class Sinh(_Op):
     """Hyperbolic sine."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.sinh(x)
@@ -625,7 +678,7 @@ class Sinh(_Op):
 class Cosh(_Op):
     """Hyperbolic cosine."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return xp.cosh(x)
@@ -699,15 +752,57 @@ class Erf(_Op):
         return grad * exp(-(x * x)) * (2 / _SQRT_PI)
 
 
-def _erf(x):
-    """erf for arrays without SciPy: math.erf through np.vectorize is exact but slow,
-    so use the Abramowitz-Stegun-free route of a high-accuracy rational fit in float64."""
-    try:
-        from scipy.special import erf as sp_erf  # optional, exact and fast
+# Coefficients of erf(x) = 2/sqrt(pi) e^(-x^2) sum_n c_n x^(2n+1) with c_n = 2^n / (1*3*...*(2n+1)):
+# every term is positive, so the sum has no cancellation.
+_ERF_SERIES = [1.0]
+for _n in range(1, 96):
+    _ERF_SERIES.append(_ERF_SERIES[-1] * 2.0 / (2 * _n + 1))
 
-        return sp_erf(x).astype(x.dtype, copy=False)
-    except ImportError:
-        return np.vectorize(math.erf, otypes=[np.float64])(x).astype(x.dtype, copy=False)
+
+def _erf_terms(m: float, tol: float) -> int:
+    """How many series terms reach relative accuracy ``tol`` for every |x| <= m."""
+    term = total = m
+    n = 0
+    while term > tol * total and n < len(_ERF_SERIES) - 1:
+        term *= 2.0 * m * m / (2 * n + 3)
+        total += term
+        n += 1
+    return n
+
+
+def _erf(x):
+    """erf in float64 to about 1e-15 relative error, vectorised, without SciPy.
+
+    |x| < 2: the positive series above, by Horner's rule.
+    2 <= |x| < 6: erf = 1 - erfc, with erfc from its continued fraction
+    erfc(x) = e^(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))).
+    |x| >= 6: erfc(x) < 2e-17, below float64's resolution at 1, so erf = +-1.
+    """
+    tol = 1e-17 if x.dtype == np.float64 else 1e-9
+    shape, x = x.shape, x.reshape(-1)  # 1-D, so that masks can index it even for 0-d input
+    ax = np.abs(x.astype(np.float64, copy=False))
+    out = np.where(ax >= 6.0, 1.0, np.nan)  # NaN stays NaN: it is in no range below
+    for lo, hi in ((0.0, 1.0), (1.0, 2.0)):  # small arguments need fewer terms
+        sel = (ax >= lo) & (ax < hi)
+        v = ax[sel]
+        if v.size == 0:
+            continue
+        v2 = v * v
+        n = _erf_terms(float(v.max()), tol)
+        p = np.full_like(v, _ERF_SERIES[n])
+        for k in range(n - 1, -1, -1):
+            p *= v2
+            p += _ERF_SERIES[k]
+        out[sel] = (2 / _SQRT_PI) * v * np.exp(-v2) * p
+    sel = (ax >= 2.0) & (ax < 6.0)
+    v = ax[sel]
+    if v.size:
+        f = v.copy()
+        for k in range(50 if v.min() < 3.0 else 25, 0, -1):  # fewer terms suffice further out
+            np.divide(0.5 * k, f, out=f)
+            f += v
+        out[sel] = 1.0 - np.exp(-v * v) / (_SQRT_PI * f)
+    return np.copysign(out, x).astype(x.dtype, copy=False).reshape(shape)
 
 
 class Abs(_Op):
@@ -729,13 +824,18 @@ class _Piecewise(_Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0.0
+        return _zeros(grad, grad)
 
 
 class Sign(_Piecewise):
     @staticmethod
     def forward(ctx, x):
-        return xp.sign(x)
+        out = xp.sign(x)
+        if x.dtype.kind == "f":
+            nan = xp.isnan(out)
+            if nan.any():
+                out = xp.where(nan, 0, out).astype(x.dtype, copy=False)  # torch: sign(nan) = 0
+        return out
 
 
 class Floor(_Piecewise):
@@ -754,6 +854,10 @@ class Round(_Piecewise):
     @staticmethod
     def forward(ctx, x, decimals=0):
         return xp.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _zeros(grad, grad), None
 
 
 class Trunc(_Piecewise):
@@ -797,7 +901,9 @@ sigmoid = _unary(Sigmoid)
 erf = _unary(Erf)
 
 
-def atan2(input, other) -> Tensor:
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point (other, input), in (-pi, pi]."""
+    _both_tensors("atan2", input, other)
     a, b = promote(input, other, to_float=True)
     return Atan2.apply(a, b)
 
@@ -808,13 +914,14 @@ arctan2 = atan2
 def relu(input: Tensor) -> Tensor:
     """max(x, 0)."""
     if input._data.dtype.kind == "b":
-        raise RuntimeError('"clamp_min_cpu" not implemented for \'Bool\'')
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001
+    """Absolute value, elementwise."""
     if input._data.dtype.kind == "b":
-        raise RuntimeError('"abs_cpu" not implemented for \'Bool\'')
+        raise _not_implemented("abs_cpu", input)
     return Abs.apply(input)
 
 
@@ -828,12 +935,19 @@ def sign(input: Tensor) -> Tensor:
 
 
 def _keep_ints(cls):
+    """Rounding ops: integers are already whole, so they come back as a copy."""
+    name = cls.__name__.lower()
+
     def fn(input: Tensor, *, out=None) -> Tensor:
-        if input._data.dtype.kind != "f":
+        kind = input._data.dtype.kind
+        if kind != "f":
+            if kind == "b":
+                raise _not_implemented(f"{name}_vml_cpu", input)
             return input.clone()
         return cls.apply(input)
 
-    fn.__name__ = cls.__name__.lower()
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name}; integer tensors are returned unchanged (as a copy)."
     return fn
 
 
@@ -843,12 +957,19 @@ trunc = fix = _keep_ints(Trunc)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
-    if input._data.dtype.kind != "f":
+    """Round half to even, to ``decimals`` decimal places."""
+    kind = input._data.dtype.kind
+    if kind != "f":
+        if kind == "b":
+            raise _not_implemented("round_vml_cpu", input)
         return input.clone()
     return Round.apply(input, decimals)
 
 
 def frac(input: Tensor) -> Tensor:
+    """The fractional part ``x - trunc(x)``, with the sign of x."""
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("frac_cpu", input)
     return Frac.apply(input)
 
 
@@ -869,18 +990,24 @@ class Clamp(_Op):
     @staticmethod
     def backward(ctx, grad):
         x, lo, hi = ctx.saved_tensors
-        inside = None
-        if lo is not None:
-            inside = x >= lo
-        if hi is not None:
-            below = x <= hi
-            inside = below if inside is None else logical_and(inside, below)
-        gx = grad * inside if inside is not None else grad
-        glo = ghi = None
-        if isinstance(lo, Tensor) and ctx.needs_input_grad[1]:
-            glo = grad * (x < lo)
-        if isinstance(hi, Tensor) and ctx.needs_input_grad[2]:
-            ghi = grad * logical_and(x > hi, x >= lo) if lo is not None else grad * (x > hi)
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        gx = glo = ghi = None
+        if need_x:
+            # the boundary itself lets the gradient through, as in torch
+            if lo is None:
+                inside = x <= hi
+            elif hi is None:
+                inside = x >= lo
+            else:
+                inside = logical_and(x >= lo, x <= hi)
+            gx = where(inside, grad, 0.0)
+        # When lo > hi the result is hi everywhere, so hi takes the gradient.
+        if need_lo:
+            took_lo = x < lo if hi is None else logical_and(x < lo, lo < hi)
+            glo = where(took_lo, grad, 0.0)
+        if need_hi:
+            took_hi = x > hi if lo is None else logical_or(x > hi, hi < lo)
+            ghi = where(took_hi, grad, 0.0)
         return gx, glo, ghi
 
 
@@ -888,6 +1015,8 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
     """Limit values to ``[min, max]``; either bound may be a number or a tensor."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clamp(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     x = input
     for bound in (min, max):
         if bound is not None:
@@ -903,6 +1032,8 @@ def _bound(b, x):
     b = to_tensor_operand(b)
     if isinstance(b, Tensor):
         return b._cast(x.dtype)
+    if type(b) is int and x._data.dtype.kind in "iu":
+        return _wrap_int(b, x._data.dtype)
     return b
 
 
@@ -929,9 +1060,8 @@ class Where(_Op):
     def backward(ctx, grad):
         (cond,) = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
-        zero = grad * 0.0 if (need_a or need_b) else None
-        ga = where(cond, grad, zero) if need_a else None
-        gb = where(cond, zero, grad) if need_b else None
+        ga = where(cond, grad, 0.0) if need_a else None
+        gb = where(cond, 0.0, grad) if need_b else None
         return None, ga, gb
 
 
@@ -948,12 +1078,12 @@ def where(condition, input=None, other=None) -> Tensor:
         else:
             raise RuntimeError(
                 f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                f"{cond.dtype if isinstance(cond, Tensor) else type(cond).__name__}"
+                f"{_kind_name(cond) if isinstance(cond, Tensor) else type(cond).__name__}"
             )
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        d = _dt.result_type(input, other)
+        input = Tensor._make(np.asarray(input, d.np), False, None, 0)
     a, b = promote(input, other)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        d = _dt.result_type(a, b)
-        a = Tensor._make(np.asarray(a, d.np), False, None, 0)
     if not isinstance(a, Tensor):
         a = Tensor._make(np.asarray(a, b._data.dtype), False, None, 0)
     if not isinstance(b, Tensor):
@@ -972,7 +1102,10 @@ class Maximum(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _split_by(grad, a, b)
+        need_a, need_b = ctx.needs_input_grad
+        share = _tie_share(grad, a, b)
+        return (where(a < b, 0.0, share) if need_a else None,
+                where(a > b, 0.0, share) if need_b else None)
 
 
 class Minimum(_Op):
@@ -986,22 +1119,37 @@ class Minimum(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _split_by(grad, b, a)
+        need_a, need_b = ctx.needs_input_grad
+        share = _tie_share(grad, a, b)
+        return (where(a > b, 0.0, share) if need_a else None,
+                where(a < b, 0.0, share) if need_b else None)
 
 
-def _split_by(grad, hi, lo):
-    """Gradient to whichever of hi/lo won (hi > lo), half each on a tie."""
-    win = (hi > lo).to(grad.dtype)
-    tie = (hi == lo).to(grad.dtype) * 0.5
-    return grad * (win + tie), grad * (1 - win - tie)
+def _tie_share(grad, a, b):
+    """The gradient each side of a max/min may take: half of it where a == b.
+
+    The loser's share is then masked to 0; a NaN compares false both ways, so
+    with a NaN both sides keep the whole gradient, as in torch.
+    """
+    return where(a == b, grad * 0.5, grad)
 
 
-def maximum(input, other) -> Tensor:
+def _both_tensors(name: str, input, other) -> None:
+    for pos, (arg, t) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(t).__name__}")
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum of two tensors (NaN propagates)."""
+    _both_tensors("maximum", input, other)
     a, b = promote(input, other)
     return Maximum.apply(a, b)
 
 
-def minimum(input, other) -> Tensor:
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum of two tensors (NaN propagates)."""
+    _both_tensors("minimum", input, other)
     a, b = promote(input, other)
     return Minimum.apply(a, b)
 
@@ -1017,10 +1165,12 @@ def fmin(input, other) -> Tensor:
 class Lerp(_Op):
     """start + weight * (end - start)."""
 
-    @staticmethod
+    @_quiet
     def forward(ctx, start, end, weight):
         ctx.save_for_backward(start, end, weight)
-        return start + weight * (end - start)
+        diff = end - start
+        # Measured from the nearer end, so weight 1 gives exactly ``end``.
+        return xp.where(xp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
 
     @staticmethod
     def backward(ctx, grad):
@@ -1030,11 +1180,29 @@ class Lerp(_Op):
 
 
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
-    a, b = promote(input, end)
+    """Linear interpolation ``input + weight * (end - input)``; weight is a number or a tensor."""
     w = to_tensor_operand(weight)
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("lerp_kernel_scalar" if not isinstance(w, Tensor) else "lerp_kernel_tensor", input)
+    for name, t in (("end", end), ("weight", w)):
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected dtype {_dn(input)} for `{name}` but got dtype {_dn(t)}")
+    _broadcast_shape(input, end)
     if isinstance(w, Tensor):
-        w = w._cast(a.dtype)
-    return Lerp.apply(a, b, w)
+        _broadcast_shape(input, w)
+    return Lerp.apply(input, end, w)
+
+
+def _dn(t) -> str:
+    """A dtype as torch's C++ messages spell it."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}[t.dtype.name]
+
+
+def _broadcast_shape(a: Tensor, b: Tensor) -> None:
+    if a._data.shape != b._data.shape:
+        broadcast_shape(a._data.shape, b._data.shape)
 
 
 class NanToNum(_Op):
@@ -1048,10 +1216,11 @@ class NanToNum(_Op):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * isfinite(x), None, None, None
+        return where(isfinite(x), grad, 0.0), None, None, None
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN becomes ``nan``, +-inf the given values (default: the dtype's largest finite values)."""
     if input._data.dtype.kind != "f":
         return input.clone()
     return NanToNum.apply(input, nan, posinf, neginf)
@@ -1097,7 +1266,7 @@ def _bitwise(np_fn, name):
         a, b = promote(input, other)
         for t in (a, b):
             if isinstance(t, Tensor) and t._data.dtype.kind == "f":
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'{_kind_name(t)}\'')
+                raise _not_implemented(f"{name}_cpu", t)
         return cls.apply(a, b)
 
     fn.__name__ = name
@@ -1150,6 +1319,14 @@ def logical_not(input: Tensor) -> Tensor:
 
 
 def bitwise_not(input: Tensor) -> Tensor:
+    """Bitwise NOT of an integer tensor; logical NOT of a bool tensor."""
+    if input._data.dtype.kind == "f":
+        raise _not_implemented("bitwise_not_cpu", input)
+    return BitwiseNot.apply(input)
+
+
+def _invert(input: Tensor) -> Tensor:
+    """The ``~`` operator."""
     if input._data.dtype.kind == "f":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return BitwiseNot.apply(input)
@@ -1177,8 +1354,10 @@ def isneginf(input: Tensor) -> Tensor:
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
-    a, b = promote(input, other)
-    return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan),
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{_kind_name(input)} did not match {_kind_name(other)}")
+    _broadcast_shape(input, other)
+    return Tensor._make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan),
                         False, None, 0)
 
 
