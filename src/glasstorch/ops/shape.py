@@ -6,6 +6,8 @@ one, and the backward is the inverse rearrangement of the gradient.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -47,6 +49,8 @@ def _infer(shape, numel, input_shape):
 
 
 class Reshape(_View):
+    """A reshape NumPy can do without copying: a view, as ``view`` is in torch."""
+
     node_name = "ViewBackward0"
 
     @staticmethod
@@ -59,45 +63,101 @@ class Reshape(_View):
         return grad.reshape(ctx.shape), None
 
 
+class UnsafeView(_Op):
+    """A reshape that has to copy (the input's strides do not allow a view)."""
+
+    node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Alias(_View):
+    """The same tensor under a new name (``x[...]``)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _viewable(arr, shape) -> bool:
+    """Whether NumPy can give ``arr`` this shape without a copy."""
+    v = arr.view()
+    try:
+        v.shape = shape
+    except AttributeError:
+        return False
+    return True
+
+
 def reshape(input: Tensor, *shape) -> Tensor:
-    """The same elements in a new shape (one dim may be -1)."""
+    """The same elements in a new shape (one dim may be -1); a view when the strides allow."""
     shape = _infer(_shape_args(shape), input._data.size, input._data.shape)
-    return Reshape.apply(input, shape)
+    if _viewable(input._data, shape):
+        return Reshape.apply(input, shape)
+    return UnsafeView.apply(input, shape)
 
 
 def view(input: Tensor, *shape) -> Tensor:
-    """Like :meth:`reshape`; a dtype argument reinterprets the bytes instead."""
+    """The same memory in a new shape (an error when the strides do not allow it).
+
+    A dtype argument reinterprets the bytes instead.
+    """
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
         from .. import dtypes as _dt
 
         return Tensor._make(input._data.view(_dt.to_dtype(shape[0]).np), False, None, 0)
-    return reshape(input, *shape)
+    shape = _infer(_shape_args(shape), input._data.size, input._data.shape)
+    if not _viewable(input._data, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension "
+            "spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
+    return Reshape.apply(input, shape)
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.view(other.shape)``."""
+    return view(input, other._data.shape)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.reshape(other.shape)``."""
     return reshape(input, other._data.shape)
-
-
-reshape_as = view_as
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one."""
     nd = input._data.ndim
     if nd == 0:
+        wrap_dim(start_dim, 0), wrap_dim(end_dim, 0)
         return reshape(input, 1)
     s, e = wrap_dim(start_dim, nd), wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
     shape = input._data.shape
-    return reshape(input, shape[:s] + (-1 if input._data.size else int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+    return reshape(input, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
-    """Split dim ``dim`` into ``sizes``."""
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
-    sizes = tuple(sizes)
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
     if -1 in sizes:
         sizes = _infer(sizes, shape[d], shape)
     if int(np.prod(sizes)) != shape[d]:
@@ -151,18 +211,24 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = input._data.ndim
     if nd == 0:
         wrap_dim(dim0, 0), wrap_dim(dim1, 0)
-        return Reshape.apply(input, ())
+        return Alias.apply(input)
     return Transpose.apply(input, wrap_dim(dim0, nd), wrap_dim(dim1, nd))
 
 
 swapaxes = swapdims = transpose
 
 
+class T(Transpose):
+    node_name = "TBackward0"
+
+
 def t(input: Tensor) -> Tensor:
-    """Transpose a matrix (a 0-d or 1-d tensor is returned as is)."""
+    """Transpose a matrix (a 0-d or 1-d tensor comes back as a view of itself)."""
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+    if input._data.ndim < 2:
+        return T.apply(input, 0, 0) if input._data.ndim else Alias.apply(input)
+    return T.apply(input, 0, 1)
 
 
 def adjoint(input: Tensor) -> Tensor:
@@ -225,16 +291,13 @@ def expand(input: Tensor, *sizes) -> Tensor:
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
             )
         out.append(s)
-    out = tuple(out)
-    if out == shape:
-        return input
-    return Expand.apply(input, out)
+    return Expand.apply(input, tuple(out))
 
 
 def _type(t) -> str:
     from ..tensor import _type_name
 
-    return "CPU" + _type_name(t._data.dtype)[len("torch."):].replace("Tensor", "Type")
+    return _type_name(t._data.dtype)
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -259,23 +322,48 @@ def broadcast_shapes(*shapes):
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}") from None
 
 
+class Squeeze(_View):
+    """Drop size-1 dims (``squeeze()``: all of them)."""
+
+    node_name = "SqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class SqueezeDim(Squeeze):
+    node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Squeeze):
+    node_name = "SqueezeBackward2"
+
+
+class Unsqueeze(Squeeze):
+    node_name = "UnsqueezeBackward0"
+
+
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Drop dims of size 1 (only ``dim`` when given)."""
+    """Drop dims of size 1 (only those in ``dim`` when given: an int or a tuple)."""
     shape = input._data.shape
     if dim is None:
-        new = tuple(s for s in shape if s != 1)
-    else:
-        dims = dims_tuple(dim, input._data.ndim) if input._data.ndim else ()
-        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    return Reshape.apply(input, new)
+        return Squeeze.apply(input, tuple(s for s in shape if s != 1))
+    dims = dims_tuple(dim, input._data.ndim)
+    new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    return (SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim).apply(input, new)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at ``dim``."""
-    nd = input._data.ndim + 1
-    d = wrap_dim(dim, nd)
+    d = wrap_dim(dim, input._data.ndim + 1)
     shape = input._data.shape
-    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+    return Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
 
 
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
@@ -313,15 +401,24 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 # ---------------------------------------------------------------- joining and splitting
 class Cat(_Op):
+    """Join along ``dim``; the gradient is split back into the pieces' sizes."""
+
     @staticmethod
     def forward(ctx, dim, *xs):
-        ctx.dim = dim
-        ctx.sizes = [x.shape[dim] for x in xs]
-        return xp.concatenate(xs, axis=dim)
+        # torch lets legacy empty 1-d tensors of shape (0,) join anything
+        legacy = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
+        kept = [x for x, skip in zip(xs, legacy) if not skip] or [xs[0]]
+        ctx.dim, ctx.legacy = dim, legacy
+        ctx.sizes = [x.shape[dim] for x in kept]
+        return xp.concatenate(kept, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return (None,) + tuple(grad.split(ctx.sizes, ctx.dim))
+        if not builtins.any(ctx.legacy):
+            return (None,) + tuple(grad.split(ctx.sizes, ctx.dim))
+        pieces = iter(grad.split(ctx.sizes, ctx.dim))
+        empty = Tensor._make(np.zeros(0, grad._data.dtype), False, None, 0)
+        return (None,) + tuple(empty if skip else next(pieces) for skip in ctx.legacy)
 
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -336,18 +433,16 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     nonempty = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
     if not nonempty:
         return tensors[0].clone()
-    from .. import dtypes as _dt
-
-    target = tensors[0].dtype
-    for t in tensors[1:]:
-        target = _dt.promote_types(target, t.dtype)
-    nonempty = [t._cast(target) for t in nonempty]
+    tensors = _promoted(tensors)
+    nonempty = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)]
     ref = nonempty[0]
     nd = ref._data.ndim
     if nd == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = wrap_dim(dim, nd)
-    for i, t in enumerate(nonempty):
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 1 and t._data.shape[0] == 0:
+            continue
         if t._data.ndim != nd:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {nd} and {t._data.ndim}"
@@ -358,10 +453,30 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in the list."
                 )
-    return Cat.apply(d, *nonempty)
+    return Cat.apply(d, *tensors)
 
 
 concat = concatenate = cat
+
+
+class Stack(_Op):
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return xp.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,) + tuple(grad.unbind(ctx.dim))
+
+
+def _promoted(tensors):
+    from .. import dtypes as _dt
+
+    target = tensors[0].dtype
+    for t in tensors[1:]:
+        target = _dt.promote_types(target, t.dtype)
+    return [t._cast(target) for t in tensors]
 
 
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -377,7 +492,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                 f"{list(t._data.shape)} at entry {i}"
             )
     d = wrap_dim(dim, len(shape) + 1)
-    return cat([unsqueeze(t, d) for t in tensors], d)
+    return Stack.apply(d, *_promoted(tensors))
 
 
 def hstack(tensors) -> Tensor:
@@ -470,34 +585,55 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     return Narrow.apply(input, d, start, int(length))
 
 
+class Split(_View):
+    """Consecutive pieces along ``dim``: views; the gradient joins the pieces' gradients."""
+
+    @staticmethod
+    def forward(ctx, x, dim, sizes):
+        ctx.dim = dim
+        out, start = [], 0
+        for n in sizes:
+            key = (slice(None),) * dim + (slice(start, start + n),)
+            out.append(x[key])
+            start += n
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return cat(grads, ctx.dim), None, None
+
+
+class SplitWithSizes(Split):
+    pass
+
+
+def _share_version(input: Tensor, outs):
+    """Multi-output views share the input's version counter, like single-output ones."""
+    for o in outs:
+        o._version = input._version
+    return outs
+
+
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
-    """Split into chunks of a given size, or of the listed sizes."""
+    """Split into chunks of a given size, or of the listed sizes (views)."""
     d = wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
-        if step <= 0 and size:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
-        sizes = [min(step, size - i) for i in range(0, size, step)] if size else [0]
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
-        if builtins_sum(sizes) != size:
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and size:
             raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
-                f"at dimension {d}), but got split_sizes={sizes}"
-            )
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(tensor, d, start, s))
-        start += s
-    return tuple(out)
-
-
-def builtins_sum(xs):
-    total = 0
-    for x in xs:
-        total += x
-    return total
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sizes = [builtins.min(step, size - i) for i in range(0, size, step)] if size else [0]
+        return _share_version(tensor, Split.apply(tensor, d, tuple(sizes)))
+    sizes = [int(s) for s in split_size_or_sections]
+    if builtins.sum(sizes) != size or builtins.any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+            f"at dimension {d}), but got split_sizes={sizes}"
+        )
+    return _share_version(tensor, SplitWithSizes.apply(tensor, d, tuple(sizes)))
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
@@ -527,15 +663,32 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     return split(input, step, d)
 
 
+class Unbind(_View):
+    """Every slice along ``dim`` (views); the gradient stacks the slices' gradients."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return stack(grads, ctx.dim), None
+
+
 def unbind(input: Tensor, dim: int = 0):
     """All slices along ``dim``, each with that dim removed."""
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = wrap_dim(dim, input._data.ndim)
-    from .indexing import select
-
-    return tuple(select(input, d, i) for i in range(input._data.shape[d]))
+    if input._data.shape[d] == 0:
+        return ()
+    return _share_version(input, Unbind.apply(input, d))
 
 
 class Flip(_Op):
+    """Reverse along ``dims`` (a copy, as in torch); the gradient flips back."""
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -548,8 +701,8 @@ class Flip(_Op):
 
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along ``dims``."""
-    if isinstance(dims, int):
-        dims = (dims,)
+    if isinstance(dims, (int, np.integer)):
+        dims = (int(dims),)
     return Flip.apply(input, dims_tuple(dims, input._data.ndim))
 
 
@@ -574,12 +727,22 @@ class Roll(_Op):
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
-    """Shift elements cyclically along ``dims`` (the flattened tensor when None)."""
-    if dims is None:
-        return Roll.apply(input.flatten(), shifts, 0).reshape(input.shape)
+    """Shift elements cyclically along ``dims`` (over the flattened tensor when None)."""
     if isinstance(shifts, (list, tuple)):
-        shifts = tuple(shifts)
-        dims = tuple(dims)
+        shifts = tuple(int(v) for v in shifts)
+    if dims is None:
+        if isinstance(shifts, tuple):
+            if len(shifts) != 1:
+                raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+            shifts = shifts[0]
+        return Roll.apply(input, int(shifts), None)
+    if isinstance(dims, (list, tuple)):
+        dims = tuple(wrap_dim(int(d), input._data.ndim) for d in dims)
+        if not isinstance(shifts, tuple) or len(shifts) != len(dims):
+            n = len(shifts) if isinstance(shifts, tuple) else 1
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {n}, dims:{len(dims)}")
+    else:
+        dims = wrap_dim(int(dims), input._data.ndim)
     return Roll.apply(input, shifts, dims)
 
 
@@ -624,8 +787,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     return Repeat.apply(input, sizes)
 
 
-def tile(input: Tensor, dims) -> Tensor:
-    dims = tuple(dims)
+def tile(input: Tensor, *dims) -> Tensor:
+    """Repeat the tensor; ``dims`` shorter than the tensor's rank is padded with ones in front."""
+    dims = _shape_args(dims)
     if len(dims) < input._data.ndim:
         dims = (1,) * (input._data.ndim - len(dims)) + dims
     return repeat(input, dims)
@@ -646,30 +810,48 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
 
 class Tril(_Op):
     @staticmethod
-    def forward(ctx, x, k, lower):
-        ctx.k, ctx.lower = k, lower
-        return xp.tril(x, k) if lower else xp.triu(x, k)
+    def forward(ctx, x, k):
+        ctx.k = k
+        return xp.tril(x, k)
 
     @staticmethod
     def backward(ctx, grad):
-        return (grad.tril(ctx.k) if ctx.lower else grad.triu(ctx.k)), None, None
+        return grad.tril(ctx.k), None
+
+
+class Triu(_Op):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return xp.triu(x, k)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.triu(ctx.k), None
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Zero everything above the ``diagonal``-th diagonal."""
-    return Tril.apply(input, diagonal, True)
+    """Zero everything above the ``diagonal``-th diagonal of the last two dims."""
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return Tril.apply(input, int(diagonal))
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Zero everything below the ``diagonal``-th diagonal."""
-    return Tril.apply(input, diagonal, False)
+    """Zero everything below the ``diagonal``-th diagonal of the last two dims."""
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return Triu.apply(input, int(diagonal))
 
 
-class Diagonal(_Op):
+class Diagonal(_View):
     @staticmethod
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
-        return xp.diagonal(x, offset, d1, d2).copy()
+        out = xp.diagonal(x, offset, d1, d2)
+        if x.flags.writeable:  # NumPy hands out read-only diagonals; torch's are writable views
+            out.flags.writeable = True
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -692,23 +874,22 @@ class _DiagonalBackward(_Op):
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal of the matrices in dims ``dim1``, ``dim2`` (as the last dim)."""
+    """The diagonal of the matrices in dims ``dim1``, ``dim2`` (as the last dim; a view)."""
     nd = input._data.ndim
-    return Diagonal.apply(input, offset, wrap_dim(dim1, nd), wrap_dim(dim2, nd))
+    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), d1, d2)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if input._data.ndim == 1:
-        n = input._data.shape[0] + builtins_abs(diagonal)
+        n = input._data.shape[0] + builtins.abs(diagonal)
         return _DiagonalBackward.apply(input, (n, n), diagonal, 0, 1)
     return Diagonal.apply(input, diagonal, 0, 1)
 
 
-def builtins_abs(x):
-    return x if x >= 0 else -x
-
-
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    n = input._data.shape[-1] + builtins_abs(offset)
+    n = input._data.shape[-1] + builtins.abs(offset)
     shape = input._data.shape[:-1] + (n, n)
     return _DiagonalBackward.apply(input, shape, offset, len(shape) - 2, len(shape) - 1)
