@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import (
     _methods,  # noqa: E402,F401  (attaches Tensor methods)
     autograd,  # noqa: E402
+    optim,  # noqa: E402
     return_types,  # noqa: E402
 )
 from . import dtypes as _dtypes
@@ -59,6 +60,7 @@ from .random import (  # noqa: E402
     seed,
     set_rng_state,
 )
+from .serialization import load, save  # noqa: E402
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"

@@ -34,6 +34,10 @@ trunc unbind unflatten unsqueeze var view_as where adjoint fliplr flipud ger vdo
 for _name in _SAME_SIGNATURE:
     setattr(Tensor, _name, getattr(_ops, _name))
 
+for _name in """prod cumsum cumprod all any median count_nonzero aminmax cummax cummin kthvalue
+""".split():
+    setattr(Tensor, _name, getattr(_ops, _name))
+
 
 def _varargs(fn):
     """``x.view(2, 3)`` and ``x.view((2, 3))`` both work, as in torch."""
@@ -239,3 +243,18 @@ Tensor.masked_fill_ = _inplace_of(_ops.masked_fill)
 Tensor.sort = lambda self, dim=-1, descending=False, stable=False: _ops.sort(self, dim, descending, stable=stable)
 Tensor.argsort = lambda self, dim=-1, descending=False, stable=False: _ops.argsort(self, dim, descending, stable=stable)
 Tensor.topk = lambda self, k, dim=-1, largest=True, sorted=True: _ops.topk(self, k, dim, largest, sorted)
+
+
+# ---------------------------------------------------------------- elementwise and matrix-product extras
+def _where_method(self, condition, other):
+    """``x.where(condition, y)`` is ``where(condition, x, y)``."""
+    return _ops.where(condition, self, other)
+
+
+Tensor.where = _where_method
+Tensor.addmm = _ops.addmm
+Tensor.baddbmm = _ops.baddbmm
+for _name in """negative absolute arcsin arccos arctan arctan2 float_power eq ne lt le gt ge not_equal
+greater greater_equal less less_equal bitwise_and bitwise_or bitwise_xor bitwise_not addmm baddbmm
+clip""".split():
+    setattr(Tensor, _name + "_", _inplace_of(getattr(_ops, _name)))

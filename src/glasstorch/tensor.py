@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import autograd as _autograd
 from . import dtypes as _dt
 from .autograd import grad_mode as _gm
 from .backend import CPU, check_device
@@ -316,14 +317,10 @@ class Tensor:
     def _cast(self, d: _dt.dtype) -> Tensor:
         if self._data.dtype == d.np:
             return self
-        from .ops.pointwise import Cast
-
-        return Cast.apply(self, d.np)
+        return _Cast.apply(self, d.np)
 
     def _cast_np(self, np_dtype) -> Tensor:
-        from .ops.pointwise import Cast
-
-        return Cast.apply(self, np_dtype)
+        return _Cast.apply(self, np_dtype)
 
     def type(self, dtype=None, non_blocking: bool = False):
         if dtype is None:
@@ -396,9 +393,7 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves into their ``.grad``."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -436,9 +431,7 @@ class Tensor:
     def _accumulator(self):
         acc = self._accum
         if acc is None:
-            from .autograd.function import AccumulateGrad
-
-            acc = self._accum = AccumulateGrad(self)
+            acc = self._accum = _function.AccumulateGrad(self)
         return acc
 
     def _accumulate_(self, arr) -> None:
@@ -538,25 +531,43 @@ class Tensor:
         return getitem(self, key)
 
     # -- operators ------------------------------------------------------------
+    # The arithmetic operators take a shortcut when both operands are already
+    # of one float dtype and shape (the common case, and the whole of most
+    # backward formulas): straight to the op, skipping promotion. Anything
+    # else goes through the op's function in glasstorch.ops.
     def __add__(self, other):
+        if _needs_no_promotion(self, other):
+            return _Add.apply(self, other)
         return _ops.add(self, other)
 
     def __radd__(self, other):
+        if _needs_no_promotion(self, other):
+            return _Add.apply(self, other)
         return _ops.add(other, self)
 
     def __sub__(self, other):
+        if _needs_no_promotion(self, other):
+            return _Sub.apply(self, other)
         return _ops.sub(self, other)
 
     def __rsub__(self, other):
+        if _needs_no_promotion(self, other) and not isinstance(other, Tensor):
+            return _Rsub.apply(other, self)
         return _ops.sub(other, self)
 
     def __mul__(self, other):
+        if _needs_no_promotion(self, other):
+            return _Mul.apply(self, other)
         return _ops.mul(self, other)
 
     def __rmul__(self, other):
+        if _needs_no_promotion(self, other):
+            return _Mul.apply(self, other)
         return _ops.mul(other, self)
 
     def __truediv__(self, other):
+        if _needs_no_promotion(self, other):
+            return _Div.apply(self, other)
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
@@ -596,7 +607,7 @@ class Tensor:
         return _ops.abs(self)
 
     def __invert__(self):
-        return _ops.bitwise_not(self)
+        return _ops.pointwise._invert(self)
 
     def __and__(self, other):
         return _ops.bitwise_and(self, other)
@@ -666,6 +677,18 @@ _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
 
 
+def _needs_no_promotion(t, other) -> bool:
+    """Whether ``t <op> other`` can skip promotion: a float tensor with a float
+    tensor of the same dtype and shape, or with a Python int or float."""
+    d = t._data.dtype
+    if d.kind != "f":
+        return False
+    k = type(other)
+    if k is float or k is int:
+        return True
+    return isinstance(other, Tensor) and other._data.dtype == d and other._data.shape == t._data.shape
+
+
 def _broadcastable(a, b) -> bool:
     try:
         np.broadcast_shapes(a, b)
@@ -716,3 +739,9 @@ from .autograd import function as _function  # noqa: E402
 
 _function._Tensor = Tensor
 from . import ops as _ops  # noqa: E402  (ops import Tensor from this module)
+from .ops.pointwise import Add as _Add  # noqa: E402
+from .ops.pointwise import Cast as _Cast  # noqa: E402
+from .ops.pointwise import Div as _Div  # noqa: E402
+from .ops.pointwise import Mul as _Mul  # noqa: E402
+from .ops.pointwise import Rsub as _Rsub  # noqa: E402
+from .ops.pointwise import Sub as _Sub  # noqa: E402

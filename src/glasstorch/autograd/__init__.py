@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
+from . import function as _function
 from . import grad_mode
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .engine import run_backward
 from .function import Function, once_differentiable
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
@@ -15,20 +17,22 @@ __all__ = ["backward", "grad", "Function", "once_differentiable", "gradcheck", "
            "enable_grad", "set_grad_enabled", "inference_mode", "grad_mode", "functional"]
 
 
+# Imports of glasstorch.tensor happen inside functions (tensor.py imports this
+# package first); Tensor itself is reached through function._Tensor, which
+# tensor.py sets, so the hot path pays for no import statement.
+
+
 def _as_list(x) -> list:
     if x is None:
         return []
-    from ..tensor import Tensor
-
-    if isinstance(x, Tensor):
+    if isinstance(x, _function._Tensor):
         return [x]
     return list(x)
 
 
 def _seed_grads(outputs, grad_outputs, create_graph):
-    from ..ops.creation import ones_like
-    from ..tensor import Tensor
-
+    """The gradients backward starts from: given ones, or ones for a scalar output."""
+    Tensor = _function._Tensor
     grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(
@@ -44,12 +48,12 @@ def _seed_grads(outputs, grad_outputs, create_graph):
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                 )
-            g = ones_like(out)
+            g = Tensor._make(np.ones(out._data.shape, out._data.dtype), False, None, 0)
         elif not isinstance(g, Tensor):
             from ..ops.creation import tensor
 
             g = tensor(g, dtype=out.dtype)
-        if tuple(g.shape) != tuple(out.shape):
+        if g._data.shape != out._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
                 f"shape of {out.shape}."
@@ -61,8 +65,6 @@ def _seed_grads(outputs, grad_outputs, create_graph):
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
              create_graph: bool = False, grad_variables=None, inputs=None) -> None:
     """Accumulate into ``.grad`` of the leaves the gradient of ``tensors``."""
-    from .engine import run_backward
-
     outputs = _as_list(tensors)
     for t in outputs:
         if not t.requires_grad:
@@ -80,9 +82,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False):
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` (``.grad`` is left alone)."""
-    from .engine import run_backward
-
-    single = not isinstance(inputs, (list, tuple))
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     for t in outs:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from . import grad_mode
 from .anomaly import _anomaly
 from .function import AccumulateGrad
+from .trace import _record
 
 _enabled = grad_mode._enabled
 
@@ -59,13 +60,13 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             captures.setdefault((node, nr), []).append(i)
     results = [None] * (len(inputs) if inputs is not None else 0)
 
-    # 1. dependencies
+    # 1. dependencies: how many edges lead into each node
     deps = {}
     stack = [n for n, _, _ in roots]
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in node._next:
             if nxt is None:
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
@@ -83,12 +84,16 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     # never shares its array with another tensor.
     stolen = {id(g._data) for _, _, g in roots}
     prev = _enabled[0]
-    _enabled[0] = bool(create_graph)
+    _enabled[0] = bool(create_graph)  # backward formulas are recorded only for create_graph
     try:
+        # 3. run every node whose gradient is complete
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            grads = _run_pre_hooks(node, grads, create_graph)
+            if node._pre_hooks or node._retained:
+                grads = _run_pre_hooks(node, grads, create_graph)
+            if _record[0]:
+                node.metadata["grad"] = grads[0]
             if captures is not None:
                 for nr, g in enumerate(grads):
                     for i in captures.get((node, nr), ()):
@@ -97,15 +102,22 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if accumulate and grads[0] is not None and (captures is None or (node, 0) in captures):
                     _accumulate(node.variable, grads[0], create_graph, stolen)
                 continue
-            in_grads = _call_backward(node, grads)
-            if not retain_graph:
-                node._release()
-            for (nxt, nr), g, meta in zip(node.next_functions, in_grads, node._metas):
+            in_grads = _call_backward_checked(node, grads) if _anomaly[0] else _call_backward(node, grads)
+            if not retain_graph and node._saved:
+                node._saved = None
+                node._freed = True
+            for (nxt, nr), g, meta in zip(node._next, in_grads, node._metas):
                 if nxt is None:
                     continue
                 if g is not None:
-                    g = _fit(g, meta, node)
-                    _add_to(buffers, nxt, nr, g)
+                    a = g._data
+                    if a.shape != meta[0] or a.dtype != meta[1]:
+                        g = _fit(g, meta, node)  # undo broadcasting, restore dtype
+                    buf = buffers.get(nxt)
+                    if buf is None and nr == 0 and nxt._out_metas is None:
+                        buffers[nxt] = [g]
+                    else:
+                        _add_to(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
@@ -116,15 +128,23 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     finally:
         _enabled[0] = prev
 
-    if inputs is not None and not accumulate:
-        for i, r in enumerate(results):
-            if r is None and not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
-                    "Set allow_unused=True if this is the desired behavior."
-                )
-        return results
-    return None
+    if inputs is None:
+        return None
+    if accumulate:
+        # Non-leaf inputs of backward(inputs=...) get .grad like leaves do.
+        for t, g in zip(inputs, results):
+            if g is None or t.grad_fn is None or t._retains_grad:
+                continue
+            if not create_graph:
+                g = g._copy_detached()
+            t.grad = g if t.grad is None else t.grad + g
+        return None
+    if not allow_unused and any(r is None for r in results):
+        raise RuntimeError(
+            "One of the differentiated Tensors appears to not have been used in the graph. "
+            "Set allow_unused=True if this is the desired behavior."
+        )
+    return results
 
 
 def _skip(node, deps, buffers, ready, retain_graph):
@@ -134,7 +154,7 @@ def _skip(node, deps, buffers, ready, retain_graph):
         n = stack.pop()
         if not retain_graph and type(n) is not AccumulateGrad:
             n._release()
-        for nxt, _ in n.next_functions:
+        for nxt, _ in n._next:
             if nxt is None:
                 continue
             d = deps[nxt] - 1
@@ -147,6 +167,7 @@ def _skip(node, deps, buffers, ready, retain_graph):
 
 
 def _add_to(buffers, node, nr, g):
+    """Sum gradient ``g`` into output ``nr`` of ``node``'s buffer: a value used twice gets both."""
     buf = buffers.get(node)
     if buf is None:
         n_out = len(node._out_metas) if node._out_metas is not None else 1
@@ -156,6 +177,7 @@ def _add_to(buffers, node, nr, g):
 
 
 def _run_pre_hooks(node, grads, create_graph):
+    """Tensor hooks (registered on a non-leaf) and retain_grad, before the node runs."""
     if node._pre_hooks:
         for nr, fn in list(node._pre_hooks):
             if nr is None:  # a node-level pre-hook sees all output grads
@@ -176,38 +198,57 @@ def _run_pre_hooks(node, grads, create_graph):
 
 
 def _call_backward(node, grads):
+    """Run the op's backward on the node; check and hook what comes back."""
     metas = node._out_metas
     if metas is not None and node._materialize:
         from ..ops.creation import zeros_for
 
         grads = [zeros_for(m) if g is None and m is not None else g for g, m in zip(grads, metas)]
-    out = node.apply(*grads)
-    n_in = len(node.next_functions)
-    if len(out) != n_in:
-        if len(out) > n_in and all(g is None for g in out[n_in:]):
-            out = out[:n_in]
-        else:
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {n_in}, got {len(out)})"
-            )
-    if _anomaly[0]:
-        for i, g in enumerate(out):
-            if g is not None and g._has_nan():
-                if node._trace:
-                    import warnings
-
-                    warnings.warn(
-                        f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                        + node._trace,
-                        stacklevel=2,
-                    )
-                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+    out = node._fn.backward(node, *grads)
+    if type(out) is not tuple:
+        out = (out,)
+    if len(out) != len(node._next):
+        out = _trim(node, out)
     if node._hooks:
         for fn in node._hooks:
             new = fn(out, tuple(grads))
             if new is not None:
                 out = tuple(new)
+    return out
+
+
+def _trim(node, out):
+    """Extra trailing ``None`` gradients are fine; any other count mismatch is an error."""
+    n_in = len(node._next)
+    if len(out) > n_in and all(g is None for g in out[n_in:]):
+        return out[:n_in]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {n_in}, got {len(out)})"
+    )
+
+
+def _call_backward_checked(node, grads):
+    """Anomaly mode: an error or a nan in backward points at the forward call that made the node."""
+    import warnings
+
+    def show_forward():
+        if node._trace:
+            warnings.warn(
+                f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                + node._trace,
+                stacklevel=3,
+            )
+
+    try:
+        out = _call_backward(node, grads)
+    except Exception:
+        show_forward()
+        raise
+    for i, g in enumerate(out):
+        if g is not None and g._has_nan():
+            show_forward()
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
     return out
 
 

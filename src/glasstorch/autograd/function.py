@@ -22,6 +22,7 @@ import weakref
 from ..backend import xp
 from . import grad_mode
 from .anomaly import _anomaly
+from .trace import _record
 
 _grad_enabled = grad_mode._enabled
 
@@ -37,9 +38,10 @@ _FREED_MSG = (
 
 
 class _NoCtx:
-    """Stand-in ctx for forwards that record nothing: every write is dropped."""
+    """The ctx of a forward that records nothing. A fresh one per call keeps
+    what forward sets on it for the length of that call (a forward may read
+    its own notes back); saving for backward is a no-op."""
 
-    __slots__ = ()
     needs_input_grad = ()
 
     def save_for_backward(self, *args):
@@ -54,11 +56,8 @@ class _NoCtx:
     def set_materialize_grads(self, value):
         pass
 
-    def __setattr__(self, name, value):
-        pass
 
-
-NO_CTX = _NoCtx()
+NO_CTX = _NoCtx()  # kept for code that imports it
 
 
 class _SavedOutput:
@@ -71,26 +70,44 @@ class _SavedOutput:
 class BackwardNode:
     """A node of the autograd graph, and the ``ctx`` of the op that made it.
 
-    ``next_functions`` holds one ``(node, output_nr)`` edge per input of the
-    op (``(None, 0)`` for inputs that need no gradient).
+    ``_next`` holds one ``(node, output_nr)`` edge per argument given to
+    ``apply`` (``(None, 0)`` where no gradient is needed): the engine zips it
+    with the gradients backward returns. ``next_functions`` shows the edges
+    torch shows: tensor inputs, and numbers in arithmetic.
+
+    Every field starts as a class-level default, so recording a node costs
+    one object allocation; a field gets its own value only when set.
     """
 
-    _fn = None  # the Function class this node runs backward for
+    _fn = None                # the Function class this node runs backward for
+    _next = ()                # edges, one per apply() argument
+    _hidden = ()              # positions in _next that next_functions leaves out
+    needs_input_grad = ()
+    _saved = None             # what save_for_backward kept, resolved by _finish
+    _freed = False            # saved values released by a backward pass
+    _metas = ()               # (shape, dtype) of each input needing a gradient
+    _out_metas = None         # (shape, dtype) per output, for multi-output ops
+    _pre_hooks = None
+    _retained = None          # output_nr -> weakref of a tensor that retains grad
+    _hooks = None
+    _non_diff = None
+    _materialize = True
+    _trace = None             # forward traceback, kept in anomaly mode
+    _meta = None
 
-    def __init__(self) -> None:
-        self.next_functions = ()
-        self.needs_input_grad = ()
-        self._saved = None
-        self._freed = False
-        self._metas = ()
-        self._out_metas = None
-        self._pre_hooks = None
-        self._retained = None
-        self._hooks = None
-        self._non_diff = None
-        self._materialize = True
-        self._trace = None
-        self.metadata = {}
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per input: the graph's edges, as torch lists them."""
+        if not self._hidden:
+            return self._next
+        return tuple(e for i, e in enumerate(self._next) if i not in self._hidden)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for the user (and for drawings) to keep notes on this node."""
+        if self._meta is None:
+            self._meta = {}
+        return self._meta
 
     # -- the ctx API --------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
@@ -109,14 +126,14 @@ class BackwardNode:
         for s in saved:
             if isinstance(s, _SavedOutput):
                 if s.version_box[0] != s.version:
-                    raise RuntimeError(_modified_msg(self, s.array, s.index, s.version_box[0], s.version))
+                    raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
                 t = _Tensor._make(s.array, s.requires_grad, self if s.requires_grad else None, s.index)
                 t._version = s.version_box
                 out.append(t)
             elif type(s) is tuple:  # (tensor, version at save time)
                 t, v = s
                 if t._version[0] != v:
-                    raise RuntimeError(_modified_msg(self, t._data, t._out_nr, t._version[0], v, t))
+                    raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
                 out.append(t)
             else:
                 out.append(s)
@@ -169,24 +186,29 @@ class BackwardNode:
     def apply(self, *grads):
         """Run this node's backward on output gradients; returns input gradients."""
         out = self._fn.backward(self, *grads)
-        if type(out) is not tuple:
-            out = (out,)
-        return out
+        return out if type(out) is tuple else (out,)
+
+    __call__ = apply
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
-def _modified_msg(node, array, index, now, expected, tensor=None) -> str:
+def _modified_msg(array, now, expected, maker=None, index=0) -> str:
+    """torch's message for a saved value edited in place; ``maker`` made it (None for a leaf)."""
     from ..tensor import _type_name
 
-    maker = tensor.grad_fn.name() if tensor is not None and tensor.grad_fn is not None else node.name()
     shape = ", ".join(str(s) for s in array.shape)
+    origin = ""
+    if maker is not None:
+        op = maker.name()
+        op = op[: op.rindex("Backward")] if "Backward" in op else op
+        origin = f", which is output {index} of {op},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{_type_name(array.dtype)} [{shape}]], which is output {index} of {maker}, "
-        f"is at version {now}; expected version {expected} instead. Hint: the operation that "
-        "failed is the one that used this value: compute a copy (.clone()) before editing it in place."
+        f"operation: [{_type_name(array.dtype)} [{shape}]]{origin} is at version {now}; expected "
+        f"version {expected} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
 
 
@@ -215,7 +237,6 @@ class AccumulateGrad(BackwardNode):
     """The node at a leaf tensor: adds the incoming gradient into ``.grad``."""
 
     def __init__(self, variable) -> None:
-        super().__init__()
         self.variable = variable
 
     def name(self) -> str:
@@ -234,6 +255,9 @@ class _FunctionMeta(type):
             f"{name}Backward0" if cls.array_io else f"{name}Backward"
         )
         cls._node_cls = type(node_name, (BackwardNode,), {"_fn": cls, "__module__": cls.__module__})
+        if cls.array_io and "apply" not in ns:
+            # Built-in ops call the array path directly: one call fewer on every op.
+            cls.apply = classmethod(_apply_arrays)
 
 
 class Function(metaclass=_FunctionMeta):
@@ -246,6 +270,7 @@ class Function(metaclass=_FunctionMeta):
     array_io = False        # built-in ops: forward works on NumPy arrays
     differentiable = True   # False: never records (comparisons, argmax, ...)
     is_view = False         # output shares input 0's memory and version counter
+    scalar_operands = False  # numbers given to apply are operands (torch lists them in next_functions)
     node_name = None
 
     @staticmethod
@@ -264,34 +289,42 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args):
+        """Run ``forward`` on ``args`` and, if any input requires grad, record a node."""
         if cls.array_io:
-            return _apply_arrays(cls, args)
+            return _apply_arrays(cls, *args)
         return _apply_tensors(cls, args)
 
 
-def _apply_arrays(cls, args):
+def _apply_arrays(cls, *args):
     """The path every built-in op takes: unwrap, run forward, record a node."""
+    if not _grad_enabled[0]:  # e.g. backward formulas: nothing to record
+        out = cls.forward(_NoCtx(), *[a._data if isinstance(a, _Tensor) else a for a in args])
+        return _wrap_unrecorded(cls, args, out)
     record = False
     arrays = []
     for a in args:
         if isinstance(a, _Tensor):
+            arrays.append(a._data)
             if a._requires_grad:
                 record = True
-            arrays.append(a._data)
         else:
             arrays.append(a)
-    if not (record and _grad_enabled[0] and cls.differentiable):
-        out = cls.forward(NO_CTX, *arrays)
-        if type(out) is tuple:
-            return tuple(_Tensor._make(o, False, None, 0) for o in out)
-        t = _Tensor._make(out, False, None, 0)
-        if cls.is_view and isinstance(args[0], _Tensor):
-            t._version = args[0]._version
-        return t
+    if not (record and cls.differentiable):
+        return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
     node = cls._node_cls()
-    node.needs_input_grad = needs = tuple(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    _connect(cls, node, args)
     out = cls.forward(node, *arrays)
-    return _finish(cls, node, args, arrays, needs, out, True)
+    return _finish(cls, node, args, arrays, out, True)
+
+
+def _wrap_unrecorded(cls, args, out):
+    """Outputs of a forward that recorded nothing: plain tensors (a view shares its version)."""
+    if type(out) is tuple:
+        return tuple(_Tensor._make(o, False, None, 0) for o in out)
+    t = _Tensor._make(out, False, None, 0)
+    if cls.is_view and isinstance(args[0], _Tensor):
+        t._version = args[0]._version
+    return t
 
 
 def _apply_tensors(cls, args):
@@ -299,7 +332,7 @@ def _apply_tensors(cls, args):
     record = _grad_enabled[0] and any(isinstance(a, _Tensor) and a._requires_grad for a in args)
     custom_setup = cls.setup_context is not Function.setup_context
     node = cls._node_cls()  # forward may use ctx even when nothing is recorded
-    node.needs_input_grad = needs = tuple(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    _connect(cls, node, args)
     prev = _grad_enabled[0]
     _grad_enabled[0] = False
     try:
@@ -315,57 +348,81 @@ def _apply_tensors(cls, args):
     if not record:
         res = tuple(_Tensor._make(o._data, False, None, 0) if isinstance(o, _Tensor) else o for o in outs)
         return res[0] if single else res
-    return _finish(cls, node, args, args, needs, out, False)
+    return _finish(cls, node, args, args, out, False)
 
 
-def _finish(cls, node, args, unwrapped, needs, out, array_io):
-    """Wrap outputs, connect the node to its inputs, and resolve saved values."""
+_NO_EDGE = (None, 0)
+
+
+def _connect(cls, node, args) -> None:
+    """Set ``needs_input_grad`` and the edges from ``node`` to the nodes that made its inputs."""
+    needs = []
     edges = []
     metas = []
-    for a, need in zip(args, needs):
-        if need:
+    hidden = None
+    for i, a in enumerate(args):
+        if isinstance(a, _Tensor) and a._requires_grad:
+            needs.append(True)
             fn = a.grad_fn
             edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
             metas.append((a._data.shape, a._data.dtype))
-        else:
-            edges.append((None, 0))
-            metas.append(None)
-    node.next_functions = tuple(edges)
-    node._metas = metas
-    single = type(out) is not tuple
-    outs = (out,) if single else out
-    non_diff = node._non_diff
-    tensors = []
-    for i, o in enumerate(outs):
-        if o is None:
-            tensors.append(None)
             continue
-        if not array_io:
-            o = o._data
-        diff = o.dtype.kind == "f" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
-        t = _Tensor._make(o, diff, node if diff else None, i)
-        tensors.append(t)
-    if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
-        tensors[0]._version = args[0]._version
-    if not single:
+        needs.append(False)
+        edges.append(_NO_EDGE)
+        metas.append(None)
+        if not (isinstance(a, _Tensor) or (cls.scalar_operands and type(a) in (int, float, bool))):
+            hidden = (hidden or ()) + (i,)  # a dim, a flag, a shape: not an input in torch's graph
+    node.needs_input_grad = tuple(needs)
+    node._next = tuple(edges)
+    node._metas = metas
+    if hidden:
+        node._hidden = hidden
+
+
+def _finish(cls, node, args, unwrapped, out, array_io):
+    """Wrap outputs, point them at the node, and resolve what forward saved."""
+    if type(out) is not tuple:  # the common case: one output
+        o = out if array_io else out._data
+        diff = o.dtype.kind == "f" and not (node._non_diff and _is_in(o, node._non_diff, array_io, out))
+        t = _Tensor._make(o, diff, node if diff else None, 0)
+        if cls.is_view and isinstance(args[0], _Tensor):
+            t._version = args[0]._version
+        tensors = (t,)
+        outs = (out,)
+    else:
+        outs = out
+        non_diff = node._non_diff
+        tensors = []
+        for i, o in enumerate(outs):
+            if o is None:
+                tensors.append(None)
+                continue
+            if not array_io:
+                o = o._data
+            diff = o.dtype.kind == "f" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
+            tensors.append(_Tensor._make(o, diff, node if diff else None, i))
+        if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
+            tensors[0]._version = args[0]._version
         node._out_metas = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in tensors)
     if node._saved:
-        node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors, array_io)
+        node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
+    if _record[0]:
+        node.metadata["value"] = tensors[0]._data if tensors[0] is not None else None
     if _anomaly[0]:
         node._trace = "".join(traceback.format_stack()[:-3])
-    return tensors[0] if single else tuple(tensors)
+    return tensors[0] if type(out) is not tuple else tuple(tensors)
 
 
 def _is_in(array, group, array_io, original):
     return any(x is array or x is original for x in group)
 
 
-def _resolve_saved(saved, args, unwrapped, outs, tensors, array_io):
+def _resolve_saved(saved, args, unwrapped, outs, tensors):
     """Turn what forward saved into entries that know their tensor and version."""
     resolved = []
     for s in saved:
-        if s is None or not (isinstance(s, _Tensor) or hasattr(s, "shape")):
-            resolved.append(s)
+        if not (type(s) is xp.ndarray or isinstance(s, _Tensor) or (s is not None and hasattr(s, "shape"))):
+            resolved.append(s)  # a plain Python value
             continue
         entry = None
         for a, u in zip(args, unwrapped):

@@ -98,6 +98,12 @@ class set_grad_enabled(_Mode):
     def __enter__(self):
         return self
 
+    def __call__(self, fn):
+        # Used as a decorator the mode applies inside ``fn`` only: undo the
+        # switch that construction made.
+        _enabled[0], _inference[0] = self._saved
+        return super().__call__(fn)
+
 
 class inference_mode(_Mode):
     """Like :class:`no_grad`; glasstorch has no separate inference tensors."""

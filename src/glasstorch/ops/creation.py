@@ -105,7 +105,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._make(ndarray, False, None, 0)
 
 
-def _size(size) -> tuple:
+def _size(size, name: str = "zeros") -> tuple:
+    """A shape given as varargs ``(2, 3)`` or one sequence ``((2, 3),)``, checked."""
     if len(size) == 1 and isinstance(size[0], (list, tuple)):
         size = tuple(size[0])
     out = []
@@ -114,13 +115,19 @@ def _size(size) -> tuple:
             s = int(s.item())
         if not isinstance(s, (int, np.integer)):
             raise TypeError(
-                f"{'zeros'}(): argument 'size' must be tuple of ints, but found element of type "
+                f"{name}(): argument 'size' must be tuple of ints, but found element of type "
                 f"{type(s).__name__}"
             )
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
         out.append(int(s))
     return tuple(out)
+
+
+def _varargs_size(size, name: str) -> tuple:
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    return _size(size, name)
 
 
 def _float_or(dtype):
@@ -130,20 +137,20 @@ def _float_or(dtype):
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 0 (the default dtype unless ``dtype`` says otherwise)."""
     check_device(device)
-    return _new(xp.zeros(_size(size), _float_or(dtype)), requires_grad)
+    return _new(xp.zeros(_varargs_size(size, "zeros"), _float_or(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 1."""
     check_device(device)
-    return _new(xp.ones(_size(size), _float_or(dtype)), requires_grad)
+    return _new(xp.ones(_varargs_size(size, "ones"), _float_or(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None,
           memory_format=None, pin_memory=False) -> Tensor:
     """An uninitialised tensor (glasstorch fills it with zeros)."""
     check_device(device)
-    return _new(xp.zeros(_size(size), _float_or(dtype)), requires_grad)
+    return _new(xp.zeros(_varargs_size(size, "empty"), _float_or(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None,

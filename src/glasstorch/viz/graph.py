@@ -201,8 +201,10 @@ def draw_graph(output: Tensor | list, params=None, show_values: bool = False, sh
                             _fmt(value, value_limit) if show_values and value is not None else None,
                             _fmt(meta.get("grad"), value_limit) if show_grads else None,
                             scope=meta.get(_SCOPE_KEY)))
+        # _next and _metas are both indexed by apply() argument; next_functions
+        # drops non-tensor arguments, so it would shift the shapes.
         metas = getattr(fn, "_metas", ())
-        for k, (nxt, _) in enumerate(fn.next_functions):
+        for k, (nxt, _) in enumerate(getattr(fn, "_next", None) or fn.next_functions):
             if nxt is None:
                 continue
             in_shape = metas[k][0] if k < len(metas) and metas[k] is not None else None
