@@ -12,8 +12,6 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
-
 from ...tensor import Tensor
 from ..parameter import Parameter
 
@@ -27,6 +25,11 @@ _IncompatibleKeys.__repr__ = lambda self: (
 
 _global_forward_hooks: dict = OrderedDict()
 _global_forward_pre_hooks: dict = OrderedDict()
+
+
+def _typename(value) -> str:
+    """torch's name for a value in messages: ``torch.FloatTensor`` for tensors."""
+    return value.type() if isinstance(value, Tensor) else type(value).__name__
 
 
 def _addindent(s: str, n: int) -> str:
@@ -76,6 +79,7 @@ class Module:
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = {}
         d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
 
@@ -147,7 +151,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' "
                     "(torch.nn.Parameter or None expected)"
                 )
             params[name] = None
@@ -166,7 +170,7 @@ class Module:
         elif d.get("_buffers") is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' (torch.Tensor or None expected)"
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' (torch.Tensor or None expected)"
                 )
             d["_buffers"][name] = value
         elif getattr(value, "_buffer_persistent", None) is not None and isinstance(value, Tensor):
@@ -311,12 +315,12 @@ class Module:
         """Copy this module's own entries from ``state_dict`` (children do their own)."""
         for hook in self._load_state_dict_pre_hooks.values():
             hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
-        local = [(n, p) for n, p in self._parameters.items() if p is not None]
-        local += [(n, b) for n, b in self._buffers.items()
-                  if b is not None and n not in self._non_persistent_buffers_set]
+        local = {n: p for n, p in self._parameters.items() if p is not None}
+        local.update((n, b) for n, b in self._buffers.items()
+                     if b is not None and n not in self._non_persistent_buffers_set)
         from ...autograd.grad_mode import no_grad
 
-        for name, param in local:
+        for name, param in local.items():
             key = prefix + name
             if key not in state_dict:
                 if strict:
@@ -324,24 +328,35 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                value = Tensor._make(np.asarray(value), False, None, 0)
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
+                    f"object from checkpoint but received {type(value)}"
+                )
+                continue
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from "
                     f"checkpoint, the shape in current model is {param.shape}."
                 )
                 continue
+            if local_metadata.get("assign_to_params_buffers", False):
+                if isinstance(param, Parameter):
+                    value = Parameter(value.detach(), param.requires_grad)
+                setattr(self, name, value)
+                continue
             with no_grad():
                 param.copy_(value)
         if strict:
             for key in state_dict:
-                if key.startswith(prefix):
-                    rest = key[len(prefix):]
-                    head = rest.split(".", 1)[0]
-                    if "." not in rest and head not in self._parameters and head not in self._buffers:
+                if not key.startswith(prefix):
+                    continue
+                parts = key[len(prefix):].split(".", 1)
+                # a dotted name must belong to a child module
+                if len(parts) > 1:
+                    if parts[0] not in self._modules:
                         unexpected_keys.append(key)
-                    elif "." in rest and head not in self._modules:
-                        unexpected_keys.append(key)
+                elif parts[0] not in local:
+                    unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy parameters and buffers from ``state_dict``; returns (missing, unexpected) keys."""
@@ -349,13 +364,16 @@ class Module:
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
 
-        def load(module, prefix=""):
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors)
+        meta = {"assign_to_params_buffers": assign}
+
+        def load(module, sd, prefix=""):
+            module._load_from_state_dict(sd, prefix, meta, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
-                    load(child, prefix + name + ".")
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in sd.items() if k.startswith(child_prefix)}, child_prefix)
 
-        load(self)
+        load(self, dict(state_dict))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -474,7 +492,7 @@ class Module:
     # -- calling and hooks -----------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or _global_forward_hooks or _global_forward_pre_hooks):
+                or self._backward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -488,8 +506,13 @@ class Module:
                 out = hook(self, args)
                 if out is not None:
                     args = out if isinstance(out, tuple) else (out,)
-        if self._backward_hooks:
-            args = self._wrap_backward_inputs(args)
+        bw_state = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from ._hooks import BackwardHookState
+
+            bw_state = BackwardHookState(self)
+            if self._backward_hooks:
+                args = bw_state.wrap_inputs(args)
         result = self.forward(*args, **kwargs)
         for hid, hook in list(_global_forward_hooks.items()) + list(self._forward_hooks.items()):
             if self._forward_hooks_with_kwargs.get(hid):
@@ -498,18 +521,12 @@ class Module:
                 out = hook(self, args, result)
             if out is not None:
                 result = out
-        if self._backward_hooks:
-            result = self._wrap_backward_outputs(args, result)
+        if bw_state is not None:
+            from ...autograd.grad_mode import is_grad_enabled
+
+            if is_grad_enabled():
+                result = bw_state.wrap_outputs(result)
         return result
-
-    def _wrap_backward_inputs(self, args):
-        from ._hooks import BackwardHookState
-
-        self.__dict__["_bw_state"] = BackwardHookState(self)
-        return self._bw_state.wrap_inputs(args)
-
-    def _wrap_backward_outputs(self, args, result):
-        return self._bw_state.wrap_outputs(result)
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
         """``hook(module, args)`` runs before forward and may return new args."""
@@ -536,6 +553,16 @@ class Module:
         """``hook(module, grad_input, grad_output)`` runs when the module's input gradients are known."""
         handle = _RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_output)`` runs before the module's backward; may return new grads."""
+        handle = _RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_backward_hook(self, hook):

@@ -1,0 +1,570 @@
+"""Activation functions, each one fused op with its derivative written beside it.
+
+Forwards work on arrays; backwards are Tensor expressions (so they can be
+differentiated again). The derivative at a kink follows torch's choice
+(e.g. ``leaky_relu'(0) = negative_slope``, ``hardtanh'(±1) = 0``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import ops
+from ...autograd.function import Function
+from ...backend import xp
+from ...ops._util import wrap_dim
+from ...ops.pointwise import _erf
+from ...tensor import Tensor
+
+__all__ = [
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_",
+    "selu", "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "hardtanh", "hardtanh_",
+    "hardsigmoid", "hardswish", "softplus", "softsign", "tanhshrink", "threshold", "threshold_",
+    "softmax", "log_softmax", "softmin", "glu", "logsigmoid", "hardshrink", "softshrink",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_C = math.sqrt(2.0 / math.pi)
+_TANH_K = 0.044715
+
+
+class _Act(Function):
+    array_io = True
+
+
+def _sigmoid_np(x):
+    # exp of a non-positive number only: no overflow for large |x|
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _mask(cond: Tensor, dtype) -> Tensor:
+    return cond._cast_np(dtype)
+
+
+# ---------------------------------------------------------------- piecewise linear
+class LeakyRelu(_Act):
+    """x if x > 0 else slope * x."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return xp.where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return ops.where(x > 0, grad, grad * ctx.slope), None
+
+
+class Hardtanh(_Act):
+    """clamp(x, lo, hi); gradient 1 strictly inside (lo, hi)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        inside = (x > ctx.lo) & (x < ctx.hi)
+        return grad * _mask(inside, grad._data.dtype), None, None
+
+
+class Threshold(_Act):
+    """x if x > threshold else value."""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return xp.where(x > threshold, x, xp.asarray(value, x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _mask(x > ctx.threshold, grad._data.dtype), None, None
+
+
+class Hardshrink(_Act):
+    """x where |x| > lambd, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return xp.where(xp.abs(x) > lambd, x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _mask(x.abs() > ctx.lambd, grad._data.dtype), None
+
+
+class Softshrink(_Act):
+    """x - lambd above lambd, x + lambd below -lambd, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return (xp.where(x > lambd, x - lambd, 0) + xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _mask(x.abs() > ctx.lambd, grad._data.dtype), None
+
+
+class Hardsigmoid(_Act):
+    """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        # torch scales by 1/6 rounded to float32, in every dtype
+        return grad * _mask((x > -3) & (x < 3), grad._data.dtype) * float(np.float32(1.0 / 6.0))
+
+
+class Hardswish(_Act):
+    """x * relu6(x + 3) / 6."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        dt = grad._data.dtype
+        mid = _mask((x > -3) & (x < 3), dt)
+        return grad * (mid * (x / 3 + 0.5) + _mask(x >= 3, dt))
+
+
+class Prelu(_Act):
+    """x if x > 0 else w * x, with w broadcast along the channel dim."""
+
+    node_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return xp.where(x > 0, x, w * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        pos = x > 0
+        gx = ops.where(pos, grad, grad * w) if ctx.needs_input_grad[0] else None
+        gw = ops.where(pos, 0.0, grad * x) if ctx.needs_input_grad[1] else None
+        return gx, gw
+
+
+class RreluWithNoise(_Act):
+    """x * noise, where noise is 1 for x > 0 and a slope (random in training) otherwise."""
+
+    @staticmethod
+    def forward(ctx, x, noise):
+        ctx.save_for_backward(noise)
+        return x * noise
+
+    @staticmethod
+    def backward(ctx, grad):
+        (noise,) = ctx.saved_tensors
+        return grad * noise, None
+
+
+# ---------------------------------------------------------------- exponential family
+class Elu(_Act):
+    """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): ELU, SELU and CELU."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        neg = alpha * xp.expm1(xp.minimum(x, 0) * input_scale)
+        ctx.save_for_backward(x)
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        return (scale * xp.where(x > 0, x, neg)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        a, s, k = ctx.alpha, ctx.scale, ctx.input_scale
+        neg = (ops.minimum(x, ops.zeros_like(x)) * k).exp() * (a * s * k)
+        return ops.where(x > 0, grad * s, grad * neg), None, None, None
+
+
+class Celu(Elu):
+    pass
+
+
+class Softplus(_Act):
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        bx = x * beta
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        return xp.where(bx > threshold, x, xp.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        bx = x * ctx.beta
+        return ops.where(bx > ctx.threshold, grad, grad * bx.sigmoid()), None, None
+
+
+class LogSigmoid(_Act):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (-x).sigmoid()
+
+
+class Silu(_Act):
+    """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * _sigmoid_np(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = x.sigmoid()
+        return grad * (s * (1 + x * (1 - s)))
+
+
+class Mish(_Act):
+    """x * tanh(softplus(x)); d/dx = t + x sigmoid(x) (1 - t^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * xp.tanh(xp.logaddexp(0, x))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = softplus(x).tanh()
+        return grad * (t + x * x.sigmoid() * (1 - t * t))
+
+
+class Gelu(_Act):
+    """x Phi(x) (exact) or its tanh approximation."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = _TANH_C * (x + _TANH_K * x * x * x)
+            return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+        return (0.5 * x * (1 + _erf(x / _SQRT_2))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = ((x + x * x * x * _TANH_K) * _TANH_C).tanh()
+            d_inner = (x * x * (3 * _TANH_K) + 1) * _TANH_C
+            return grad * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner), None
+        cdf = ((x / _SQRT_2).erf() + 1) * 0.5
+        pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf), None
+
+
+class Softsign(_Act):
+    """x / (1 + |x|); d/dx = 1 / (1 + |x|)^2."""
+
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + xp.abs(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        d = x.abs() + 1
+        return grad / (d * d)
+
+
+class Tanhshrink(_Act):
+    """x - tanh(x); d/dx = tanh(x)^2."""
+
+    node_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x - xp.tanh(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = x.tanh()
+        return grad * t * t
+
+
+class Glu(_Act):
+    """a * sigmoid(b), where (a, b) are the two halves of ``dim``."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        a, b = xp.split(x, 2, axis=dim)
+        ctx.save_for_backward(x)
+        ctx.dim = dim
+        return a * _sigmoid_np(b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        a, b = x.chunk(2, ctx.dim)
+        s = b.sigmoid()
+        return ops.cat([grad * s, grad * a * s * (1 - s)], ctx.dim), None
+
+
+# ---------------------------------------------------------------- public functions
+def _float(input: Tensor, name: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_KIND[input._data.dtype.name]}\'')
+    return input
+
+
+_KIND = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _maybe_inplace(input: Tensor, inplace: bool, fn, *args) -> Tensor:
+    if inplace:
+        return input._inplace(lambda x: fn.apply(x, *args))
+    return fn.apply(input, *args)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return input.relu_() if inplace else ops.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(_float(input, "hardtanh"), inplace, Hardtanh, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, True)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _maybe_inplace(_float(input, "leaky_relu"), inplace, LeakyRelu, negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """leaky_relu with a learnt slope per channel (dim 1), or one shared slope."""
+    if input.ndim == 0:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    n = weight.numel()
+    if n != 1 and n != channels:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{n} and channel size = {channels}.")
+    if n == 1:
+        w = weight.reshape(())
+    else:
+        w = weight.reshape((1, channels) + (1,) * (input.ndim - 2))
+    return Prelu.apply(input, w)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Leaky ReLU whose negative slope is drawn from U(lower, upper) in training, (lower+upper)/2 in eval."""
+    from ...random import _rng
+
+    x = _float(input, "rrelu")
+    d = x._data
+    if training:
+        slope = _rng(None).uniform(lower, upper, d.shape).astype(d.dtype)
+    else:
+        slope = np.asarray((lower + upper) / 2, d.dtype)
+    noise = Tensor._make(np.where(d > 0, np.asarray(1, d.dtype), slope).astype(d.dtype, copy=False),
+                         False, None, 0)
+    return _maybe_inplace(x, inplace, RreluWithNoise, noise)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, True)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _maybe_inplace(_float(input, "elu"), inplace, Elu, alpha, 1.0, 1.0)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    return _maybe_inplace(_float(input, "selu"), inplace, Elu, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _maybe_inplace(_float(input, "celu"), inplace, Celu, alpha, 1.0, 1.0 / alpha)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF (``approximate='tanh'``: the tanh formula)."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return Gelu.apply(_float(input, "GeluKernelImpl"), approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (swish)."""
+    return _maybe_inplace(_float(input, "silu"), inplace, Silu)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return _maybe_inplace(_float(input, "mish"), inplace, Mish)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))."""
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ops.tanh(input)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return _maybe_inplace(_float(input, "hardsigmoid"), inplace, Hardsigmoid)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return _maybe_inplace(_float(input, "hardswish"), inplace, Hardswish)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    return Softplus.apply(_float(input, "softplus"), beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return Softsign.apply(_float(input, "softsign"))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return Tanhshrink.apply(_float(input, "tanhshrink"))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    return _maybe_inplace(input, inplace, Threshold, threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _maybe_inplace(input, True, Threshold, threshold, value)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), finite for any x."""
+    return LogSigmoid.apply(_float(input, "log_sigmoid_forward"))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return Hardshrink.apply(_float(input, "hardshrink"), lambd)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """Shrink towards 0 by lambd (0 inside [-lambd, lambd])."""
+    x = _float(input, "softshrink")
+    if lambd < 0:
+        kind = {"float32": "Float", "float64": "Double", "float16": "Half"}[x.dtype.name]
+        raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype {kind}, but found {lambd:g}")
+    return Softshrink.apply(x, lambd)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), where a and b are the halves of ``input`` along ``dim``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = wrap_dim(dim, input.ndim)
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    return Glu.apply(_float(input, "glu"), d)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    return ops.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along ``dim``: finite for any logits."""
+    return ops.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    return ops.softmax(-input, dim, dtype=dtype)

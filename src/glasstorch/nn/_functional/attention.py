@@ -1,0 +1,296 @@
+"""Attention: ``scaled_dot_product_attention`` (one fused op) and ``multi_head_attention_forward``."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ... import ops
+from ...autograd.function import Function
+from ...backend import xp
+from ...random import _rng
+from ...tensor import Tensor
+from .dropout import dropout as _dropout
+from .linear import linear
+
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+class _SDPA(Function):
+    """``softmax(q k^T * scale + bias) @ v`` in one node; returns ``(out, weights)``.
+
+    ``bias`` is an additive float mask (or None) and ``keep`` the dropout
+    multiplier (0 or 1/(1-p), or None). Rows whose every score is -inf get zero
+    weights (NaN with ``zero_dead=False``, as a plain softmax gives). The weights are returned as an output so that backward, written
+    from them in Tensor ops, stays differentiable.
+    """
+
+    array_io = True
+    node_name = "ScaledDotProductAttentionBackward0"
+
+    @staticmethod
+    def forward(ctx, q, k, v, bias, keep, scale, zero_dead=True):
+        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s *= s.dtype.type(scale)
+        if bias is not None:
+            s = s + bias
+        m = s.max(-1, keepdims=True)
+        dead = ~xp.isfinite(m) if zero_dead else None  # fully masked rows
+        if dead is not None and dead.any():
+            m = xp.where(dead, 0, m)
+        s -= m
+        xp.exp(s, out=s)
+        total = s.sum(-1, keepdims=True)
+        if dead is not None and dead.any():
+            total[dead] = 1
+        s /= total
+        w = s if keep is None else s * keep
+        out = xp.matmul(w, v)
+        ctx.scale = scale
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(q, k, v, s, keep)
+        return out, s
+
+    @staticmethod
+    def backward(ctx, grad, grad_p):
+        q, k, v, p, keep = ctx.saved_tensors
+        need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
+        w = p if keep is None else p * keep
+        dv = w.mT @ grad if (need_v and grad is not None) else None
+        dp = None
+        if grad is not None:
+            dp = grad @ v.mT
+            if keep is not None:
+                dp = dp * keep
+        if grad_p is not None:
+            dp = grad_p if dp is None else dp + grad_p
+        if dp is None:
+            return None, None, dv, None, None, None, None
+        ds = p * (dp - (dp * p).sum(-1, keepdim=True))
+        dq = ds @ k * ctx.scale if need_q else None
+        dk = ds.mT @ q * ctx.scale if need_k else None
+        return dq, dk, dv, (ds if need_bias else None), None, None, None
+
+
+def _dtype_name(t: Tensor) -> str:
+    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
+
+
+def _causal_bias(length: int, source: int, dtype) -> np.ndarray:
+    bias = np.zeros((length, source), dtype)
+    bias[np.triu_indices(length, 1, source)] = -np.inf
+    return bias
+
+
+def _dropout_keep(shape, p: float, dtype) -> np.ndarray:
+    if p >= 1:
+        return np.zeros(shape, dtype)
+    return (_rng(None).random(shape) >= p).astype(dtype) * dtype.type(1.0 / (1.0 - p))
+
+
+def _sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False,
+          zero_dead=True):
+    """scaled_dot_product_attention that also returns the attention weights."""
+    if not (query.dtype == key.dtype == value.dtype):
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{_dtype_name(query)} key.dtype: {_dtype_name(key)} and value.dtype: {_dtype_name(value)} instead.")
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError("scaled_dot_product_attention expects query, key and value of at least 2 dims")
+    length, source, dim = query.shape[-2], key.shape[-2], query.shape[-1]
+    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
+        groups = query.shape[-3] // key.shape[-3]
+        key = key.repeat_interleave(groups, dim=-3)
+        value = value.repeat_interleave(groups, dim=-3)
+    scale = 1.0 / math.sqrt(dim) if scale is None else float(scale)
+    np_dtype = query._data.dtype
+    bias = None
+    if is_causal:
+        bias = Tensor._make(_causal_bias(length, source, np_dtype), False, None, 0)
+    if attn_mask is not None:
+        if attn_mask.dtype.name == "bool":  # True = may attend
+            m = Tensor._make(np.where(attn_mask._data, 0, -np.inf).astype(np_dtype), False, None, 0)
+        else:
+            m = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
+        bias = m if bias is None else bias + m
+    keep = None
+    if dropout_p > 0:
+        batch_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
+        keep = _dropout_keep(tuple(batch_shape) + (length, source), dropout_p, np_dtype)
+    return _SDPA.apply(query, key, value, bias, keep, scale, zero_dead)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """``softmax(Q K^T * scale + mask) V`` over the last two dims of (..., L, E), (..., S, E), (..., S, Ev).
+
+    A bool ``attn_mask`` marks the positions that may be attended (True); a float
+    one is added to the scores. ``is_causal`` masks positions above the diagonal.
+    ``dropout_p`` drops attention weights (always applied when > 0, as torch does).
+    """
+    return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)[0]
+
+
+# -- multi-head attention -----------------------------------------------------------------
+def _float_mask(mask: Tensor | None, dtype, name: str) -> Tensor | None:
+    """A bool mask (True = masked out) as an additive float mask; float masks pass through."""
+    if mask is None:
+        return None
+    if mask.dtype.name == "bool":
+        return Tensor._make(np.where(mask._data, -np.inf, 0).astype(dtype.np), False, None, 0)
+    if not mask.is_floating_point():
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    return mask
+
+
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+        bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+        out_proj_bias: Tensor | None, training: bool = True, key_padding_mask: Tensor | None = None,
+        need_weights: bool = True, attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+        q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+        v_proj_weight: Tensor | None = None, static_k: Tensor | None = None, static_v: Tensor | None = None,
+        average_attn_weights: bool = True, is_causal: bool = False) -> tuple:
+    """Multi-head attention on sequence-first inputs (L, N, E) (or unbatched (L, E)).
+
+    Returns ``(output (L, N, E), weights)``; weights are (N, L, S) averaged over heads,
+    (N, num_heads, L, S) with ``average_attn_weights=False``, or None without ``need_weights``.
+    """
+    batched = query.dim() == 3
+    if not batched:
+        if query.dim() != 2:
+            raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D "
+                                 "query tensor")
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    elif key.dim() != 3 or value.dim() != 3:
+        raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                             f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
+                                 f"{tuple(value.shape[:2])}")
+    elif tuple(key.shape) != tuple(value.shape):
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                           "method `generate_square_subsequent_mask` to create this mask.")
+    if key_padding_mask is not None and attn_mask is not None and key_padding_mask.dtype != attn_mask.dtype:
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for "
+                      "both instead.", UserWarning, stacklevel=2)
+    dtype = query.dtype
+    attn_mask = _float_mask(attn_mask, dtype, "attn_mask")
+    key_padding_mask = _float_mask(key_padding_mask, dtype, "key_padding_mask")
+
+    # input projections
+    if not use_separate_proj_weight:
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        bq = bk = bv = None
+        if in_proj_bias is not None:
+            bq, bk, bv = in_proj_bias.chunk(3)
+        if query is key and key is value:
+            q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, dim=-1)
+        else:
+            wq, wk, wv = in_proj_weight.chunk(3)
+            q = linear(query, wq, bq)
+            if key is value:
+                k, v = linear(key, ops.cat([wk, wv]), None if bk is None else ops.cat([bk, bv])).chunk(2, dim=-1)
+            else:
+                k, v = linear(key, wk, bk), linear(value, wv, bv)
+    else:
+        bq = bk = bv = None
+        if in_proj_bias is not None:
+            bq, bk, bv = in_proj_bias.chunk(3)
+        q = linear(query, q_proj_weight, bq)
+        k = linear(key, k_proj_weight, bk)
+        v = linear(value, v_proj_weight, bv)
+
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
+                                   f"{(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
+                                   f"{(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError("bias cannot be added to static key/value.")
+        k = ops.cat([k, bias_k.expand(1, bsz, embed_dim)])
+        v = ops.cat([v, bias_v.expand(1, bsz, embed_dim)])
+        attn_mask = _pad_last(attn_mask)
+        key_padding_mask = _pad_last(key_padding_mask)
+
+    # (L, N, E) -> (N * heads, L, head_dim)
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None else static_k
+    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None else static_v
+    if add_zero_attn:
+        k = ops.cat([k, k.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
+        v = ops.cat([v, v.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
+        attn_mask = _pad_last(attn_mask)
+        key_padding_mask = _pad_last(key_padding_mask)
+    src_len = k.shape[1]
+
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                                 f"{key_padding_mask.shape}")
+        kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
+        kpm = kpm.reshape(bsz * num_heads, 1, src_len)
+        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+
+    p = dropout_p if training else 0.0
+    q4 = q.reshape(bsz, num_heads, tgt_len, head_dim)
+    k4 = k.reshape(bsz, num_heads, src_len, head_dim)
+    v4 = v.reshape(bsz, num_heads, src_len, head_dim)
+    mask4 = attn_mask
+    if attn_mask is not None and attn_mask.shape[0] != 1:
+        mask4 = attn_mask.reshape(bsz, num_heads, attn_mask.shape[1], src_len)
+    if need_weights:
+        # torch computes the weights first, then applies dropout to them for the output
+        out, weights = _sdpa(q4, k4, v4, mask4, zero_dead=False)
+        if p > 0:
+            weights = _dropout(weights, p, True)
+            out = weights @ v4
+    else:
+        out, weights = _sdpa(q4, k4, v4, mask4, p)
+        weights = None
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    if weights is not None and average_attn_weights:
+        weights = weights.mean(dim=1)
+    if not batched:
+        out = out.squeeze(1)
+        if weights is not None:
+            weights = weights.squeeze(0)
+    return out, weights
+
+
+def _pad_last(mask: Tensor | None) -> Tensor | None:
+    """One more allowed (zero) column at the end of a float mask."""
+    if mask is None:
+        return None
+    return ops.cat([mask, mask.new_zeros(tuple(mask.shape[:-1]) + (1,))], dim=-1)
+

@@ -1,0 +1,105 @@
+"""Distances and similarities between vectors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...autograd.function import Function
+from ...ops.shape import broadcast_tensors
+from ...tensor import Tensor, _wrap_dim
+
+__all__ = ["cosine_similarity", "pairwise_distance", "pdist"]
+
+
+class _VectorNorm(Function):
+    """The ``p``-norm along ``dim`` (kept as size 1). The gradient at a zero vector is zero."""
+
+    array_io = True
+    node_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dim):
+        a = np.abs(x)
+        if p == math.inf:
+            n = a.max(axis=dim, keepdims=True)
+        elif p == -math.inf:
+            n = a.min(axis=dim, keepdims=True)
+        elif p == 0:
+            n = (a != 0).sum(axis=dim, keepdims=True).astype(x.dtype)
+        elif p == 1:
+            n = a.sum(axis=dim, keepdims=True)
+        elif p == 2:
+            n = np.sqrt((x * x).sum(axis=dim, keepdims=True))
+        else:
+            n = ((a ** p).sum(axis=dim, keepdims=True)) ** (1.0 / p)
+        ctx.p, ctx.dim = p, dim
+        ctx.save_for_backward(x, n)
+        return n
+
+    @staticmethod
+    def backward(ctx, g):
+        x, n = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:
+            return x * 0.0, None, None
+        if p == 1:
+            return g * x.sign(), None, None
+        if p in (math.inf, -math.inf):
+            hit = (x.abs() == n)._cast(x.dtype)
+            return g * x.sign() * hit / hit.sum(ctx.dim, keepdim=True), None, None
+        safe = n.masked_fill(n == 0, 1.0)
+        if p == 2:
+            return g * x / safe, None, None
+        return g * x.sign() * (x.abs() / safe) ** (p - 1), None, None
+
+
+def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
+    n = _VectorNorm.apply(x, float(p), dim)
+    return n if keepdim else n.squeeze(dim)
+
+
+def _floor_value(n: Tensor, eps: float) -> Tensor:
+    """``max(n, eps)`` in value, while the gradient flows as through ``n`` (torch clamps
+    the norms outside autograd)."""
+    raw = n.detach()
+    return n + (raw.clamp_min(eps) - raw)
+
+
+def _broadcast_pair(x1: Tensor, x2: Tensor):
+    s1, s2 = tuple(x1.shape), tuple(x2.shape)
+    for i in range(1, min(len(s1), len(s2)) + 1):
+        a, b = s1[-i], s2[-i]
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                               f"non-singleton dimension {max(len(s1), len(s2)) - i}")
+    return broadcast_tensors(x1, x2)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``x1 . x2 / (max(|x1|, eps) * max(|x2|, eps))`` along ``dim`` (inputs broadcast)."""
+    a, b = _broadcast_pair(x1, x2)
+    d = _wrap_dim(dim, a._data.ndim)
+    n1 = _floor_value(_norm(a, 2, d, False), eps)
+    n2 = _floor_value(_norm(b, 2, d, False), eps)
+    return (a * b).sum(d) / (n1 * n2)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
+    diff = x1 - x2 + eps
+    return _norm(diff, p, diff._data.ndim - 1 if diff._data.ndim else 0, keepdim)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """The ``p``-norm distance between every pair of rows ``i < j`` of a 2-D input."""
+    if input._data.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(input._data.shape[0], 1)
+    left = input.index_select(0, Tensor._make(i.astype(np.int64), False, None, 0))
+    right = input.index_select(0, Tensor._make(j.astype(np.int64), False, None, 0))
+    return _norm(left - right, p, 1, False)

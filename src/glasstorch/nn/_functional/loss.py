@@ -1,0 +1,738 @@
+"""Loss functions.
+
+``cross_entropy`` (log-softmax and NLL in one op), ``nll_loss``,
+``binary_cross_entropy`` and ``binary_cross_entropy_with_logits`` are fused
+ops with hand-written backwards; they work for any logits, however large.
+The others are short compositions of differentiable ops.
+
+Class-dimension losses accept torch's shapes: (N, C) with target (N), (C)
+with a 0-d target, and (N, C, d1, ...) with target (N, d1, ...).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ... import ops
+from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled
+from ...backend import xp
+from ...tensor import Tensor
+from .activation import logsigmoid, softplus
+
+__all__ = [
+    "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss", "cosine_embedding_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+    "poisson_nll_loss", "gaussian_nll_loss", "multilabel_margin_loss",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+# ---------------------------------------------------------------- reduction helpers
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """Map the deprecated ``size_average`` / ``reduce`` flags onto ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                  f"{'none' if reduce is False else 'mean' if size_average in (None, True) else 'sum'}"
+                  "' instead.", stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    _check_reduction(reduction)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+            "same size.", stacklevel=3)
+
+
+# ---------------------------------------------------------------- NLL / cross-entropy (fused)
+class _ClassTargets:
+    """Per-row target data shared by the NLL and cross-entropy ops on (M, C) input.
+
+    ``tw[i]`` is the weight of row i's target class (0 for ignored rows) and
+    ``idx`` the target with ignored rows pointing at class 0.
+    """
+
+    def __init__(self, target, weight, ignore_index, n_classes, dtype):
+        valid = target != ignore_index
+        self.idx = np.where(valid, target, 0)
+        self.valid = valid.astype(dtype)
+        w = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype, copy=False)
+        self.w = w
+        self.tw = w[self.idx] * self.valid
+        self.weighted = weight is not None
+
+
+def _scale(grad: Tensor, reduction: str, n_rows: int, denom: float) -> Tensor:
+    """Per-row gradient of the reduced loss, as a Tensor of shape (M,)."""
+    if reduction == "none":
+        return grad
+    g = grad.reshape(1).expand(n_rows)
+    return g / denom if reduction == "mean" else g
+
+
+def _gather_rows(x: Tensor, idx) -> Tensor:
+    return ops.gather(x, 1, Tensor._make(idx.reshape(-1, 1), False, None, 0)).reshape(-1)
+
+
+def _put_rows(values: Tensor, idx, shape) -> Tensor:
+    """A (M, C) tensor that is ``values[i]`` at (i, idx[i]) and zero elsewhere."""
+    zeros = ops.zeros(shape, dtype=values.dtype)
+    return ops.scatter_add(zeros, 1, Tensor._make(idx.reshape(-1, 1), False, None, 0), values.reshape(-1, 1))
+
+
+class NllLoss(Function):
+    """-w[t_i] * x[i, t_i] per row of (M, C) log-probabilities, then reduced."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        ct = _ClassTargets(target, weight, ignore_index, x.shape[1], x.dtype)
+        rows = -x[np.arange(x.shape[0]), ct.idx] * ct.tw
+        ctx.ct, ctx.reduction, ctx.shape = ct, reduction, x.shape
+        if reduction == "none":
+            return rows
+        total = rows.sum(dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(total)
+        ctx.denom = denom = ct.tw.sum(dtype=x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / denom)
+
+    @staticmethod
+    def backward(ctx, grad):
+        ct = ctx.ct
+        g = _scale(grad, ctx.reduction, ctx.shape[0], getattr(ctx, "denom", 1.0))
+        tw = Tensor._make(ct.tw, False, None, 0)
+        return _put_rows(-(g * tw), ct.idx, ctx.shape), None, None, None, None
+
+
+class CrossEntropy(Function):
+    """log_softmax + NLL on (M, C) logits with class-index targets, label smoothing and weights.
+
+    Row loss: L_i = -sum_c q_ic log p_ic with
+    q_ic = (1 - eps) tw_i [c = t_i] + eps / C * w_c * valid_i;
+    dL_i/dx_ic = (sum_c q_ic) p_ic - q_ic.
+    """
+
+    array_io = True
+    node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, eps):
+        m, c = x.shape
+        ct = _ClassTargets(target, weight, ignore_index, c, x.dtype)
+        shifted = x - x.max(axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        sum_e = e.sum(axis=1, keepdims=True)
+        logp = shifted - xp.log(sum_e)
+        rows = -logp[np.arange(m), ct.idx] * ct.tw
+        qsum = ct.tw
+        if eps:
+            smooth = -(logp * ct.w).sum(axis=1) * ct.valid
+            rows = (1 - eps) * rows + (eps / c) * smooth
+            qsum = (1 - eps) * ct.tw + (eps / c) * ct.w.sum() * ct.valid
+        ctx.save_for_backward(x, e / sum_e)
+        ctx.ct, ctx.reduction, ctx.eps, ctx.qsum = ct, reduction, eps, qsum
+        if reduction == "none":
+            return rows.astype(x.dtype, copy=False)
+        total = rows.sum(dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(total)
+        ctx.denom = denom = ct.tw.sum(dtype=x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / denom)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, probs = ctx.saved_tensors
+        ct, eps = ctx.ct, ctx.eps
+        if is_grad_enabled():  # building a graph of the gradient: probs must depend on x
+            probs = ops.softmax(x, 1)
+        m, c = x.shape
+        g = _scale(grad, ctx.reduction, m, getattr(ctx, "denom", 1.0))
+        qsum = Tensor._make(ctx.qsum, False, None, 0)
+        tw = Tensor._make(ct.tw * (1 - eps), False, None, 0)
+        gx = (g * qsum).unsqueeze(1) * probs - _put_rows(g * tw, ct.idx, (m, c))
+        if eps:
+            smooth = Tensor._make(np.outer(ct.valid, ct.w * (eps / c)), False, None, 0)
+            gx = gx - g.unsqueeze(1) * smooth
+        return gx, None, None, None, None, None
+
+
+class SoftCrossEntropy(Function):
+    """Cross-entropy against class probabilities: L_i = -sum_c w_c q_ic log p_ic."""
+
+    array_io = True
+    node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, x, q, weight, reduction, eps):
+        c = x.shape[1]
+        wq = q * (1 - eps) + eps / c if eps else q
+        if weight is not None:
+            wq = wq * weight
+        shifted = x - x.max(axis=1, keepdims=True)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.save_for_backward(x, q, logp)
+        ctx.reduction, ctx.eps, ctx.weight = reduction, eps, weight
+        rows = -(wq * logp).sum(axis=1)
+        if reduction == "none":
+            return rows
+        total = rows.sum(dtype=x.dtype)
+        return np.asarray(total / x.shape[0] if reduction == "mean" else total)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, q, logp = ctx.saved_tensors
+        if is_grad_enabled():  # building a graph of the gradient: logp must depend on x
+            logp = ops.log_softmax(x, 1)
+        eps, c = ctx.eps, x.shape[1]
+        w = None if ctx.weight is None else Tensor._make(ctx.weight, False, None, 0)
+        wq = q * (1 - eps) + eps / c if eps else q
+        if w is not None:
+            wq = wq * w
+        g = _scale(grad, ctx.reduction, x.shape[0], x.shape[0]).unsqueeze(1)
+        gx = gq = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (wq.sum(1, keepdim=True) * logp.exp() - wq)
+        if ctx.needs_input_grad[1]:
+            gq = -g * logp * (1 - eps)
+            if w is not None:
+                gq = gq * w
+        return gx, gq, None, None, None
+
+
+def _class_dim_to_rows(input: Tensor, name: str):
+    """(N, C, d1, ...) -> (M, C) rows, with the shape to restore a per-row result."""
+    if input.ndim == 1:
+        return input.unsqueeze(0), ()
+    if input.ndim == 2:
+        return input, (input.shape[0],)
+    c = input.shape[1]
+    rest = (input.shape[0],) + tuple(input.shape[2:])
+    return input.movedim(1, -1).reshape(-1, c), rest
+
+
+def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -> None:
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_KIND[target.dtype.name]}")
+    if input.ndim == 1:
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    elif input.ndim == 2:
+        if target.ndim != 1:
+            raise RuntimeError(
+                "0D or 1D target tensor expected, multi-target not supported "
+                f"(input of shape {list(input.shape)}, target of shape {list(target.shape)})")
+        if target.shape[0] != input.shape[0]:
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]}).")
+    else:
+        if target.ndim == 0 or target.shape[0] != input.shape[0]:
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                f"({target.shape[0] if target.ndim else 1}).")
+        expected = [input.shape[0]] + list(input.shape[2:])
+        if list(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if weight is not None and weight.numel() != n_classes:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
+            f"weight tensor of shape: {list(weight.shape)}")
+
+
+def _check_in_range(t: np.ndarray, n_classes: int, ignore_index: int) -> None:
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {t[bad].reshape(-1)[0]} is out of bounds.")
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` classes under log-probabilities ``input``.
+
+    ``weight`` rescales each class; targets equal to ``ignore_index`` add nothing
+    and ``mean`` divides by the summed weight of the counted targets.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input.ndim == 0:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    _check_class_target(input, target, weight, n_classes)
+    t = target._data.reshape(-1).astype(np.int64, copy=False)
+    _check_in_range(t, n_classes, ignore_index)
+    rows, rest = _class_dim_to_rows(input, "nll_loss")
+    w = None if weight is None else weight._data.reshape(-1)
+    out = NllLoss.apply(rows, t, w, ignore_index, reduction)
+    return out.reshape(rest) if reduction == "none" else out
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits ``input`` and class indices or class probabilities ``target``.
+
+    One fused, numerically stable op: log_softmax over the class dim (dim 1, or
+    dim 0 for unbatched input) followed by the negative log-likelihood.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if target._data.dtype.kind == "f":
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(
+                "0D or 1D target tensor expected, multi-target not supported "
+                f"(input of shape {list(input.shape)}, probability target of shape {list(target.shape)})")
+        if weight is not None and weight.numel() != n_classes:
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
+                f"weight tensor of shape: {list(weight.shape)}")
+        rows, rest = _class_dim_to_rows(input, "cross_entropy")
+        q, _ = _class_dim_to_rows(target.to(input.dtype), "cross_entropy")
+        w = None if weight is None else weight._data.reshape(-1).astype(input._data.dtype)
+        out = SoftCrossEntropy.apply(rows, q, w, reduction, label_smoothing)
+        return out.reshape(rest) if reduction == "none" else out
+    _check_class_target(input, target, weight, n_classes)
+    t = target._data.reshape(-1).astype(np.int64, copy=False)
+    _check_in_range(t, n_classes, ignore_index)
+    rows, rest = _class_dim_to_rows(input, "cross_entropy")
+    w = None if weight is None else weight._data.reshape(-1)
+    out = CrossEntropy.apply(rows, t, w, ignore_index, reduction, float(label_smoothing))
+    return out.reshape(rest) if reduction == "none" else out
+
+
+# ---------------------------------------------------------------- binary cross-entropy (fused)
+class BinaryCrossEntropy(Function):
+    """-w (y log x + (1 - y) log(1 - x)), each log clamped at -100 as torch does."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, y, w):
+        with np.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(x), -100)
+            log_1mx = xp.maximum(xp.log1p(-x), -100)
+        out = -(y * log_x + (1 - y) * log_1mx)
+        if w is not None:
+            out = out * w
+        ctx.save_for_backward(x, y, w)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, w = ctx.saved_tensors
+        gw = grad if w is None else grad * w
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = gw * (x - y) / ops.clamp_min(x * (1 - x), 1e-12)
+        if ctx.needs_input_grad[1]:
+            gy = gw * (ops.clamp_min((1 - x).log(), -100) - ops.clamp_min(x.log(), -100))
+        return gx, gy, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """(1 - y) x + l * softplus(-x), l = 1 + (pos_weight - 1) y, times weight; stable for any x."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, y, w, pw):
+        sp = xp.logaddexp(0, -x)  # softplus(-x) = log(1 + exp(-x)) without overflow
+        lw = 1 if pw is None else 1 + (pw - 1) * y
+        out = (1 - y) * x + lw * sp
+        if w is not None:
+            out = out * w
+        ctx.save_for_backward(x, y, w, pw)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, w, pw = ctx.saved_tensors
+        gw = grad if w is None else grad * w
+        lw = 1 if pw is None else (pw - 1) * y + 1
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = gw * ((1 - y) - lw * (-x).sigmoid())
+        if ctx.needs_input_grad[1]:
+            spn = softplus(-x, 1.0, math.inf)
+            gy = gw * (-x + (spn * (pw - 1) if pw is not None else 0))
+        gpw = None
+        if ctx.needs_input_grad[3]:
+            gpw = gw * y * softplus(-x, 1.0, math.inf)
+        return gx, gy, None, gpw
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy between probabilities ``input`` and ``target``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
+            "deprecated. Please ensure they have the same size.")
+    x = input._data
+    if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None:
+        weight = weight.expand(input.shape) if tuple(weight.shape) != tuple(input.shape) else weight
+    out = BinaryCrossEntropy.apply(input, target.to(input.dtype), weight)
+    return _reduce(out, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """sigmoid + binary cross-entropy in one stable op; ``pos_weight`` weighs the positive term."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    out = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), weight, pos_weight)
+    return _reduce(out, reduction)
+
+
+# ---------------------------------------------------------------- regression losses
+def _pointwise(input, target, loss, weight, reduction, weighted_mean=True):
+    """Apply an elementwise ``weight``; for mse/l1 ``mean`` then divides by the summed weight."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """|input - target|, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_size(input, target, "l1_loss")
+    return _pointwise(input, target, (input - target).abs(), weight, reduction)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """(input - target)^2, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_size(input, target, "mse_loss")
+    d = input - target
+    return _pointwise(input, target, d * d, weight, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_size(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = ops.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) elsewhere."""
+    _check_reduction(reduction)
+    _check_same_size(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = (input - target).abs()
+    loss = ops.where(d <= delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    return _pointwise(input, target, loss, weight, reduction, weighted_mean=False)
+
+
+# ---------------------------------------------------------------- divergences and likelihoods
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL(target || exp(input)): target * (log target - input), with log-probability ``input``.
+
+    ``reduction='batchmean'`` divides the sum by the batch size (the true KL);
+    ``'mean'`` divides by the number of elements.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        pos = target > 0
+        safe = ops.where(pos, target, ops.ones_like(target))
+        loss = ops.where(pos, target * safe.log(), ops.zeros_like(target)) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: exp(x) - y x (log_input) or x - y log(x + eps)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        big = target > 1
+        safe = ops.where(big, target, ops.ones_like(target))
+        stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
+        loss = loss + ops.where(big, stirling, ops.zeros_like(stirling))
+    return _reduce(loss, reduction)
+
+
+class _ClampKeepGrad(Function):
+    """max(x, eps) forwards, identity backwards (torch clamps the variance under no_grad)."""
+
+    array_io = True
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        return xp.maximum(x, eps).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """0.5 (log var + (input - target)^2 / var), var clamped below at ``eps``."""
+    if not isinstance(var, Tensor):
+        var = ops.full(tuple(input.shape), float(var), dtype=input.dtype)
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    var = _ClampKeepGrad.apply(var, eps)
+    d = input - target
+    loss = (var.log() + d * d / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- margin and embedding losses
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
+    return _reduce(ops.clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    zeros = ops.zeros_like(input)
+    margin_part = ops.where(target != 1, ops.clamp_min(margin - input, 0), zeros)
+    self_part = ops.where(target != -1, input, zeros)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x)), computed without overflow."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return _reduce(softplus(-target * input, 1.0, math.inf), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Per-class binary logistic loss, averaged over the classes (last dim)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(-1) / input.shape[-1]
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    """sum over j != y of max(0, margin - x[y] + x[j])^p / C (times weight[y])."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if input.ndim > 2 or (input.ndim == 2 and target.ndim != 1) or (input.ndim < 2 and target.ndim > 1):
+        raise RuntimeError(
+            f"inconsistent target size, expected {list(input.shape[:1]) if input.ndim == 2 else []} but got "
+            f"{list(target.shape)}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target._data.reshape(-1).astype(np.int64)
+    n, c = x.shape
+    if t.shape[0] != n:
+        raise RuntimeError(f"inconsistent target size, expected {[n]} but got {list(target.shape)}")
+    if ((t < 0) | (t >= c)).any():
+        raise IndexError(f"Target {t[(t < 0) | (t >= c)][0]} is out of bounds.")
+    idx = Tensor._make(t.reshape(-1, 1), False, None, 0)
+    x_y = ops.gather(x, 1, idx)
+    z = ops.clamp_min(x - x_y + margin, 0)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * ops.gather(weight.reshape(1, -1).expand(n, c), 1, idx)
+    not_target = Tensor._make(np.arange(c)[None, :] != t[:, None], False, None, 0)
+    loss = (z * not_target._cast_np(z._data.dtype)).sum(1) / c
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.ndim != input2.ndim or tuple(input1.shape) != tuple(input2.shape):
+        raise RuntimeError(
+            f"cosine_embedding_loss: Input1 and Input2 must have the same shape, got {list(input1.shape)} "
+            f"and {list(input2.shape)}")
+    d = input1.ndim - 1
+    eps = 1e-12
+    prod = (input1 * input2).sum(d)
+    mag = ((input1 * input1).sum(d) + eps) * ((input2 * input2).sum(d) + eps)
+    cos = prod / mag.sqrt()
+    zeros = ops.zeros_like(cos)
+    pos = ops.where(target == 1, 1 - cos, zeros)
+    neg = ops.where(target == -1, ops.clamp_min(cos - margin, 0), zeros)
+    return _reduce(pos + neg, reduction)
+
+
+def _pairwise(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
+    d = x1 - x2 + eps
+    return ops.norm(d, p, -1) if d.ndim else d.abs()
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    dims = (anchor.ndim, positive.ndim, negative.ndim)
+    if not (dims[0] == dims[1] == dims[2]) or dims[0] not in (1, 2):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, "
+            f"but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D inputs")
+    d_pos = _pairwise(anchor, positive, p, eps)
+    d_neg = _pairwise(anchor, negative, p, eps)
+    if swap:
+        d_neg = ops.minimum(d_neg, _pairwise(positive, negative, p, eps))
+    return _reduce(ops.clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """Triplet loss with any distance function (default: pairwise L2 distance)."""
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
+    dist = distance_function or (lambda a, b: _pairwise(a, b, 2.0, 1e-6))
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = ops.minimum(d_neg, dist(positive, negative))
+    return _reduce(ops.clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: sum over target classes j and other classes i of max(0, 1 - x[j] + x[i]) / C.
+
+    Each row of ``target`` lists class indices, ended by the first -1.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target._data.reshape(x.shape).astype(np.int64)
+    n, c = x.shape
+    live = np.cumprod(t != -1, axis=1).astype(bool)  # entries before the first -1
+    if ((t[live] < 0) | (t[live] >= c)).any():
+        bad = t[live][(t[live] < 0) | (t[live] >= c)][0]
+        raise IndexError(f"Target {bad} is out of bounds.")
+    # how often each class is listed as a target, per row
+    counts = np.zeros((n, c), dtype=x._data.dtype)
+    rows = np.broadcast_to(np.arange(n)[:, None], t.shape)
+    np.add.at(counts, (rows[live], t[live]), 1)
+    not_target = (counts == 0).astype(x._data.dtype)
+    pair = ops.clamp_min(1 - x.unsqueeze(2) + x.unsqueeze(1), 0)  # [n, j, i]
+    mask = Tensor._make(counts[:, :, None] * not_target[:, None, :], False, None, 0)
+    loss = (pair * mask).sum((1, 2)) / c
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)

@@ -1,0 +1,77 @@
+"""``pad``: constant, reflect, replicate and circular padding of the trailing dims."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...ops.conv import ConstantPad, take_along
+from ...tensor import Tensor
+
+__all__ = ["pad"]
+
+_SUPPORTED = (
+    "Supported combinations for non-constant padding:\n"
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+)
+
+
+def _source_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """For each output position along one dim, the input position it copies."""
+    i = np.arange(-lo, n + hi)
+    if mode == "reflect":
+        i = np.abs(i)
+        return np.where(i > n - 1, 2 * (n - 1) - i, i)
+    if mode == "replicate":
+        return np.clip(i, 0, n - 1)
+    # circular: negative amounts crop first, then the kept part wraps around
+    kept = np.arange(max(-lo, 0), n - max(-hi, 0))
+    return kept[np.mod(np.arange(-max(lo, 0), len(kept) + max(hi, 0)), len(kept))]
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, front, back)``,
+    starting from the last dim. Negative amounts crop."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    nd = input.dim()
+    npairs = len(pad) // 2
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(npairs)]  # last dim first
+    if mode == "constant":
+        if npairs > nd:
+            raise RuntimeError(
+                "Padding length should be less than or equal to two times the input dimension but got "
+                f"padding length {len(pad)} and input of dimension {nd}"
+            )
+        full = [(0, 0)] * (nd - npairs) + pairs[::-1]
+        return ConstantPad.apply(input, tuple(full), 0.0 if value is None else float(value))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if npairs not in (1, 2, 3) or nd not in (npairs + 1, npairs + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {nd}D input tensor.\n"
+                                  + _SUPPORTED)
+    shape = tuple(input.shape)
+    batched = nd == npairs + 2
+    if any(n == 0 for n in shape[int(batched):]):
+        dims = f"{npairs + 1}D or {npairs + 2}D"
+        raise RuntimeError(
+            f"Expected {dims} (batch mode) tensor with possibly 0 batch size and other non-zero dimensions "
+            f"for input, but got: {list(shape)}")
+    out = input
+    for i, (lo, hi) in enumerate(pairs):
+        dim = nd - 1 - i
+        n = shape[dim]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(
+                f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding input dimension, "
+                f"but got: padding ({lo}, {hi}) at dimension {dim} of input {list(shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if lo == 0 and hi == 0:
+            continue
+        out = take_along(out, dim, _source_index(n, lo, hi, mode))
+    return out if out is not input else input.clone()

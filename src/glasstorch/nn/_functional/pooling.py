@@ -1,0 +1,336 @@
+"""Pooling: max, average, adaptive, power-average, and max-unpooling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
+from ...tensor import Tensor
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "lp_pool1d", "lp_pool2d",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+
+
+def _tuple(value, n: int, name: str) -> tuple:
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return (int(value[0]),) * n
+        if len(value) != n:
+            raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints")
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+def _pool_out(n, k, s, p, d, ceil_mode) -> int:
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1  # the last window must start inside the input or its left padding
+    return out
+
+
+def _check_rank(x, nd: int, name: str) -> None:
+    """torch's own wording for a wrong rank, which differs between the pooling kernels."""
+    dim = x.dim()
+    if dim in (nd + 1, nd + 2) and not (x.numel() == 0 and dim == nd + 1):
+        return
+    if name == "max_pool1d":
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
+                           f"for input, but got:{list(x.shape)}")
+    if name == "avg_pool1d":
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {dim}-dimensional tensor for argument #1 'self' "
+                           "(while checking arguments for avg_pool1d)")
+    if name == "avg_pool2d":
+        if dim < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-max(dim, 1)}, "
+                             f"{max(dim, 1) - 1}], but got -3)")
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(x.shape)}")
+    raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
+    _check_rank(x, nd, name)
+    kernel = _tuple(kernel_size, nd, "kernel_size")
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _tuple(stride, nd, "stride")
+    padding = _tuple(padding, nd, "padding")
+    dilation = _tuple(dilation, nd, "dilation")
+    if any(s == 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"{name}(): stride should be greater than zero, but got stride: {list(stride)}")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"{name}(): kernel_size must be greater than zero, but got {list(kernel)}")
+    for p, k, d in zip(padding, kernel, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    in_sp = tuple(x.shape[-nd:])
+    out_sp = tuple(_pool_out(n, k, s, p, d, ceil_mode)
+                   for n, k, s, p, d in zip(in_sp, kernel, stride, padding, dilation))
+    if any(o <= 0 for o in out_sp):
+        lead = x.shape[-nd - 1]
+        raise RuntimeError(
+            f"Given input size: ({'x'.join(map(str, (lead,) + in_sp))}). Calculated output size: "
+            f"({'x'.join(map(str, (lead,) + out_sp))}). Output size is too small"
+        )
+    # the high side is padded far enough to hold every window (ceil mode may overhang)
+    pads = tuple((p, max((o - 1) * s + d * (k - 1) + 1 - n - p, 0))
+                 for p, o, s, d, k, n in zip(padding, out_sp, stride, dilation, kernel, in_sp))
+    return ConvGeometry(kernel, stride, pads, dilation, 1, in_sp, out_sp)
+
+
+def _batched(x: Tensor, nd: int):
+    return (x.unsqueeze(0), True) if x.dim() == nd + 1 else (x, False)
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    geom = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nd, f"max_pool{nd}d")
+    x, unbatched = _batched(input, nd)
+    if not return_indices:
+        out = (MaxPool3D if nd == 3 else MaxPool).apply(x, geom, False)
+        return out.squeeze(0) if unbatched else out
+    out, idx = (MaxPool3D if nd == 3 else MaxPool).apply(x, geom, True)
+    return (out.squeeze(0), idx.squeeze(0)) if unbatched else (out, idx)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """1-D max pooling over (N, C, L); with ``return_indices`` also the argmax positions."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """2-D max pooling over (N, C, H, W); the gradient flows to each window's (first) max."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """3-D max pooling over (N, C, D, H, W)."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
+    name = f"avg_pool{nd}d"
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    geom = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, nd, name)
+    x, unbatched = _batched(input, nd)
+    div = avg_divisor(geom, count_include_pad, divisor_override, x._data.dtype)
+    out = (AvgPool3D if nd == 3 else AvgPool).apply(x, geom, div)
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling over (N, C, L)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling over (N, C, H, W)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """3-D average pooling over (N, C, D, H, W)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3)
+
+
+# ------------------------------------------------------------------- adaptive
+def _adaptive_sizes(input, output_size, nd, name):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != nd:
+            raise RuntimeError(f"{name}: internal error: output_size.size() must be {nd}")
+        sizes = tuple(input.shape[-nd + i] if s is None else int(s) for i, s in enumerate(output_size))
+    else:
+        sizes = (int(output_size),) * nd
+    for i, n in enumerate(input.shape[-nd:]):
+        if n == 0:
+            raise RuntimeError(
+                f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                f"sizes {list(input.shape)} with dimension {input.dim() - nd + i} being empty")
+    return sizes
+
+
+def _bounds(n: int, o: int):
+    """Start and end of each adaptive window: floor(i*n/o) .. ceil((i+1)*n/o)."""
+    i = np.arange(o)
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+def _averaging_matrix(n: int, o: int, dtype) -> Tensor:
+    start, end = _bounds(n, o)
+    pos = np.arange(n)
+    inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
+    m = inside / (end - start)[:, None]
+    return Tensor._make(m.astype(dtype), False, None, 0)
+
+
+def _adaptive_avg(input, output_size, nd):
+    sizes = _adaptive_sizes(input, output_size, nd, f"adaptive_avg_pool{nd}d")
+    in_sp = tuple(input.shape[-nd:])
+    if all(o == 1 for o in sizes):
+        return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
+    out = input
+    # each spatial dim is averaged independently: one small matrix product per dim
+    for i in range(nd):
+        dim = input.dim() - nd + i
+        if sizes[i] == in_sp[i]:
+            continue
+        m = _averaging_matrix(in_sp[i], sizes[i], input._data.dtype)
+        out = (out.transpose(dim, -1) @ m.t()).transpose(dim, -1)
+    return out if out is not input else input.clone()
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output length."""
+    return _adaptive_avg(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size (H_out, W_out); ``None`` keeps that dim."""
+    return _adaptive_avg(input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size (D_out, H_out, W_out)."""
+    return _adaptive_avg(input, output_size, 3)
+
+
+def _adaptive_max(input, output_size, return_indices, nd):
+    sizes = _adaptive_sizes(input, output_size, nd, f"adaptive_max_pool{nd}d")
+    x, unbatched = _batched(input, nd)
+    in_sp = tuple(x.shape[2:])
+    N, C = x.shape[:2]
+    # every window padded to the widest one by repeating its last position (max is unchanged)
+    grids = []
+    for n, o in zip(in_sp, sizes):
+        start, end = _bounds(n, o)
+        width = int((end - start).max())
+        pos = np.minimum(start[:, None] + np.arange(width)[None, :], end[:, None] - 1)
+        grids.append(pos)  # (o, width)
+    if nd == 1:
+        flat = grids[0]
+    else:
+        flat = grids[0][:, None, :, None] * in_sp[1] + grids[1][None, :, None, :]
+        flat = flat.transpose(0, 2, 1, 3).reshape(sizes[0], grids[0].shape[1], sizes[1], grids[1].shape[1])
+        flat = flat.transpose(0, 2, 1, 3)  # (oh, ow, wh, ww)
+    kk = int(np.prod(flat.shape[nd:]))
+    flat = flat.reshape(tuple(sizes) + (kk,))
+    xa = x._data.reshape(N, C, -1)
+    vals = xa[:, :, flat]  # (N, C, *sizes, kk)
+    nan_first = np.isnan(vals)
+    pick = np.where(nan_first.any(-1), nan_first.argmax(-1), vals.argmax(-1))
+    idx = np.take_along_axis(np.broadcast_to(flat, vals.shape), pick[..., None], -1)[..., 0]
+    index = Tensor._make(idx.astype(np.int64), False, None, 0)
+    out = x.reshape(N, C, -1).gather(2, index.reshape(N, C, -1)).reshape((N, C) + tuple(sizes))
+    if unbatched:
+        out, index = out.squeeze(0), index.squeeze(0)
+    return (out, index) if return_indices else out
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling to a fixed output length."""
+    return _adaptive_max(input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling to a fixed output size (H_out, W_out)."""
+    return _adaptive_max(input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+# ------------------------------------------------------------------- lp pool
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
+    kernel = _tuple(kernel_size, nd, "kernel_size")
+    pool = avg_pool1d if nd == 1 else avg_pool2d
+    out = pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: (sum of x**p over each window) ** (1/p)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """2-D power-average pooling: (sum of x**p over each window) ** (1/p)."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+# ------------------------------------------------------------------- unpool
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
+    kernel = _tuple(kernel_size, nd, "kernel_size")
+    stride = kernel if stride is None else _tuple(stride, nd, "stride")
+    padding = _tuple(padding, nd, "padding")
+    x, unbatched = _batched(input, nd)
+    idx = indices.unsqueeze(0) if unbatched else indices
+    in_sp = tuple(x.shape[2:])
+    default = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(in_sp, stride, padding, kernel))
+    if output_size is None:
+        out_sp = default
+    else:
+        out_sp = tuple(int(v) for v in tuple(output_size)[-nd:])
+        for o, d, s in zip(out_sp, default, stride):
+            if not d - s < o < d + s:
+                raise ValueError(
+                    f"invalid output_size \"{list(output_size)}\" (dim {nd} must be between "
+                    f"{d - s} and {d + s})")
+    N, C = x.shape[:2]
+    total = math.prod(out_sp)
+    if idx._data.size and (idx._data.max() >= total or idx._data.min() < 0):
+        raise RuntimeError(f"Found an invalid max index: {int(idx._data.max())} (output volumes are of "
+                           f"size {'x'.join(map(str, out_sp))}")
+    zeros = Tensor._make(np.zeros((N, C, total), dtype=x._data.dtype), False, None, 0)
+    out = zeros.scatter(2, idx.reshape(N, C, -1), x.reshape(N, C, -1)).reshape((N, C) + out_sp)
+    return out.squeeze(0) if unbatched else out
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool1d: values back at their argmax positions, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d: values back at their argmax positions, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool3d."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)

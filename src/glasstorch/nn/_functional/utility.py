@@ -1,0 +1,36 @@
+"""Small helpers of ``nn.functional``: ``one_hot`` and ``normalize``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import ops
+from ...tensor import Tensor
+
+__all__ = ["one_hot", "normalize"]
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """An int64 tensor with a trailing dim of size ``num_classes``: 1 at each index, 0 elsewhere."""
+    if tensor._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = tensor._data
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    if idx.size:
+        if idx.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if idx.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    elif num_classes < 0:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
+    return Tensor._make(out, False, None, 0)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """``input / max(||input||_p, eps)`` along ``dim``."""
+    norm = ops.norm(input, p, dim, keepdim=True)
+    return input / ops.clamp_min(norm, eps).expand_as(input)
