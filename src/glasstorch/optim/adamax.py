@@ -1,0 +1,58 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .adam import _lerp_
+from .optimizer import Optimizer, _check_common, _float
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    r"""Adamax (``torch.optim.Adamax``): ``u = max(b2 * u, |g| + eps)``,
+    ``p -= lr / (1 - b1^t) * m / u``."""
+
+    def __init__(self, params: Iterable, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
+        _check_common(lr, eps, weight_decay, betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable | None = None):
+        """Perform one update."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, eps = _float(group["lr"]), group["eps"]
+            beta1, beta2 = group["betas"]
+            wd, maximize = group["weight_decay"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = self._data(p)
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._scalar_state()
+                    state["exp_avg"] = self._zeros_like(p)
+                    state["exp_inf"] = self._zeros_like(p)
+                work, tmp = self._work(d, 2)
+                g = self._grad(p, p.grad._data, wd, maximize, work)
+                step_t = state["step"]._data
+                step_t += 1
+                m, u = state["exp_avg"]._data, state["exp_inf"]._data
+                _lerp_(m, g, 1 - beta1, tmp)
+                np.multiply(u, beta2, out=u)
+                np.abs(g, out=tmp)
+                np.add(tmp, eps, out=tmp)
+                np.maximum(u, tmp, out=u)
+                clr = lr / (1 - beta1 ** float(step_t))
+                np.divide(m, u, out=tmp)
+                np.multiply(tmp, clr, out=tmp)
+                np.subtract(d, tmp, out=d)
+                self._bump(p)
+        return loss

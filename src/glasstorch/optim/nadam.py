@@ -1,0 +1,87 @@
+"""NAdam: Adam with Nesterov momentum and a momentum warm-up schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .adam import _ema_sq_, _lerp_
+from .optimizer import Optimizer, _check_common, _float
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    r"""NAdam (``torch.optim.NAdam``).
+
+    The momentum coefficient follows ``mu_t = b1 * (1 - 0.5 * 0.96^(t * momentum_decay))``;
+    the step mixes the current gradient and the first moment, each corrected by the
+    running product of the ``mu_t``. ``decoupled_weight_decay=True`` gives NAdamW.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
+        _check_common(lr, eps, None, betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable | None = None):
+        """Perform one update."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, eps, md = _float(group["lr"]), group["eps"], group["momentum_decay"]
+            beta1, beta2 = group["betas"]
+            wd, maximize = group["weight_decay"], group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = self._data(p)
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._scalar_state()
+                    state["mu_product"] = self._scalar_state(1.0)
+                    state["exp_avg"] = self._zeros_like(p)
+                    state["exp_avg_sq"] = self._zeros_like(p)
+                work, tmp, denom = self._work(d, 3)
+                if decoupled and wd != 0:
+                    np.multiply(d, 1 - lr * wd, out=d)
+                    g = self._grad(p, p.grad._data, 0, maximize, work)
+                else:
+                    g = self._grad(p, p.grad._data, wd, maximize, work)
+                step_t = state["step"]._data
+                step_t += 1
+                step = float(step_t)
+                bc2 = 1 - beta2 ** step
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))
+                # mu_product is a 0-d state tensor in the scalar dtype (float32 by default):
+                # the product is rounded to it each step, as torch's is.
+                mp = state["mu_product"]._data
+                np.multiply(mp, mp.dtype.type(mu), out=mp)
+                mu_product = float(mp)
+                mu_product_next = mu_product * mu_next
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                _lerp_(m, g, 1 - beta1, tmp)
+                _ema_sq_(v, g, beta2, tmp)
+                np.divide(v, bc2, out=denom)
+                np.sqrt(denom, out=denom)
+                np.add(denom, eps, out=denom)
+                np.divide(g, denom, out=tmp)
+                np.multiply(tmp, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+                np.subtract(d, tmp, out=d)
+                np.divide(m, denom, out=tmp)
+                np.multiply(tmp, lr * mu_next / (1.0 - mu_product_next), out=tmp)
+                np.subtract(d, tmp, out=d)
+                self._bump(p)
+        return loss

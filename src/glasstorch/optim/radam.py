@@ -1,0 +1,77 @@
+"""RAdam: Adam with a rectified (variance-corrected) adaptive step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .adam import _ema_sq_, _lerp_
+from .optimizer import Optimizer, _check_common, _float
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    r"""RAdam (``torch.optim.RAdam``).
+
+    While the approximated length of the moving average ``rho_t`` is at most 5 the
+    step is plain bias-corrected momentum; after that the adaptive Adam step is
+    scaled by the rectification term ``r_t``. ``decoupled_weight_decay=True`` gives RAdamW.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_common(lr, eps, weight_decay, betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        foreach=foreach, capturable=capturable,
+                        decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable | None = None):
+        """Perform one update."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, eps = _float(group["lr"]), group["eps"]
+            beta1, beta2 = group["betas"]
+            wd, maximize = group["weight_decay"], group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            rho_inf = 2 / (1 - beta2) - 1
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = self._data(p)
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._scalar_state()
+                    state["exp_avg"] = self._zeros_like(p)
+                    state["exp_avg_sq"] = self._zeros_like(p)
+                work, tmp = self._work(d, 2)
+                if decoupled and wd != 0:
+                    np.multiply(d, 1 - lr * wd, out=d)
+                    g = self._grad(p, p.grad._data, 0, maximize, work)
+                else:
+                    g = self._grad(p, p.grad._data, wd, maximize, work)
+                step_t = state["step"]._data
+                step_t += 1
+                step = float(step_t)
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                _lerp_(m, g, 1 - beta1, tmp)
+                _ema_sq_(v, g, beta2, tmp)
+                bc1 = 1 - beta1 ** step
+                bc2 = 1 - beta2 ** step
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                    np.sqrt(v, out=tmp)
+                    np.add(tmp, eps, out=tmp)
+                    np.divide(m, tmp, out=tmp)
+                    np.multiply(tmp, lr / bc1 * bc2 ** 0.5 * rect, out=tmp)
+                else:
+                    np.multiply(m, lr / bc1, out=tmp)
+                np.subtract(d, tmp, out=d)
+                self._bump(p)
+        return loss

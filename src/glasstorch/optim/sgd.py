@@ -1,0 +1,86 @@
+"""SGD with optional momentum, Nesterov momentum, weight decay and maximize."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .optimizer import Optimizer, _float
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (``torch.optim.SGD``).
+
+    With momentum ``mu`` and dampening ``tau``: ``b = mu * b + (1 - tau) * g``
+    (``b = g`` on the first step), then ``p -= lr * b`` (``lr * (g + mu * b)``
+    with ``nesterov=True``).
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        if _float(lr) < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, foreach=foreach,
+                        differentiable=differentiable, fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+
+    def step(self, closure: Callable | None = None):
+        """Perform one update."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            lr, mu, damp = _float(group["lr"]), group["momentum"], group["dampening"]
+            wd, nesterov, maximize = _float(group["weight_decay"]), group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = self._data(p)
+                work = self._work(d)[0]
+                g = self._grad(p, p.grad._data, wd, maximize, work)
+                if mu != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = self._zeros_like(p)
+                        np.copyto(buf._data, g)
+                    else:
+                        b = buf._data
+                        np.multiply(b, mu, out=b)
+                        if damp == 0:
+                            np.add(b, g, out=b)
+                        else:
+                            tmp = self._work(d, 2)[1]
+                            np.multiply(g, 1 - damp, out=tmp)
+                            np.add(b, tmp, out=b)
+                    if nesterov:
+                        # g + mu * buf, into the scratch array (g may be p.grad itself)
+                        tmp = self._work(d, 2)[1]
+                        np.multiply(buf._data, mu, out=tmp)
+                        np.add(tmp, g, out=work)
+                        g = work
+                    else:
+                        g = buf._data
+                if g is work:
+                    np.multiply(work, lr, out=work)
+                else:
+                    np.multiply(g, lr, out=work)
+                np.subtract(d, work, out=d)
+                self._bump(p)
+        return loss
