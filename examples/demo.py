@@ -24,14 +24,14 @@ except ImportError:
     from examples.mnist_cnn import lenet5
 
 
-def main(epochs: int = 2, train_limit: int | None = None, quiet: bool = False) -> dict:
+def main(epochs: int = 2, train_limit: int | None = None, batch_size: int = 64, quiet: bool = False) -> dict:
     torch.manual_seed(0)
     out = out_dir()
     train = load_mnist("mnist", train=True)
     test = load_mnist("mnist", train=False)
     if train_limit:
         train = Subset(train, range(train_limit))
-    train_loader = DataLoader(train, batch_size=64, shuffle=True)
+    train_loader = DataLoader(train, batch_size=batch_size, shuffle=True)
     test_loader = DataLoader(test, batch_size=500)
 
     model = lenet5()

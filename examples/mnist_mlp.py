@@ -20,7 +20,8 @@ except ImportError:
     from examples._common import accuracy, load_mnist, progress
 
 
-def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 128, quiet: bool = False) -> dict:
+def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 64, lr: float = 2e-3,
+         quiet: bool = False) -> dict:
     torch.manual_seed(0)
     train = load_mnist("mnist", train=True)
     test = load_mnist("mnist", train=False)
@@ -30,7 +31,7 @@ def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 128,
     test_loader = DataLoader(test, batch_size=1000)
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                           nn.Linear(128, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * len(train_loader))
     loss_fn = nn.CrossEntropyLoss()
     start = time.time()

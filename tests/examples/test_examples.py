@@ -55,7 +55,7 @@ def test_mnist_mlp_on_10000_images_reaches_90_percent(data_dir):
 def test_mnist_cnn_and_checkpoint(data_dir, tmp_path):
     from examples import mnist_cnn
 
-    res = mnist_cnn.main(epochs=1, train_limit=4000, test_limit=2000, quiet=True)
+    res = mnist_cnn.main(epochs=1, train_limit=6000, test_limit=2000, batch_size=32, quiet=True)
     assert res["test_accuracy"] >= 0.90
     assert res["restored_accuracy"] == res["test_accuracy"]
     assert (tmp_path / "mnist_cnn.safetensors").exists()
@@ -110,8 +110,8 @@ def test_higher_order():
 def test_demo_writes_all_outputs(data_dir, tmp_path):
     from examples import demo
 
-    res = demo.main(epochs=1, train_limit=2000, quiet=True)
-    assert res["test_accuracy"] >= 0.80
+    res = demo.main(epochs=1, train_limit=4000, batch_size=32, quiet=True)
+    assert res["test_accuracy"] >= 0.88
     for name in ("loss.png", "predictions.png", "filters.png", "model_graph.html", "lenet5.safetensors"):
         assert (tmp_path / name).stat().st_size > 0, name
     html = (tmp_path / "model_graph.html").read_text()
