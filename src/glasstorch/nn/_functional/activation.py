@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ... import ops
+from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...ops._util import wrap_dim
@@ -282,7 +283,8 @@ class Gelu(_Act):
         if approximate == "tanh":
             inner = _TANH_C * (x + _TANH_K * x * x * x)
             return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
-        return (0.5 * x * (1 + _erf(x / _SQRT_2))).astype(x.dtype, copy=False)
+        ctx.cdf, ctx.pdf = _normal_cdf_pdf(x)
+        return x * ctx.cdf
 
     @staticmethod
     def backward(ctx, grad):
@@ -291,9 +293,57 @@ class Gelu(_Act):
             t = ((x + x * x * x * _TANH_K) * _TANH_C).tanh()
             d_inner = (x * x * (3 * _TANH_K) + 1) * _TANH_C
             return grad * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner), None
+        if not _gm._enabled[0]:  # no graph to build: reuse the forward's Phi and phi
+            d = x._data * ctx.pdf
+            d += ctx.cdf
+            d *= grad._data
+            return Tensor._make(d, False, None, 0), None
         cdf = ((x / _SQRT_2).erf() + 1) * 0.5
         pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
         return grad * (cdf + x * pdf), None
+
+
+# Abramowitz & Stegun 7.1.26: erfc(z) ~ t p(t) e^(-z^2), t = 1/(1 + P z), |error| < 1.5e-7.
+_AS_P = 0.3275911
+_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+
+
+def _normal_cdf_pdf(x):
+    """Phi(x) and phi(x), the standard normal CDF and density, as arrays of x's dtype.
+
+    float64 uses the exact erf. Lower precisions use A&S 7.1.26 in their own
+    dtype: its absolute error (below 1e-7 in Phi) is under float32's rounding
+    of GELU's output, and it costs a dozen array passes instead of a series.
+    Phi(-|x|) = erfc(|x|/sqrt 2)/2 is formed without cancellation.
+    """
+    if x.dtype == np.float64:
+        return 0.5 * (1.0 + _erf(x / _SQRT_2)), np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+    dt = x.dtype.type
+    z = np.abs(x) * dt(1 / _SQRT_2)
+    t = z * dt(_AS_P)
+    t += dt(1)
+    np.reciprocal(t, out=t)
+    h = t * dt(_AS_A[0])
+    h += dt(_AS_A[1])
+    for a in _AS_A[2:]:
+        h *= t
+        h += dt(a)
+    h *= t
+    pdf = np.square(z, out=z)
+    np.negative(pdf, out=pdf)
+    np.exp(pdf, out=pdf)  # e^(-z^2) = e^(-x^2/2)
+    h *= pdf
+    h *= dt(0.5)  # Phi(-|x|)
+    # Phi = h for x < 0 and 1 - h otherwise, as h + pos (1 - 2h): exact in the
+    # left tail and branch-free (np.where over a random-sign mask is ~5x slower).
+    pos = np.signbit(x).astype(x.dtype)
+    np.subtract(dt(1), pos, out=pos)
+    cdf = h * dt(-2)
+    cdf += dt(1)
+    cdf *= pos
+    cdf += h
+    pdf *= dt(_INV_SQRT_2PI)
+    return cdf, pdf
 
 
 class Softsign(_Act):
