@@ -7,9 +7,36 @@ the ops. Only ``"cpu"`` is available today.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
+
 import numpy
 
 xp = numpy
+
+
+def _tune_malloc() -> bool:
+    """Keep freed array buffers in the heap instead of returning them to the OS.
+
+    A training step allocates and frees the same few-megabyte temporaries
+    every step. glibc serves blocks above its mmap threshold with fresh
+    ``mmap`` pages, which the kernel must fault in and zero on first touch:
+    measured here, that doubled LeNet-5's step time. Raising the threshold to
+    32 MiB and the trim threshold to 256 MiB lets those buffers be reused;
+    peak memory is unchanged. Set ``GLASSTORCH_MALLOPT=0`` to leave malloc alone.
+    """
+    if os.environ.get("GLASSTORCH_MALLOPT", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (e.g. musl): nothing to tune
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's parameter numbers
+    return bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and bool(libc.mallopt(m_trim_threshold, 256 << 20))
+
+
+MALLOC_TUNED = _tune_malloc()
 
 
 class device:
