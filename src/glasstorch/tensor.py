@@ -21,6 +21,8 @@ from . import dtypes as _dt
 from .autograd import grad_mode as _gm
 from .backend import CPU, check_device
 
+_enabled = _gm._enabled
+
 _NP_FLOAT_KINDS = "f"
 
 _TYPE_NAMES = {
@@ -537,36 +539,56 @@ class Tensor:
     # else goes through the op's function in glasstorch.ops.
     def __add__(self, other):
         if _needs_no_promotion(self, other):
+            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+                a, b = self._data, other._data if isinstance(other, Tensor) else other
+                return _plain(a + b)
             return _Add.apply(self, other)
         return _ops.add(self, other)
 
     def __radd__(self, other):
         if _needs_no_promotion(self, other):
+            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+                a, b = self._data, other._data if isinstance(other, Tensor) else other
+                return _plain(b + a)
             return _Add.apply(self, other)
         return _ops.add(other, self)
 
     def __sub__(self, other):
         if _needs_no_promotion(self, other):
+            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+                a, b = self._data, other._data if isinstance(other, Tensor) else other
+                return _plain(a - b)
             return _Sub.apply(self, other)
         return _ops.sub(self, other)
 
     def __rsub__(self, other):
         if _needs_no_promotion(self, other) and not isinstance(other, Tensor):
+            if not _enabled[0]:
+                return _plain(other - self._data)
             return _Rsub.apply(other, self)
         return _ops.sub(other, self)
 
     def __mul__(self, other):
         if _needs_no_promotion(self, other):
+            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+                a, b = self._data, other._data if isinstance(other, Tensor) else other
+                return _plain(a * b)
             return _Mul.apply(self, other)
         return _ops.mul(self, other)
 
     def __rmul__(self, other):
         if _needs_no_promotion(self, other):
+            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+                a, b = self._data, other._data if isinstance(other, Tensor) else other
+                return _plain(b * a)
             return _Mul.apply(self, other)
         return _ops.mul(other, self)
 
     def __truediv__(self, other):
         if _needs_no_promotion(self, other):
+            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+                a, b = self._data, other._data if isinstance(other, Tensor) else other
+                return _plain(a / b)
             return _Div.apply(self, other)
         return _ops.div(self, other)
 
@@ -675,6 +697,18 @@ class Tensor:
 
 _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+
+
+def _plain(arr) -> Tensor:
+    """A tensor with no autograd history (the no-grad arithmetic shortcut)."""
+    t = object.__new__(Tensor)
+    t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
+    t._requires_grad = False
+    t.grad = t.grad_fn = t._accum = t._hooks = None
+    t._out_nr = 0
+    t._version = [0]
+    t._retains_grad = False
+    return t
 
 
 def _needs_no_promotion(t, other) -> bool:
