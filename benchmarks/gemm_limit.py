@@ -1,0 +1,84 @@
+"""The bare matrix products of one training step: NumPy's BLAS against PyTorch's.
+
+    python benchmarks/gemm_limit.py
+
+For each workload, the GEMMs its forward and backward must do (shapes taken
+from the layers: forward ``x @ W.T``, backward ``g @ W`` and ``g.T @ x``;
+convolutions as their im2col products) are timed with nothing else around
+them, in NumPy and in PyTorch with the same thread count. The ratio is the
+floor a NumPy framework cannot go below on that workload on this machine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from run import _threads
+
+
+def _linear(m, k, n, times=1):
+    """The three products of a linear layer with batch m, k inputs, n outputs."""
+    return [(m, k, n, times), (m, n, k, times), (n, m, k, times)]
+
+
+GEMMS = {
+    "a_mlp": _linear(128, 784, 512) + _linear(128, 512, 256) + _linear(128, 256, 10),
+    # conv as im2col: (batch*positions, C*k*k) @ (C*k*k, out channels)
+    "b_lenet5": _linear(64 * 28 * 28, 25, 6) + _linear(64 * 10 * 10, 150, 16)
+    + _linear(64, 400, 120) + _linear(64, 120, 84) + _linear(64, 84, 10),
+    "c_resnet": _linear(64 * 32 * 32, 27, 32) + _linear(64 * 32 * 32, 288, 32)
+    + _linear(64 * 16 * 16, 288, 64) + _linear(64 * 16 * 16, 576, 64) + _linear(64, 64, 10),
+    # input projection for the whole sequence, then one recurrent product per step
+    "d_char_lstm": _linear(32 * 64, 64, 1024) + _linear(32, 256, 1024, times=64)
+    + _linear(32 * 64, 256, 65),
+    "e_tiny_gpt": 2 * (_linear(1024, 128, 384) + _linear(1024, 128, 128) + _linear(1024, 128, 512)
+                       + _linear(1024, 512, 128)) + _linear(1024, 128, 65),
+}
+# attention: per block, (B*heads) batched (T x d) @ (d x T) and (T x T) @ (T x d), forward and backward
+ATTENTION = {"e_tiny_gpt": [(64, 64, 32, 64, 2 * 3), (64, 64, 64, 32, 2 * 3)]}
+
+
+def _time(fn, repeats=7):
+    fn()
+    best = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best.append(time.perf_counter() - t)
+    return float(np.median(best))
+
+
+def measure(name):
+    rng = np.random.default_rng(0)
+    np_ops, th_ops = [], []
+    for m, k, n, times in GEMMS[name]:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        np_ops += [(np.matmul, a, b)] * times
+        th_ops += [(torch.matmul, ta, tb)] * times
+    for bt, m, k, n, times in ATTENTION.get(name, []):
+        a = rng.standard_normal((bt, m, k), dtype=np.float32)
+        b = rng.standard_normal((bt, k, n), dtype=np.float32)
+        np_ops += [(np.matmul, a, b)] * times
+        th_ops += [(torch.matmul, torch.from_numpy(a), torch.from_numpy(b))] * times
+    flops = sum(2 * m * k * n * t for m, k, n, t in GEMMS[name])
+    t_np = _time(lambda: [f(a, b) for f, a, b in np_ops])
+    t_th = _time(lambda: [f(a, b) for f, a, b in th_ops])
+    return t_np, t_th, flops
+
+
+def main():
+    torch.set_num_threads(_threads())
+    print(f"threads: {_threads()}   numpy {np.__version__}   torch {torch.__version__}\n")
+    print("| workload | NumPy GEMMs (ms) | PyTorch GEMMs (ms) | ratio | NumPy GFLOP/s |")
+    print("|---|---:|---:|---:|---:|")
+    for name in GEMMS:
+        t_np, t_th, flops = measure(name)
+        print(f"| {name} | {t_np * 1e3:.2f} | {t_th * 1e3:.2f} | {t_np / t_th:.2f} | {flops / t_np / 1e9:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
