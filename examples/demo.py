@@ -5,6 +5,9 @@ first-layer filters, the model's autograd graph (HTML, plus SVG when
 Graphviz is installed), and a checkpoint.
 
     python examples/demo.py [--epochs 2] [--train-limit N]
+
+Full run on the 2-core development machine (`make demo`): test accuracy
+0.9801 after epoch 1 and 0.9897 after epoch 2; 34 s of training, 48 s in all.
 """
 
 from __future__ import annotations

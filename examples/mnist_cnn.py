@@ -2,7 +2,8 @@
 
     python examples/mnist_cnn.py [--epochs 3]
 
-Full run (this machine): see docs/examples.md (test accuracy >= 98.5%).
+Full run on the 2-core development machine (`python examples/mnist_cnn.py`): test accuracy
+0.9913 after 3 epochs, the reloaded checkpoint 0.9913 too, 82 s.
 """
 
 from __future__ import annotations

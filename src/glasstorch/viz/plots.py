@@ -60,10 +60,12 @@ def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None =
     handles, labels = ax.get_legend_handles_labels()
     if secondary:
         ax2 = ax.twinx()
+        steps = len(_np(next(iter(curves.values()))).ravel()) if curves else None
         for i, (name, ys) in enumerate(secondary.items()):
             ys = _np(ys).astype(float).ravel()
-            ax2.plot(np.linspace(1, len(_np(next(iter(curves.values()))).ravel()) if curves else len(ys), len(ys)),
-                     ys, "o-", color=f"C{len(curves) + i}", label=name)
+            # one value per epoch (or per eval): drawn at the step where it was measured, the end of its span
+            xs = np.arange(1, len(ys) + 1) * (steps / len(ys)) if steps else np.arange(1, len(ys) + 1)
+            ax2.plot(xs, ys, "o-", color=f"C{len(curves) + i}", label=name)
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     if handles:
