@@ -30,8 +30,9 @@ GEMMS = {
     + _linear(64, 400, 120) + _linear(64, 120, 84) + _linear(64, 84, 10),
     "c_resnet": _linear(64 * 32 * 32, 27, 32) + _linear(64 * 32 * 32, 288, 32)
     + _linear(64 * 16 * 16, 288, 64) + _linear(64 * 16 * 16, 576, 64) + _linear(64, 64, 10),
-    # input projection for the whole sequence, then one recurrent product per step
-    "d_char_lstm": _linear(32 * 64, 64, 1024) + _linear(32, 256, 1024, times=64)
+    # the whole sequence's input projection; per step one recurrent product forward and one
+    # backward; the recurrent weight's gradient as one product over all steps
+    "d_char_lstm": _linear(32 * 64, 64, 1024) + [(32, 256, 1024, 64), (32, 1024, 256, 64), (1024, 32 * 64, 256, 1)]
     + _linear(32 * 64, 256, 65),
     "e_tiny_gpt": 2 * (_linear(1024, 128, 384) + _linear(1024, 128, 128) + _linear(1024, 128, 512)
                        + _linear(1024, 512, 128)) + _linear(1024, 128, 65),
