@@ -207,3 +207,15 @@ def test_pool_errors():
     assert F.max_pool2d(x[0], 2).grad_fn.name() == "MaxPool2DWithIndicesBackward0"
     _raises(RuntimeError, "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [8]",
             lambda: F.adaptive_avg_pool2d(gt.randn(8), 3))
+
+
+def test_max_pool_backward_with_non_finite_gradient_matches_torch():
+    # the non-overlapping fast path multiplies by a mask; inf * 0 must not leak into other positions
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    g = np.random.default_rng(1).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    g[0, 0, 0, 0], g[1, 2, 3, 3] = np.inf, np.nan
+    a = gt.tensor(x, requires_grad=True)
+    gt.nn.functional.max_pool2d(a, 2).backward(gt.tensor(g))
+    b = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool2d(b, 2).backward(torch.tensor(g))
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
