@@ -48,34 +48,29 @@ def _infer(shape, numel, input_shape):
     return shape
 
 
-class Reshape(_View):
+class _ToShape(_Op):
+    """Give ``x`` a new shape with the same elements; the gradient takes the old shape back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+
+class Reshape(_View, _ToShape):
     """A reshape NumPy can do without copying: a view, as ``view`` is in torch."""
 
     node_name = "ViewBackward0"
 
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        return x.reshape(shape)
 
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.reshape(ctx.shape), None
-
-
-class UnsafeView(_Op):
+class UnsafeView(_ToShape):
     """A reshape that has to copy (the input's strides do not allow a view)."""
 
     node_name = "UnsafeViewBackward0"
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        return x.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.reshape(ctx.shape), None
 
 
 class Alias(_View):
@@ -322,19 +317,10 @@ def broadcast_shapes(*shapes):
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}") from None
 
 
-class Squeeze(_View):
-    """Drop size-1 dims (``squeeze()``: all of them)."""
+class Squeeze(Reshape):
+    """Drop size-1 dims (``squeeze()``: all of them): a reshape, named as torch names it."""
 
     node_name = "SqueezeBackward0"
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape = x.shape
-        return x.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.reshape(ctx.shape), None
 
 
 class SqueezeDim(Squeeze):

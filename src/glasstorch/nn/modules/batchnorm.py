@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ... import dtypes as _dt
 from ... import ops as _ops
-from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .._functional import normalization as _F
 from ..parameter import Parameter
 from .module import Module
+from .normalization import _affine_params, _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
            "LazyBatchNorm3d"]
@@ -27,12 +27,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(_ops.empty(num_features, dtype=dt))
-            self.bias = Parameter(_ops.empty(num_features, dtype=dt)) if bias else None
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, num_features, affine, bias, dt)
         if track_running_stats:
             self.register_buffer("running_mean", _ops.zeros(num_features, dtype=dt))
             self.register_buffer("running_var", _ops.ones(num_features, dtype=dt))
@@ -53,11 +48,7 @@ class _NormBase(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight to 1 and bias to 0."""
         self.reset_running_stats()
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1.0)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:
         raise NotImplementedError

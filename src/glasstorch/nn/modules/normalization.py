@@ -21,6 +21,23 @@ def _dtype(dtype):
     return _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
 
 
+def _affine_params(module: Module, shape, affine: bool, bias: bool, dtype) -> None:
+    """Register ``weight`` (and ``bias`` when asked) of ``shape``, or both as None; values set by
+    :func:`_reset_affine`."""
+    dt = _dtype(dtype)
+    module.register_parameter("weight", Parameter(_ops.empty(shape, dtype=dt)) if affine else None)
+    module.register_parameter("bias", Parameter(_ops.empty(shape, dtype=dt)) if affine and bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """Weight 1, bias 0: the identity transform a norm layer starts from."""
+    with no_grad():
+        if module.weight is not None:
+            module.weight.fill_(1.0)
+        if getattr(module, "bias", None) is not None:
+            module.bias.zero_()
+
+
 def _shape(normalized_shape) -> tuple:
     if isinstance(normalized_shape, int):
         return (normalized_shape,)
@@ -37,24 +54,11 @@ class LayerNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = _dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(_ops.empty(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(_ops.empty(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, self.normalized_shape, elementwise_affine, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1.0)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return _F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -76,24 +80,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dt = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(_ops.empty(num_channels, dtype=dt))
-            if bias:
-                self.bias = Parameter(_ops.empty(num_channels, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, num_channels, affine, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1.0)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return _F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -112,16 +103,13 @@ class RMSNorm(Module):
         self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_ops.empty(self.normalized_shape, dtype=_dtype(dtype)))
-        else:
-            self.register_parameter("weight", None)
+        dt = _dtype(dtype)
+        self.register_parameter("weight", Parameter(_ops.empty(self.normalized_shape, dtype=dt))
+                                if elementwise_affine else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            with no_grad():
-                self.weight.fill_(1.0)
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         return _F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
