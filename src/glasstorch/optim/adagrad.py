@@ -64,9 +64,7 @@ class Adagrad(Optimizer):
                     self._init_state(p, group)
                 work, tmp = self._work(d, 2)
                 g = self._grad(p, p.grad._data, wd, maximize, work)
-                step_t = state["step"]._data
-                step_t += 1
-                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
+                clr = lr / (1 + (self._count_step(state) - 1) * lr_decay)
                 s = state["sum"]._data
                 np.multiply(g, g, out=tmp)
                 np.add(s, tmp, out=s)

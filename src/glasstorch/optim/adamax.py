@@ -42,15 +42,14 @@ class Adamax(Optimizer):
                     state["exp_inf"] = self._zeros_like(p)
                 work, tmp = self._work(d, 2)
                 g = self._grad(p, p.grad._data, wd, maximize, work)
-                step_t = state["step"]._data
-                step_t += 1
+                step = self._count_step(state)
                 m, u = state["exp_avg"]._data, state["exp_inf"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
                 np.multiply(u, beta2, out=u)
                 np.abs(g, out=tmp)
                 np.add(tmp, eps, out=tmp)
                 np.maximum(u, tmp, out=u)
-                clr = lr / (1 - beta1 ** float(step_t))
+                clr = lr / (1 - beta1 ** step)
                 np.divide(m, u, out=tmp)
                 np.multiply(tmp, clr, out=tmp)
                 np.subtract(d, tmp, out=d)

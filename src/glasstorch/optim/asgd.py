@@ -47,8 +47,7 @@ class ASGD(Optimizer):
                     state["ax"] = self._zeros_like(p)
                 work, tmp = self._work(d, 2)
                 g = self._grad(p, p.grad._data, group["weight_decay"], group["maximize"], work)
-                step_t = state["step"]._data
-                step_t += 1
+                step = self._count_step(state)
                 # eta and mu live in 0-d tensors of the scalar dtype: use their rounded values
                 eta, mu = float(state["eta"]._data), float(state["mu"]._data)
                 np.multiply(d, 1 - lambd * eta, out=d)
@@ -63,7 +62,7 @@ class ASGD(Optimizer):
                     np.copyto(ax, d)
                 # the new values pass through the scalar dtype even when a loaded state_dict made
                 # eta/mu float64 tensors, as torch's do
-                step, rnd = float(step_t), self._scalar_dtype()
+                rnd = self._scalar_dtype()
                 state["eta"]._data[...] = rnd(lr / ((1 + lambd * lr * step) ** alpha))
                 state["mu"]._data[...] = rnd(1 / max(1, step - t0))
                 self._bump(p)

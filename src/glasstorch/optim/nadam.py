@@ -54,14 +54,8 @@ class NAdam(Optimizer):
                     state["exp_avg"] = self._zeros_like(p)
                     state["exp_avg_sq"] = self._zeros_like(p)
                 work, tmp, denom = self._work(d, 3)
-                if decoupled and wd != 0:
-                    np.multiply(d, 1 - lr * wd, out=d)
-                    g = self._grad(p, p.grad._data, 0, maximize, work)
-                else:
-                    g = self._grad(p, p.grad._data, wd, maximize, work)
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
+                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+                step = self._count_step(state)
                 bc2 = 1 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * md))

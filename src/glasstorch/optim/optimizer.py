@@ -250,6 +250,22 @@ class Optimizer:
             np.add(out, g, out=out)
         return out
 
+    def _decayed_grad(self, p: Tensor, d: np.ndarray, lr: float, wd: float, maximize: bool,
+                      decoupled: bool, out: np.ndarray) -> np.ndarray:
+        """The gradient for this step. Decoupled weight decay (AdamW's) shrinks the weights
+        ``d`` by ``1 - lr * wd`` here; otherwise ``wd * p`` is added to the gradient (L2)."""
+        if decoupled and wd != 0:
+            np.multiply(d, 1 - lr * wd, out=d)
+            wd = 0
+        return self._grad(p, p.grad._data, wd, maximize, out)
+
+    @staticmethod
+    def _count_step(state: dict) -> float:
+        """Advance ``state["step"]`` (a scalar tensor, as torch keeps it) and return the new count."""
+        step_t = state["step"]._data
+        step_t += 1
+        return float(step_t)
+
     @staticmethod
     def _scalar_dtype():
         """torch keeps scalar state (``step``, ``mu_product``, ...) in float32 unless the

@@ -49,14 +49,8 @@ class RAdam(Optimizer):
                     state["exp_avg"] = self._zeros_like(p)
                     state["exp_avg_sq"] = self._zeros_like(p)
                 work, tmp = self._work(d, 2)
-                if decoupled and wd != 0:
-                    np.multiply(d, 1 - lr * wd, out=d)
-                    g = self._grad(p, p.grad._data, 0, maximize, work)
-                else:
-                    g = self._grad(p, p.grad._data, wd, maximize, work)
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
+                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+                step = self._count_step(state)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
                 _ema_sq_(v, g, beta2, tmp)
