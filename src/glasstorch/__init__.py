@@ -113,5 +113,4 @@ def compile(model=None, **kwargs):  # noqa: A001
 
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
-from . import nn, utils  # noqa: E402
-from .utils import data as _data  # noqa: E402,F401
+from . import nn, utils  # noqa: E402  (utils imports utils.data)

@@ -541,7 +541,7 @@ class Tensor:
         if _needs_no_promotion(self, other):
             if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return _plain(a + b)
+                return Tensor._make(a + b, False, None, 0)
             return _Add.apply(self, other)
         return _ops.add(self, other)
 
@@ -549,7 +549,7 @@ class Tensor:
         if _needs_no_promotion(self, other):
             if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return _plain(b + a)
+                return Tensor._make(b + a, False, None, 0)
             return _Add.apply(self, other)
         return _ops.add(other, self)
 
@@ -557,14 +557,14 @@ class Tensor:
         if _needs_no_promotion(self, other):
             if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return _plain(a - b)
+                return Tensor._make(a - b, False, None, 0)
             return _Sub.apply(self, other)
         return _ops.sub(self, other)
 
     def __rsub__(self, other):
         if _needs_no_promotion(self, other) and not isinstance(other, Tensor):
             if not _enabled[0]:
-                return _plain(other - self._data)
+                return Tensor._make(other - self._data, False, None, 0)
             return _Rsub.apply(other, self)
         return _ops.sub(other, self)
 
@@ -572,7 +572,7 @@ class Tensor:
         if _needs_no_promotion(self, other):
             if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return _plain(a * b)
+                return Tensor._make(a * b, False, None, 0)
             return _Mul.apply(self, other)
         return _ops.mul(self, other)
 
@@ -580,7 +580,7 @@ class Tensor:
         if _needs_no_promotion(self, other):
             if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return _plain(b * a)
+                return Tensor._make(b * a, False, None, 0)
             return _Mul.apply(self, other)
         return _ops.mul(other, self)
 
@@ -588,7 +588,7 @@ class Tensor:
         if _needs_no_promotion(self, other):
             if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return _plain(a / b)
+                return Tensor._make(a / b, False, None, 0)
             return _Div.apply(self, other)
         return _ops.div(self, other)
 
@@ -697,18 +697,6 @@ class Tensor:
 
 _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
-
-
-def _plain(arr) -> Tensor:
-    """A tensor with no autograd history (the no-grad arithmetic shortcut)."""
-    t = object.__new__(Tensor)
-    t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
-    t._requires_grad = False
-    t.grad = t.grad_fn = t._accum = t._hooks = None
-    t._out_nr = 0
-    t._version = [0]
-    t._retains_grad = False
-    return t
 
 
 def _needs_no_promotion(t, other) -> bool:

@@ -957,8 +957,6 @@ class Logsumexp(_Op):
         return g * (x - _keep(out, x.shape, ctx.dims, ctx.keepdim)).exp(), None, None
 
 
-LogSumExp = Logsumexp
-
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
