@@ -343,3 +343,64 @@ def test_grad_of_a_leaf_used_in_two_graphs():
 def test_multi_output_op_with_one_output_used():
     check(lambda x: x.max(dim=1)[0] * 2, lambda x: x.max(dim=1)[0] * 2, X)
     check(lambda x: x.split(2, dim=1)[1].exp(), lambda x: x.split(2, dim=1)[1].exp(), X)
+
+
+# -- raw mode: without create_graph, arithmetic-only backward formulas run on bare arrays
+
+
+def test_chain_of_arithmetic_ops_on_a_0d_tensor_matches_torch():
+    # NumPy turns 0-d results into scalars: the engine must still hand back a Tensor .grad
+    g, t = both(np.array(0.3))
+    for x in (g, t):
+        y = x
+        for _ in range(3):
+            y = ((y * 1.5 + x).tanh() - 0.25).sigmoid() / (x + 2.0)
+        y.backward()
+    assert isinstance(g.grad, gt.Tensor) and g.grad.shape == ()
+    assert_close(g.grad, t.grad)
+
+
+def test_custom_function_backward_sees_tensors_in_raw_mode():
+    seen = {}
+
+    class Square(gt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            seen["types"] = (type(grad), type(x))
+            return 2 * x * grad
+
+    x = gt.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    Square.apply(x.exp()).sum().backward()  # ExpBackward0 (arrays) after a Tensor backward
+    assert seen["types"] == (gt.Tensor, gt.Tensor)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * np.array([1.0, -2.0, 3.0])), rtol=1e-6)
+
+
+def test_custom_function_gradient_of_the_wrong_shape_raises_torch_message():
+    class Bad(gt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return gt.ones(3)
+
+    x = gt.ones(2, requires_grad=True)
+    msg = r"Function BadBackward returned an invalid gradient at index 0 - got \[3\] but expected shape compatible with \[2\]"
+    with pytest.raises(RuntimeError, match=msg):
+        Bad.apply(x).sum().backward()
+
+
+def test_hook_in_a_chain_of_array_ops_gets_and_replaces_a_tensor():
+    g, t = both(X)
+    for x in (g, t):
+        h = (x * 2.0).sigmoid()
+        h.register_hook(lambda grad: grad * 3.0 if isinstance(grad, (gt.Tensor, torch.Tensor)) else None)
+        (h.tanh() - 1.0).sum().backward()
+    assert_close(g.grad, t.grad)

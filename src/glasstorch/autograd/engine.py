@@ -13,16 +13,34 @@
 
 The walk is an explicit loop with a stack, never recursion, so a chain of
 any length works.
+
+Unless ``create_graph=True``, nothing the backward pass computes is
+recorded, so the gradients flowing between nodes are bare NumPy arrays
+("raw mode"): ops whose backward formula is plain arithmetic
+(``Function.array_backward``) run it on arrays directly, and only the rest
+get their gradients wrapped as Tensors. With ``create_graph=True`` every
+gradient is a Tensor and every formula is recorded.
 """
 
 from __future__ import annotations
 
+from ..backend import xp
+from . import function as _function
 from . import grad_mode
 from .anomaly import _anomaly
 from .function import AccumulateGrad
 from .trace import _record
 
 _enabled = grad_mode._enabled
+_raw = _function._raw
+
+
+def _wrap(a):
+    return None if a is None else _function._Tensor._make(a, False, None, 0)
+
+
+def _unwrap(g):
+    return None if g is None else g._data
 
 
 def _edge(t):
@@ -75,34 +93,48 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 stack.append(nxt)
 
     # 2. seed the output nodes
+    raw = not create_graph and not _anomaly[0]  # anomaly mode checks Tensors for nan
     buffers = {}
     for node, nr, g in roots:
-        _add_to(buffers, node, nr, g)
+        _add_to(buffers, node, nr, g._data if raw else g)
     ready = [n for n in dict.fromkeys(n for n, _, _ in roots) if deps.get(n, 0) == 0]
 
     # Arrays already stored as some .grad, and the caller's seeds: a .grad
     # never shares its array with another tensor.
     stolen = {id(g._data) for _, _, g in roots}
-    prev = _enabled[0]
+    prev, prev_raw = _enabled[0], _raw[0]
     _enabled[0] = bool(create_graph)  # backward formulas are recorded only for create_graph
+    _raw[0] = raw
     try:
         # 3. run every node whose gradient is complete
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
             if node._pre_hooks or node._retained:
-                grads = _run_pre_hooks(node, grads, create_graph)
+                grads = _run_pre_hooks(node, grads, create_graph, raw)
             if _record[0]:
-                node.metadata["grad"] = grads[0]
+                node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
             if captures is not None:
                 for nr, g in enumerate(grads):
                     for i in captures.get((node, nr), ()):
                         results[i] = g if results[i] is None else results[i] + g
             if type(node) is AccumulateGrad:
                 if accumulate and grads[0] is not None and (captures is None or (node, 0) in captures):
-                    _accumulate(node.variable, grads[0], create_graph, stolen)
+                    g = _wrap(grads[0]) if raw else grads[0]
+                    _accumulate(node.variable, g, create_graph, stolen)
                 continue
-            in_grads = _call_backward_checked(node, grads) if _anomaly[0] else _call_backward(node, grads)
+            fn = node._fn
+            if raw and fn.array_backward and node._out_metas is None and not node._hooks:
+                # the common case, inline: a built-in op's formula on the arrays
+                in_grads = fn.backward(node, *grads)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+            elif raw:
+                in_grads = _call_raw(node, grads)
+            elif _anomaly[0]:
+                in_grads = _call_backward_checked(node, grads)
+            else:
+                in_grads = _call_backward(node, grads)
             if not retain_graph and node._saved:
                 node._saved = None
                 node._freed = True
@@ -110,9 +142,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if nxt is None:
                     continue
                 if g is not None:
-                    a = g._data
-                    if a.shape != meta[0] or a.dtype != meta[1]:
-                        g = _fit(g, meta, node)  # undo broadcasting, restore dtype
+                    a = g if raw else g._data
+                    if a.shape != meta[0] or (a.dtype is not meta[1] and a.dtype != meta[1]):
+                        # undo broadcasting, restore dtype
+                        g = _fit_array(a, meta, node) if raw else _fit(g, meta, node)
                     buf = buffers.get(nxt)
                     if buf is None and nr == 0 and nxt._out_metas is None:
                         buffers[nxt] = [g]
@@ -126,10 +159,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     else:
                         _skip(nxt, deps, buffers, ready, retain_graph)
     finally:
-        _enabled[0] = prev
+        _enabled[0], _raw[0] = prev, prev_raw
 
     if inputs is None:
         return None
+    if raw:
+        results = [_wrap(g) for g in results]
     if accumulate:
         # Non-leaf inputs of backward(inputs=...) get .grad like leaves do.
         for t, g in zip(inputs, results):
@@ -176,8 +211,10 @@ def _add_to(buffers, node, nr, g):
     buf[nr] = g if old is None else old + g
 
 
-def _run_pre_hooks(node, grads, create_graph):
+def _run_pre_hooks(node, grads, create_graph, raw):
     """Tensor hooks (registered on a non-leaf) and retain_grad, before the node runs."""
+    if raw:  # hooks see Tensors
+        return [_unwrap(g) for g in _run_pre_hooks(node, [_wrap(g) for g in grads], create_graph, False)]
     if node._pre_hooks:
         for nr, fn in list(node._pre_hooks):
             if nr is None:  # a node-level pre-hook sees all output grads
@@ -195,6 +232,17 @@ def _run_pre_hooks(node, grads, create_graph):
                 g = grads[nr] if create_graph else grads[nr].detach()
                 t.grad = g._clone_if_shared() if t.grad is None else t.grad + g
     return grads
+
+
+def _call_raw(node, grads):
+    """Raw mode, for a backward written for Tensors (or a node with hooks):
+    wrap the gradients, run it as in Tensor mode, unwrap what comes back."""
+    _raw[0] = False
+    try:
+        out = _call_backward(node, [_wrap(g) for g in grads])
+    finally:
+        _raw[0] = True
+    return [_unwrap(g) for g in out]
 
 
 def _call_backward(node, grads):
@@ -259,13 +307,31 @@ def _fit(g, meta, node):
         try:
             g = g.sum_to_size(shape)
         except (RuntimeError, ValueError):
-            raise RuntimeError(
-                f"Function {node.name()} returned an invalid gradient - got "
-                f"{list(g.shape)} but expected shape compatible with {list(shape)}"
-            ) from None
+            raise RuntimeError(_bad_shape_msg(node, meta, g.shape)) from None
     if g._data.dtype != dtype:
         g = g._cast_np(dtype)
     return g
+
+
+def _bad_shape_msg(node, meta, got) -> str:
+    index = next(i for i, m in enumerate(node._metas) if m is meta)
+    return (f"Function {node.name()} returned an invalid gradient at index {index} - got "
+            f"{list(got)} but expected shape compatible with {list(meta[0])}")
+
+
+def _fit_array(a, meta, node):
+    """:func:`_fit` on a bare array (raw mode)."""
+    shape, dtype = meta
+    if a.shape != shape:
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            i + lead for i, n in enumerate(shape) if n == 1 and lead >= 0 and a.shape[i + lead] != 1)
+        if lead < 0 or any(n != 1 and a.shape[i + lead] != n for i, n in enumerate(shape)):
+            raise RuntimeError(_bad_shape_msg(node, meta, a.shape))
+        a = xp.sum(a, axis=axes, keepdims=True).reshape(shape)
+    if a.dtype != dtype:
+        a = a.astype(dtype)
+    return a
 
 
 def _accumulate(t, g, create_graph, stolen):

@@ -26,6 +26,10 @@ from .trace import _record
 
 _grad_enabled = grad_mode._enabled
 
+# True while the engine runs a backward pass that builds no graph: then
+# ``saved_tensors`` hands an ``array_backward`` formula bare arrays.
+_raw = [False]
+
 __all__ = ["Function", "BackwardNode", "AccumulateGrad", "once_differentiable"]
 
 _FREED_MSG = (
@@ -81,7 +85,6 @@ class BackwardNode:
 
     _fn = None                # the Function class this node runs backward for
     _next = ()                # edges, one per apply() argument
-    _hidden = ()              # positions in _next that next_functions leaves out
     needs_input_grad = ()
     _saved = None             # what save_for_backward kept, resolved by _finish
     _freed = False            # saved values released by a backward pass
@@ -98,9 +101,10 @@ class BackwardNode:
     @property
     def next_functions(self) -> tuple:
         """``(node, output_nr)`` per input: the graph's edges, as torch lists them."""
-        if not self._hidden:
-            return self._next
-        return tuple(e for i, e in enumerate(self._next) if i not in self._hidden)
+        nxt = self._next
+        if _HIDDEN_EDGE not in nxt:  # tuples compare == first: a cheap pre-check
+            return nxt
+        return tuple(e for e in nxt if e is not _HIDDEN_EDGE)
 
     @property
     def metadata(self) -> dict:
@@ -122,6 +126,8 @@ class BackwardNode:
         saved = self._saved
         if not saved:
             return ()
+        if _raw[0]:
+            return self._saved_arrays(saved)
         out = []
         for s in saved:
             if isinstance(s, _SavedOutput):
@@ -138,6 +144,23 @@ class BackwardNode:
             else:
                 out.append(s)
         return tuple(out)
+
+    def _saved_arrays(self, saved) -> tuple:
+        """``saved_tensors`` as bare arrays, for a backward that runs on arrays."""
+        out = []
+        for s in saved:
+            if type(s) is tuple:  # (input tensor, its version at save time)
+                t, v = s
+                if t._version[0] != v:
+                    raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
+                out.append(t._data)
+            elif type(s) is _SavedOutput:
+                if s.version_box[0] != s.version:
+                    raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
+                out.append(s.array)
+            else:
+                out.append(s._data if isinstance(s, _Tensor) else s)
+        return out
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Outputs (e.g. indices) that must never require grad."""
@@ -271,6 +294,10 @@ class Function(metaclass=_FunctionMeta):
     differentiable = True   # False: never records (comparisons, argmax, ...)
     is_view = False         # output shares input 0's memory and version counter
     scalar_operands = False  # numbers given to apply are operands (torch lists them in next_functions)
+    # backward is plain arithmetic on grads and saved values, so it gives the
+    # same result on NumPy arrays: the engine runs it on arrays when no graph
+    # is being built (no Tensor wrapping per intermediate gradient)
+    array_backward = False
     node_name = None
 
     @staticmethod
@@ -296,25 +323,102 @@ class Function(metaclass=_FunctionMeta):
 
 
 def _apply_arrays(cls, *args):
-    """The path every built-in op takes: unwrap, run forward, record a node."""
+    """The path every built-in op takes: unwrap, run forward, record a node.
+
+    The hottest code in the library (once per op). Ops of one or two
+    operands, the first a tensor, take a short path with no per-argument
+    lists; everything else takes the general loop.
+    """
     if not _grad_enabled[0]:  # e.g. backward formulas: nothing to record
         out = cls.forward(_NoCtx(), *[a._data if isinstance(a, _Tensor) else a for a in args])
         return _wrap_unrecorded(cls, args, out)
-    record = False
+    n = len(args)
+    a = args[0] if n else None
+    if n < 3 and isinstance(a, _Tensor) and cls.differentiable:
+        da = a._data
+        if n == 1:
+            if a._requires_grad:
+                node = cls._node_cls()
+                fn = a.grad_fn
+                node._next = ((fn, a._out_nr) if fn is not None else (a._accumulator(), 0),)
+                node._metas = ((da.shape, da.dtype),)
+                node.needs_input_grad = _NEED_ONE
+                return _finish_one(cls, node, args, (da,), cls.forward(node, da))
+            return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
+        b = args[1]
+        if isinstance(b, _Tensor):
+            db = b._data
+            need_b = b._requires_grad
+        elif cls.scalar_operands and type(b) in _SCALARS:
+            db, need_b = b, False
+        else:
+            db = None  # a dim, a flag, a shape: the general path
+        if db is not None:
+            need_a = a._requires_grad
+            if not (need_a or need_b):
+                return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
+            node = cls._node_cls()
+            if need_a:
+                fn = a.grad_fn
+                edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
+                meta_a = (da.shape, da.dtype)
+            else:
+                edge_a, meta_a = _NO_EDGE, None
+            if need_b:
+                fn = b.grad_fn
+                edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
+                meta_b = (db.shape, db.dtype)
+            else:
+                edge_b, meta_b = _NO_EDGE, None
+            node._next = (edge_a, edge_b)
+            node._metas = (meta_a, meta_b)
+            node.needs_input_grad = (need_a, need_b)
+            return _finish_one(cls, node, args, (da, db), cls.forward(node, da, db))
+
     arrays = []
+    needs = []
+    edges = []
+    metas = []
+    record = False
     for a in args:
         if isinstance(a, _Tensor):
-            arrays.append(a._data)
+            d = a._data
+            arrays.append(d)
             if a._requires_grad:
                 record = True
+                needs.append(True)
+                fn = a.grad_fn
+                edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
+                metas.append((d.shape, d.dtype))
+                continue
+            edges.append(_NO_EDGE)
         else:
             arrays.append(a)
+            # a dim, a flag, a shape is not an input in torch's graph; a number in arithmetic is
+            edges.append(_NO_EDGE if cls.scalar_operands and type(a) in _SCALARS else _HIDDEN_EDGE)
+        needs.append(False)
+        metas.append(None)
     if not (record and cls.differentiable):
         return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
     node = cls._node_cls()
-    _connect(cls, node, args)
-    out = cls.forward(node, *arrays)
-    return _finish(cls, node, args, arrays, out, True)
+    node.needs_input_grad = tuple(needs)
+    node._next = tuple(edges)
+    node._metas = metas
+    return _finish_one(cls, node, args, arrays, cls.forward(node, *arrays))
+
+
+_NEED_ONE = (True,)
+
+
+def _finish_one(cls, node, args, arrays, out):
+    """The common case of :func:`_finish`: one float array out, nothing special to note."""
+    if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
+            or _record[0] or _anomaly[0]):
+        return _finish(cls, node, args, arrays, out, True)
+    t = _Tensor._make(out, True, node, 0)
+    if node._saved:
+        node._saved = _resolve_saved(node._saved, args, arrays, (out,), (t,))
+    return t
 
 
 def _wrap_unrecorded(cls, args, out):
@@ -352,6 +456,10 @@ def _apply_tensors(cls, args):
 
 
 _NO_EDGE = (None, 0)
+# The edge of an argument torch's graph does not show (a dim, a flag, a
+# shape): equal to _NO_EDGE, told apart by identity in next_functions.
+_HIDDEN_EDGE = tuple([None, 0])
+_SCALARS = (int, float, bool)
 
 
 def _connect(cls, node, args) -> None:
@@ -359,8 +467,7 @@ def _connect(cls, node, args) -> None:
     needs = []
     edges = []
     metas = []
-    hidden = None
-    for i, a in enumerate(args):
+    for a in args:
         if isinstance(a, _Tensor) and a._requires_grad:
             needs.append(True)
             fn = a.grad_fn
@@ -368,15 +475,14 @@ def _connect(cls, node, args) -> None:
             metas.append((a._data.shape, a._data.dtype))
             continue
         needs.append(False)
-        edges.append(_NO_EDGE)
         metas.append(None)
-        if not (isinstance(a, _Tensor) or (cls.scalar_operands and type(a) in (int, float, bool))):
-            hidden = (hidden or ()) + (i,)  # a dim, a flag, a shape: not an input in torch's graph
+        if isinstance(a, _Tensor) or (cls.scalar_operands and type(a) in _SCALARS):
+            edges.append(_NO_EDGE)
+        else:
+            edges.append(_HIDDEN_EDGE)
     node.needs_input_grad = tuple(needs)
     node._next = tuple(edges)
     node._metas = metas
-    if hidden:
-        node._hidden = hidden
 
 
 def _finish(cls, node, args, unwrapped, out, array_io):

@@ -61,6 +61,7 @@ class Cast(_Op):
 
 # ---------------------------------------------------------------- arithmetic
 class Add(_Op):
+    array_backward = True
     scalar_operands = True
 
     @staticmethod
@@ -73,6 +74,7 @@ class Add(_Op):
 
 
 class Sub(_Op):
+    array_backward = True
     scalar_operands = True
 
     @staticmethod
@@ -86,6 +88,7 @@ class Sub(_Op):
 
 class Rsub(_Op):
     """``scalar - tensor``, torch's RsubBackward1."""
+    array_backward = True
 
     node_name = "RsubBackward1"
 
@@ -99,6 +102,7 @@ class Rsub(_Op):
 
 
 class Mul(_Op):
+    array_backward = True
     scalar_operands = True
 
     @staticmethod
@@ -114,6 +118,7 @@ class Mul(_Op):
 
 
 class Div(_Op):
+    array_backward = True
     scalar_operands = True
 
     @_quiet
@@ -131,6 +136,7 @@ class Div(_Op):
 
 
 class Neg(_Op):
+    array_backward = True
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -415,6 +421,7 @@ def _unary(cls):
 
 class Exp(_Op):
     """e ** x."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -430,6 +437,7 @@ class Exp(_Op):
 
 class Exp2(_Op):
     """2 ** x."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -445,6 +453,7 @@ class Exp2(_Op):
 
 class Expm1(_Op):
     """e ** x - 1, accurate near 0."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -460,6 +469,7 @@ class Expm1(_Op):
 
 class Log(_Op):
     """Natural logarithm."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -474,6 +484,7 @@ class Log(_Op):
 
 class Log2(_Op):
     """Base-2 logarithm."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -488,6 +499,7 @@ class Log2(_Op):
 
 class Log10(_Op):
     """Base-10 logarithm."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -502,6 +514,7 @@ class Log10(_Op):
 
 class Log1p(_Op):
     """log(1 + x), accurate near 0."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -516,6 +529,7 @@ class Log1p(_Op):
 
 class Sqrt(_Op):
     """Square root."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -531,6 +545,7 @@ class Sqrt(_Op):
 
 class Rsqrt(_Op):
     """1 / sqrt(x)."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -546,6 +561,7 @@ class Rsqrt(_Op):
 
 class Reciprocal(_Op):
     """1 / x."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, x):
@@ -589,6 +605,7 @@ class Cos(_Op):
 
 class Tan(_Op):
     """Tangent; d/dx = 1 + tan(x)**2."""
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -632,6 +649,7 @@ class Acos(_Op):
 
 class Atan(_Op):
     """Inverse tangent."""
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -691,6 +709,7 @@ class Cosh(_Op):
 
 class Tanh(_Op):
     """Hyperbolic tangent; d/dx = 1 - tanh(x)**2."""
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -704,14 +723,28 @@ class Tanh(_Op):
         return grad * (1 - out * out)
 
 
+# (largest exponent e**t with t safely below overflow, 1) in each float dtype
+_SIGMOID_CAP = {np.dtype(d).char: (np.dtype(d).type(cap), np.dtype(d).type(1))
+                for d, cap in (("float16", 11.0), ("float32", 88.0), ("float64", 709.0))}
+
+
 class Sigmoid(_Op):
     """1 / (1 + e**-x); d/dx = s(1 - s)."""
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        # Split by sign so exp never overflows.
-        e = xp.exp(-xp.abs(x))
-        out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        # e**-x is capped just below the dtype's overflow: past it 1/(1+e) is 0
+        # to within the smallest normal number anyway, and no warning is raised.
+        # In place on one buffer: on small tensors each ufunc call is the cost.
+        cap, one = _SIGMOID_CAP[x.dtype.char]
+        out = xp.negative(x)
+        if type(out) is not xp.ndarray:  # a 0-d input gives a NumPy scalar
+            out = xp.asarray(out)
+        xp.minimum(out, cap, out=out)
+        xp.exp(out, out=out)
+        xp.add(out, one, out=out)
+        xp.reciprocal(out, out=out)
         ctx.save_for_backward(out)
         return out
 
@@ -723,6 +756,7 @@ class Sigmoid(_Op):
 
 class Relu(_Op):
     """max(x, 0); the gradient at 0 is 0, as in torch."""
+    array_backward = True
 
     node_name = "ReluBackward0"
 
@@ -868,6 +902,7 @@ class Trunc(_Piecewise):
 
 class Frac(_Op):
     """x - trunc(x); d/dx = 1."""
+    array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -1164,6 +1199,7 @@ def fmin(input, other) -> Tensor:
 
 class Lerp(_Op):
     """start + weight * (end - start)."""
+    array_backward = True
 
     @_quiet
     def forward(ctx, start, end, weight):
