@@ -300,3 +300,61 @@ def test_packed_sequence_through_rnn(name):
     loss_t.backward()
     loss_g.backward()
     np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("zero_h0", [False, True])
+def test_lstm_layer_array_backward_matches_graph_backward(reverse, zero_h0):
+    # Without create_graph, LSTMLayer's backward runs on arrays; with it, on Tensor
+    # ops. Both must give the same gradients, also when Y, C and A all receive one.
+    rng = np.random.default_rng(9)
+    T, B, H = 4, 3, 5
+    inputs = [gt.tensor(rng.standard_normal((T, B, 4 * H)), requires_grad=True),
+              gt.tensor(np.zeros((B, H)) if zero_h0 else rng.standard_normal((B, H)), requires_grad=True),
+              gt.tensor(rng.standard_normal((B, H)), requires_grad=True),
+              gt.tensor(rng.standard_normal((4 * H, H)) * 0.5, requires_grad=True)]
+    weights = [gt.tensor(rng.standard_normal(s)) for s in [(T, B, H), (T, B, H), (T, B, 4 * H)]]
+    grads = []
+    for create_graph in (False, True):
+        outs = LSTMLayer.apply(*inputs, reverse)
+        loss = sum((o * w).sum() for o, w in zip(outs, weights))
+        grads.append(gt.autograd.grad(loss, inputs, create_graph=create_graph))
+    for fast, graph in zip(*grads):
+        np.testing.assert_allclose(fast.numpy(), graph.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_float32_training_grads_match_torch():
+    # the benchmark's setting: float32 end to end, batch_first, zero initial state,
+    # the output's gradient arriving through a transpose (a non-contiguous array)
+    torch.manual_seed(0)
+    tm = torch.nn.LSTM(6, 8, batch_first=True)
+    gm = nn.LSTM(6, 8, batch_first=True)
+    gm.load_state_dict({k: gt.tensor(v.numpy().copy()) for k, v in tm.state_dict().items()})
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((3, 7, 6)).astype(np.float32)
+    w = rng.standard_normal((3, 7, 8)).astype(np.float32)
+    xt, xg = torch.tensor(x, requires_grad=True), gt.tensor(x, requires_grad=True)
+    (tm(xt)[0] * torch.tensor(w)).sum().backward()
+    out_g = gm(xg)[0]
+    (out_g * gt.tensor(w)).sum().backward()
+    assert xg.grad.dtype == gt.float32
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for (name, p), q in zip(gm.named_parameters(), tm.parameters()):
+        assert p.grad.dtype == gt.float32, name
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+def test_lstm_single_step_and_states_only():
+    # one time step (no recurrent weight-gradient rows) and a loss on (h_n, c_n) alone
+    gm, tm = twins("LSTM", 5, 6, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(11)
+    compare_run(gm, tm, [rng.standard_normal((1, 3, 5))])
+    x = rng.standard_normal((4, 3, 5))
+    xt, xg = torch.tensor(x, requires_grad=True), gt.tensor(x, requires_grad=True)
+    _, (h_t, c_t) = tm(xt)
+    _, (h_g, c_g) = gm(xg)
+    (h_t.sum() + (c_t * 2).sum()).backward()
+    (h_g.sum() + (c_g * 2).sum()).backward()
+    np.testing.assert_allclose(xg.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-11)
+    for (name, p), q in zip(gm.named_parameters(), tm.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=name)
