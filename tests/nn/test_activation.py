@@ -140,3 +140,43 @@ def test_activation_errors():
         nn.Softmax2d()(gt.randn(2, 2))
     x = rng.standard_normal((2, 3, 2, 2))
     run_twins(nn.Softmax2d(), torch.nn.Softmax2d(), x)
+
+
+@pytest.mark.parametrize("n", [5, 16384, 40001])
+def test_gelu_float32_in_blocks_matches_torch(n):
+    # exact GELU in float32 runs block by block; sizes below, at and across a block
+    r = np.random.default_rng(n)
+    x = (r.standard_normal(n) * 4).astype(np.float32)
+    x[:9] = [0.0, -0.0, 1e-30, -1e-30, 30.0, -30.0, -6.0, 6.0, -1e4][: min(n, 9)]
+    a = gt.tensor(x, requires_grad=True)
+    out = F.gelu(a)
+    g = r.uniform(-1, 1, n).astype(np.float32)
+    out.backward(gt.tensor(g))
+    # against torch in float64: torch's vectorised float32 GELU forms Phi(x) as
+    # (1 + erf)/2 and is off by up to ~1e-6 near x = -3.4, where this one is closer
+    t = torch.tensor(x.astype(np.float64), requires_grad=True)
+    ref = TF.gelu(t)
+    ref.backward(torch.tensor(g.astype(np.float64)))
+    assert out.dtype == gt.float32 and a.grad.dtype == gt.float32
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=5e-7)
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=5e-7)
+
+
+def test_gelu_float32_strided_input_and_no_grad():
+    x = (np.random.default_rng(1).standard_normal((64, 70)) * 3).astype(np.float32)
+    a, b = gt.tensor(x, requires_grad=True), gt.tensor(np.ascontiguousarray(x.T), requires_grad=True)
+    out_a, out_b = F.gelu(a.t()), F.gelu(b)  # a strided view and its contiguous copy
+    np.testing.assert_array_equal(out_a.detach().numpy(), out_b.detach().numpy())
+    out_a.sum().backward()
+    out_b.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy().T, b.grad.numpy())
+    with gt.no_grad():  # no derivative kept: same values
+        np.testing.assert_array_equal(F.gelu(b).numpy(), out_b.detach().numpy())
+
+
+def test_gelu_float32_special_values():
+    x = np.array([np.nan, -np.inf, 0.0, -0.0], np.float32)
+    out = F.gelu(gt.tensor(x)).numpy()
+    ref = TF.gelu(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    np.testing.assert_array_equal(out[2:], ref[2:])

@@ -185,3 +185,50 @@ def test_mha_errors_and_repr():
     s = nn.MultiheadAttention(8, 2, kdim=3, vdim=5)
     assert s.in_proj_weight is None and s.k_proj_weight.shape == (8, 3) and s.v_proj_weight.shape == (8, 5)
     np.testing.assert_array_equal(m.in_proj_bias.detach().numpy(), 0)
+
+
+@pytest.mark.parametrize("lq,lk", [(6, 6), (4, 7), (7, 4)])
+def test_sdpa_causal_on_split_heads_float32(lq, lk):
+    # the GPT layout: q, k, v are strided views of one projection; float32, causal
+    # (a cached mask per shape), gradients computed on arrays
+    b, h, e = 2, 3, 4
+
+    def split(fw):
+        def f(xq, xkv):
+            q = xq.reshape(b, lq, h, e).transpose(1, 2)
+            k, v = (t.reshape(b, lk, h, e).transpose(1, 2) for t in xkv.split(h * e, dim=2))
+            return fw.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return f
+
+    xq = RNG.standard_normal((b, lq, h * e)).astype(np.float32)
+    xkv = RNG.standard_normal((b, lk, 2 * h * e)).astype(np.float32)
+    check(split(F), split(TF), xq, xkv)
+    check(split(F), split(TF), xq, xkv)  # the cached mask, reused
+    check(split(F), split(TF), xq.astype(np.float64), xkv.astype(np.float64))  # one per dtype
+
+
+def test_sdpa_float32_masks_with_grad():
+    q, k, v = (a.astype(np.float32) for a in qkv())
+    fm = RNG.standard_normal((2, 1, 4, 5)).astype(np.float32)  # broadcast over heads, needs grad
+    check(lambda a, b, c, m: F.scaled_dot_product_attention(a, b, c, attn_mask=m),
+          lambda a, b, c, m: TF.scaled_dot_product_attention(a, b, c, attn_mask=m), q, k, v, fm)
+    bm = RNG.random((4, 5)) > 0.4
+    bm[:, 0] = True
+    check(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=gt.tensor(bm)),
+          lambda a, b, c: TF.scaled_dot_product_attention(a, b, c, attn_mask=torch.tensor(bm)), q, k, v)
+
+
+def test_sdpa_fully_masked_rows_float32_grads_are_zero():
+    q, k, v = (a.astype(np.float32) for a in qkv())
+    m = np.ones((4, 5), bool)
+    m[2] = False
+    qg = gt.tensor(q, requires_grad=True)
+    out = F.scaled_dot_product_attention(qg, gt.tensor(k), gt.tensor(v), attn_mask=gt.tensor(m))
+    out.sum().backward()
+    assert not out.detach().numpy()[:, :, 2].any()
+    assert not qg.grad.numpy()[:, :, 2].any() and np.isfinite(qg.grad.numpy()).all()
+
+
+def test_sdpa_causal_double_backward():
+    q, k, v = (a[:1, :2, :4, :3] for a in qkv())
+    gradchecks(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, is_causal=True), q, k, v[:, :, :4])

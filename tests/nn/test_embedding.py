@@ -160,3 +160,27 @@ def test_embedding_bag_errors(lib):
         bag(lib.tensor([1, 2, 3, 4]), lib.tensor([1, 2]))
     with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
         bag(lib.tensor([1, 2, 3, 4]), lib.tensor([0, 2]), lib.ones(4))
+
+
+@pytest.mark.parametrize("kw", [{}, {"padding_idx": 4}, {"scale_grad_by_freq": True}])
+def test_embedding_grad_many_repeated_unsorted_indices_float32(kw):
+    # the weight gradient sums the rows of every repeat of an index (sorted runs, not np.add.at)
+    idx = rng.integers(0, 7, (5, 33))
+    m_t = torch.nn.Embedding(9, 4, **kw)
+    m_g = nn.Embedding(9, 4, **kw)
+    copy_state(m_g, m_t)
+    out_g, out_t = m_g(gt.tensor(idx)), m_t(torch.tensor(idx))
+    g = rng.standard_normal(tuple(out_t.shape)).astype(np.float32)
+    out_g.backward(gt.tensor(g))
+    out_t.backward(torch.tensor(g))
+    assert_close(m_g.weight.grad, m_t.weight.grad, rtol=1e-5, atol=1e-5)
+    assert not m_g.weight.grad.numpy()[7:].any()  # rows never looked up stay zero
+
+
+def test_embedding_grad_keeps_inf_in_its_own_row():
+    m = nn.Embedding(3, 2)
+    out = m(gt.tensor(np.array([0, 2, 0])))
+    g = np.ones((3, 2))
+    g[1, 0] = np.inf
+    out.backward(gt.tensor(g.astype(np.float32)))
+    np.testing.assert_array_equal(m.weight.grad.numpy(), [[2, 2], [0, 0], [np.inf, 1]])

@@ -122,3 +122,25 @@ def test_identity():
     x = gt.randn(2)
     assert m(x) is x
     assert repr(m) == "Identity()"
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "4d"])
+def test_linear_float32_leading_dims_flattened_like_torch(layout):
+    # the fused op multiplies one (rows, in) matrix and, with no graph to build,
+    # runs its backward on arrays: float32, strided input and bias grads must agree
+    w, b = rng.standard_normal((6, 5)).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    if layout == "4d":
+        x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+        check(F.linear, torch.nn.functional.linear, x, w, b)
+    else:
+        x = rng.standard_normal((7, 4, 5)).astype(np.float32)
+        tr = (lambda t: t.transpose(0, 1)) if layout == "transposed" else (lambda t: t)
+        check(lambda a, c, d: F.linear(tr(a), c, d), lambda a, c, d: torch.nn.functional.linear(tr(a), c, d),
+              x, w, b)
+    check(F.linear, torch.nn.functional.linear, rng.standard_normal(5).astype(np.float32), w, b)  # 1-D input
+
+
+def test_linear_double_backward_through_3d_input():
+    x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    gradchecks(F.linear, x, w, b)
+    gradchecks(F.linear, x, w)

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from ... import ops
+from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...random import _rng
@@ -23,8 +24,9 @@ class _SDPA(Function):
 
     ``bias`` is an additive float mask (or None) and ``keep`` the dropout
     multiplier (0 or 1/(1-p), or None). Rows whose every score is -inf get zero
-    weights (NaN with ``zero_dead=False``, as a plain softmax gives). The weights are returned as an output so that backward, written
-    from them in Tensor ops, stays differentiable.
+    weights (NaN with ``zero_dead=False``, as a plain softmax gives). The weights
+    are returned as an output so that backward, written from them, stays
+    differentiable.
     """
 
     array_io = True
@@ -32,30 +34,45 @@ class _SDPA(Function):
 
     @staticmethod
     def forward(ctx, q, k, v, bias, keep, scale, zero_dead=True):
-        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
-        s *= s.dtype.type(scale)
+        # The scores are held transposed, (..., S, L), and are the one large
+        # array of the op: every step below rewrites them in place. Reducing
+        # over the key axis is then a reduction over rows, which NumPy
+        # vectorises; along the short last axis it is several times slower.
+        st = xp.matmul(k, xp.swapaxes(q, -1, -2))
+        st *= st.dtype.type(scale)
         if bias is not None:
-            s = s + bias
-        m = s.max(-1, keepdims=True)
-        dead = ~xp.isfinite(m) if zero_dead else None  # fully masked rows
-        if dead is not None and dead.any():
-            m = xp.where(dead, 0, m)
-        s -= m
-        xp.exp(s, out=s)
-        total = s.sum(-1, keepdims=True)
-        if dead is not None and dead.any():
+            bias_t = xp.swapaxes(bias, -1, -2)
+            if xp.broadcast_shapes(st.shape, bias_t.shape) == st.shape:
+                st += bias_t
+            else:  # the mask has batch dims the scores lack
+                st = st + bias_t
+        m = st.max(-2, keepdims=True)
+        dead = None
+        if zero_dead:
+            dead = ~xp.isfinite(m)  # fully masked rows
+            if dead.any():
+                m[dead] = 0
+            else:
+                dead = None
+        st -= m
+        xp.exp(st, out=st)
+        total = st.sum(-2, keepdims=True)
+        if dead is not None:
             total[dead] = 1
-        s /= total
-        w = s if keep is None else s * keep
+        st /= total
+        p = xp.swapaxes(st, -1, -2)  # the weights, (..., L, S), a view
+        w = p if keep is None else p * keep
         out = xp.matmul(w, v)
         ctx.scale = scale
         ctx.set_materialize_grads(False)
-        ctx.save_for_backward(q, k, v, s, keep)
-        return out, s
+        ctx.save_for_backward(q, k, v, p, keep)
+        return out, p
 
     @staticmethod
     def backward(ctx, grad, grad_p):
         q, k, v, p, keep = ctx.saved_tensors
+        if not _gm._enabled[0]:
+            return _sdpa_backward_arrays(ctx, q, k, v, p, keep, grad, grad_p)
         need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
         w = p if keep is None else p * keep
         dv = w.mT @ grad if (need_v and grad is not None) else None
@@ -74,13 +91,71 @@ class _SDPA(Function):
         return dq, dk, dv, (ds if need_bias else None), None, None, None
 
 
+def _arr(t):
+    return t._data if isinstance(t, Tensor) else t
+
+
+def _sdpa_backward_arrays(ctx, q, k, v, p, keep, grad, grad_p):
+    """The backward above on arrays (no graph to build), in the forward's
+    transposed (..., S, L) layout and reusing its temporaries."""
+    need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
+    q, k, v, p, keep = _arr(q), _arr(k), _arr(v), _arr(p), _arr(keep)
+    g, gp = _arr(grad), _arr(grad_p)
+    pt = xp.swapaxes(p, -1, -2)
+    wt = pt if keep is None else pt * xp.swapaxes(keep, -1, -2)
+    dv = xp.matmul(wt, g) if (need_v and g is not None) else None
+    dst = None  # d loss / d weights, transposed
+    if g is not None:
+        dst = xp.matmul(v, xp.swapaxes(g, -1, -2))
+        if keep is not None:
+            dst *= xp.swapaxes(keep, -1, -2)
+    if gp is not None:
+        gpt = xp.swapaxes(gp, -1, -2)
+        if dst is None:
+            dst = gpt.copy()
+        elif dst.shape == gpt.shape:
+            dst += gpt
+        else:
+            dst = dst + gpt
+    if dst is None:
+        return None, None, _wrap(dv), None, None, None, None
+    # softmax backward: p * (dp - sum over keys of dp * p)
+    dst -= xp.einsum("...ji,...ji->...i", dst, pt)[..., None, :]
+    dst *= pt
+    scale = dst.dtype.type(ctx.scale)
+    dq = dk = None
+    if need_q:
+        dq = xp.matmul(xp.swapaxes(dst, -1, -2), k)
+        dq *= scale
+    if need_k:
+        dk = xp.matmul(dst, q)
+        dk *= scale
+    ds = xp.swapaxes(dst, -1, -2) if need_bias else None
+    return _wrap(dq), _wrap(dk), _wrap(dv), _wrap(ds), None, None, None
+
+
+def _wrap(a):
+    return None if a is None else Tensor._make(a, False, None, 0)
+
+
 def _dtype_name(t: Tensor) -> str:
     return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
 
 
+_CAUSAL: dict = {}
+
+
 def _causal_bias(length: int, source: int, dtype) -> np.ndarray:
-    bias = np.zeros((length, source), dtype)
-    bias[np.triu_indices(length, 1, source)] = -np.inf
+    """The additive upper-triangle -inf mask, built once per shape and dtype (read-only)."""
+    key = (length, source, np.dtype(dtype).str)
+    bias = _CAUSAL.get(key)
+    if bias is None:
+        bias = np.zeros((length, source), dtype)
+        bias[np.triu_indices(length, 1, source)] = -np.inf
+        bias.flags.writeable = False
+        if len(_CAUSAL) >= 64:  # bounded: a model sees few sequence lengths
+            _CAUSAL.clear()
+        _CAUSAL[key] = bias
     return bias
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...tensor import Tensor
@@ -21,7 +24,14 @@ class _Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        out = xp.matmul(x, w.T)
+        n_out, n_in = w.shape
+        if x.ndim > 2:
+            # one (rows, in) @ (in, out) product: NumPy's matmul would otherwise
+            # call BLAS once per leading index, on small matrices
+            lead = x.shape[:-1]
+            out = xp.matmul(x.reshape(math.prod(lead), n_in), w.T).reshape(lead + (n_out,))
+        else:
+            out = xp.matmul(x, w.T)
         if b is not None:
             out += b
         ctx.save_for_backward(x, w)
@@ -33,12 +43,31 @@ class _Linear(Function):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = w.shape
+        if not _gm._enabled[0]:
+            return _linear_backward_arrays(ctx, x._data, w._data, grad._data)
         gx = grad @ w if need_x else None
         gw = grad.reshape(-1, n_out).mT @ x.reshape(-1, n_in) if need_w else None
         gb = None
         if need_b:
             gb = grad.reshape(-1, n_out).sum(0) if len(ctx.has_bias_shape) == 1 else grad
         return gx, gw, gb
+
+
+def _linear_backward_arrays(ctx, x, w, g):
+    """The same gradients on arrays (no graph to build), each one 2-D BLAS product
+    over the flattened rows."""
+    need_x, need_w, need_b = ctx.needs_input_grad
+    n_out, n_in = w.shape
+    rows = math.prod(x.shape[:-1])
+    g2 = g.reshape(rows, n_out)
+    gx = gw = gb = None
+    if need_x:
+        gx = Tensor._make(xp.matmul(g2, w).reshape(x.shape), False, None, 0)
+    if need_w:
+        gw = Tensor._make(xp.matmul(g2.T, x.reshape(rows, n_in)), False, None, 0)
+    if need_b:
+        gb = Tensor._make(g2.sum(0) if len(ctx.has_bias_shape) == 1 else g, False, None, 0)
+    return gx, gw, gb
 
 
 class _LinearNoBias(_Linear):

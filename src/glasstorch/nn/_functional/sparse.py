@@ -75,7 +75,7 @@ class _EmbeddingGrad(Function):
         if scale is not None:
             g = g * scale[:, None]
         out = np.zeros((rows, g.shape[1]), grad.dtype)
-        np.add.at(out, flat, g)
+        _sum_rows_into(out, flat, g)
         return out
 
     @staticmethod
@@ -87,6 +87,20 @@ class _EmbeddingGrad(Function):
         if scale is not None:
             out = out * Tensor._make(scale.reshape(a.shape + (1,)), False, None, 0)
         return out, None, None, None, None
+
+
+def _sum_rows_into(out: np.ndarray, idx: np.ndarray, g: np.ndarray) -> None:
+    """``out[idx[i]] += g[i]`` for every i, repeated indices summed.
+
+    Sorting the indices and summing each run with ``add.reduceat`` is several
+    times faster than ``np.add.at``, which handles one element at a time.
+    """
+    if idx.size == 0:
+        return
+    order = np.argsort(idx, kind="stable")
+    s = idx[order]
+    starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    out[s[starts]] += np.add.reduceat(g[order], starts, axis=0)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -174,7 +188,7 @@ class _BagSum(Function):
     @staticmethod
     def forward(ctx, rows, bag, nbags):
         out = np.zeros((nbags, rows.shape[1]), rows.dtype)
-        np.add.at(out, bag, rows)
+        _sum_rows_into(out, bag, rows)
         ctx.bag = bag
         return out
 
