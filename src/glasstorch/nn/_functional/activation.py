@@ -335,12 +335,16 @@ def _gelu_and_derivative(x, want_d):
     m = min(_GELU_BLOCK, n)
     abs_, t_, h_, e_ = (np.empty(m, flat.dtype) for _ in range(4))
     pos_ = np.empty(m, bool)
+    # the sign bit through an unsigned view: np.copysign is not vectorised
+    bits = np.dtype(f"u{flat.dtype.itemsize}")
+    sign_bit = bits.type(1 << (8 * flat.dtype.itemsize - 1))
+    ubits, sign_ = flat.view(bits), np.empty(m, bits)
     p = dt(_AS_P / _SQRT_2)
     coef = [dt(0.5 * a) for a in _AS_A]  # the 1/2 of Phi = erfc/2 folded in
     for lo in range(0, n, _GELU_BLOCK):
         c = flat[lo:lo + _GELU_BLOCK]
         k = c.size
-        a, t, h, e, pos = abs_[:k], t_[:k], h_[:k], e_[:k], pos_[:k]
+        a, t, h, e, pos, sign = abs_[:k], t_[:k], h_[:k], e_[:k], pos_[:k], sign_[:k]
         np.abs(c, out=a)
         np.multiply(a, p, out=t)
         t += dt(1)
@@ -354,10 +358,12 @@ def _gelu_and_derivative(x, want_d):
         np.exp(e, out=e)  # e^(-x^2/2)
         h *= e  # Phi(-|x|)
         # Phi(x) = [x >= 0] - copysign(Phi(-|x|), x): h itself for x < 0 (and
-        # -0.0), 1 - h otherwise; x * Phi(x) then keeps inf -> inf, -inf -> nan
-        np.signbit(c, out=pos)
-        np.logical_not(pos, out=pos)
-        np.copysign(h, c, out=h)
+        # -0.0), 1 - h otherwise; x * Phi(x) then keeps inf -> inf, -inf -> nan.
+        # h >= 0, so or-ing in x's sign bit is the copysign.
+        np.bitwise_and(ubits[lo:lo + _GELU_BLOCK], sign_bit, out=sign)
+        np.equal(sign, 0, out=pos)
+        hb = h.view(bits)
+        np.bitwise_or(hb, sign, out=hb)
         np.subtract(pos, h, out=h)
         np.multiply(c, h, out=out[lo:lo + _GELU_BLOCK])
         if want_d:

@@ -59,7 +59,7 @@ class _SDPA(Function):
         total = st.sum(-2, keepdims=True)
         if dead is not None:
             total[dead] = 1
-        st /= total
+        st *= xp.reciprocal(total, out=total)  # a product pass is cheaper than a division pass
         p = xp.swapaxes(st, -1, -2)  # the weights, (..., L, S), a view
         w = p if keep is None else p * keep
         out = xp.matmul(w, v)
