@@ -105,36 +105,21 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     prev, prev_raw = _enabled[0], _raw[0]
     _enabled[0] = bool(create_graph)  # backward formulas are recorded only for create_graph
     _raw[0] = raw
+    # Nothing to capture, record or hook: a plain node goes straight to its formula.
+    fast = raw and captures is None and not _record[0]
     try:
         # 3. run every node whose gradient is complete
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            if node._pre_hooks or node._retained:
-                grads = _run_pre_hooks(node, grads, create_graph, raw)
-            if _record[0]:
-                node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
-            if captures is not None:
-                for nr, g in enumerate(grads):
-                    for i in captures.get((node, nr), ()):
-                        results[i] = g if results[i] is None else results[i] + g
-            if type(node) is AccumulateGrad:
-                if accumulate and grads[0] is not None and (captures is None or (node, 0) in captures):
-                    g = _wrap(grads[0]) if raw else grads[0]
-                    _accumulate(node.variable, g, create_graph, stolen)
-                continue
-            fn = node._fn
-            if raw and fn.array_backward and node._out_metas is None and not node._hooks:
-                # the common case, inline: a built-in op's formula on the arrays
-                in_grads = fn.backward(node, *grads)
+            if fast and node._plain:
+                in_grads = node._fn.backward(node, *grads)
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
-            elif raw:
-                in_grads = _call_raw(node, grads)
-            elif _anomaly[0]:
-                in_grads = _call_backward_checked(node, grads)
             else:
-                in_grads = _call_backward(node, grads)
+                in_grads = _run_node(node, grads, raw, create_graph, captures, results, accumulate, stolen)
+                if in_grads is None:  # a leaf: nothing flows further
+                    continue
             if not retain_graph and node._saved:
                 node._saved = None
                 node._freed = True
@@ -180,6 +165,32 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             "Set allow_unused=True if this is the desired behavior."
         )
     return results
+
+
+def _run_node(node, grads, raw, create_graph, captures, results, accumulate, stolen):
+    """Everything a node may need besides its formula: hooks, retain_grad,
+    drawings, captured gradients for ``autograd.grad``, leaves. Returns the
+    input gradients, or None at a leaf."""
+    if node._pre_hooks or node._retained:
+        grads = _run_pre_hooks(node, grads, create_graph, raw)
+    if _record[0]:
+        node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
+    if captures is not None:
+        for nr, g in enumerate(grads):
+            for i in captures.get((node, nr), ()):
+                results[i] = g if results[i] is None else results[i] + g
+    if type(node) is AccumulateGrad:
+        if accumulate and grads[0] is not None and (captures is None or (node, 0) in captures):
+            _accumulate(node.variable, _wrap(grads[0]) if raw else grads[0], create_graph, stolen)
+        return None
+    if raw:
+        if node._plain:
+            out = node._fn.backward(node, *grads)
+            return out if type(out) is tuple else (out,)
+        return _call_raw(node, grads)
+    if _anomaly[0]:
+        return _call_backward_checked(node, grads)
+    return _call_backward(node, grads)
 
 
 def _skip(node, deps, buffers, ready, retain_graph):

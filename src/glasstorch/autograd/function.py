@@ -90,6 +90,10 @@ class BackwardNode:
     _freed = False            # saved values released by a backward pass
     _metas = ()               # (shape, dtype) of each input needing a gradient
     _out_metas = None         # (shape, dtype) per output, for multi-output ops
+    # True where the engine may run backward straight on arrays: set per node
+    # class from Function.array_backward, cleared on a node that gets hooks
+    # or has several outputs
+    _plain = False
     _pre_hooks = None
     _retained = None          # output_nr -> weakref of a tensor that retains grad
     _hooks = None
@@ -126,8 +130,21 @@ class BackwardNode:
         saved = self._saved
         if not saved:
             return ()
-        if _raw[0]:
-            return self._saved_arrays(saved)
+        if _raw[0]:  # bare arrays, for a formula that runs on arrays
+            out = []
+            for s in saved:
+                if type(s) is tuple:  # (input tensor, its version at save time)
+                    t, v = s
+                    if t._version[0] != v:
+                        raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
+                    out.append(t._data)
+                elif type(s) is _SavedOutput:
+                    if s.version_box[0] != s.version:
+                        raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
+                    out.append(s.array)
+                else:
+                    out.append(s._data if isinstance(s, _Tensor) else s)
+            return out
         out = []
         for s in saved:
             if isinstance(s, _SavedOutput):
@@ -141,26 +158,11 @@ class BackwardNode:
                 if t._version[0] != v:
                     raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
                 out.append(t)
+            elif type(s) is xp.ndarray:
+                out.append(_Tensor._make(s, False, None, 0))
             else:
                 out.append(s)
         return tuple(out)
-
-    def _saved_arrays(self, saved) -> tuple:
-        """``saved_tensors`` as bare arrays, for a backward that runs on arrays."""
-        out = []
-        for s in saved:
-            if type(s) is tuple:  # (input tensor, its version at save time)
-                t, v = s
-                if t._version[0] != v:
-                    raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
-                out.append(t._data)
-            elif type(s) is _SavedOutput:
-                if s.version_box[0] != s.version:
-                    raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
-                out.append(s.array)
-            else:
-                out.append(s._data if isinstance(s, _Tensor) else s)
-        return out
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Outputs (e.g. indices) that must never require grad."""
@@ -181,6 +183,7 @@ class BackwardNode:
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
         if self._hooks is None:
             self._hooks = []
+            self._plain = False
         self._hooks.append(fn)
         return _Handle(self._hooks, fn)
 
@@ -191,6 +194,7 @@ class BackwardNode:
     def _add_pre_hook(self, output_nr, fn):
         if self._pre_hooks is None:
             self._pre_hooks = []
+            self._plain = False
         entry = (output_nr, fn)
         self._pre_hooks.append(entry)
         return _Handle(self._pre_hooks, entry)
@@ -198,6 +202,7 @@ class BackwardNode:
     def _retain(self, output_nr, tensor) -> None:
         if self._retained is None:
             self._retained = {}
+            self._plain = False
         self._retained[output_nr] = weakref.ref(tensor)
 
     def _release(self) -> None:
@@ -277,7 +282,8 @@ class _FunctionMeta(type):
         node_name = ns.get("node_name") or (
             f"{name}Backward0" if cls.array_io else f"{name}Backward"
         )
-        cls._node_cls = type(node_name, (BackwardNode,), {"_fn": cls, "__module__": cls.__module__})
+        cls._node_cls = type(node_name, (BackwardNode,),
+                             {"_fn": cls, "_plain": cls.array_backward, "__module__": cls.__module__})
         if cls.array_io and "apply" not in ns:
             # Built-in ops call the array path directly: one call fewer on every op.
             cls.apply = classmethod(_apply_arrays)
@@ -325,100 +331,125 @@ class Function(metaclass=_FunctionMeta):
 def _apply_arrays(cls, *args):
     """The path every built-in op takes: unwrap, run forward, record a node.
 
-    The hottest code in the library (once per op). Ops of one or two
-    operands, the first a tensor, take a short path with no per-argument
-    lists; everything else takes the general loop.
+    The hottest code in the library (once per op), so it is written out
+    flat. Ops of one or two operands, the first a tensor, take a short path
+    with no per-argument lists; the rest take the general loop. One float
+    output with nothing unusual about it is wrapped here; anything else goes
+    to _finish.
     """
     if not _grad_enabled[0]:  # e.g. backward formulas: nothing to record
         out = cls.forward(_NoCtx(), *[a._data if isinstance(a, _Tensor) else a for a in args])
         return _wrap_unrecorded(cls, args, out)
     n = len(args)
     a = args[0] if n else None
+    node = None
     if n < 3 and isinstance(a, _Tensor) and cls.differentiable:
         da = a._data
         if n == 1:
-            if a._requires_grad:
-                node = cls._node_cls()
-                fn = a.grad_fn
-                node._next = ((fn, a._out_nr) if fn is not None else (a._accumulator(), 0),)
-                node._metas = ((da.shape, da.dtype),)
-                node.needs_input_grad = _NEED_ONE
-                return _finish_one(cls, node, args, (da,), cls.forward(node, da))
-            return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
-        b = args[1]
-        if isinstance(b, _Tensor):
-            db = b._data
-            need_b = b._requires_grad
-        elif cls.scalar_operands and type(b) in _SCALARS:
-            db, need_b = b, False
-        else:
-            db = None  # a dim, a flag, a shape: the general path
-        if db is not None:
-            need_a = a._requires_grad
-            if not (need_a or need_b):
-                return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
+            if not a._requires_grad:
+                return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
             node = cls._node_cls()
-            if need_a:
-                fn = a.grad_fn
-                edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
-                meta_a = (da.shape, da.dtype)
-            else:
-                edge_a, meta_a = _NO_EDGE, None
-            if need_b:
-                fn = b.grad_fn
-                edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
-                meta_b = (db.shape, db.dtype)
-            else:
-                edge_b, meta_b = _NO_EDGE, None
-            node._next = (edge_a, edge_b)
-            node._metas = (meta_a, meta_b)
-            node.needs_input_grad = (need_a, need_b)
-            return _finish_one(cls, node, args, (da, db), cls.forward(node, da, db))
-
-    arrays = []
-    needs = []
-    edges = []
-    metas = []
-    record = False
-    for a in args:
-        if isinstance(a, _Tensor):
-            d = a._data
-            arrays.append(d)
-            if a._requires_grad:
-                record = True
-                needs.append(True)
-                fn = a.grad_fn
-                edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
-                metas.append((d.shape, d.dtype))
-                continue
-            edges.append(_NO_EDGE)
+            fn = a.grad_fn
+            node._next = ((fn, a._out_nr) if fn is not None else (a._accumulator(), 0),)
+            node._metas = ((da.shape, da.dtype),)
+            node.needs_input_grad = _NEED_ONE
+            arrays = (da,)
+            out = cls.forward(node, da)
         else:
-            arrays.append(a)
-            # a dim, a flag, a shape is not an input in torch's graph; a number in arithmetic is
-            edges.append(_NO_EDGE if cls.scalar_operands and type(a) in _SCALARS else _HIDDEN_EDGE)
-        needs.append(False)
-        metas.append(None)
-    if not (record and cls.differentiable):
-        return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
-    node = cls._node_cls()
-    node.needs_input_grad = tuple(needs)
-    node._next = tuple(edges)
-    node._metas = metas
-    return _finish_one(cls, node, args, arrays, cls.forward(node, *arrays))
+            b = args[1]
+            if isinstance(b, _Tensor):
+                db = b._data
+                need_b = b._requires_grad
+            elif cls.scalar_operands and type(b) in _SCALARS:
+                db, need_b = b, False
+            else:
+                db = None  # a dim, a flag, a shape: the general path
+            if db is not None:
+                need_a = a._requires_grad
+                if not (need_a or need_b):
+                    return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
+                node = cls._node_cls()
+                if need_a:
+                    fn = a.grad_fn
+                    edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
+                    meta_a = (da.shape, da.dtype)
+                else:
+                    edge_a, meta_a = _NO_EDGE, None
+                if need_b:
+                    fn = b.grad_fn
+                    edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
+                    meta_b = (db.shape, db.dtype)
+                else:
+                    edge_b, meta_b = _NO_EDGE, None
+                node._next = (edge_a, edge_b)
+                node._metas = (meta_a, meta_b)
+                node.needs_input_grad = (need_a, need_b)
+                arrays = (da, db)
+                out = cls.forward(node, da, db)
+    if node is None:
+        arrays = []
+        needs = []
+        edges = []
+        metas = []
+        record = False
+        for a in args:
+            if isinstance(a, _Tensor):
+                d = a._data
+                arrays.append(d)
+                if a._requires_grad:
+                    record = True
+                    needs.append(True)
+                    fn = a.grad_fn
+                    edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
+                    metas.append((d.shape, d.dtype))
+                    continue
+                edges.append(_NO_EDGE)
+            else:
+                arrays.append(a)
+                # a dim, a flag, a shape is not an input in torch's graph; a number in arithmetic is
+                edges.append(_NO_EDGE if cls.scalar_operands and type(a) in _SCALARS else _HIDDEN_EDGE)
+            needs.append(False)
+            metas.append(None)
+        if not (record and cls.differentiable):
+            return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
+        node = cls._node_cls()
+        node.needs_input_grad = tuple(needs)
+        node._next = tuple(edges)
+        node._metas = metas
+        out = cls.forward(node, *arrays)
 
-
-_NEED_ONE = (True,)
-
-
-def _finish_one(cls, node, args, arrays, out):
-    """The common case of :func:`_finish`: one float array out, nothing special to note."""
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
             or _record[0] or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
-    t = _Tensor._make(out, True, node, 0)
-    if node._saved:
-        node._saved = _resolve_saved(node._saved, args, arrays, (out,), (t,))
+    t = _new_tensor(_Tensor)  # Tensor._make, inline
+    t._data = out
+    t._requires_grad = True
+    t.grad = t._accum = t._hooks = None
+    t.grad_fn = node
+    t._out_nr = 0
+    t._version = version = [0]
+    t._retains_grad = False
+    saved = node._saved
+    if saved:  # the loop of _resolve_saved, for one output
+        resolved = []
+        for s in saved:
+            if s is out:
+                so = _SavedOutput()
+                so.array, so.index, so.version_box, so.version, so.requires_grad = out, 0, version, 0, True
+                resolved.append(so)
+                continue
+            for a, u in zip(args, arrays):
+                if s is u:
+                    resolved.append((a, a._version[0]) if isinstance(a, _Tensor) else s)
+                    break
+            else:
+                resolved.append(_resolve_other(s))
+        node._saved = resolved
     return t
+
+
+_NEED_ONE = (True,)
+_new_tensor = object.__new__
 
 
 def _wrap_unrecorded(cls, args, out):
@@ -510,6 +541,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
             tensors[0]._version = args[0]._version
         node._out_metas = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in tensors)
+        node._plain = False
     if node._saved:
         node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
     if _record[0]:
@@ -541,16 +573,21 @@ def _resolve_saved(saved, args, unwrapped, outs, tensors):
                     so = _SavedOutput()
                     so.array, so.index = t._data, t._out_nr
                     so.version_box, so.version = t._version, t._version[0]
-                    so.requires_grad = t.requires_grad
+                    so.requires_grad = t._requires_grad
                     entry = so
                     break
-        if entry is None:
-            if isinstance(s, _Tensor):
-                entry = (s, s._version[0])
-            else:
-                entry = _Tensor._make(xp.asarray(s), False, None, 0)
-        resolved.append(entry)
+        resolved.append(_resolve_other(s) if entry is None else entry)
     return tuple(resolved)
+
+
+def _resolve_other(s):
+    """A saved value that is neither an input nor an output of the op."""
+    if isinstance(s, _Tensor):
+        return (s, s._version[0])  # tracked for in-place edits
+    if s is None or type(s) in _SCALARS or not hasattr(s, "shape"):
+        return s  # a plain Python value
+    # another array (a constant): kept as it is, wrapped when a formula asks for Tensors
+    return xp.asarray(s)
 
 
 def once_differentiable(fn):

@@ -60,13 +60,35 @@ class Cast(_Op):
 
 
 # ---------------------------------------------------------------- arithmetic
+_CONSTS: dict = {}
+_NUMBERS = (float, int, bool)
+
+
+def _operand(b, a):
+    """``b`` ready to combine with array ``a``. A Python number becomes a 0-d
+    array of ``a``'s float dtype (cached): NumPy combines an array with a 0-d
+    array about twice as fast as with a Python float, which it converts on
+    every call. The value is the same either way: the number is cast to the
+    tensor's dtype, as in torch. Zero is left alone so -0.0 keeps its sign."""
+    if type(b) not in _NUMBERS or not b or a.dtype.kind != "f":
+        return b
+    key = (b, a.dtype.char)
+    c = _CONSTS.get(key)
+    if c is None:
+        if len(_CONSTS) > 256:
+            _CONSTS.clear()
+        c = _CONSTS[key] = np.array(b, a.dtype)
+        c.flags.writeable = False  # shared by every op that uses this number
+    return c
+
+
 class Add(_Op):
     array_backward = True
     scalar_operands = True
 
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        return a + _operand(b, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -79,7 +101,7 @@ class Sub(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        return a - _operand(b, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -88,13 +110,13 @@ class Sub(_Op):
 
 class Rsub(_Op):
     """``scalar - tensor``, torch's RsubBackward1."""
-    array_backward = True
 
+    array_backward = True
     node_name = "RsubBackward1"
 
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        return _operand(a, b) - b
 
     @staticmethod
     def backward(ctx, grad):
@@ -107,6 +129,7 @@ class Mul(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        b = _operand(b, a)
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -137,6 +160,7 @@ class Div(_Op):
 
 class Neg(_Op):
     array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -421,6 +445,7 @@ def _unary(cls):
 
 class Exp(_Op):
     """e ** x."""
+
     array_backward = True
 
     @_quiet
@@ -437,6 +462,7 @@ class Exp(_Op):
 
 class Exp2(_Op):
     """2 ** x."""
+
     array_backward = True
 
     @_quiet
@@ -453,6 +479,7 @@ class Exp2(_Op):
 
 class Expm1(_Op):
     """e ** x - 1, accurate near 0."""
+
     array_backward = True
 
     @_quiet
@@ -469,6 +496,7 @@ class Expm1(_Op):
 
 class Log(_Op):
     """Natural logarithm."""
+
     array_backward = True
 
     @_quiet
@@ -484,6 +512,7 @@ class Log(_Op):
 
 class Log2(_Op):
     """Base-2 logarithm."""
+
     array_backward = True
 
     @_quiet
@@ -499,6 +528,7 @@ class Log2(_Op):
 
 class Log10(_Op):
     """Base-10 logarithm."""
+
     array_backward = True
 
     @_quiet
@@ -514,6 +544,7 @@ class Log10(_Op):
 
 class Log1p(_Op):
     """log(1 + x), accurate near 0."""
+
     array_backward = True
 
     @_quiet
@@ -529,6 +560,7 @@ class Log1p(_Op):
 
 class Sqrt(_Op):
     """Square root."""
+
     array_backward = True
 
     @_quiet
@@ -545,6 +577,7 @@ class Sqrt(_Op):
 
 class Rsqrt(_Op):
     """1 / sqrt(x)."""
+
     array_backward = True
 
     @_quiet
@@ -561,6 +594,7 @@ class Rsqrt(_Op):
 
 class Reciprocal(_Op):
     """1 / x."""
+
     array_backward = True
 
     @_quiet
@@ -605,6 +639,7 @@ class Cos(_Op):
 
 class Tan(_Op):
     """Tangent; d/dx = 1 + tan(x)**2."""
+
     array_backward = True
 
     @staticmethod
@@ -649,6 +684,7 @@ class Acos(_Op):
 
 class Atan(_Op):
     """Inverse tangent."""
+
     array_backward = True
 
     @staticmethod
@@ -709,6 +745,7 @@ class Cosh(_Op):
 
 class Tanh(_Op):
     """Hyperbolic tangent; d/dx = 1 - tanh(x)**2."""
+
     array_backward = True
 
     @staticmethod
@@ -730,6 +767,7 @@ _SIGMOID_CAP = {np.dtype(d).char: (np.dtype(d).type(cap), np.dtype(d).type(1))
 
 class Sigmoid(_Op):
     """1 / (1 + e**-x); d/dx = s(1 - s)."""
+
     array_backward = True
 
     @staticmethod
@@ -756,6 +794,7 @@ class Sigmoid(_Op):
 
 class Relu(_Op):
     """max(x, 0); the gradient at 0 is 0, as in torch."""
+
     array_backward = True
 
     node_name = "ReluBackward0"
@@ -902,6 +941,7 @@ class Trunc(_Piecewise):
 
 class Frac(_Op):
     """x - trunc(x); d/dx = 1."""
+
     array_backward = True
 
     @staticmethod
@@ -1199,6 +1239,7 @@ def fmin(input, other) -> Tensor:
 
 class Lerp(_Op):
     """start + weight * (end - start)."""
+
     array_backward = True
 
     @_quiet
