@@ -306,7 +306,7 @@ class Gelu(_Act):
 # Abramowitz & Stegun 7.1.26: erfc(z) ~ t p(t) e^(-z^2), t = 1/(1 + P z), |error| < 1.5e-7.
 _AS_P = 0.3275911
 _AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
-# elements per block: a block's half-dozen temporaries stay in the L2 cache
+# elements per block: a block's input, outputs and temporaries stay in the L2 cache
 _GELU_BLOCK = 16384
 
 
@@ -333,43 +333,46 @@ def _gelu_and_derivative(x, want_d):
     out = np.empty_like(flat)
     deriv = np.empty_like(flat) if want_d else None
     m = min(_GELU_BLOCK, n)
-    abs_, t_, h_, e_ = (np.empty(m, flat.dtype) for _ in range(4))
+    t_, h_, e_ = (np.empty(m, flat.dtype) for _ in range(3))
     pos_ = np.empty(m, bool)
     # the sign bit through an unsigned view: np.copysign is not vectorised
     bits = np.dtype(f"u{flat.dtype.itemsize}")
     sign_bit = bits.type(1 << (8 * flat.dtype.itemsize - 1))
-    ubits, sign_ = flat.view(bits), np.empty(m, bits)
-    p = dt(_AS_P / _SQRT_2)
+    ubits = flat.view(bits)
+    one, p, half_neg, k_pdf = dt(1), dt(_AS_P / _SQRT_2), dt(-0.5), dt(_INV_SQRT_2PI)
     coef = [dt(0.5 * a) for a in _AS_A]  # the 1/2 of Phi = erfc/2 folded in
     for lo in range(0, n, _GELU_BLOCK):
-        c = flat[lo:lo + _GELU_BLOCK]
+        hi = lo + _GELU_BLOCK
+        c = flat[lo:hi]
         k = c.size
-        a, t, h, e, pos, sign = abs_[:k], t_[:k], h_[:k], e_[:k], pos_[:k], sign_[:k]
-        np.abs(c, out=a)
-        np.multiply(a, p, out=t)
-        t += dt(1)
+        t, h, e, pos = t_[:k], h_[:k], e_[:k], pos_[:k]
+        np.multiply(c, c, out=e)
+        e *= half_neg
+        np.exp(e, out=e)  # e^(-x^2/2)
+        np.abs(c, out=t)
+        t *= p
+        t += one
         np.reciprocal(t, out=t)
         np.multiply(t, coef[0], out=h)
         for ai in coef[1:]:
             h += ai
             h *= t
-        np.square(a, out=e)
-        e *= dt(-0.5)
-        np.exp(e, out=e)  # e^(-x^2/2)
         h *= e  # Phi(-|x|)
         # Phi(x) = [x >= 0] - copysign(Phi(-|x|), x): h itself for x < 0 (and
         # -0.0), 1 - h otherwise; x * Phi(x) then keeps inf -> inf, -inf -> nan.
-        # h >= 0, so or-ing in x's sign bit is the copysign.
-        np.bitwise_and(ubits[lo:lo + _GELU_BLOCK], sign_bit, out=sign)
+        # h >= 0, so or-ing in x's sign bit is the copysign; t's buffer, spent,
+        # holds the sign bits.
+        sign = t.view(bits)
+        np.bitwise_and(ubits[lo:hi], sign_bit, out=sign)
         np.equal(sign, 0, out=pos)
         hb = h.view(bits)
-        np.bitwise_or(hb, sign, out=hb)
+        hb |= sign
         np.subtract(pos, h, out=h)
-        np.multiply(c, h, out=out[lo:lo + _GELU_BLOCK])
+        np.multiply(c, h, out=out[lo:hi])
         if want_d:
-            dd = deriv[lo:lo + _GELU_BLOCK]
+            dd = deriv[lo:hi]
             np.multiply(c, e, out=dd)
-            dd *= dt(_INV_SQRT_2PI)
+            dd *= k_pdf
             dd += h
     return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
 
