@@ -66,8 +66,15 @@ def _linear_backward_arrays(ctx, x, w, g):
     if need_w:
         gw = Tensor._make(xp.matmul(g2.T, x.reshape(rows, n_in)), False, None, 0)
     if need_b:
-        gb = Tensor._make(g2.sum(0) if len(ctx.has_bias_shape) == 1 else g, False, None, 0)
+        gb = Tensor._make(_column_sums(g2) if len(ctx.has_bias_shape) == 1 else g, False, None, 0)
     return gx, gw, gb
+
+
+def _column_sums(a):
+    """``a.sum(0)``; for BLAS dtypes as ones @ a, a BLAS product about twice as fast."""
+    if a.dtype.char in "fd":
+        return xp.matmul(xp.ones(a.shape[0], a.dtype), a)
+    return a.sum(0)
 
 
 class _LinearNoBias(_Linear):
