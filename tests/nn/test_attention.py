@@ -232,3 +232,11 @@ def test_sdpa_fully_masked_rows_float32_grads_are_zero():
 def test_sdpa_causal_double_backward():
     q, k, v = (a[:1, :2, :4, :3] for a in qkv())
     gradchecks(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, is_causal=True), q, k, v[:, :, :4])
+
+
+def test_mha_per_head_weights_are_contiguous():
+    gm, tm = twins(6, 2, batch_first=True)
+    x = gt.tensor(RNG.standard_normal((2, 3, 6)))
+    _, w = gm(x, x, x, average_attn_weights=False)
+    assert w.is_contiguous() and tuple(w.shape) == (2, 2, 3, 3)
+    assert w.view(-1).shape == (36,)

@@ -354,8 +354,9 @@ def multi_head_attention_forward(
         weights = None
     out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
-    if weights is not None and average_attn_weights:
-        weights = weights.mean(dim=1)
+    if weights is not None:
+        # the op's weights are a transposed view; the caller gets them contiguous, as torch's
+        weights = weights.mean(dim=1) if average_attn_weights else weights.contiguous()
     if not batched:
         out = out.squeeze(1)
         if weights is not None:
