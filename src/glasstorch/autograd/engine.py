@@ -28,7 +28,7 @@ from ..backend import xp
 from . import function as _function
 from . import grad_mode
 from .anomaly import _anomaly
-from .function import AccumulateGrad
+from .function import _FREED, AccumulateGrad
 from .trace import _record
 
 _enabled = grad_mode._enabled
@@ -112,8 +112,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            if fast and node._plain:
-                in_grads = node._fn.backward(node, *grads)
+            if fast and node._plain:  # one output, so one gradient
+                in_grads = node._fn.backward(node, grads[0])
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
             else:
@@ -121,8 +121,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if in_grads is None:  # a leaf: nothing flows further
                     continue
             if not retain_graph and node._saved:
-                node._saved = None
-                node._freed = True
+                node._saved = _FREED
             for (nxt, nr), g, meta in zip(node._next, in_grads, node._metas):
                 if nxt is None:
                     continue

@@ -64,6 +64,13 @@ class _NoCtx:
 NO_CTX = _NoCtx()  # kept for code that imports it
 
 
+class _Freed(tuple):
+    """The type of _FREED: empty (so falsy, like no saved values) but told apart by identity."""
+
+
+_FREED = _Freed()  # what a node's saved values become once a backward pass has used them
+
+
 class _SavedOutput:
     """An output saved for backward, kept as (array, index) so the node
     holds no reference to its own output tensor (no reference cycle)."""
@@ -86,8 +93,7 @@ class BackwardNode:
     _fn = None                # the Function class this node runs backward for
     _next = ()                # edges, one per apply() argument
     needs_input_grad = ()
-    _saved = None             # what save_for_backward kept, resolved by _finish
-    _freed = False            # saved values released by a backward pass
+    _saved = None             # what save_for_backward kept (_FREED once a backward pass released it)
     _metas = ()               # (shape, dtype) of each input needing a gradient
     _out_metas = None         # (shape, dtype) per output, for multi-output ops
     # True where the engine may run backward straight on arrays: set per node
@@ -125,10 +131,10 @@ class BackwardNode:
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to :meth:`save_for_backward`, checked for in-place edits."""
-        if self._freed:
-            raise RuntimeError(_FREED_MSG)
         saved = self._saved
         if not saved:
+            if saved is _FREED:
+                raise RuntimeError(_FREED_MSG)
             return ()
         if _raw[0]:  # bare arrays, for a formula that runs on arrays
             out = []
@@ -208,8 +214,7 @@ class BackwardNode:
     def _release(self) -> None:
         """Drop saved tensors once backward has used them (retain_graph=False)."""
         if self._saved:
-            self._saved = None
-            self._freed = True
+            self._saved = _FREED
 
     def apply(self, *grads):
         """Run this node's backward on output gradients; returns input gradients."""

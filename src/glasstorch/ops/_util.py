@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
+
 import numpy as np
 
 from .. import dtypes as _dt
-from ..tensor import Tensor, _wrap_dim
+from ..autograd import grad_mode as _gm
+from ..tensor import Tensor, _type_name, _wrap_dim
 
-__all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand", "broadcast_shape"]
+__all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand", "broadcast_shape",
+           "write_out", "accepts_out"]
 
 wrap_dim = _wrap_dim
 
@@ -111,3 +116,50 @@ def as_float(x: Tensor) -> Tensor:
     if x._data.dtype.kind != "f":
         return x._cast(_dt.get_default_dtype())
     return x
+
+
+def write_out(name: str, out, result: Tensor, inputs) -> Tensor:
+    """torch's ``out=``: ``result`` written into ``out``, which is returned.
+
+    As in torch, no gradient flows through ``out=``, a result may be cast
+    only within its kind (float64 into float32, not float into int), and an
+    ``out`` of another shape is resized.
+    """
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    flat = [t for x in (*inputs, out) for t in (x if isinstance(x, (list, tuple)) else (x,))]  # cat, stack
+    if _gm._enabled[0] and any(isinstance(t, Tensor) and t._requires_grad for t in flat):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    src, dst = result._data, out._data
+    if not np.can_cast(src.dtype, dst.dtype, "same_kind"):
+        raise RuntimeError(
+            f"result type {_type_name(src.dtype)[6:-6]} can't be cast to the desired output type "
+            f"{_type_name(dst.dtype)[6:-6]}"
+        )
+    if dst.shape != src.shape:
+        if dst.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {list(dst.shape)}, "
+                f"which does not match the required output shape {list(src.shape)}.",
+                UserWarning, stacklevel=3,
+            )
+        out._data = np.array(src, dtype=dst.dtype)
+    else:
+        np.copyto(dst, src, casting="unsafe")
+    out._version[0] += 1
+    return out
+
+
+def accepts_out(fn):
+    """Give an op function torch's keyword ``out=`` (see :func:`write_out`)."""
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        return write_out(fn.__name__, out, fn(*args, **kwargs), (*args, *kwargs.values()))
+
+    return with_out

@@ -7,7 +7,7 @@ import string
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, broadcast_shape
+from ._util import Tensor, accepts_out, broadcast_shape
 
 
 class _Op(Function):
@@ -253,7 +253,8 @@ class Addmm(_Op):
         return gin, g1, g2, None, None
 
 
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
+@accepts_out
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     _require_tensor("addmm", input=input, mat1=mat1, mat2=mat2)
     for name, t in (("mat1", mat1), ("mat2", mat2)):

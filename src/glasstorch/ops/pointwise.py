@@ -15,7 +15,16 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, _wrap_int, as_float, broadcast_shape, promote, to_tensor_operand
+from ._util import (
+    Tensor,
+    _wrap_int,
+    accepts_out,
+    as_float,
+    broadcast_shape,
+    promote,
+    to_tensor_operand,
+    write_out,
+)
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -284,7 +293,8 @@ class Fmod(_Op):
         return grad, gb
 
 
-def add(input, other, *, alpha=1, out=None) -> Tensor:
+@accepts_out
+def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting and promoting dtypes as torch does."""
     if alpha != 1:
         other = mul(other, alpha)
@@ -294,7 +304,8 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     return Add.apply(a, b)
 
 
-def sub(input, other, *, alpha=1, out=None) -> Tensor:
+@accepts_out
+def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
     if alpha != 1:
         other = mul(other, alpha)
@@ -316,7 +327,8 @@ def rsub(input, other, *, alpha=1) -> Tensor:
     return sub(other, input, alpha=alpha)
 
 
-def mul(input, other, *, out=None) -> Tensor:
+@accepts_out
+def mul(input, other) -> Tensor:
     """Elementwise product."""
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
@@ -327,7 +339,8 @@ def mul(input, other, *, out=None) -> Tensor:
 multiply = mul
 
 
-def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+@accepts_out
+def div(input, other, *, rounding_mode=None) -> Tensor:
     """True division (always floating), or ``rounding_mode='trunc'|'floor'``."""
     if rounding_mode is None:
         a, b = promote(input, other, to_float=True)
@@ -433,10 +446,13 @@ def _unary(cls):
 
     name = cls.__name__.lower()
 
+    apply = cls.apply
+
     def fn(input: Tensor, *, out=None) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-        return cls.apply(as_float(input))
+        result = apply(input if input._data.dtype.kind == "f" else as_float(input))
+        return result if out is None else write_out(name, out, result, (input,))
 
     fn.__name__ = name
     fn.__doc__ = cls.__doc__
@@ -1013,7 +1029,7 @@ def _keep_ints(cls):
     """Rounding ops: integers are already whole, so they come back as a copy."""
     name = cls.__name__.lower()
 
-    def fn(input: Tensor, *, out=None) -> Tensor:
+    def fn(input: Tensor) -> Tensor:
         kind = input._data.dtype.kind
         if kind != "f":
             if kind == "b":
@@ -1023,7 +1039,7 @@ def _keep_ints(cls):
 
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name}; integer tensors are returned unchanged (as a copy)."
-    return fn
+    return accepts_out(fn)
 
 
 floor = _keep_ints(Floor)
@@ -1086,7 +1102,8 @@ class Clamp(_Op):
         return gx, glo, ghi
 
 
-def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
+@accepts_out
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]``; either bound may be a number or a tensor."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -1316,13 +1333,13 @@ def _compare(np_fn, name):
         "__doc__": f"Elementwise ``{name}``; returns a bool tensor.",
     })
 
-    def fn(input, other, *, out=None) -> Tensor:
+    def fn(input, other) -> Tensor:
         a, b = promote(input, other)
         return cls.apply(a, b)
 
     fn.__name__ = name
     fn.__doc__ = cls.__doc__
-    return fn
+    return accepts_out(fn)
 
 
 eq = _compare(xp.equal, "eq")

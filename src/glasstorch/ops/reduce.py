@@ -17,7 +17,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, as_float, dims_tuple, wrap_dim
+from ._util import Tensor, as_float, dims_tuple, wrap_dim, write_out
 
 
 class _Op(Function):
@@ -869,7 +869,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
             f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
             "operation does not have an identity"
         )
-    return Norm.apply(input, p, dims, keepdim)
+    result = Norm.apply(input, p, dims, keepdim)
+    return result if out is None else write_out("norm", out, result, (input,))
 
 
 # ---------------------------------------------------------------- softmax family

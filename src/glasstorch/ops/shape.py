@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, dims_tuple, wrap_dim
+from ._util import Tensor, accepts_out, dims_tuple, wrap_dim
 
 
 class _Op(Function):
@@ -407,7 +407,8 @@ class Cat(_Op):
         return (None,) + tuple(empty if skip else next(pieces) for skip in ctx.legacy)
 
 
-def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+@accepts_out
+def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (dtypes promote as torch does)."""
     tensors = list(tensors)
     if not tensors:
@@ -465,7 +466,8 @@ def _promoted(tensors):
     return [t._cast(target) for t in tensors]
 
 
-def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+@accepts_out
+def stack(tensors, dim: int = 0) -> Tensor:
     """Join tensors along a new dim; all must have the same shape."""
     tensors = list(tensors)
     if not tensors:
