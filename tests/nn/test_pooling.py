@@ -53,6 +53,17 @@ def test_max_pool_ties_go_to_first_max():
               lambda a, kw=kw: TF.max_pool2d(a, return_indices=True, **kw), x)
 
 
+@pytest.mark.parametrize("k", [2, 3, 4, 5])  # 4, 9, 16 and 25 window offsets: each argmax path
+def test_max_pool_first_max_wins_for_every_window_size(k):
+    x = np.round(rand(2, 3, 2 * k + 1, 2 * k + 1), 0)  # rounded: many ties in every window
+    x[0, 1, 2, 1] = np.nan
+    for dtype in (np.float64, np.float32):
+        check(lambda a: F.max_pool2d(a, k, return_indices=True), lambda a: TF.max_pool2d(a, k, return_indices=True),
+              x.astype(dtype), grad=False)
+        check(lambda a: F.max_pool2d(a, k, stride=1, return_indices=True),
+              lambda a: TF.max_pool2d(a, k, stride=1, return_indices=True), x.astype(dtype), grad=False)
+
+
 def test_max_pool_nan():
     x = rand(1, 1, 4, 4)
     x[0, 0, 1, 2] = np.nan
