@@ -5,16 +5,24 @@
 For each workload, the GEMMs its forward and backward must do (shapes taken
 from the layers: forward ``x @ W.T``, backward ``g @ W`` and ``g.T @ x``;
 convolutions as their im2col products) are timed with nothing else around
-them, in NumPy and in PyTorch with the same thread count. The ratio is the
-floor a NumPy framework cannot go below on that workload on this machine.
+them, in NumPy and in PyTorch with the same thread count. As in run.py, each
+framework runs in its own process (their thread pools never compete), the
+rounds alternate which goes first, and the ratio is the median of the
+per-round ratios. It is the floor a NumPy framework cannot go below on that
+workload on this machine.
+
+    python benchmarks/gemm_limit.py [--rounds 5]
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
-import torch
 from run import _threads
 
 
@@ -41,8 +49,11 @@ GEMMS = {
 ATTENTION = {"e_tiny_gpt": [(64, 64, 32, 64, 2 * 3), (64, 64, 64, 32, 2 * 3)]}
 
 
-def _time(fn, repeats=7):
-    fn()
+def _time(fn, repeats=21, warmup=5):
+    # warm-up: thread pools started, and glibc's malloc settled on reusing
+    # blocks for the large outputs instead of mapping fresh pages every call
+    for _ in range(warmup):
+        fn()
     best = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -51,34 +62,67 @@ def _time(fn, repeats=7):
     return float(np.median(best))
 
 
-def measure(name):
+def _products(name, framework):
+    """The workload's products as (function, a, b) in one framework, and their FLOPs."""
     rng = np.random.default_rng(0)
-    np_ops, th_ops = [], []
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(_threads())
+        mm, conv = torch.matmul, torch.from_numpy
+    else:
+        import glasstorch.backend  # noqa: F401  (the malloc settings a glasstorch step runs under)
+
+        mm, conv = np.matmul, (lambda a: a)
+    ops = []
     for m, k, n, times in GEMMS[name]:
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)
-        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-        np_ops += [(np.matmul, a, b)] * times
-        th_ops += [(torch.matmul, ta, tb)] * times
+        ops += [(mm, conv(a), conv(b))] * times
     for bt, m, k, n, times in ATTENTION.get(name, []):
         a = rng.standard_normal((bt, m, k), dtype=np.float32)
         b = rng.standard_normal((bt, k, n), dtype=np.float32)
-        np_ops += [(np.matmul, a, b)] * times
-        th_ops += [(torch.matmul, torch.from_numpy(a), torch.from_numpy(b))] * times
+        ops += [(mm, conv(a), conv(b))] * times
+    return ops
+
+
+def child(name, framework) -> float:
+    ops = _products(name, framework)
+    return _time(lambda: [f(a, b) for f, a, b in ops])
+
+
+def measure(name, rounds):
+    """Median seconds per framework and the median per-round ratio NumPy / PyTorch."""
+    times = {"numpy": [], "torch": []}
+    ratios = []
+    for r in range(rounds):
+        order = ("numpy", "torch") if r % 2 == 0 else ("torch", "numpy")
+        got = {}
+        for fw in order:
+            cmd = [sys.executable, __file__, "--child", name, fw]
+            got[fw] = float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()[-1])
+            times[fw].append(got[fw])
+        ratios.append(got["numpy"] / got["torch"])
     flops = sum(2 * m * k * n * t for m, k, n, t in GEMMS[name])
-    t_np = _time(lambda: [f(a, b) for f, a, b in np_ops])
-    t_th = _time(lambda: [f(a, b) for f, a, b in th_ops])
-    return t_np, t_th, flops
+    return statistics.median(times["numpy"]), statistics.median(times["torch"]), statistics.median(ratios), flops
 
 
 def main():
-    torch.set_num_threads(_threads())
-    print(f"threads: {_threads()}   numpy {np.__version__}   torch {torch.__version__}\n")
-    print("| workload | NumPy GEMMs (ms) | PyTorch GEMMs (ms) | ratio | NumPy GFLOP/s |")
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        print(child(sys.argv[2], sys.argv[3]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    import torch
+
+    print(f"threads: {_threads()}   numpy {np.__version__}   torch {torch.__version__}   "
+          f"{args.rounds} rounds, each framework in its own process\n")
+    print("| workload | NumPy GEMMs (ms) | PyTorch GEMMs (ms) | ratio (median of rounds) | NumPy GFLOP/s |")
     print("|---|---:|---:|---:|---:|")
     for name in GEMMS:
-        t_np, t_th, flops = measure(name)
-        print(f"| {name} | {t_np * 1e3:.2f} | {t_th * 1e3:.2f} | {t_np / t_th:.2f} | {flops / t_np / 1e9:.0f} |")
+        t_np, t_th, ratio, flops = measure(name, args.rounds)
+        print(f"| {name} | {t_np * 1e3:.2f} | {t_th * 1e3:.2f} | {ratio:.2f} | {flops / t_np / 1e9:.0f} |")
 
 
 if __name__ == "__main__":

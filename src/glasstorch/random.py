@@ -101,16 +101,28 @@ def _new(arr, dtype, requires_grad):
     return t
 
 
+def _write_out(name, out, result, inputs):
+    from .ops._util import write_out  # ops import this module: resolved at call time
+
+    return write_out(name, out, result, inputs)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Uniform samples from [0, 1)."""
     check_device(device)
-    return _new(_rng(generator).random(_size(size)), dtype, requires_grad)
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(_rng(generator).random(_size(size)), dtype, requires_grad)
+    return result if out is None else _write_out("rand", out, result, ())
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Samples from the standard normal distribution."""
     check_device(device)
-    return _new(_rng(generator).standard_normal(_size(size)), dtype, requires_grad)
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(_rng(generator).standard_normal(_size(size)), dtype, requires_grad)
+    return result if out is None else _write_out("randn", out, result, ())
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,

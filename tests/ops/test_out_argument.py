@@ -71,3 +71,21 @@ def test_out_of_another_shape_with_elements_is_resized_with_a_warning():
     with pytest.warns(UserWarning, match=r"resized since it had shape \[4\]"):
         gt.exp(gt.tensor(A), out=out)
     assert out.shape == (2, 3)
+
+
+def test_creation_and_random_functions_fill_out_in_its_dtype():
+    for m in (gt, torch):
+        out = m.empty(2, 3, dtype=m.int64)
+        assert m.zeros(2, 3, out=out) is out and out.dtype == m.int64
+        assert m.ones(2, 3, out=out) is out and out.numpy().tolist() == [[1] * 3] * 2
+        assert m.full((2, 3), 7, out=out) is out and out.numpy().tolist() == [[7] * 3] * 2
+        x = m.empty(4)
+        assert m.rand(4, out=x) is x and 0 <= float(x.min()) and float(x.max()) < 1
+
+
+def test_normalize_into_out():
+    a = np.array([[3.0, 4.0], [1.0, 0.0]], dtype=np.float32)
+    out_g, out_t = gt.empty(2, 2), torch.empty(2, 2)
+    assert gt.nn.functional.normalize(gt.tensor(a), out=out_g) is out_g
+    torch.nn.functional.normalize(torch.tensor(a), out=out_t)
+    np.testing.assert_allclose(out_g.numpy(), out_t.numpy(), rtol=1e-6)

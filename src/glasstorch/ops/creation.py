@@ -12,6 +12,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..backend import check_device, xp
 from ..tensor import Tensor
+from ._util import write_out
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
@@ -137,32 +138,44 @@ def _float_or(dtype):
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 0 (the default dtype unless ``dtype`` says otherwise)."""
     check_device(device)
-    return _new(xp.zeros(_varargs_size(size, "zeros"), _float_or(dtype)), requires_grad)
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(xp.zeros(_varargs_size(size, "zeros"), _float_or(dtype)), requires_grad)
+    return result if out is None else write_out("zeros", out, result, ())
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 1."""
     check_device(device)
-    return _new(xp.ones(_varargs_size(size, "ones"), _float_or(dtype)), requires_grad)
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(xp.ones(_varargs_size(size, "ones"), _float_or(dtype)), requires_grad)
+    return result if out is None else write_out("ones", out, result, ())
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None,
           memory_format=None, pin_memory=False) -> Tensor:
     """An uninitialised tensor (glasstorch fills it with zeros)."""
     check_device(device)
-    return _new(xp.zeros(_varargs_size(size, "empty"), _float_or(dtype)), requires_grad)
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(xp.zeros(_varargs_size(size, "empty"), _float_or(dtype)), requires_grad)
+    return result if out is None else write_out("empty", out, result, ())
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None,
          layout=None) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value's kind."""
     check_device(device)
+    if dtype is None and out is not None:
+        dtype = out.dtype
     if dtype is None:
         if isinstance(fill_value, Tensor):
             fill_value = fill_value.item()
         dtype = _dt.scalar_dtype(fill_value)
-    return _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
-                        _dt.to_dtype(dtype).np), requires_grad)
+    result = _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
+                          _dt.to_dtype(dtype).np), requires_grad)
+    return result if out is None else write_out("full", out, result, ())
 
 
 def _like(x: Tensor, dtype):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import ops
+from ...ops._util import write_out
 from ...tensor import Tensor
 
 __all__ = ["one_hot", "normalize"]
@@ -33,4 +34,5 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p, eps)`` along ``dim``."""
     norm = ops.norm(input, p, dim, keepdim=True)
-    return input / ops.clamp_min(norm, eps).expand_as(input)
+    result = input / ops.clamp_min(norm, eps).expand_as(input)
+    return result if out is None else write_out("normalize", out, result, (input,))
