@@ -426,7 +426,7 @@ def _apply_arrays(cls, *args):
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
             or _record[0] or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
-    t = _new_tensor(_Tensor)  # Tensor._make, inline
+    t = _new_tensor(_Tensor)  # Tensor._make, inline: keep the two in step
     t._data = out
     t._requires_grad = True
     t.grad = t._accum = t._hooks = None
