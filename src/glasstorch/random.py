@@ -157,10 +157,14 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         ref = mean if isinstance(mean, Tensor) else std
         arr = m + s * rng.standard_normal(shape)
-        return Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
+        result = Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
+        return result if out is None else _write_out("normal", out, result, (mean, std))
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _new(mean + std * rng.standard_normal(_size(tuple(size or ()))), dtype, requires_grad)
+    if out is not None:
+        size, dtype = size or tuple(out.shape), dtype or out.dtype
+    result = _new(mean + std * rng.standard_normal(_size(tuple(size or ()))), dtype, requires_grad)
+    return result if out is None else _write_out("normal", out, result, ())
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:

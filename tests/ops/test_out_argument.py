@@ -89,3 +89,11 @@ def test_normalize_into_out():
     assert gt.nn.functional.normalize(gt.tensor(a), out=out_g) is out_g
     torch.nn.functional.normalize(torch.tensor(a), out=out_t)
     np.testing.assert_allclose(out_g.numpy(), out_t.numpy(), rtol=1e-6)
+
+
+def test_normal_into_out():
+    for m in (gt, torch):
+        out = m.empty(3, 4)
+        assert m.normal(2.0, 0.5, (3, 4), out=out) is out and out.shape == (3, 4)
+        assert m.normal(m.zeros(3, 4), m.ones(3, 4), out=out) is out
+        assert float(out.std()) > 0
