@@ -404,3 +404,28 @@ def test_hook_in_a_chain_of_array_ops_gets_and_replaces_a_tensor():
         h.register_hook(lambda grad: grad * 3.0 if isinstance(grad, (gt.Tensor, torch.Tensor)) else None)
         (h.tanh() - 1.0).sum().backward()
     assert_close(g.grad, t.grad)
+
+
+def test_value_used_early_and_late_waits_for_every_gradient():
+    # a feeds ops made right after it and one made much later: the walk runs a
+    # node only once all its consumers have (creation order), whatever the path lengths
+    g, t = both(X)
+    for x in (g, t):
+        a = x * 2.0
+        b = a.exp()
+        c = (b * 3.0).sin().tanh()
+        for _ in range(5):
+            c = c * 0.5 + b.sigmoid()
+        (a + c + a * a).sum().backward()
+    assert_close(g.grad, t.grad)
+
+
+def test_backward_on_two_outputs_where_one_feeds_the_other():
+    g, t = both(X)
+    grads = []
+    for m, x in ((gt, g), (torch, t)):
+        y = (x * 3.0).tanh()
+        z = (y * y).sum()
+        m.autograd.backward([y, z], [m.ones_like(y), m.tensor(2.0, dtype=z.dtype)])
+        grads.append(x.grad)
+    assert_close(grads[0], grads[1])

@@ -1,17 +1,18 @@
 """The backward pass: walk the graph from the outputs to the leaves.
 
-1. Count, for every node reachable from the outputs, how many edges lead
-   into it (its dependencies).
-2. Start from the output nodes with their seed gradients. A node runs only
-   when every node that feeds it a gradient has run, so each node sees the
-   *sum* of the gradients that reach it: that is the chain rule for a value
-   used in several places.
+1. Start from the output nodes with their seed gradients, in a heap keyed
+   by creation order (every node has a sequence number; leaves come last).
+2. Always run the most recently made node that has a gradient waiting. A
+   node's consumers were all made after it, so by then every one of them
+   has run and added its gradient to the node's buffer: each node sees the
+   *sum* of the gradients that reach it, the chain rule for a value used in
+   several places. No pass to count dependencies is needed.
 3. Running a node calls its op's backward; the returned gradients are
    summed back to each input's shape (undoing broadcasting, in this one
-   place) and added to the buffers of the next nodes.
+   place) and added to the buffers of the next nodes, which join the heap.
 4. At a leaf, the :class:`AccumulateGrad` node adds the gradient to ``.grad``.
 
-The walk is an explicit loop with a stack, never recursion, so a chain of
+The walk is an explicit loop over the heap, never recursion, so a chain of
 any length works.
 
 Unless ``create_graph=True``, nothing the backward pass computes is
@@ -23,6 +24,8 @@ gradient is a Tensor and every formula is recorded.
 """
 
 from __future__ import annotations
+
+from heapq import heappop, heappush
 
 from ..backend import xp
 from . import function as _function
@@ -78,26 +81,14 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             captures.setdefault((node, nr), []).append(i)
     results = [None] * (len(inputs) if inputs is not None else 0)
 
-    # 1. dependencies: how many edges lead into each node
-    deps = {}
-    stack = [n for n, _, _ in roots]
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        for nxt, _ in node._next:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-
-    # 2. seed the output nodes
+    # 1. seed the output nodes
     raw = not create_graph and not _anomaly[0]  # anomaly mode checks Tensors for nan
     buffers = {}
+    heap = []
     for node, nr, g in roots:
+        if node not in buffers:
+            heappush(heap, (-node._seq, id(node), node))
         _add_to(buffers, node, nr, g._data if raw else g)
-    ready = [n for n in dict.fromkeys(n for n, _, _ in roots) if deps.get(n, 0) == 0]
 
     # Arrays already stored as some .grad, and the caller's seeds: a .grad
     # never shares its array with another tensor.
@@ -108,9 +99,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     # Nothing to capture, record or hook: a plain node goes straight to its formula.
     fast = raw and captures is None and not _record[0]
     try:
-        # 3. run every node whose gradient is complete
-        while ready:
-            node = ready.pop()
+        # 2. run the node made last among those with a gradient waiting: every
+        # node that feeds it was made after it, so has already run
+        while heap:
+            node = heappop(heap)[2]
             grads = buffers.pop(node)
             if fast and node._plain:  # one output, so one gradient
                 in_grads = node._fn.backward(node, grads[0])
@@ -123,25 +115,20 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if not retain_graph and node._saved:
                 node._saved = _FREED
             for (nxt, nr), g, meta in zip(node._next, in_grads, node._metas):
-                if nxt is None:
+                if nxt is None or g is None:
                     continue
-                if g is not None:
-                    a = g if raw else g._data
-                    if a.shape != meta[0] or (a.dtype is not meta[1] and a.dtype != meta[1]):
-                        # undo broadcasting, restore dtype
-                        g = _fit_array(a, meta, node) if raw else _fit(g, meta, node)
-                    buf = buffers.get(nxt)
-                    if buf is None and nr == 0 and nxt._out_metas is None:
-                        buffers[nxt] = [g]
-                    else:
-                        _add_to(buffers, nxt, nr, g)
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    if nxt in buffers:
-                        ready.append(nxt)
-                    else:
-                        _skip(nxt, deps, buffers, ready, retain_graph)
+                a = g if raw else g._data
+                if a.shape != meta[0] or (a.dtype is not meta[1] and a.dtype != meta[1]):
+                    # undo broadcasting, restore dtype
+                    g = _fit_array(a, meta, node) if raw else _fit(g, meta, node)
+                if nxt in buffers:
+                    _add_to(buffers, nxt, nr, g)
+                    continue
+                if nr == 0 and nxt._out_metas is None:
+                    buffers[nxt] = [g]
+                else:
+                    _add_to(buffers, nxt, nr, g)
+                heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         _enabled[0], _raw[0] = prev, prev_raw
 
@@ -190,25 +177,6 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
     if _anomaly[0]:
         return _call_backward_checked(node, grads)
     return _call_backward(node, grads)
-
-
-def _skip(node, deps, buffers, ready, retain_graph):
-    """A node that received no gradient at all: release its dependants' counts."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if not retain_graph and type(n) is not AccumulateGrad:
-            n._release()
-        for nxt, _ in n._next:
-            if nxt is None:
-                continue
-            d = deps[nxt] - 1
-            deps[nxt] = d
-            if d == 0:
-                if nxt in buffers:
-                    ready.append(nxt)
-                else:
-                    stack.append(nxt)
 
 
 def _add_to(buffers, node, nr, g):

@@ -16,6 +16,7 @@ pass is itself recorded and can be differentiated again.
 
 from __future__ import annotations
 
+import itertools
 import traceback
 import weakref
 
@@ -91,6 +92,7 @@ class BackwardNode:
     """
 
     _fn = None                # the Function class this node runs backward for
+    _seq = -1                 # creation order (AccumulateGrad: -1, so leaves run last)
     _next = ()                # edges, one per apply() argument
     needs_input_grad = ()
     _saved = None             # what save_for_backward kept (_FREED once a backward pass released it)
@@ -354,6 +356,7 @@ def _apply_arrays(cls, *args):
             if not a._requires_grad:
                 return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
             node = cls._node_cls()
+            node._seq = next(_SEQ)
             fn = a.grad_fn
             node._next = ((fn, a._out_nr) if fn is not None else (a._accumulator(), 0),)
             node._metas = ((da.shape, da.dtype),)
@@ -374,6 +377,7 @@ def _apply_arrays(cls, *args):
                 if not (need_a or need_b):
                     return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
                 node = cls._node_cls()
+                node._seq = next(_SEQ)
                 if need_a:
                     fn = a.grad_fn
                     edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
@@ -418,6 +422,7 @@ def _apply_arrays(cls, *args):
         if not (record and cls.differentiable):
             return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
         node = cls._node_cls()
+        node._seq = next(_SEQ)
         node.needs_input_grad = tuple(needs)
         node._next = tuple(edges)
         node._metas = metas
@@ -454,6 +459,7 @@ def _apply_arrays(cls, *args):
 
 
 _NEED_ONE = (True,)
+_SEQ = itertools.count()  # creation order of nodes: the engine runs later ones first
 _new_tensor = object.__new__
 
 
@@ -472,6 +478,7 @@ def _apply_tensors(cls, args):
     record = _grad_enabled[0] and any(isinstance(a, _Tensor) and a._requires_grad for a in args)
     custom_setup = cls.setup_context is not Function.setup_context
     node = cls._node_cls()  # forward may use ctx even when nothing is recorded
+    node._seq = next(_SEQ)
     _connect(cls, node, args)
     prev = _grad_enabled[0]
     _grad_enabled[0] = False
