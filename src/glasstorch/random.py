@@ -107,22 +107,25 @@ def _write_out(name, out, result, inputs):
     return write_out(name, out, result, inputs)
 
 
+def _sampled(name, draw, size, dtype, requires_grad, out) -> Tensor:
+    """rand/randn: ``draw(shape)`` as a tensor; with ``out=``, in ``out``'s dtype
+    unless ``dtype`` says otherwise, written into ``out``."""
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(draw(_size(size)), dtype, requires_grad)
+    return result if out is None else _write_out(name, out, result, ())
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Uniform samples from [0, 1)."""
     check_device(device)
-    if out is not None and dtype is None:
-        dtype = out.dtype
-    result = _new(_rng(generator).random(_size(size)), dtype, requires_grad)
-    return result if out is None else _write_out("rand", out, result, ())
+    return _sampled("rand", _rng(generator).random, size, dtype, requires_grad, out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Samples from the standard normal distribution."""
     check_device(device)
-    if out is not None and dtype is None:
-        dtype = out.dtype
-    result = _new(_rng(generator).standard_normal(_size(size)), dtype, requires_grad)
-    return result if out is None else _write_out("randn", out, result, ())
+    return _sampled("randn", _rng(generator).standard_normal, size, dtype, requires_grad, out)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,

@@ -302,10 +302,9 @@ def _fit_array(a, meta, node):
     shape, dtype = meta
     if a.shape != shape:
         lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            i + lead for i, n in enumerate(shape) if n == 1 and lead >= 0 and a.shape[i + lead] != 1)
         if lead < 0 or any(n != 1 and a.shape[i + lead] != n for i, n in enumerate(shape)):
             raise RuntimeError(_bad_shape_msg(node, meta, a.shape))
+        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1)
         a = xp.sum(a, axis=axes, keepdims=True).reshape(shape)
     if a.dtype != dtype:
         a = a.astype(dtype)

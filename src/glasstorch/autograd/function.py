@@ -138,39 +138,30 @@ class BackwardNode:
             if saved is _FREED:
                 raise RuntimeError(_FREED_MSG)
             return ()
-        if _raw[0]:  # bare arrays, for a formula that runs on arrays
-            out = []
-            for s in saved:
-                if type(s) is tuple:  # (input tensor, its version at save time)
-                    t, v = s
-                    if t._version[0] != v:
-                        raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
-                    out.append(t._data)
-                elif type(s) is _SavedOutput:
-                    if s.version_box[0] != s.version:
-                        raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
-                    out.append(s.array)
-                else:
-                    out.append(s._data if isinstance(s, _Tensor) else s)
-            return out
+        raw = _raw[0]  # bare arrays, for a backward that runs on arrays
         out = []
         for s in saved:
-            if isinstance(s, _SavedOutput):
-                if s.version_box[0] != s.version:
-                    raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
-                t = _Tensor._make(s.array, s.requires_grad, self if s.requires_grad else None, s.index)
-                t._version = s.version_box
-                out.append(t)
-            elif type(s) is tuple:  # (tensor, version at save time)
+            if type(s) is tuple:  # (input tensor, its version at save time)
                 t, v = s
                 if t._version[0] != v:
                     raise RuntimeError(_modified_msg(t._data, t._version[0], v, t.grad_fn, t._out_nr))
+                out.append(t._data if raw else t)
+            elif type(s) is _SavedOutput:
+                if s.version_box[0] != s.version:
+                    raise RuntimeError(_modified_msg(s.array, s.version_box[0], s.version, self, s.index))
+                if raw:
+                    out.append(s.array)
+                    continue
+                t = _Tensor._make(s.array, s.requires_grad, self if s.requires_grad else None, s.index)
+                t._version = s.version_box
                 out.append(t)
-            elif type(s) is xp.ndarray:
+            elif raw:
+                out.append(s._data if isinstance(s, _Tensor) else s)
+            elif type(s) is xp.ndarray:  # a constant the forward kept
                 out.append(_Tensor._make(s, False, None, 0))
             else:
                 out.append(s)
-        return tuple(out)
+        return out if raw else tuple(out)
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Outputs (e.g. indices) that must never require grad."""

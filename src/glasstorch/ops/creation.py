@@ -135,32 +135,32 @@ def _float_or(dtype):
     return (_dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)).np
 
 
+def _filled(name, fill, size, dtype, requires_grad, out) -> Tensor:
+    """zeros/ones/empty: ``fill`` (np.zeros or np.ones) of ``size``; with ``out=``,
+    in ``out``'s dtype unless ``dtype`` says otherwise, written into ``out``."""
+    if out is not None and dtype is None:
+        dtype = out.dtype
+    result = _new(fill(_varargs_size(size, name), _float_or(dtype)), requires_grad)
+    return result if out is None else write_out(name, out, result, ())
+
+
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 0 (the default dtype unless ``dtype`` says otherwise)."""
     check_device(device)
-    if out is not None and dtype is None:
-        dtype = out.dtype
-    result = _new(xp.zeros(_varargs_size(size, "zeros"), _float_or(dtype)), requires_grad)
-    return result if out is None else write_out("zeros", out, result, ())
+    return _filled("zeros", xp.zeros, size, dtype, requires_grad, out)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 1."""
     check_device(device)
-    if out is not None and dtype is None:
-        dtype = out.dtype
-    result = _new(xp.ones(_varargs_size(size, "ones"), _float_or(dtype)), requires_grad)
-    return result if out is None else write_out("ones", out, result, ())
+    return _filled("ones", xp.ones, size, dtype, requires_grad, out)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None,
           memory_format=None, pin_memory=False) -> Tensor:
     """An uninitialised tensor (glasstorch fills it with zeros)."""
     check_device(device)
-    if out is not None and dtype is None:
-        dtype = out.dtype
-    result = _new(xp.zeros(_varargs_size(size, "empty"), _float_or(dtype)), requires_grad)
-    return result if out is None else write_out("empty", out, result, ())
+    return _filled("empty", xp.zeros, size, dtype, requires_grad, out)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None,
