@@ -17,9 +17,9 @@ any length works.
 
 Unless ``create_graph=True``, nothing the backward pass computes is
 recorded, so the gradients flowing between nodes are bare NumPy arrays
-("raw mode"): ops whose backward formula is plain arithmetic
-(``Function.array_backward``) run it on arrays directly, and only the rest
-get their gradients wrapped as Tensors. With ``create_graph=True`` every
+("raw mode"): ops whose backward is plain arithmetic
+(``Function.array_backward``) or that have a ``backward_arrays`` run it on
+arrays directly, and only the rest get their gradients wrapped as Tensors. With ``create_graph=True`` every
 gradient is a Tensor and every formula is recorded.
 """
 
@@ -105,7 +105,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             node = heappop(heap)[2]
             grads = buffers.pop(node)
             if fast and node._plain:  # one output, so one gradient
-                in_grads = node._fn.backward(node, grads[0])
+                in_grads = node._raw_backward(node, grads[0])
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
             else:
@@ -170,9 +170,8 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
             _accumulate(node.variable, _wrap(grads[0]) if raw else grads[0], create_graph, stolen)
         return None
     if raw:
-        if node._plain:
-            out = node._fn.backward(node, *grads)
-            return out if type(out) is tuple else (out,)
+        if node._raw_backward is not None and not node._hooks:
+            return _call_backward(node, grads, arrays=True)
         return _call_raw(node, grads)
     if _anomaly[0]:
         return _call_backward_checked(node, grads)
@@ -223,14 +222,16 @@ def _call_raw(node, grads):
     return [_unwrap(g) for g in out]
 
 
-def _call_backward(node, grads):
-    """Run the op's backward on the node; check and hook what comes back."""
+def _call_backward(node, grads, arrays=False):
+    """Run the op's backward on the node (with ``arrays``, the one that runs on
+    arrays); check and hook what comes back."""
     metas = node._out_metas
     if metas is not None and node._materialize:
         from ..ops.creation import zeros_for
 
-        grads = [zeros_for(m) if g is None and m is not None else g for g, m in zip(grads, metas)]
-    out = node._fn.backward(node, *grads)
+        zeros = (lambda m: xp.zeros(*m)) if arrays else zeros_for
+        grads = [zeros(m) if g is None and m is not None else g for g, m in zip(grads, metas)]
+    out = (node._raw_backward if arrays else node._fn.backward)(node, *grads)
     if type(out) is not tuple:
         out = (out,)
     if len(out) != len(node._next):

@@ -28,7 +28,7 @@ from .trace import _record
 _grad_enabled = grad_mode._enabled
 
 # True while the engine runs a backward pass that builds no graph: then
-# ``saved_tensors`` hands an ``array_backward`` formula bare arrays.
+# ``saved_tensors`` hands a backward that runs on arrays bare arrays.
 _raw = [False]
 
 __all__ = ["Function", "BackwardNode", "AccumulateGrad", "once_differentiable"]
@@ -98,9 +98,11 @@ class BackwardNode:
     _saved = None             # what save_for_backward kept (_FREED once a backward pass released it)
     _metas = ()               # (shape, dtype) of each input needing a gradient
     _out_metas = None         # (shape, dtype) per output, for multi-output ops
-    # True where the engine may run backward straight on arrays: set per node
-    # class from Function.array_backward, cleared on a node that gets hooks
-    # or has several outputs
+    # The backward that runs on arrays (the op's own when array_backward, else
+    # its backward_arrays), set per node class; None: the engine wraps Tensors
+    _raw_backward = None
+    # _raw_backward set, one output and no hooks: the engine calls it directly.
+    # Cleared on a node that gets hooks or has several outputs.
     _plain = False
     _pre_hooks = None
     _retained = None          # output_nr -> weakref of a tensor that retains grad
@@ -280,8 +282,11 @@ class _FunctionMeta(type):
         node_name = ns.get("node_name") or (
             f"{name}Backward0" if cls.array_io else f"{name}Backward"
         )
-        cls._node_cls = type(node_name, (BackwardNode,),
-                             {"_fn": cls, "_plain": cls.array_backward, "__module__": cls.__module__})
+        raw_backward = cls.backward if cls.array_backward else cls.backward_arrays
+        cls._node_cls = type(node_name, (BackwardNode,), {
+            "_fn": cls, "__module__": cls.__module__, "_plain": raw_backward is not None,
+            "_raw_backward": None if raw_backward is None else staticmethod(raw_backward),
+        })
         if cls.array_io and "apply" not in ns:
             # Built-in ops call the array path directly: one call fewer on every op.
             cls.apply = classmethod(_apply_arrays)
@@ -298,10 +303,14 @@ class Function(metaclass=_FunctionMeta):
     differentiable = True   # False: never records (comparisons, argmax, ...)
     is_view = False         # output shares input 0's memory and version counter
     scalar_operands = False  # numbers given to apply are operands (torch lists them in next_functions)
-    # backward is plain arithmetic on grads and saved values, so it gives the
-    # same result on NumPy arrays: the engine runs it on arrays when no graph
-    # is being built (no Tensor wrapping per intermediate gradient)
+    # When no graph of the backward is built, the engine hands gradients and
+    # saved values to a backward as bare NumPy arrays if it can take them:
+    # array_backward = True says backward itself is plain arithmetic that
+    # gives the same result on arrays; a fused op whose Tensor formula cannot
+    # run on arrays writes backward_arrays(ctx, *grads) beside it instead.
+    # Any other backward gets Tensors.
     array_backward = False
+    backward_arrays = None
     node_name = None
 
     @staticmethod

@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from ... import ops
-from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...ops._util import wrap_dim
@@ -280,12 +279,15 @@ class Gelu(_Act):
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        if approximate == "tanh":
-            inner = _TANH_C * (x + _TANH_K * x * x * x)
-            return (0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
         # the derivative is kept only where a backward may need it (a node records
         # which inputs need grad; a forward that records nothing has none)
         want_d = bool(ctx.needs_input_grad)
+        if approximate == "tanh":
+            t = xp.tanh(_TANH_C * (x + _TANH_K * x * x * x))
+            if want_d:
+                d_inner = (x * x * (3 * _TANH_K) + 1) * _TANH_C
+                ctx.deriv = ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner).astype(x.dtype, copy=False)
+            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
         out, ctx.deriv = _gelu_and_derivative(x, want_d)
         return out
 
@@ -296,11 +298,14 @@ class Gelu(_Act):
             t = ((x + x * x * x * _TANH_K) * _TANH_C).tanh()
             d_inner = (x * x * (3 * _TANH_K) + 1) * _TANH_C
             return grad * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner), None
-        if not _gm._enabled[0]:  # no graph to build: the forward's Phi(x) + x phi(x)
-            return Tensor._make(grad._data * ctx.deriv, False, None, 0), None
         cdf = ((x / _SQRT_2).erf() + 1) * 0.5
         pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
         return grad * (cdf + x * pdf), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        """No graph to build: the derivative the forward kept."""
+        return grad * ctx.deriv, None
 
 
 # Abramowitz & Stegun 7.1.26: erfc(z) ~ t p(t) e^(-z^2), t = 1/(1 + P z), |error| < 1.5e-7.

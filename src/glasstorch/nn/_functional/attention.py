@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 
 from ... import ops
-from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...random import _rng
@@ -71,8 +70,6 @@ class _SDPA(Function):
     @staticmethod
     def backward(ctx, grad, grad_p):
         q, k, v, p, keep = ctx.saved_tensors
-        if not _gm._enabled[0]:
-            return _sdpa_backward_arrays(ctx, q, k, v, p, keep, grad, grad_p)
         need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
         w = p if keep is None else p * keep
         dv = w.mT @ grad if (need_v and grad is not None) else None
@@ -90,52 +87,45 @@ class _SDPA(Function):
         dk = ds.mT @ q * ctx.scale if need_k else None
         return dq, dk, dv, (ds if need_bias else None), None, None, None
 
-
-def _arr(t):
-    return t._data if isinstance(t, Tensor) else t
-
-
-def _sdpa_backward_arrays(ctx, q, k, v, p, keep, grad, grad_p):
-    """The backward above on arrays (no graph to build), in the forward's
-    transposed (..., S, L) layout and reusing its temporaries."""
-    need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
-    q, k, v, p, keep = _arr(q), _arr(k), _arr(v), _arr(p), _arr(keep)
-    g, gp = _arr(grad), _arr(grad_p)
-    pt = xp.swapaxes(p, -1, -2)
-    wt = pt if keep is None else pt * xp.swapaxes(keep, -1, -2)
-    dv = xp.matmul(wt, g) if (need_v and g is not None) else None
-    dst = None  # d loss / d weights, transposed
-    if g is not None:
-        dst = xp.matmul(v, xp.swapaxes(g, -1, -2))
-        if keep is not None:
-            dst *= xp.swapaxes(keep, -1, -2)
-    if gp is not None:
-        gpt = xp.swapaxes(gp, -1, -2)
+    @staticmethod
+    def backward_arrays(ctx, g, gp):
+        """The backward above on arrays (no graph to build), in the forward's
+        transposed (..., S, L) layout and reusing its temporaries."""
+        q, k, v, p, keep = ctx.saved_tensors
+        need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
+        pt = xp.swapaxes(p, -1, -2)
+        wt = pt if keep is None else pt * xp.swapaxes(keep, -1, -2)
+        dv = xp.matmul(wt, g) if (need_v and g is not None) else None
+        dst = None  # d loss / d weights, transposed
+        if g is not None:
+            dst = xp.matmul(v, xp.swapaxes(g, -1, -2))
+            if keep is not None:
+                dst *= xp.swapaxes(keep, -1, -2)
+        if gp is not None:
+            gpt = xp.swapaxes(gp, -1, -2)
+            if dst is None:
+                dst = gpt.copy()
+            elif dst.shape == gpt.shape:
+                dst += gpt
+            else:
+                dst = dst + gpt
         if dst is None:
-            dst = gpt.copy()
-        elif dst.shape == gpt.shape:
-            dst += gpt
-        else:
-            dst = dst + gpt
-    if dst is None:
-        return None, None, _wrap(dv), None, None, None, None
-    # softmax backward: p * (dp - sum over keys of dp * p)
-    dst -= xp.einsum("...ji,...ji->...i", dst, pt)[..., None, :]
-    dst *= pt
-    scale = dst.dtype.type(ctx.scale)
-    dq = dk = None
-    if need_q:
-        dq = xp.matmul(xp.swapaxes(dst, -1, -2), k)
-        dq *= scale
-    if need_k:
-        dk = xp.matmul(dst, q)
-        dk *= scale
-    ds = xp.swapaxes(dst, -1, -2) if need_bias else None
-    return _wrap(dq), _wrap(dk), _wrap(dv), _wrap(ds), None, None, None
+            return None, None, dv, None, None, None, None
+        # softmax backward: p * (dp - sum over keys of dp * p)
+        dst -= xp.einsum("...ji,...ji->...i", dst, pt)[..., None, :]
+        dst *= pt
+        scale = dst.dtype.type(ctx.scale)
+        dq = dk = None
+        if need_q:
+            dq = xp.matmul(xp.swapaxes(dst, -1, -2), k)
+            dq *= scale
+        if need_k:
+            dk = xp.matmul(dst, q)
+            dk *= scale
+        ds = xp.swapaxes(dst, -1, -2) if need_bias else None
+        return dq, dk, dv, ds, None, None, None
 
 
-def _wrap(a):
-    return None if a is None else Tensor._make(a, False, None, 0)
 
 
 def _dtype_name(t: Tensor) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...tensor import Tensor
@@ -43,8 +42,6 @@ class _Linear(Function):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = w.shape
-        if not _gm._enabled[0]:
-            return _linear_backward_arrays(ctx, x._data, w._data, grad._data)
         gx = grad @ w if need_x else None
         gw = grad.reshape(-1, n_out).mT @ x.reshape(-1, n_in) if need_w else None
         gb = None
@@ -52,22 +49,21 @@ class _Linear(Function):
             gb = grad.reshape(-1, n_out).sum(0) if len(ctx.has_bias_shape) == 1 else grad
         return gx, gw, gb
 
-
-def _linear_backward_arrays(ctx, x, w, g):
-    """The same gradients on arrays (no graph to build), each one 2-D BLAS product
-    over the flattened rows."""
-    need_x, need_w, need_b = ctx.needs_input_grad
-    n_out, n_in = w.shape
-    rows = math.prod(x.shape[:-1])
-    g2 = g.reshape(rows, n_out)
-    gx = gw = gb = None
-    if need_x:
-        gx = Tensor._make(xp.matmul(g2, w).reshape(x.shape), False, None, 0)
-    if need_w:
-        gw = Tensor._make(xp.matmul(g2.T, x.reshape(rows, n_in)), False, None, 0)
-    if need_b:
-        gb = Tensor._make(_column_sums(g2) if len(ctx.has_bias_shape) == 1 else g, False, None, 0)
-    return gx, gw, gb
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        """The same gradients on arrays (no graph to build), each one 2-D BLAS
+        product over the flattened rows."""
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        n_out, n_in = w.shape
+        rows = math.prod(x.shape[:-1])
+        g2 = grad.reshape(rows, n_out)
+        gx = xp.matmul(g2, w).reshape(x.shape) if need_x else None
+        gw = xp.matmul(g2.T, x.reshape(rows, n_in)) if need_w else None
+        gb = None
+        if need_b:
+            gb = _column_sums(g2) if len(ctx.has_bias_shape) == 1 else grad
+        return gx, gw, gb
 
 
 def _column_sums(a):

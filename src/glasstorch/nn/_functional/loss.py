@@ -176,9 +176,8 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         x, probs = ctx.saved_tensors
         ct, eps = ctx.ct, ctx.eps
-        if not is_grad_enabled():
-            return _cross_entropy_backward_arrays(ctx, probs._data, grad._data), None, None, None, None, None
-        probs = ops.softmax(x, 1)  # building a graph of the gradient: probs must depend on x
+        if is_grad_enabled():  # building a graph of the gradient: probs must depend on x
+            probs = ops.softmax(x, 1)
         m, c = x.shape
         g = _scale(grad, ctx.reduction, m, getattr(ctx, "denom", 1.0))
         qsum = Tensor._make(ctx.qsum, False, None, 0)
@@ -189,22 +188,23 @@ class CrossEntropy(Function):
             gx = gx - g.unsqueeze(1) * smooth
         return gx, None, None, None, None, None
 
-
-def _cross_entropy_backward_arrays(ctx, probs, grad):
-    """CrossEntropy's gradient on arrays (no graph to build): one (M, C) array
-    written in place instead of a chain of Tensor ops and a scatter."""
-    ct, eps = ctx.ct, ctx.eps
-    m, c = probs.shape
-    g = grad
-    if ctx.reduction != "none":
-        g = grad.reshape(1)
-        if ctx.reduction == "mean":
-            g = g / ctx.denom
-    gx = probs * (g * ctx.qsum)[:, None]
-    gx[np.arange(m), ct.idx] -= g * (ct.tw * (1 - eps))
-    if eps:
-        gx -= (g * ct.valid)[:, None] * (ct.w * (eps / c))
-    return Tensor._make(gx.astype(probs.dtype, copy=False), False, None, 0)
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        """CrossEntropy's gradient on arrays (no graph to build): one (M, C) array
+        written in place instead of a chain of Tensor ops and a scatter."""
+        _, probs = ctx.saved_tensors
+        ct, eps = ctx.ct, ctx.eps
+        m, c = probs.shape
+        g = grad
+        if ctx.reduction != "none":
+            g = grad.reshape(1)
+            if ctx.reduction == "mean":
+                g = g / ctx.denom
+        gx = probs * (g * ctx.qsum)[:, None]
+        gx[np.arange(m), ct.idx] -= g * (ct.tw * (1 - eps))
+        if eps:
+            gx -= (g * ct.valid)[:, None] * (ct.w * (eps / c))
+        return gx.astype(probs.dtype, copy=False), None, None, None, None, None
 
 
 class SoftCrossEntropy(Function):

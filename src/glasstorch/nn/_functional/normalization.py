@@ -19,7 +19,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...ops.shape import _pad_zeros
 from ...tensor import Tensor
@@ -78,8 +77,11 @@ class _FusedNorm(Function):
     @staticmethod
     def backward(ctx, dy):
         x, w = ctx.saved_tensors
-        if _gm._enabled[0]:
-            return _norm_backward_graph(ctx, x, w, dy)
+        return _norm_backward_graph(ctx, x, w, dy)
+
+    @staticmethod
+    def backward_arrays(ctx, dy):
+        x, w = ctx.saved_tensors
         return _norm_backward_fast(ctx, x, w, dy)
 
 
@@ -94,23 +96,22 @@ def _norm_backward_fast(ctx, x, w, dy):
     shape3, per_b = ctx.shape3, ctx.per_b
     mean, invstd = ctx.mean, ctx.invstd
     m = shape3[0] * shape3[2]
-    x3 = x._data.reshape(shape3)
-    dy3 = dy._data.reshape(shape3)
-    wa = None if w is None else w._data
-    g = dy3 if (wa is None or per_b) else dy3 * wa.reshape(1, 1, -1)
+    x3 = x.reshape(shape3)
+    dy3 = dy.reshape(shape3)
+    g = dy3 if (w is None or per_b) else dy3 * w.reshape(1, 1, -1)
     sg = _sum02(g)
     sgxhat = invstd * (_sum02(g, x3) - mean * sg)
     dx = dw = db = None
     if need_x:
         k, cg, cgx = invstd, sg, sgxhat
-        if wa is not None and per_b:
-            k, cg, cgx = invstd * wa, sg * wa, sgxhat * wa
+        if w is not None and per_b:
+            k, cg, cgx = invstd * w, sg * w, sgxhat * w
         kx = -invstd * invstd * cgx / m
         kc = -invstd * cg / m - kx * mean
         dx = np.multiply(g, _col(k), out=g) if g is not dy3 else g * _col(k)
         dx += x3 * _col(kx)
         dx += _col(kc)
-        dx = Tensor._make(dx.reshape(x._data.shape), False, None, 0)
+        dx = dx.reshape(x.shape)
     if need_w:
         if per_b:
             dwa = sgxhat
@@ -119,10 +120,10 @@ def _norm_backward_fast(ctx, x, w, dy):
             dy2 = dy3.reshape(-1, shape3[2])
             rows = np.tile(invstd, shape3[0])
             dwa = rows @ (dy2 * x3.reshape(-1, shape3[2])) - (np.tile(mean, shape3[0]) * rows) @ dy2
-        dw = Tensor._make(dwa.reshape(wa.shape), False, None, 0)
+        dw = dwa.reshape(w.shape)
     if need_b:
         dba = (sg if g is dy3 else _sum02(dy3)) if per_b else dy3.sum(axis=(0, 1))
-        db = Tensor._make(dba.reshape(ctx.b_shape), False, None, 0)
+        db = dba.reshape(ctx.b_shape)
     return dx, dw, db, None, None, None, None
 
 

@@ -20,7 +20,6 @@ along the last dim.
 
 from __future__ import annotations
 
-from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...backend import xp
 from ...ops.creation import zeros_for
@@ -235,8 +234,6 @@ class LSTMLayer(Function):
 
     @staticmethod
     def backward(ctx, gy, gc, ga):
-        if not _gm._enabled[0]:
-            return _lstm_layer_backward_arrays(ctx, gy, gc, ga)
         h0, c0, w_hh, y, c, a = ctx.saved_tensors
         reverse = ctx.reverse
         steps, batch, h = y.shape
@@ -274,76 +271,72 @@ class LSTMLayer(Function):
             dw = dxw.reshape(steps * batch, 4 * h).mT @ _previous(y, h0, reverse).reshape(steps * batch, h)
         return dxw, (dh if need[1] else None), (dc if need[2] else None), dw, None
 
-
-def _lstm_layer_backward_arrays(ctx, gy, gc, ga):
-    """:meth:`LSTMLayer.backward` when no graph is being built: the same BPTT on
-    arrays, each step a few in-place ufuncs on cache-sized (B, H) blocks and one
-    GEMM; the gate gradients of all steps land in one (T, B, 4H) buffer, which
-    is the input gradient and feeds the weight gradient's single GEMM."""
-    h0, c0, w_hh, y, c, a = (s._data for s in ctx.saved_tensors)
-    gy, gc, ga = (g._data if isinstance(g, Tensor) else g for g in (gy, gc, ga))
-    reverse = ctx.reverse
-    need = ctx.needs_input_grad
-    steps, batch, h = y.shape
-    dt = y.dtype
-    dz_all = xp.empty(a.shape, dt)
-    dh = xp.zeros((batch, h), dt)    # dL/dh_t arriving from the step after t
-    dc = xp.zeros((batch, h), dt)    # dL/dc_t arriving from the step after t
-    tc = xp.empty((batch, h), dt)
-    tmp = xp.empty((batch, h), dt)
-    act = xp.empty((batch, 4 * h), dt)
-    q = xp.zeros(4 * h, dt)
-    q[2 * h:3 * h] = 1
-    order = _order(steps, not reverse)
-    first = order[-1]                # the step that started from (h0, c0)
-    for t in order:
-        a_t, dz = a[t], dz_all[t]
-        i, f, g, o = a_t[:, :h], a_t[:, h:2 * h], a_t[:, 2 * h:3 * h], a_t[:, 3 * h:]
-        if gy is not None:
-            dh += gy[t]
-        if gc is not None:
-            dc += gc[t]
-        xp.tanh(c[t], out=tc)
-        # h = o * tanh(c): d o = dh * tc and dc += dh * o * (1 - tc^2)
-        xp.multiply(dh, tc, out=dz[:, 3 * h:])
-        xp.multiply(dz[:, 3 * h:], tc, out=tmp)
-        xp.subtract(dh, tmp, out=tmp)
-        tmp *= o
-        dc += tmp
-        # c = f * c_prev + i * g
-        xp.multiply(dc, g, out=dz[:, :h])
-        xp.multiply(dc, c0 if t == first else c[t - 1 if not reverse else t + 1], out=dz[:, h:2 * h])
-        xp.multiply(dc, i, out=dz[:, 2 * h:3 * h])
-        dc *= f
-        if ga is not None:
-            dz += ga[t]
-        # through the activations: s (1 - s) for the sigmoid gates and 1 - g^2 =
-        # (1 - g)(1 + g) for tanh are both (1 - a)(a + q) with q = 1 on g's
-        # columns only, so no op works on a single gate's strided columns
-        xp.subtract(1, a_t, out=act)
-        dz *= act
-        xp.add(a_t, q, out=act)
-        dz *= act
-        if t != first or need[1]:
-            xp.matmul(dz, w_hh, out=dh)
-    dw = None
-    if need[3]:
-        # the state each step started from is the output of the step before it
-        # (y shifted by one in processing order), and h0 for the first step
-        rows = (steps - 1) * batch
-        if reverse:
-            dz_rec, h_rec = dz_all[:-1], y[1:]
-        else:
-            dz_rec, h_rec = dz_all[1:], y[:-1]
-        dw = xp.matmul(dz_rec.reshape(rows, 4 * h).T, h_rec.reshape(rows, h))
-        if h0.any():  # usually a zero initial state: skip its product
-            dw += xp.matmul(dz_all[first].T, h0)
-    return (_wrap(dz_all) if need[0] else None, _wrap(dh) if need[1] else None,
-            _wrap(dc) if need[2] else None, _wrap(dw), None)
+    @staticmethod
+    def backward_arrays(ctx, gy, gc, ga):
+        """:meth:`backward` when no graph is being built: the same BPTT on
+        arrays, each step a few in-place ufuncs on cache-sized (B, H) blocks and one
+        GEMM; the gate gradients of all steps land in one (T, B, 4H) buffer, which
+        is the input gradient and feeds the weight gradient's single GEMM."""
+        h0, c0, w_hh, y, c, a = ctx.saved_tensors
+        reverse = ctx.reverse
+        need = ctx.needs_input_grad
+        steps, batch, h = y.shape
+        dt = y.dtype
+        dz_all = xp.empty(a.shape, dt)
+        dh = xp.zeros((batch, h), dt)    # dL/dh_t arriving from the step after t
+        dc = xp.zeros((batch, h), dt)    # dL/dc_t arriving from the step after t
+        tc = xp.empty((batch, h), dt)
+        tmp = xp.empty((batch, h), dt)
+        act = xp.empty((batch, 4 * h), dt)
+        q = xp.zeros(4 * h, dt)
+        q[2 * h:3 * h] = 1
+        order = _order(steps, not reverse)
+        first = order[-1]                # the step that started from (h0, c0)
+        for t in order:
+            a_t, dz = a[t], dz_all[t]
+            i, f, g, o = a_t[:, :h], a_t[:, h:2 * h], a_t[:, 2 * h:3 * h], a_t[:, 3 * h:]
+            if gy is not None:
+                dh += gy[t]
+            if gc is not None:
+                dc += gc[t]
+            xp.tanh(c[t], out=tc)
+            # h = o * tanh(c): d o = dh * tc and dc += dh * o * (1 - tc^2)
+            xp.multiply(dh, tc, out=dz[:, 3 * h:])
+            xp.multiply(dz[:, 3 * h:], tc, out=tmp)
+            xp.subtract(dh, tmp, out=tmp)
+            tmp *= o
+            dc += tmp
+            # c = f * c_prev + i * g
+            xp.multiply(dc, g, out=dz[:, :h])
+            xp.multiply(dc, c0 if t == first else c[t - 1 if not reverse else t + 1], out=dz[:, h:2 * h])
+            xp.multiply(dc, i, out=dz[:, 2 * h:3 * h])
+            dc *= f
+            if ga is not None:
+                dz += ga[t]
+            # through the activations: s (1 - s) for the sigmoid gates and 1 - g^2 =
+            # (1 - g)(1 + g) for tanh are both (1 - a)(a + q) with q = 1 on g's
+            # columns only, so no op works on a single gate's strided columns
+            xp.subtract(1, a_t, out=act)
+            dz *= act
+            xp.add(a_t, q, out=act)
+            dz *= act
+            if t != first or need[1]:
+                xp.matmul(dz, w_hh, out=dh)
+        dw = None
+        if need[3]:
+            # the state each step started from is the output of the step before it
+            # (y shifted by one in processing order), and h0 for the first step
+            rows = (steps - 1) * batch
+            if reverse:
+                dz_rec, h_rec = dz_all[:-1], y[1:]
+            else:
+                dz_rec, h_rec = dz_all[1:], y[:-1]
+            dw = xp.matmul(dz_rec.reshape(rows, 4 * h).T, h_rec.reshape(rows, h))
+            if h0.any():  # usually a zero initial state: skip its product
+                dw += xp.matmul(dz_all[first].T, h0)
+        return (dz_all if need[0] else None, dh if need[1] else None, dc if need[2] else None, dw, None)
 
 
-def _wrap(arr):
-    return None if arr is None else Tensor._make(arr, False, None, 0)
 
 
 def lstm_layer(xw: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bool = False):
