@@ -31,7 +31,7 @@ from ..backend import xp
 from . import function as _function
 from . import grad_mode
 from .anomaly import _anomaly
-from .function import _FREED, AccumulateGrad
+from .function import _FREED, AccumulateGrad, _edge
 from .trace import _record
 
 _enabled = grad_mode._enabled
@@ -44,15 +44,6 @@ def _wrap(a):
 
 def _unwrap(g):
     return None if g is None else g._data
-
-
-def _edge(t):
-    """The (node, output_nr) edge where gradient for tensor ``t`` enters the graph."""
-    if t.grad_fn is not None:
-        return t.grad_fn, t._out_nr
-    if t.requires_grad:
-        return t._accumulator(), 0
-    return None, 0
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,

@@ -408,8 +408,7 @@ def _apply_arrays(cls, *args):
                 if a._requires_grad:
                     record = True
                     needs.append(True)
-                    fn = a.grad_fn
-                    edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
+                    edges.append(_edge(a))
                     metas.append((d.shape, d.dtype))
                     continue
                 edges.append(_NO_EDGE)
@@ -505,6 +504,16 @@ _HIDDEN_EDGE = tuple([None, 0])
 _SCALARS = (int, float, bool)
 
 
+def _edge(t):
+    """The (node, output_nr) edge where gradient for tensor ``t`` enters the graph
+    (``_apply_arrays`` writes it out inline for its one or two operands)."""
+    if t.grad_fn is not None:
+        return t.grad_fn, t._out_nr
+    if t.requires_grad:
+        return t._accumulator(), 0
+    return _NO_EDGE
+
+
 def _connect(cls, node, args) -> None:
     """Set ``needs_input_grad`` and the edges from ``node`` to the nodes that made its inputs."""
     needs = []
@@ -513,8 +522,7 @@ def _connect(cls, node, args) -> None:
     for a in args:
         if isinstance(a, _Tensor) and a._requires_grad:
             needs.append(True)
-            fn = a.grad_fn
-            edges.append((fn, a._out_nr) if fn is not None else (a._accumulator(), 0))
+            edges.append(_edge(a))
             metas.append((a._data.shape, a._data.dtype))
             continue
         needs.append(False)
