@@ -223,19 +223,25 @@ def test_fused_ops_gradcheck():
     rng = np.random.default_rng(5)
     T, B, H = 3, 2, 3
 
-    def lstm(xw, h0, c0, w):
-        return LSTMLayer.apply(xw, h0, c0, w, False)[:2]
+    def lstm(x, h0, c0, w_ih, w_hh, b):
+        return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b, False)
 
-    def lstm_rev(xw, h0, c0, w):
-        return LSTMLayer.apply(xw, h0, c0, w, True)[:2]
+    def lstm_rev(x, h0, c0, w_ih, w_hh, b):
+        return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b, True)
+
+    def lstm_no_bias(x, h0, c0, w_ih, w_hh):
+        return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, None, False)[:2]
 
     def gru(xw, h0, w, b):
         return GRULayer.apply(xw, h0, w, b, True)[0]
 
-    args = [rng.standard_normal((T, B, 4 * H)), rng.standard_normal((B, H)), rng.standard_normal((B, H)),
-            rng.standard_normal((4 * H, H)) * 0.5]
+    E = 2
+    args = [rng.standard_normal((T, B, E)), rng.standard_normal((B, H)), rng.standard_normal((B, H)),
+            rng.standard_normal((4 * H, E)) * 0.5, rng.standard_normal((4 * H, H)) * 0.5,
+            rng.standard_normal(4 * H)]
     gradchecks(lstm, *args)
     gradchecks(lstm_rev, *args)
+    gradchecks(lstm_no_bias, *args[:5])
     gradchecks(gru, rng.standard_normal((T, B, 3 * H)), rng.standard_normal((B, H)),
                rng.standard_normal((3 * H, H)) * 0.5, rng.standard_normal(3 * H))
     gradchecks(lambda g, c: LSTMCellFn.apply(g, c)[:2], rng.standard_normal((B, 4 * H)), rng.standard_normal((B, H)))
@@ -308,11 +314,13 @@ def test_lstm_layer_array_backward_matches_graph_backward(reverse, zero_h0):
     # Without create_graph, LSTMLayer's backward runs on arrays; with it, on Tensor
     # ops. Both must give the same gradients, also when Y, C and A all receive one.
     rng = np.random.default_rng(9)
-    T, B, H = 4, 3, 5
-    inputs = [gt.tensor(rng.standard_normal((T, B, 4 * H)), requires_grad=True),
+    T, B, H, E = 4, 3, 5, 2
+    inputs = [gt.tensor(rng.standard_normal((T, B, E)), requires_grad=True),
               gt.tensor(np.zeros((B, H)) if zero_h0 else rng.standard_normal((B, H)), requires_grad=True),
               gt.tensor(rng.standard_normal((B, H)), requires_grad=True),
-              gt.tensor(rng.standard_normal((4 * H, H)) * 0.5, requires_grad=True)]
+              gt.tensor(rng.standard_normal((4 * H, E)) * 0.5, requires_grad=True),
+              gt.tensor(rng.standard_normal((4 * H, H)) * 0.5, requires_grad=True),
+              gt.tensor(rng.standard_normal(4 * H), requires_grad=True)]
     weights = [gt.tensor(rng.standard_normal(s)) for s in [(T, B, H), (T, B, H), (T, B, 4 * H)]]
     grads = []
     for create_graph in (False, True):

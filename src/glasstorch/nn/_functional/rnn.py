@@ -190,159 +190,203 @@ def _previous(seq: Tensor, first: Tensor, reverse: bool) -> Tensor:
 
 
 class LSTMLayer(Function):
-    """A whole LSTM layer over time, in one node.
+    """A whole LSTM layer over time, input projection included, in one node.
 
-    ``xw`` (T, B, 4H) is the input projection of every step with both biases
-    added (one GEMM outside). Forward runs the time loop on arrays: one GEMM
-    with ``w_hh`` per step. Backward runs the loop in reverse (BPTT) with one
-    GEMM per step and leaves the weight gradient to a single GEMM at the end.
-    Returns ``(Y, C, A)``: every hidden state, cell state and gate activation.
+    ``x`` (T, B, E) is the layer's input, ``bias`` (4H,) is ``b_ih + b_hh``
+    (or None). The loop works *gates on rows*: a step's gates are a (4H, B)
+    block, ``W_hh @ h`` with h as (H, B). Each gate is then a contiguous
+    (H, B) block, and BLAS runs this product shape about a third faster than
+    ``h @ W_hh^T``. The input part of every step is one batched product made
+    before the loop, with the bias folded in as an extra input row of ones.
+    The weights are pre-scaled by 1/2 on the sigmoid gates' rows, so a
+    single tanh over the block gives every gate: sigmoid(z) = tanh(z/2)/2 + 1/2.
+
+    Backward runs the loop in reverse (BPTT) with one GEMM per step, stores
+    the gate gradients of all steps as one (4H, T*B) matrix, and leaves the
+    gradients of the input and of both weights to one GEMM each.
+    Returns ``(Y, C, A)``: every hidden state, cell state and gate
+    activation, in the usual (T, B, ...) shapes.
     """
 
     array_io = True
     node_name = "LstmBackward0"
 
     @staticmethod
-    def forward(ctx, xw, h0, c0, w_hh, reverse):
-        steps, batch, g4 = xw.shape
-        h = g4 // 4
-        scale, shift = _lstm_scale(h, xw.dtype)
-        # BLAS runs h @ W^T faster on a contiguous copy than on the transposed view
-        w_t = xp.ascontiguousarray(w_hh.T)
-        a_all = xp.empty_like(xw)
-        c_all = xp.empty((steps, batch, h), xw.dtype)
-        y_all = xp.empty((steps, batch, h), xw.dtype)
-        ig = xp.empty((batch, h), xw.dtype)
-        h_t, c_t = h0, c0
+    def forward(ctx, x, h0, c0, w_ih, w_hh, bias, reverse):
+        steps, batch, n_in = x.shape
+        h = w_hh.shape[1]
+        dt = x.dtype
+        half = _lstm_scale(h, dt)[0][:, None]  # 1/2 on the sigmoid gates' rows
+        w_rec = w_hh * half
+        # every step's input part, (T, 4H, B), as one batched product
+        rows = n_in if bias is None else n_in + 1
+        xa = xp.empty((steps, rows, batch), dt)
+        xa[:, :n_in] = x.transpose(0, 2, 1)
+        if bias is None:
+            w_in = w_ih * half
+        else:
+            xa[:, n_in] = 1
+            w_in = xp.concatenate([w_ih, bias[:, None]], axis=1) * half
+        a_all = xp.matmul(w_in, xa)
+        c_all = xp.empty((steps, h, batch), dt)
+        tc_all = xp.empty((steps, h, batch), dt)
+        h_all = xp.empty((steps, h, batch), dt)
+        rec = xp.empty((4 * h, batch), dt)
+        ig = xp.empty((h, batch), dt)
+        h_t, c_t = xp.ascontiguousarray(h0.T), xp.ascontiguousarray(c0.T)
         for t in _order(steps, reverse):
             a = a_all[t]
-            xp.matmul(h_t, w_t, out=a)
-            a += xw[t]
-            _lstm_activate_(a, scale, shift)
+            xp.matmul(w_rec, h_t, out=rec)
+            a += rec
+            xp.tanh(a, out=a)
+            for s in (a[:2 * h], a[3 * h:]):  # i, f and o: tanh(z/2) -> sigmoid(z)
+                s *= 0.5
+                s += 0.5
+            i, f, g, o = a[:h], a[h:2 * h], a[2 * h:3 * h], a[3 * h:]
             c_new = c_all[t]
-            xp.multiply(a[:, h:2 * h], c_t, out=c_new)
-            xp.multiply(a[:, :h], a[:, 2 * h:3 * h], out=ig)
+            xp.multiply(f, c_t, out=c_new)
+            xp.multiply(i, g, out=ig)
             c_new += ig
-            h_t = y_all[t]
-            xp.tanh(c_new, out=h_t)
-            h_t *= a[:, 3 * h:]
+            tc = tc_all[t]
+            xp.tanh(c_new, out=tc)
+            h_t = h_all[t]
+            xp.multiply(tc, o, out=h_t)
             c_t = c_new
+        y = xp.ascontiguousarray(h_all.transpose(0, 2, 1))
+        c_out, a_out = c_all.transpose(0, 2, 1), a_all.transpose(0, 2, 1)
         ctx.reverse = reverse
         ctx.set_materialize_grads(False)
-        ctx.save_for_backward(h0, c0, w_hh, y_all, c_all, a_all)
-        return y_all, c_all, a_all
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, y, c_out, a_out, tc_all)
+        return y, c_out, a_out
 
     @staticmethod
     def backward(ctx, gy, gc, ga):
-        h0, c0, w_hh, y, c, a = ctx.saved_tensors
-        reverse = ctx.reverse
-        steps, batch, h = y.shape
-        i, f, g, o = a.split(h, dim=-1)
-        tc = c.tanh()
-        c_prev = _previous(c, c0, reverse)
-        # d pre-activation of step t = [dc, dc, dc, dh] * coef[t] (+ ga * act')
-        coef = stack([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], dim=2)
-        dh_to_dc = unstack(o * (1 - tc * tc))
-        coef, f_t = unstack(coef), unstack(f)
-        gy = unstack(gy) if gy is not None else None
-        gc = unstack(gc) if gc is not None else None
-        extra = unstack(ga * _lstm_act_grad(a, h)) if ga is not None else None
-        dpre = [None] * steps
-        dh = dc = None
-        for t in _order(steps, not reverse):
-            if gy is not None:
-                dh = gy[t] if dh is None else dh + gy[t]
-            if dh is None:
-                dh = y.new_zeros((batch, h))
-            dc_t = dh * dh_to_dc[t]
-            dc = dc_t if dc is None else dc + dc_t
-            if gc is not None:
-                dc = dc + gc[t]
-            d = (stack([dc, dc, dc, dh], dim=1) * coef[t]).reshape(batch, 4 * h)
-            if extra is not None:
-                d = d + extra[t]
-            dpre[t] = d
-            dh = d @ w_hh
-            dc = dc * f_t[t]
-        dxw = stack(dpre)
+        x, h0, c0, w_ih, w_hh, y, c, a, _ = ctx.saved_tensors
         need = ctx.needs_input_grad
-        dw = None
-        if need[3]:
-            dw = dxw.reshape(steps * batch, 4 * h).mT @ _previous(y, h0, reverse).reshape(steps * batch, h)
-        return dxw, (dh if need[1] else None), (dc if need[2] else None), dw, None
+        dxw, dh, dc, dw_hh = _lstm_bptt(h0, c0, w_hh, y, c, a, gy, gc, ga, ctx.reverse, need[4])
+        steps, batch, n_in = x.shape
+        g2 = dxw.reshape(steps * batch, w_hh.shape[0])
+        gx = dxw @ w_ih if need[0] else None
+        gw_ih = g2.mT @ x.reshape(steps * batch, n_in) if need[3] else None
+        gb = g2.sum(0) if need[5] else None
+        return gx, (dh if need[1] else None), (dc if need[2] else None), gw_ih, dw_hh, gb, None
 
     @staticmethod
     def backward_arrays(ctx, gy, gc, ga):
         """:meth:`backward` when no graph is being built: the same BPTT on
-        arrays, each step a few in-place ufuncs on cache-sized (B, H) blocks and one
-        GEMM; the gate gradients of all steps land in one (T, B, 4H) buffer, which
-        is the input gradient and feeds the weight gradient's single GEMM."""
-        h0, c0, w_hh, y, c, a = ctx.saved_tensors
+        arrays, gates on rows, each step a few in-place ufuncs on cache-sized
+        contiguous blocks and one GEMM."""
+        x, h0, c0, w_ih, w_hh, y, c, a, tc = ctx.saved_tensors
         reverse = ctx.reverse
         need = ctx.needs_input_grad
         steps, batch, h = y.shape
         dt = y.dtype
-        dz_all = xp.empty(a.shape, dt)
-        dh = xp.zeros((batch, h), dt)    # dL/dh_t arriving from the step after t
-        dc = xp.zeros((batch, h), dt)    # dL/dc_t arriving from the step after t
-        tc = xp.empty((batch, h), dt)
-        tmp = xp.empty((batch, h), dt)
-        act = xp.empty((batch, 4 * h), dt)
-        q = xp.zeros(4 * h, dt)
-        q[2 * h:3 * h] = 1
+        a, c = a.transpose(0, 2, 1), c.transpose(0, 2, 1)  # back to (T, 4H, B), (T, H, B)
+        gy, gc, ga = (None if g is None else xp.ascontiguousarray(g.transpose(0, 2, 1)) for g in (gy, gc, ga))
+        du_all = xp.empty((steps, 4 * h, batch), dt)  # pre-activation gradients, gates on rows
+        dh = xp.zeros((h, batch), dt)    # dL/dh_t arriving from the step after t
+        dc = xp.zeros((h, batch), dt)    # dL/dc_t arriving from the step after t
+        tmp = xp.empty((h, batch), dt)
+        act = xp.empty((4 * h, batch), dt)
+        w_t = xp.ascontiguousarray(w_hh.T)
         order = _order(steps, not reverse)
         first = order[-1]                # the step that started from (h0, c0)
         for t in order:
-            a_t, dz = a[t], dz_all[t]
-            i, f, g, o = a_t[:, :h], a_t[:, h:2 * h], a_t[:, 2 * h:3 * h], a_t[:, 3 * h:]
+            a_t, tc_t, du = a[t], tc[t], du_all[t]
+            i, f, g, o = a_t[:h], a_t[h:2 * h], a_t[2 * h:3 * h], a_t[3 * h:]
             if gy is not None:
                 dh += gy[t]
             if gc is not None:
                 dc += gc[t]
-            xp.tanh(c[t], out=tc)
             # h = o * tanh(c): d o = dh * tc and dc += dh * o * (1 - tc^2)
-            xp.multiply(dh, tc, out=dz[:, 3 * h:])
-            xp.multiply(dz[:, 3 * h:], tc, out=tmp)
+            xp.multiply(dh, tc_t, out=du[3 * h:])
+            xp.multiply(du[3 * h:], tc_t, out=tmp)
             xp.subtract(dh, tmp, out=tmp)
             tmp *= o
             dc += tmp
             # c = f * c_prev + i * g
-            xp.multiply(dc, g, out=dz[:, :h])
-            xp.multiply(dc, c0 if t == first else c[t - 1 if not reverse else t + 1], out=dz[:, h:2 * h])
-            xp.multiply(dc, i, out=dz[:, 2 * h:3 * h])
+            xp.multiply(dc, g, out=du[:h])
+            xp.multiply(dc, c0.T if t == first else c[t - 1 if not reverse else t + 1], out=du[h:2 * h])
+            xp.multiply(dc, i, out=du[2 * h:3 * h])
             dc *= f
             if ga is not None:
-                dz += ga[t]
-            # through the activations: s (1 - s) for the sigmoid gates and 1 - g^2 =
-            # (1 - g)(1 + g) for tanh are both (1 - a)(a + q) with q = 1 on g's
-            # columns only, so no op works on a single gate's strided columns
+                du += ga[t]
+            # through the activations: s (1 - s) on the sigmoid gates, (1 - g)(1 + g) on g
             xp.subtract(1, a_t, out=act)
-            dz *= act
-            xp.add(a_t, q, out=act)
-            dz *= act
+            du *= act
+            du[:2 * h] *= a_t[:2 * h]
+            du[3 * h:] *= o
+            xp.add(g, 1, out=tmp)
+            du[2 * h:3 * h] *= tmp
             if t != first or need[1]:
-                xp.matmul(dz, w_hh, out=dh)
+                xp.matmul(w_t, du, out=dh)
+        # as one (4H, T*B) matrix (column t*B + b: step t, sample b) for the three
+        # products below: one transposing copy, far cheaper than a strided write per step
+        du_all = xp.ascontiguousarray(du_all.transpose(1, 0, 2))
+        du_mat = du_all.reshape(4 * h, steps * batch)
+        n_in = x.shape[2]
+        gx = xp.matmul(du_mat.T, w_ih).reshape(x.shape) if need[0] else None
+        gw_ih = xp.matmul(du_mat, x.reshape(steps * batch, n_in)) if need[3] else None
+        gb = xp.matmul(du_mat, xp.ones(steps * batch, dt)) if need[5] else None
         dw = None
-        if need[3]:
+        if need[4]:
             # the state each step started from is the output of the step before it
             # (y shifted by one in processing order), and h0 for the first step
             rows = (steps - 1) * batch
             if reverse:
-                dz_rec, h_rec = dz_all[:-1], y[1:]
+                du_rec, h_rec = du_all[:, :-1], y[1:]
             else:
-                dz_rec, h_rec = dz_all[1:], y[:-1]
-            dw = xp.matmul(dz_rec.reshape(rows, 4 * h).T, h_rec.reshape(rows, h))
+                du_rec, h_rec = du_all[:, 1:], y[:-1]
+            dw = xp.matmul(du_rec.reshape(4 * h, rows), h_rec.reshape(rows, h))
             if h0.any():  # usually a zero initial state: skip its product
-                dw += xp.matmul(dz_all[first].T, h0)
-        return (dz_all if need[0] else None, dh if need[1] else None, dc if need[2] else None, dw, None)
+                dw += xp.matmul(du_all[:, first], h0)
+        return (gx, dh.T if need[1] else None, dc.T if need[2] else None, gw_ih, dw, gb, None)
 
 
+def _lstm_bptt(h0, c0, w_hh, y, c, a, gy, gc, ga, reverse, need_w):
+    """BPTT of the recurrence in Tensor ops (so that it can be differentiated
+    again): the gradients of the pre-activation gates (T, B, 4H), of h0, c0
+    and (with ``need_w``) of ``w_hh``."""
+    steps, batch, h = y.shape
+    i, f, g, o = a.split(h, dim=-1)
+    tc = c.tanh()
+    c_prev = _previous(c, c0, reverse)
+    # d pre-activation of step t = [dc, dc, dc, dh] * coef[t] (+ ga * act')
+    coef = stack([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], dim=2)
+    dh_to_dc = unstack(o * (1 - tc * tc))
+    coef, f_t = unstack(coef), unstack(f)
+    gy = unstack(gy) if gy is not None else None
+    gc = unstack(gc) if gc is not None else None
+    extra = unstack(ga * _lstm_act_grad(a, h)) if ga is not None else None
+    dpre = [None] * steps
+    dh = dc = None
+    for t in _order(steps, not reverse):
+        if gy is not None:
+            dh = gy[t] if dh is None else dh + gy[t]
+        if dh is None:
+            dh = y.new_zeros((batch, h))
+        dc_t = dh * dh_to_dc[t]
+        dc = dc_t if dc is None else dc + dc_t
+        if gc is not None:
+            dc = dc + gc[t]
+        d = (stack([dc, dc, dc, dh], dim=1) * coef[t]).reshape(batch, 4 * h)
+        if extra is not None:
+            d = d + extra[t]
+        dpre[t] = d
+        dh = d @ w_hh
+        dc = dc * f_t[t]
+    dxw = stack(dpre)
+    dw = None
+    if need_w:
+        dw = dxw.reshape(steps * batch, 4 * h).mT @ _previous(y, h0, reverse).reshape(steps * batch, h)
+    return dxw, dh, dc, dw
 
 
-def lstm_layer(xw: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, reverse: bool = False):
-    """All hidden states (T, B, H) and the final cell state of one LSTM layer
-    whose input projection ``xw`` (T, B, 4H) is already computed."""
-    y, c, _ = LSTMLayer.apply(xw, h0, c0, w_hh, reverse)
+def lstm_layer(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor,
+               bias: Tensor | None = None, reverse: bool = False):
+    """All hidden states (T, B, H) and the final cell state of one LSTM layer over
+    time-major input ``x`` (T, B, E); ``bias`` is ``b_ih + b_hh`` or None."""
+    y, c, _ = LSTMLayer.apply(x, h0, c0, w_ih, w_hh, bias, reverse)
     return y, c[0 if reverse else -1]
 
 

@@ -271,12 +271,11 @@ class LSTM(RNNBase):
         h, c = state
         w_ih, w_hh = weights[0], weights[1]
         bias = weights[2] + weights[3] if self.bias else None
-        xw = self._input_projection(x, w_ih, bias)
         if self.proj_size == 0:
-            y, c = lstm_layer(xw, h, c, w_hh, reverse)
+            y, c = lstm_layer(x, h, c, w_ih, w_hh, bias, reverse)
             return y, (y[0 if reverse else -1], c)
         w_hr = weights[-1]
-        xs = unstack(xw)
+        xs = unstack(self._input_projection(x, w_ih, bias))
         w_t, w_hr_t = w_hh.t(), w_hr.t()
         steps = len(xs)
         outs = [None] * steps
