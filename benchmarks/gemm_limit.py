@@ -38,10 +38,11 @@ GEMMS = {
     + _linear(64, 400, 120) + _linear(64, 120, 84) + _linear(64, 84, 10),
     "c_resnet": _linear(64 * 32 * 32, 27, 32) + _linear(64 * 32 * 32, 288, 32)
     + _linear(64 * 16 * 16, 288, 64) + _linear(64 * 16 * 16, 576, 64) + _linear(64, 64, 10),
-    # the whole sequence's input projection; per step one recurrent product forward and one
-    # backward; the recurrent weight's gradient as one product over all steps
-    "d_char_lstm": _linear(32 * 64, 64, 1024) + [(32, 256, 1024, 64), (32, 1024, 256, 64), (1024, 32 * 64, 256, 1)]
-    + _linear(32 * 64, 256, 65),
+    # gates on rows, as the LSTM layer runs: each step's input projection (bias as a
+    # row of ones) and one recurrent product forward and one backward; then the
+    # gradients of the input, W_ih and W_hh as one product each over all steps
+    "d_char_lstm": [(1024, 65, 32, 64), (1024, 256, 32, 64), (256, 1024, 32, 64), (32 * 64, 1024, 64, 1),
+                    (1024, 32 * 64, 64, 1), (1024, 32 * 64, 256, 1)] + _linear(32 * 64, 256, 65),
     "e_tiny_gpt": 2 * (_linear(1024, 128, 384) + _linear(1024, 128, 128) + _linear(1024, 128, 512)
                        + _linear(1024, 512, 128)) + _linear(1024, 128, 65),
 }
