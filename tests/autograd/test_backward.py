@@ -84,6 +84,40 @@ def test_grad_array_is_not_shared_with_other_tensors():
     assert z.grad.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_sum_gradient_reaching_a_leaf_is_its_own_array():
+    # sum's backward hands on one value seen at every position (no copy); the
+    # leaf's .grad must still be a writable array of its own, in its dtype
+    for dtype in (gt.float32, gt.float64):
+        x = gt.ones(2, 3, dtype=dtype, requires_grad=True)
+        xt = x.t()  # a non-contiguous input
+        xt.sum().backward()
+        assert x.grad.dtype == dtype and x.grad.shape == (2, 3)
+        x.grad.add_(1)
+        assert x.grad.tolist() == [[2.0] * 3] * 2
+        x.sum().backward()  # accumulates into the grad edited above
+        assert x.grad.tolist() == [[3.0] * 3] * 2
+    y = gt.ones(4, requires_grad=True)
+    s = (y * 2).sum()
+    s.backward(retain_graph=True)
+    s.backward()
+    assert y.grad.tolist() == [4.0] * 4
+
+
+def test_op_with_a_tensor_and_a_setting_records_one_edge():
+    # sum(dtype=...) and reshape(shape) pass a tensor and a non-tensor argument:
+    # torch's graph has one edge, to the tensor
+    xg, xt = both(X)
+    for fg, ft in ((lambda t: t.sum(dtype=gt.float32), lambda t: t.sum(dtype=torch.float32)),
+                   (lambda t: t.reshape(12), lambda t: t.reshape(12)),
+                   (lambda t: t.pow(2), lambda t: t.pow(2))):
+        yg, yt = fg(xg), ft(xt)
+        assert describe(yg.grad_fn) == describe(yt.grad_fn)
+        yg.sum().backward()
+        yt.sum().backward()
+        assert_close(xg.grad, xt.grad)
+        xg.grad = xt.grad = None
+
+
 def test_backward_with_gradient_argument():
     xg, xt = both(X)
     g = rng.standard_normal((3, 4))

@@ -158,7 +158,11 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
                 results[i] = g if results[i] is None else results[i] + g
     if type(node) is AccumulateGrad:
         if accumulate and grads[0] is not None and (captures is None or (node, 0) in captures):
-            _accumulate(node.variable, _wrap(grads[0]) if raw else grads[0], create_graph, stolen)
+            t = node.variable
+            if raw and not t._hooks:
+                _accumulate_array(t, grads[0], stolen)
+            else:
+                _accumulate(t, _wrap(grads[0]) if raw else grads[0], create_graph, stolen)
         return None
     if raw:
         if node._raw_backward is not None and not node._hooks:
@@ -301,6 +305,20 @@ def _fit_array(a, meta, node):
     if a.dtype != dtype:
         a = a.astype(dtype)
     return a
+
+
+def _accumulate_array(t, a, stolen):
+    """:func:`_accumulate` for a bare array and a leaf without hooks (raw mode)."""
+    old = t.grad
+    if old is None:
+        if id(a) in stolen or not a.flags.writeable or not a.flags.owndata:
+            a = xp.array(a, copy=True)
+        stolen.add(id(a))
+        t.grad = _function._Tensor._make(a, False, None, 0)
+    elif old.requires_grad:
+        t.grad = old + _wrap(a)
+    else:
+        old._accumulate_(a)
 
 
 def _accumulate(t, g, create_graph, stolen):

@@ -339,8 +339,9 @@ def _apply_arrays(cls, *args):
     """The path every built-in op takes: unwrap, run forward, record a node.
 
     The hottest code in the library (once per op), so it is written out
-    flat. Ops of one or two operands, the first a tensor, take a short path
-    with no per-argument lists; the rest take the general loop. One float
+    flat. Ops of a tensor and at most one more argument (a second operand,
+    a dim, a dtype) take a short path with no per-argument lists; the rest
+    take the general loop. One float
     output with nothing unusual about it is wrapped here; anything else goes
     to _finish.
     """
@@ -365,36 +366,36 @@ def _apply_arrays(cls, *args):
             out = cls.forward(node, da)
         else:
             b = args[1]
+            need_b = False
             if isinstance(b, _Tensor):
                 db = b._data
                 need_b = b._requires_grad
-            elif cls.scalar_operands and type(b) in _SCALARS:
-                db, need_b = b, False
+                edge_b = _NO_EDGE
+            else:  # a number operand, or a dim, a flag, a dtype (not an edge in torch's graph)
+                db = b
+                edge_b = _NO_EDGE if cls.scalar_operands and type(b) in _SCALARS else _HIDDEN_EDGE
+            need_a = a._requires_grad
+            if not (need_a or need_b):
+                return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
+            node = cls._node_cls()
+            node._seq = next(_SEQ)
+            if need_a:
+                fn = a.grad_fn
+                edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
+                meta_a = (da.shape, da.dtype)
             else:
-                db = None  # a dim, a flag, a shape: the general path
-            if db is not None:
-                need_a = a._requires_grad
-                if not (need_a or need_b):
-                    return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
-                node = cls._node_cls()
-                node._seq = next(_SEQ)
-                if need_a:
-                    fn = a.grad_fn
-                    edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
-                    meta_a = (da.shape, da.dtype)
-                else:
-                    edge_a, meta_a = _NO_EDGE, None
-                if need_b:
-                    fn = b.grad_fn
-                    edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
-                    meta_b = (db.shape, db.dtype)
-                else:
-                    edge_b, meta_b = _NO_EDGE, None
-                node._next = (edge_a, edge_b)
-                node._metas = (meta_a, meta_b)
-                node.needs_input_grad = (need_a, need_b)
-                arrays = (da, db)
-                out = cls.forward(node, da, db)
+                edge_a, meta_a = _NO_EDGE, None
+            if need_b:
+                fn = b.grad_fn
+                edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
+                meta_b = (db.shape, db.dtype)
+            else:
+                meta_b = None
+            node._next = (edge_a, edge_b)
+            node._metas = (meta_a, meta_b)
+            node.needs_input_grad = (need_a, need_b)
+            arrays = (da, db)
+            out = cls.forward(node, da, db)
     if node is None:
         arrays = []
         needs = []

@@ -82,6 +82,15 @@ def _int_to_long(x: Tensor, dtype):
 
 
 # ---------------------------------------------------------------- sum / mean / prod
+def _expanded(value, shape):
+    """0-d ``value`` seen as a read-only array of ``shape`` (every stride 0, no copy):
+    np.broadcast_to's result, without its Python-level argument handling."""
+    value = xp.asarray(value)
+    out = xp.ndarray(shape, value.dtype, value, 0, (0,) * len(shape))
+    out.flags.writeable = False
+    return out
+
+
 class Sum(_Op):
     node_name = "SumBackward1"
 
@@ -101,11 +110,17 @@ class SumAll(_Op):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.shape = x.shape
-        return xp.sum(x, dtype=np_dtype)
+        # the ufunc's own reduce (what np.sum calls, same pairwise summation)
+        # without np.sum's Python wrapper, which costs more than a small sum
+        return xp.asarray(xp.add.reduce(x, axis=None, dtype=np_dtype))
 
     @staticmethod
     def backward(ctx, grad):
         return grad.expand(ctx.shape), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return _expanded(grad, ctx.shape), None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
