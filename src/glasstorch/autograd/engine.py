@@ -78,7 +78,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     heap = []
     for node, nr, g in roots:
         if node not in buffers:
-            heappush(heap, (-node._seq, id(node), node))
+            heappush(heap, (-node._seq, node))
         _add_to(buffers, node, nr, g._data if raw else g)
 
     # Arrays already stored as some .grad, and the caller's seeds: a .grad
@@ -93,7 +93,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         # 2. run the node made last among those with a gradient waiting: every
         # node that feeds it was made after it, so has already run
         while heap:
-            node = heappop(heap)[2]
+            node = heappop(heap)[1]
             grads = buffers.pop(node)
             if fast and node._plain:  # one output, so one gradient
                 in_grads = node._raw_backward(node, grads[0])
@@ -119,7 +119,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     buffers[nxt] = [g]
                 else:
                     _add_to(buffers, nxt, nr, g)
-                heappush(heap, (-nxt._seq, id(nxt), nxt))
+                heappush(heap, (-nxt._seq, nxt))
     finally:
         _enabled[0], _raw[0] = prev, prev_raw
 

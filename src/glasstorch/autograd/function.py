@@ -92,7 +92,7 @@ class BackwardNode:
     """
 
     _fn = None                # the Function class this node runs backward for
-    _seq = -1                 # creation order (AccumulateGrad: -1, so leaves run last)
+    _seq = -1                 # creation order (AccumulateGrad: negative, so leaves run last)
     _next = ()                # edges, one per apply() argument
     needs_input_grad = ()
     _saved = None             # what save_for_backward kept (_FREED once a backward pass released it)
@@ -266,6 +266,7 @@ class AccumulateGrad(BackwardNode):
 
     def __init__(self, variable) -> None:
         self.variable = variable
+        self._seq = next(_LEAF_SEQ)
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -460,6 +461,7 @@ def _apply_arrays(cls, *args):
 
 _NEED_ONE = (True,)
 _SEQ = itertools.count()  # creation order of nodes: the engine runs later ones first
+_LEAF_SEQ = itertools.count(-1, -1)  # leaves' nodes: below every op's, and each its own
 _new_tensor = object.__new__
 
 
@@ -603,6 +605,8 @@ def _resolve_saved(saved, args, unwrapped, outs, tensors):
 
 def _resolve_other(s):
     """A saved value that is neither an input nor an output of the op."""
+    if type(s) is xp.ndarray:  # a constant (e.g. a number as a 0-d array)
+        return s
     if isinstance(s, _Tensor):
         return (s, s._version[0])  # tracked for in-place edits
     if s is None or type(s) in _SCALARS or not hasattr(s, "shape"):

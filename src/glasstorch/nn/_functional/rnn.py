@@ -195,15 +195,16 @@ class LSTMLayer(Function):
     ``x`` (T, B, E) is the layer's input, ``bias`` (4H,) is ``b_ih + b_hh``
     (or None). The loop works *gates on rows*: a step's gates are a (4H, B)
     block, ``W_hh @ h`` with h as (H, B). Each gate is then a contiguous
-    (H, B) block, and BLAS runs this product shape about a third faster than
-    ``h @ W_hh^T``. The input part of every step is one batched product made
-    before the loop, with the bias folded in as an extra input row of ones.
-    The weights are pre-scaled by 1/2 on the sigmoid gates' rows, so a
-    single tanh over the block gives every gate: sigmoid(z) = tanh(z/2)/2 + 1/2.
+    (H, B) block, and OpenBLAS runs this product shape in about 30% less
+    time than ``h @ W_hh^T`` (B = 32, H = 256). The input part of every step
+    is one batched product made before the loop, with the bias folded in as
+    an extra input row of ones. The weights are pre-scaled by 1/2 on the
+    sigmoid gates' rows, so a single tanh over the block gives every gate:
+    sigmoid(z) = tanh(z/2)/2 + 1/2.
 
-    Backward runs the loop in reverse (BPTT) with one GEMM per step, stores
-    the gate gradients of all steps as one (4H, T*B) matrix, and leaves the
-    gradients of the input and of both weights to one GEMM each.
+    Backward runs the loop in reverse (BPTT) with one GEMM per step, then
+    lays the gate gradients of all steps out as one (4H, T*B) matrix and
+    leaves the gradients of the input and of both weights to one GEMM each.
     Returns ``(Y, C, A)``: every hidden state, cell state and gate
     activation, in the usual (T, B, ...) shapes.
     """
