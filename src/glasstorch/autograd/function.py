@@ -342,9 +342,8 @@ def _apply_arrays(cls, *args):
     The hottest code in the library (once per op), so it is written out
     flat. Ops of a tensor and at most one more argument (a second operand,
     a dim, a dtype) take a short path with no per-argument lists; the rest
-    take the general loop. One float
-    output with nothing unusual about it is wrapped here; anything else goes
-    to _finish.
+    take the general loop and :func:`_connect`. One float output with
+    nothing unusual about it is wrapped here; anything else goes to _finish.
     """
     if not _grad_enabled[0]:  # e.g. backward formulas: nothing to record
         out = cls.forward(_NoCtx(), *[a._data if isinstance(a, _Tensor) else a for a in args])
@@ -399,34 +398,18 @@ def _apply_arrays(cls, *args):
             out = cls.forward(node, da, db)
     if node is None:
         arrays = []
-        needs = []
-        edges = []
-        metas = []
         record = False
         for a in args:
             if isinstance(a, _Tensor):
-                d = a._data
-                arrays.append(d)
-                if a._requires_grad:
-                    record = True
-                    needs.append(True)
-                    edges.append(_edge(a))
-                    metas.append((d.shape, d.dtype))
-                    continue
-                edges.append(_NO_EDGE)
+                arrays.append(a._data)
+                record = record or a._requires_grad
             else:
                 arrays.append(a)
-                # a dim, a flag, a shape is not an input in torch's graph; a number in arithmetic is
-                edges.append(_NO_EDGE if cls.scalar_operands and type(a) in _SCALARS else _HIDDEN_EDGE)
-            needs.append(False)
-            metas.append(None)
         if not (record and cls.differentiable):
             return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
         node = cls._node_cls()
         node._seq = next(_SEQ)
-        node.needs_input_grad = tuple(needs)
-        node._next = tuple(edges)
-        node._metas = metas
+        _connect(cls, node, args)
         out = cls.forward(node, *arrays)
 
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff

@@ -451,7 +451,7 @@ def _unary(cls):
     def fn(input: Tensor, *, out=None) -> Tensor:
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-        result = apply(input if input._data.dtype.kind == "f" else as_float(input))
+        result = apply(as_float(input))
         return result if out is None else write_out(name, out, result, (input,))
 
     fn.__name__ = name

@@ -126,8 +126,6 @@ class _SDPA(Function):
         return dq, dk, dv, ds, None, None, None
 
 
-
-
 def _dtype_name(t: Tensor) -> str:
     return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
 
