@@ -87,12 +87,24 @@ class Alias(_View):
 
 def _viewable(arr, shape) -> bool:
     """Whether NumPy can give ``arr`` this shape without a copy."""
+    if arr.flags.c_contiguous:
+        return True
+    if _RESHAPE_HAS_COPY:
+        # a failed shape assignment costs NumPy 2 some 50 us; this refusal about 1 us
+        try:
+            arr.reshape(shape, copy=False)
+        except ValueError:
+            return False
+        return True
     v = arr.view()
     try:
         v.shape = shape
     except AttributeError:
         return False
     return True
+
+
+_RESHAPE_HAS_COPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
 
 
 def reshape(input: Tensor, *shape) -> Tensor:

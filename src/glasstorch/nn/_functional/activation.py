@@ -312,7 +312,7 @@ class Gelu(_Act):
 _AS_P = 0.3275911
 _AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 # elements per block: a block's input, outputs and temporaries stay in the L2 cache
-_GELU_BLOCK = 16384
+_GELU_BLOCK = 32768
 
 
 def _gelu_and_derivative(x, want_d):
@@ -322,8 +322,10 @@ def _gelu_and_derivative(x, want_d):
     dtype: its absolute error (below 1e-7 in Phi) is under float32's rounding
     of GELU's output, and it costs a dozen array passes instead of a series.
     Those passes run block by block so that they read and write cache, not
-    memory. Phi(-|x|) = erfc(|x|/sqrt 2)/2 is formed without cancellation and
-    Phi(x) from it exactly in the left tail.
+    memory, and in place where they can: a NumPy binary ufunc into a third
+    buffer takes about twice as long as one into its own operand.
+    Phi(-|x|) = erfc(|x|/sqrt 2)/2 is formed without cancellation, and
+    Phi(x) = 1/2 + copysign(1/2 - Phi(-|x|), x) from it.
     """
     if x.dtype == np.float64:
         cdf = 0.5 * (1.0 + _erf(x / _SQRT_2))
@@ -339,46 +341,42 @@ def _gelu_and_derivative(x, want_d):
     deriv = np.empty_like(flat) if want_d else None
     m = min(_GELU_BLOCK, n)
     t_, h_, e_ = (np.empty(m, flat.dtype) for _ in range(3))
-    pos_ = np.empty(m, bool)
-    # the sign bit through an unsigned view: np.copysign is not vectorised
+    # the sign bit through an unsigned view: np.copysign is several times slower
     bits = np.dtype(f"u{flat.dtype.itemsize}")
     sign_bit = bits.type(1 << (8 * flat.dtype.itemsize - 1))
     ubits = flat.view(bits)
-    one, p, half_neg, k_pdf = dt(1), dt(_AS_P / _SQRT_2), dt(-0.5), dt(_INV_SQRT_2PI)
+    one, half, p, half_neg, k_pdf = dt(1), dt(0.5), dt(_AS_P / _SQRT_2), dt(-0.5), dt(_INV_SQRT_2PI)
     coef = [dt(0.5 * a) for a in _AS_A]  # the 1/2 of Phi = erfc/2 folded in
     for lo in range(0, n, _GELU_BLOCK):
         hi = lo + _GELU_BLOCK
         c = flat[lo:hi]
         k = c.size
-        t, h, e, pos = t_[:k], h_[:k], e_[:k], pos_[:k]
-        np.multiply(c, c, out=e)
+        t, h, e = t_[:k], h_[:k], e_[:k]
+        np.square(c, out=e)
         e *= half_neg
         np.exp(e, out=e)  # e^(-x^2/2)
         np.abs(c, out=t)
         t *= p
         t += one
-        np.reciprocal(t, out=t)
+        np.divide(one, t, out=t)
         np.multiply(t, coef[0], out=h)
         for ai in coef[1:]:
             h += ai
             h *= t
-        h *= e  # Phi(-|x|)
-        # Phi(x) = [x >= 0] - copysign(Phi(-|x|), x): h itself for x < 0 (and
-        # -0.0), 1 - h otherwise; x * Phi(x) then keeps inf -> inf, -inf -> nan.
-        # h >= 0, so or-ing in x's sign bit is the copysign; t's buffer, spent,
-        # holds the sign bits.
+        h *= e  # Phi(-|x|), in [0, 1/2]
+        # 1/2 - h >= 0, so or-ing in x's sign bit is the copysign; t's buffer,
+        # spent, holds the sign bits. x * Phi(x) keeps inf -> inf, -inf -> nan.
         sign = t.view(bits)
         np.bitwise_and(ubits[lo:hi], sign_bit, out=sign)
-        np.equal(sign, 0, out=pos)
+        np.subtract(half, h, out=h)
         hb = h.view(bits)
         hb |= sign
-        np.subtract(pos, h, out=h)
+        h += half  # Phi(x)
         np.multiply(c, h, out=out[lo:hi])
         if want_d:
-            dd = deriv[lo:hi]
-            np.multiply(c, e, out=dd)
-            dd *= k_pdf
-            dd += h
+            e *= c
+            e *= k_pdf
+            np.add(e, h, out=deriv[lo:hi])
     return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
 
 
