@@ -66,6 +66,8 @@ CE_CASES = [
     ((5, 4), (5,), {"weight": "w", "ignore_index": 2}),
     ((5, 4), (5,), {"label_smoothing": 0.2}),
     ((5, 4), (5,), {"label_smoothing": 0.1, "weight": "w", "ignore_index": 0}),
+    ((70, 65), (70,), {}),  # >= 4096 logits: row max and sums by the long-row path
+    ((70, 65), (70,), {"label_smoothing": 0.1}),
     ((2, 4, 3), (2, 3), {}),
     ((2, 4, 3, 2), (2, 3, 2), {"weight": "w", "label_smoothing": 0.3}),
     ((4,), (), {}),

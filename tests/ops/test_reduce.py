@@ -126,6 +126,14 @@ TABLE = [
     ("softmax_0d", lambda L, x: x.softmax(0), [np.array(0.4)], G),
     ("log_softmax", lambda L, x: x.log_softmax(0), [distinct(3, 4)], G),
     ("log_softmax_big", lambda L, x: L.log_softmax(x, 1), [distinct(2, 3) * 300], N),
+    # at least 4096 elements, reduced along contiguous rows: the max by halving
+    # and the sums as a product with ones; rows of even, odd and 3 lengths
+    ("softmax_rows_even", lambda L, x: x.softmax(-1), [distinct(2, 32, 64) * 3], N),
+    ("softmax_rows_odd", lambda L, x: L.softmax(x, 2), [distinct(4, 16, 65) * 3], N),
+    ("softmax_rows_3", lambda L, x: x.softmax(1), [distinct(1400, 3)], N),
+    ("log_softmax_rows_odd", lambda L, x: x.log_softmax(-1), [distinct(64, 67) * 3], N),
+    ("softmax_rows_strided", lambda L, x: x.mT.softmax(-1), [distinct(65, 64)], N),
+    ("softmax_rows_fd", lambda L, x: x.softmax(-1), [distinct(1, 4096) * 0.01], F),
     # scans
     ("cumsum", lambda L, x: x.cumsum(1), [distinct(3, 4)], G),
     ("cumsum_neg", lambda L, x: L.cumsum(x, -3), [distinct(2, 3, 2)], G),
@@ -335,3 +343,23 @@ def test_errors_match_torch(case):
 def test_dim_out_of_range_message():
     with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
         gt.zeros(3, 4).sum(2)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_long_rows_special_values(fn):
+    # masked (-inf) scores, a fully masked row, inf and nan, in a shape that
+    # takes the row-wise fast path (>= 4096 elements along contiguous rows)
+    x = RNG.standard_normal((70, 65)).astype(np.float32)
+    x[0, 5:] = -INF
+    x[1, :] = -INF
+    x[2, 3] = INF
+    x[3, 7] = np.nan
+    x[4, 0] = 80.0  # exp overflows without the shift
+    x[5, -1] = 100.0  # the odd column out of the halving holds the row's max
+    g = RNG.standard_normal(x.shape).astype(np.float32)
+    a, t = gt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, ref = getattr(a, fn)(-1), getattr(t, fn)(-1)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    out.backward(gt.tensor(g))
+    ref.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-5)

@@ -894,16 +894,28 @@ class Softmax(_Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True)) if x.size else x
-        out = e / xp.sum(e, axis=dim, keepdims=True)
-        ctx.save_for_backward(out)
+        if x.size:
+            e = xp.subtract(x, _max_along(x, dim), out=xp.empty_like(x))  # out=: an array even when 0-d
+            xp.exp(e, out=e)
+            e *= xp.reciprocal(_sum_along(e, dim))  # a product pass is cheaper than a division pass
+        else:
+            e = x.copy()
+        ctx.save_for_backward(e)
         ctx.dim = dim
-        return out
+        return e
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (out,) = ctx.saved_tensors
+        g = xp.multiply(grad, out, out=xp.empty_like(out))
+        xp.subtract(grad, _sum_along(g, ctx.dim), out=g)
+        g *= out
+        return g, None
 
 
 class LogSoftmax(_Op):
@@ -911,8 +923,12 @@ class LogSoftmax(_Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        shifted = x - xp.max(x, axis=dim, keepdims=True) if x.size else x
-        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        if x.size:
+            out = xp.subtract(x, _max_along(x, dim), out=xp.empty_like(x))
+            lse = _sum_along(xp.exp(out), dim)
+            out -= xp.log(lse, out=lse)
+        else:
+            out = x.copy()
         ctx.save_for_backward(out)
         ctx.dim = dim
         return out
@@ -921,6 +937,46 @@ class LogSoftmax(_Op):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (out,) = ctx.saved_tensors
+        g = xp.exp(out, out=xp.empty_like(out))
+        g *= _sum_along(grad, ctx.dim)
+        xp.subtract(grad, g, out=g)
+        return g, None
+
+
+def _along_last_rows(a, dim) -> bool:
+    """Whether ``dim`` is the last axis of a large C-contiguous float array,
+    where NumPy's reductions over the short contiguous rows are slow."""
+    return (dim is not None and dim == a.ndim - 1 and a.shape[-1] > 1 and a.size >= 4096
+            and a.dtype.char in "fd" and a.flags.c_contiguous)
+
+
+def _sum_along(a, dim):
+    """``a.sum(dim, keepdims=True)``; along contiguous rows, one BLAS product with
+    a vector of ones, several times faster than NumPy's row reduction."""
+    if _along_last_rows(a, dim):
+        n = a.shape[-1]
+        return (a.reshape(-1, n) @ xp.ones(n, a.dtype)).reshape(a.shape[:-1] + (1,))
+    return xp.sum(a, axis=dim, keepdims=True)
+
+
+def _max_along(a, dim):
+    """``a.max(dim, keepdims=True)``; along contiguous rows, by repeatedly taking
+    the larger of each row's two halves (whole-array passes instead of a
+    per-row reduction loop), with the odd column out folded into column 0."""
+    if not _along_last_rows(a, dim):
+        return xp.max(a, axis=dim, keepdims=True)
+    m, n = a, a.shape[-1]
+    while n > 1:
+        h = n // 2
+        half = xp.maximum(m[..., :h], m[..., h:2 * h])
+        if n % 2:
+            xp.maximum(half[..., :1], m[..., n - 1:n], out=half[..., :1])
+        m, n = half, h
+    return m
 
 
 def _softmax_dim(input, dim, name):

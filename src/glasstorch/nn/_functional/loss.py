@@ -20,6 +20,7 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import xp
+from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
 from .activation import logsigmoid, softplus
 
@@ -151,9 +152,9 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight, ignore_index, reduction, eps):
         m, c = x.shape
         ct = _ClassTargets(target, weight, ignore_index, c, x.dtype)
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - _max_along(x, 1)
         e = xp.exp(shifted)
-        sum_e = e.sum(axis=1, keepdims=True)
+        sum_e = _sum_along(e, 1)
         logp = shifted - xp.log(sum_e)
         rows = -logp[np.arange(m), ct.idx] * ct.tw
         qsum = ct.tw
