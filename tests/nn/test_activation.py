@@ -180,3 +180,21 @@ def test_gelu_float32_special_values():
     ref = TF.gelu(torch.tensor(x)).numpy()
     np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
     np.testing.assert_array_equal(out[2:], ref[2:])
+
+
+def test_gelu_float32_far_tails():
+    # past |x| = 10 the float32 kernel caps x^2 (Phi(-|x|) < 1e-23 there); values and
+    # slopes stay within float32 rounding of the exact ones, with no nan or sign flip
+    x = np.linspace(-40, 40, 4001).astype(np.float32)
+    a = gt.tensor(x, requires_grad=True)
+    out = F.gelu(a)
+    out.sum().backward()
+    t = torch.tensor(x.astype(np.float64), requires_grad=True)
+    ref = TF.gelu(t)
+    ref.sum().backward()
+    got, slope = out.detach().numpy(), a.grad.numpy()
+    np.testing.assert_allclose(got, ref.detach().numpy(), rtol=1e-6, atol=5e-7)
+    np.testing.assert_allclose(slope, t.grad.numpy(), rtol=1e-6, atol=5e-7)
+    assert np.all(got[x < 0] <= 0) and np.all(got[x > 0] > 0)
+    np.testing.assert_array_equal(got[x >= 10], x[x >= 10])
+    np.testing.assert_array_equal(slope[x >= 10], 1.0)
