@@ -1,0 +1,59 @@
+"""The benchmark scripts run: each workload builds and steps, and the harness
+and the per-op breakdown produce their tables (timings themselves are never
+asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glasstorch as gt
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+from workloads import STEPS, TARGETS, WORKLOADS  # noqa: E402
+
+OUT_SHAPES = {"a_mlp": (128, 10), "b_lenet5": (64, 10), "c_resnet": (64, 10), "d_char_lstm": (32 * 64, 65),
+              "e_tiny_gpt": (16 * 64, 65), "f_100_small_ops": (10,)}
+
+
+@pytest.mark.parametrize("name", sorted(WORKLOADS))
+def test_workload_steps_and_infers(name):
+    step, infer = WORKLOADS[name](gt)
+    loss = step()
+    if loss is not None:  # f's step returns nothing
+        assert loss.shape == () and np.isfinite(loss.item())
+    out = infer()
+    assert tuple(out.shape) == OUT_SHAPES[name] and out.dtype == gt.float32
+    assert not out.requires_grad
+    assert name in TARGETS and STEPS[name] > 0
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, *args], cwd=BENCH, capture_output=True, text=True, timeout=300,
+                          check=True).stdout
+
+
+def test_harness_writes_tables(tmp_path):
+    out = tmp_path / "res"
+    _run("run.py", "--only", "f_100_small_ops", "--rounds", "1", "--no-memory-check", "--out", str(out))
+    data = json.loads(out.with_suffix(".json").read_text())
+    text = json.dumps(data)
+    assert "f_100_small_ops" in text and "torch" in text
+    md = out.with_suffix(".md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| f_100_small_ops (train)"))
+    assert "<= 0.5" in row
+
+
+def test_breakdown_lists_ops():
+    text = _run("breakdown.py", "f_100_small_ops", "--steps", "2", "--repeats", "1")
+    assert "ms per training step" in text
+    for op in ("Tanh forward", "Sigmoid backward", "Mul forward"):
+        assert f"| {op} |" in text
+    assert "of which NumPy's matmul" in text
