@@ -198,3 +198,15 @@ def test_gelu_float32_far_tails():
     assert np.all(got[x < 0] <= 0) and np.all(got[x > 0] > 0)
     np.testing.assert_array_equal(got[x >= 10], x[x >= 10])
     np.testing.assert_array_equal(slope[x >= 10], 1.0)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_relu_gradient_at_nan_zero_and_infinities(create_graph):
+    # torch zeroes the gradient where the output is <= 0, so a nan input passes it on
+    x = np.array([1.0, -1.0, 0.0, -0.0, np.nan, np.inf, -np.inf], np.float32)
+    a, t = gt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    g = np.array([2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], np.float32)
+    (ga,) = gt.autograd.grad(F.relu(a), a, gt.tensor(g), create_graph=create_graph)
+    (gt_,) = torch.autograd.grad(TF.relu(t), t, torch.tensor(g), create_graph=create_graph)
+    np.testing.assert_array_equal(ga.detach().numpy(), gt_.detach().numpy())
+    assert ga.dtype == gt.float32

@@ -811,8 +811,6 @@ class Sigmoid(_Op):
 class Relu(_Op):
     """max(x, 0); the gradient at 0 is 0, as in torch."""
 
-    array_backward = True
-
     node_name = "ReluBackward0"
 
     @staticmethod
@@ -823,8 +821,20 @@ class Relu(_Op):
 
     @staticmethod
     def backward(ctx, grad):
+        # zero where out <= 0: a nan input passes its gradient on, as in torch
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return grad * (out <= 0).logical_not()
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        # the mask cast to the gradient's dtype first: a ufunc given a float and
+        # a bool array casts the bool in small buffered chunks (on 2M elements,
+        # timeit: 1.6-2.0 ms this way against 2.0-2.4 ms for grad * mask)
+        (out,) = ctx.saved_tensors
+        keep = xp.less_equal(out, 0, out=xp.empty(out.shape, bool))  # out=: an array even when 0-d
+        xp.logical_not(keep, out=keep)
+        mask = keep.astype(grad.dtype)
+        return xp.multiply(grad, mask, out=mask)
 
 
 class Erf(_Op):
