@@ -185,3 +185,22 @@ def test_lazy_batchnorm():
     out = m(gt.randn(2, 5, 3, 3))
     assert m.num_features == 5 and tuple(m.weight.shape) == (5,) and tuple(out.shape) == (2, 5, 3, 3)
     assert m.num_batches_tracked.item() == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("strided", [False, True])
+def test_batch_norm_large_input(dtype, strided):
+    # 8 * 4 rows of 48 * 48, plain and channels-last: the BLAS row sums and the full-size passes
+    m_t = torch.nn.BatchNorm2d(4).to(torch.float64 if dtype == np.float64 else torch.float32)
+    m_g = nn.BatchNorm2d(4).to(gt.float64 if dtype == np.float64 else gt.float32)
+    with torch.no_grad():
+        m_t.weight.uniform_(0.5, 1.5)
+        m_t.bias.uniform_(-0.5, 0.5)
+    copy_state(m_g, m_t)
+    x = (rng.standard_normal((8, 48, 48, 4) if strided else (8, 4, 48, 48)) * 3 + 2).astype(dtype)
+    if strided:  # channels-last memory seen as (N, C, H, W)
+        x = x.transpose(0, 3, 1, 2)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else {}
+    run_twins(m_g, m_t, x, **tol)
+    assert_close(m_g.running_mean, m_t.running_mean, **tol)
+    assert_close(m_g.running_var, m_t.running_var, **tol)
