@@ -16,6 +16,18 @@ def copy_state(gt_mod, torch_mod) -> None:
     gt_mod.load_state_dict({k: gt.tensor(v.detach().numpy().copy()) for k, v in sd_t.items()})
 
 
+def affine_twins(name, *args, dtype=np.float64):
+    """``nn.<name>(*args)`` in both libraries, in ``dtype``, with the same weight in
+    [0.5, 1.5] and bias in [-0.5, 0.5] (not the trivial ones and zeros)."""
+    m_t = getattr(torch.nn, name)(*args).to(getattr(torch, np.dtype(dtype).name))
+    m_g = getattr(gt.nn, name)(*args).to(getattr(gt, np.dtype(dtype).name))
+    with torch.no_grad():
+        m_t.weight.uniform_(0.5, 1.5)
+        m_t.bias.uniform_(-0.5, 0.5)
+    copy_state(m_g, m_t)
+    return m_g, m_t
+
+
 def run_twins(gt_mod, torch_mod, *arrays, train=True, seed=0, rtol=None, atol=None, grad=True):
     """Forward both on ``arrays``; compare outputs, input grads and parameter grads."""
     gt_mod.train(train)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from _twin import copy_state, run_twins
+from _twin import affine_twins, copy_state, run_twins
 from compare import assert_close, check, gradchecks
 
 import glasstorch as gt
@@ -191,12 +191,7 @@ def test_lazy_batchnorm():
 @pytest.mark.parametrize("strided", [False, True])
 def test_batch_norm_large_input(dtype, strided):
     # 8 * 4 rows of 48 * 48, plain and channels-last: the BLAS row sums and the full-size passes
-    m_t = torch.nn.BatchNorm2d(4).to(torch.float64 if dtype == np.float64 else torch.float32)
-    m_g = nn.BatchNorm2d(4).to(gt.float64 if dtype == np.float64 else gt.float32)
-    with torch.no_grad():
-        m_t.weight.uniform_(0.5, 1.5)
-        m_t.bias.uniform_(-0.5, 0.5)
-    copy_state(m_g, m_t)
+    m_g, m_t = affine_twins("BatchNorm2d", 4, dtype=dtype)
     x = (rng.standard_normal((8, 48, 48, 4) if strided else (8, 4, 48, 48)) * 3 + 2).astype(dtype)
     if strided:  # channels-last memory seen as (N, C, H, W)
         x = x.transpose(0, 3, 1, 2)

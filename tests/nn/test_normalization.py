@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from _twin import copy_state, run_twins
+from _twin import affine_twins, copy_state, run_twins
 from compare import assert_close, check, gradchecks
 
 import glasstorch as gt
@@ -169,11 +169,6 @@ def test_cross_map_lrn2d(size):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_layer_norm_large_input(dtype):
     # 300 rows of 257: the statistics of a large input through the BLAS row sums
-    m_t = torch.nn.LayerNorm(257).to(torch.float64 if dtype == np.float64 else torch.float32)
-    m_g = nn.LayerNorm(257).to(gt.float64 if dtype == np.float64 else gt.float32)
-    with torch.no_grad():
-        m_t.weight.uniform_(0.5, 1.5)
-        m_t.bias.uniform_(-0.5, 0.5)
-    copy_state(m_g, m_t)
+    m_g, m_t = affine_twins("LayerNorm", 257, dtype=dtype)
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else {}
     run_twins(m_g, m_t, (rng.standard_normal((300, 257)) * 3 + 2).astype(dtype), **tol)
