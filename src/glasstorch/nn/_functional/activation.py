@@ -320,7 +320,7 @@ def _gelu_and_derivative(x, want_d):
 
     float64 uses the exact erf. Lower precisions use A&S 7.1.26 in their own
     dtype: its absolute error (below 1e-7 in Phi) is under float32's rounding
-    of GELU's output, and it costs a dozen array passes instead of a series.
+    of GELU's output, and it costs some two dozen array passes instead of a series.
     Those passes run block by block so that they read and write cache, not
     memory, and in place where they can: a NumPy binary ufunc into a third
     buffer takes about twice as long as one into its own operand.
