@@ -24,12 +24,18 @@ import glasstorch as gt
 from glasstorch.autograd.function import Function
 
 _CLOCK = time.perf_counter
+_MATMUL = "np.matmul"
 
 
 def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
+
+
+def _owner(method) -> str:
+    """The class that defines a static method (subclasses sharing it count as one op)."""
+    return method.__func__.__qualname__.rsplit(".", 1)[0]
 
 
 def _timed(fn, key, totals, counts):
@@ -58,14 +64,6 @@ def instrument(totals, counts) -> None:
         if "step" in opt.__dict__:
             opt.step = _timed(opt.__dict__["step"], f"{opt.__name__}.step", totals, counts)
     np.matmul = _timed(np.matmul, _MATMUL, totals, counts)
-
-
-_MATMUL = "np.matmul"
-
-
-def _owner(method) -> str:
-    """The class that defines a static method (subclasses sharing it count as one op)."""
-    return method.__func__.__qualname__.rsplit(".", 1)[0]
 
 
 def main() -> None:
