@@ -114,3 +114,64 @@ def compile(model=None, **kwargs):  # noqa: A001
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
+
+# The star import above brought in the op-family modules (``glasstorch.ops.shape``
+# and friends); they are not public names of their own. ``linalg`` in particular is
+# kept free for the public ``glasstorch.linalg`` namespace.
+del annotations, creation, indexing, linalg, pointwise, reduce, shape, backend, dtypes, ops
+
+# Public submodules that load on first use, so ``import glasstorch`` stays fast and
+# an optional extra is imported only by the code that needs it. A name here whose
+# module is not part of this installation raises AttributeError as usual.
+_LAZY_SUBMODULES = (
+    "accelerator",
+    "amp",
+    "backends",
+    "compat",
+    "cuda",
+    "datasets",
+    "distributions",
+    "fft",
+    "linalg",
+    "onnx",
+    "serialization",
+    "special",
+    "testing",
+    "vision",
+    "viz",
+)
+_EAGER_SUBMODULES = ("autograd", "nn", "optim", "random", "return_types", "utils")
+# Internal modules still reachable by attribute for those who know them, but kept
+# out of ``dir()`` (and so out of "Did you mean" suggestions).
+_HIDDEN_SUBMODULES = ("backend", "dtypes", "ops", "tensor")
+
+__all__ = sorted(
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and not isinstance(value, type(_dtypes))
+)
+
+
+def _has_submodule(name: str) -> bool:
+    import os
+
+    here = os.path.dirname(__file__)
+    return os.path.exists(os.path.join(here, name + ".py")) or os.path.exists(
+        os.path.join(here, name, "__init__.py")
+    )
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY_SUBMODULES or name in _HIDDEN_SUBMODULES:
+        if name == "tensor" or not _has_submodule(name):
+            pass  # ``glasstorch.tensor`` is the function; a missing module falls through
+        else:
+            return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'glasstorch' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    public = [n for n in _LAZY_SUBMODULES if _has_submodule(n)] + list(_EAGER_SUBMODULES)
+    return sorted(set(__all__) | set(public) | {"__version__", "__doc__", "__name__", "__file__"})
