@@ -2,40 +2,46 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# Two stamps: the runtime extras (all `make demo` needs) and the test stack on top.
+RUNTIME := $(VENV)/.installed-runtime
+TESTSTACK := $(VENV)/.installed-test
+# PyTorch is only the tests' reference: its CPU wheel is a fraction of the default
+# CUDA one, so PyTorch's CPU index is added when it answers within 5 s (pip takes
+# whichever wheel it finds best). Set TORCH_INDEX= (empty) to use only pip's own indexes.
+TORCH_INDEX ?= $(shell $(PYTHON) -c "import urllib.request as u; u.urlopen('https://download.pytorch.org/whl/cpu/', timeout=5); print('https://download.pytorch.org/whl/cpu')" 2>/dev/null)
 
 .PHONY: test demo bench lint clean sysdeps
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	$(PY) -m pip install -q -e '.[all]'
+	touch $(RUNTIME)
 
-# Graphviz (SVG/PNG drawings) and Chromium (the HTML drawing test) are optional:
-# installed when this is a Debian-like machine where we are root, else those tests skip.
+$(TESTSTACK): $(RUNTIME)
+	$(PY) -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -e '.[all,test]'
+	touch $(TESTSTACK)
+
+## make sysdeps: apt-get install graphviz (the `dot` program, for SVG/PNG drawings) and
+## chromium (the HTML drawing test). Optional and never run by another target: without
+## them, the tests that need them skip and say why. Needs root on a Debian-like system.
 sysdeps:
-	@if command -v dot >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing graphviz and chromium (optional, for drawing tests)"; \
-	  apt-get install -y -q graphviz chromium >/dev/null 2>&1 || \
-	  (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz chromium >/dev/null 2>&1) || \
-	  echo "could not install graphviz/chromium: their tests will be skipped"; \
-	else echo "graphviz/chromium not installed: their tests will be skipped"; fi
+	apt-get update -q
+	apt-get install -y -q graphviz chromium
 
 ## make test: the whole test suite (against PyTorch 2.13.0, CPU)
-test: $(STAMP) sysdeps
+test: $(TESTSTACK)
 	$(PY) -m pytest -n 2 tests
 
 ## make demo: train a CNN on MNIST and write what happened to out/
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(PY) examples/demo.py
 
 ## make bench: time glasstorch against PyTorch on the same machine
-bench: $(STAMP)
+bench: $(TESTSTACK)
 	$(PY) benchmarks/run.py
 
-lint: $(STAMP)
+lint: $(TESTSTACK)
 	$(VENV)/bin/ruff check src tests examples benchmarks
 
 clean:

@@ -102,7 +102,7 @@ def _chromium():
 def test_html_renders_in_headless_chromium(tmp_path):
     browser = _chromium()
     if browser is None:
-        pytest.skip("no chromium installed")
+        pytest.skip("no chromium installed (`make sysdeps` installs it)")
     x, z = _scalar_chain()
     g = viz.draw_graph(z, params={"x": x}, show_values=True, show_grads=True)
     path = g.save(tmp_path / "g.html")
