@@ -75,13 +75,18 @@ def uninstall() -> None:
 
 def run_script(path: str, argv: list[str] | None = None) -> dict:
     """Run ``path`` as ``__main__`` with torch resolved to glasstorch; returns its globals."""
-    old_argv = sys.argv
+    import os
+
+    old_argv, old_path = sys.argv, list(sys.path)
     sys.argv = [path] + list(argv or [])
+    # as ``python script.py`` does: the script's folder first, so its sibling modules import
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     install()
     try:
         return runpy.run_path(path, run_name="__main__")
     finally:
         sys.argv = old_argv
+        sys.path[:] = old_path
         uninstall()
 
 
