@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -48,8 +49,33 @@ def load_mnist(kind: str = "mnist", train: bool = True, transform=None):
         )
 
 
+_PROGRESS = True
+
+
+class NoProgress(argparse.Action):
+    """``--no-progress``: no progress bars, whatever the terminal."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=False,
+                         help="no progress bars (they are also off when stderr is not a terminal)")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        global _PROGRESS
+        _PROGRESS = False
+        setattr(namespace, self.dest, True)
+
+
+def add_progress_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--no-progress", action=NoProgress)
+    return parser
+
+
 def progress(iterable, total=None, desc=None, disable=False):
-    """tqdm when it is installed (the 'progress' extra), else the plain iterable."""
+    """tqdm when it is installed (the 'progress' extra) and stderr is a terminal, else the plain iterable.
+
+    A redirected log gets the per-epoch lines only, not thousands of bar redraws."""
+    if disable or not _PROGRESS or not sys.stderr.isatty():
+        return iterable
     try:
         from tqdm.auto import tqdm
     except ImportError:

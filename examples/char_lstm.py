@@ -17,9 +17,9 @@ from glasstorch.datasets import TinyShakespeare
 from glasstorch.utils.data import DataLoader, RandomSampler
 
 try:
-    from _common import data_root, progress
+    from _common import add_progress_flag, data_root, progress
 except ImportError:
-    from examples._common import data_root, progress
+    from examples._common import add_progress_flag, data_root, progress
 
 
 class CharLSTM(nn.Module):
@@ -80,5 +80,6 @@ def main(steps: int = 1500, block: int = 64, batch_size: int = 32, quiet: bool =
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    add_progress_flag(ap)
     ap.add_argument("--steps", type=int, default=1500)
     main(ap.parse_args().steps)

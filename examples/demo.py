@@ -20,10 +20,10 @@ from glasstorch import nn, viz
 from glasstorch.utils.data import DataLoader, Subset
 
 try:
-    from _common import accuracy, load_mnist, out_dir, progress
+    from _common import accuracy, add_progress_flag, load_mnist, out_dir, progress
     from mnist_cnn import lenet5
 except ImportError:
-    from examples._common import accuracy, load_mnist, out_dir, progress
+    from examples._common import accuracy, add_progress_flag, load_mnist, out_dir, progress
     from examples.mnist_cnn import lenet5
 
 
@@ -68,7 +68,8 @@ def main(epochs: int = 2, train_limit: int | None = None, batch_size: int = 64, 
     from glasstorch.viz import plots
 
     plots.plot_curves(out / "loss.png", {"training loss": losses}, secondary={"test accuracy": accs},
-                      smooth=25, title="LeNet-5 on MNIST")
+                      smooth=25, title="LeNet-5 on MNIST", xlabel=f"step ({len(train_loader)} per epoch)",
+                      ylabel="training loss (cross-entropy)", secondary_ylabel="test accuracy, end of epoch")
     x, y = next(iter(DataLoader(test, batch_size=32)))
     model.eval()
     with torch.no_grad():
@@ -96,6 +97,7 @@ def main(epochs: int = 2, train_limit: int | None = None, batch_size: int = 64, 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    add_progress_flag(ap)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--train-limit", type=int, default=None)
     args = ap.parse_args()

@@ -16,9 +16,9 @@ from glasstorch import nn
 from glasstorch.utils.data import DataLoader, Subset
 
 try:
-    from _common import accuracy, load_mnist, out_dir, progress
+    from _common import accuracy, add_progress_flag, load_mnist, out_dir, progress
 except ImportError:
-    from examples._common import accuracy, load_mnist, out_dir, progress
+    from examples._common import accuracy, add_progress_flag, load_mnist, out_dir, progress
 
 
 def lenet5() -> nn.Module:
@@ -75,5 +75,6 @@ def main(epochs: int = 3, train_limit: int | None = None, test_limit: int | None
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    add_progress_flag(ap)
     ap.add_argument("--epochs", type=int, default=3)
     main(ap.parse_args().epochs)

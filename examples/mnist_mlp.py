@@ -16,9 +16,9 @@ from glasstorch import nn
 from glasstorch.utils.data import DataLoader, Subset
 
 try:
-    from _common import accuracy, load_mnist, progress
+    from _common import accuracy, add_progress_flag, load_mnist, progress
 except ImportError:
-    from examples._common import accuracy, load_mnist, progress
+    from examples._common import accuracy, add_progress_flag, load_mnist, progress
 
 
 def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 64, lr: float = 2e-3,
@@ -54,5 +54,6 @@ def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 64, 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
+    add_progress_flag(ap)
     ap.add_argument("--epochs", type=int, default=5)
     main(ap.parse_args().epochs)

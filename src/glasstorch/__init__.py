@@ -118,7 +118,9 @@ from . import nn, utils  # noqa: E402  (utils imports utils.data)
 # The star import above brought in the op-family modules (``glasstorch.ops.shape``
 # and friends); they are not public names of their own. ``linalg`` in particular is
 # kept free for the public ``glasstorch.linalg`` namespace.
-del annotations, creation, indexing, linalg, pointwise, reduce, shape, backend, dtypes, ops
+for _name in ("annotations", "backend", "conv", "creation", "dtypes", "indexing", "linalg", "ops",
+              "pointwise", "reduce", "shape"):
+    globals().pop(_name, None)
 
 # Public submodules that load on first use, so ``import glasstorch`` stays fast and
 # an optional extra is imported only by the code that needs it. A name here whose

@@ -43,9 +43,12 @@ def _save(fig, path, dpi) -> Path:
 
 
 def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None = None,
-                secondary: dict | None = None, smooth: int = 1, size=(6.4, 4.0), dpi: int = 100) -> Path:
+                secondary: dict | None = None, smooth: int = 1, size=(6.4, 4.0), dpi: int = 100,
+                ylabel: str | None = None, secondary_ylabel: str | None = None) -> Path:
     """Line plot of named series, e.g. ``{"train loss": losses}``; ``secondary`` goes on a right axis
-    (e.g. accuracy); ``smooth`` > 1 adds a moving average."""
+    (e.g. accuracy per epoch: each value drawn as a labelled point at the end of its span);
+    ``smooth`` > 1 adds a moving average. The axes are labelled with ``ylabel`` and
+    ``secondary_ylabel``, by default the series' name when there is one."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=size)
     for name, ys in curves.items():
@@ -56,6 +59,7 @@ def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None =
             avg = np.convolve(ys, np.ones(smooth) / smooth, mode="valid")
             ax.plot(xs[smooth - 1:], avg, color=line.get_color(), label=name)
     ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or (next(iter(curves)) if len(curves) == 1 else "value"))
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     if secondary:
@@ -65,7 +69,17 @@ def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None =
             ys = _np(ys).astype(float).ravel()
             # one value per epoch (or per eval): drawn at the step where it was measured, the end of its span
             xs = np.arange(1, len(ys) + 1) * (steps / len(ys)) if steps else np.arange(1, len(ys) + 1)
-            ax2.plot(xs, ys, "o-", color=f"C{len(curves) + i}", label=name)
+            color = f"C{len(curves) + i}"
+            ax2.plot(xs, ys, "o-", color=color, label=name)
+            if len(ys) <= 20:  # few points (one per epoch): each value written beside its point
+                for x, y in zip(xs, ys):
+                    ax2.annotate(f"{y:.4g}", (x, y), textcoords="offset points", xytext=(0, 7),
+                                 ha="center", fontsize=8, color=color)
+        if steps and len(secondary) == 1 and 1 < len(ys) <= 20:
+            for x in xs[:-1]:  # where one epoch (or eval span) ends and the next begins
+                ax.axvline(x, color="0.6", linestyle=":", linewidth=0.8)
+        ax2.margins(y=0.25)  # room above the top point for its value
+        ax2.set_ylabel(secondary_ylabel or (next(iter(secondary)) if len(secondary) == 1 else "value"))
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     if handles:
