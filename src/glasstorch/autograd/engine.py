@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
+import numpy as np
+
 from ..backend import xp
 from . import function as _function
 from . import grad_mode
@@ -89,6 +91,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     _raw[0] = raw
     # Nothing to capture, record or hook: a plain node goes straight to its formula.
     fast = raw and captures is None and not _record[0]
+    # A formula that meets 1/0 or 0/0 (sqrt's at 0, log's at 0) gives inf or nan
+    # silently, as torch does, not a NumPy warning pointing into glasstorch.
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         # 2. run the node made last among those with a gradient waiting: every
         # node that feeds it was made after it, so has already run
@@ -121,6 +127,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     _add_to(buffers, nxt, nr, g)
                 heappush(heap, (-nxt._seq, nxt))
     finally:
+        errstate.__exit__(None, None, None)
         _enabled[0], _raw[0] = prev, prev_raw
 
     if inputs is None:
