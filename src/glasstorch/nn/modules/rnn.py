@@ -187,21 +187,47 @@ class RNNBase(Module):
         raise NotImplementedError
 
 
+
+
+def _no_proj_size(kwargs: dict) -> None:
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+
+
 class RNN(RNNBase):
     """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu).
 
-    Args as torch: input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
-    batch_first=False, dropout=0.0, bidirectional=False. Returns ``(output, h_n)``.
+    ``nonlinearity`` is ``'tanh'`` or ``'relu'``. ``forward(input, hx=None)`` returns
+    ``(output, h_n)``.
+    Args:
+        input_size: features of each input step ``H_in``.
+        hidden_size: features of the hidden state ``H``.
+        num_layers: stacked layers, each reading the previous one's output.
+        bias: whether the layers have ``b_ih`` and ``b_hh``.
+        batch_first: inputs and outputs as (N, L, features) instead of (L, N, features).
+        dropout: dropout probability on the outputs of every layer but the last.
+        bidirectional: also run each layer backwards in time (``D = 2``).
+
+    Shapes (``L`` steps, ``N`` batch, ``D`` directions):
+        input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
+        hidden state (D * num_layers, N, H); output (L, N, D * H).
+    Example::
+
+        >>> rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
+        >>> output, h_n = rnn(torch.randn(3, 5, 10))
+        >>> output.shape, h_n.shape
+        (torch.Size([3, 5, 20]), torch.Size([2, 3, 20]))
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        if "proj_size" in kwargs:
-            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
-        if len(args) > 3:
-            self.nonlinearity = args[3]
-            args = args[:3] + args[4:]
-        else:
-            self.nonlinearity = kwargs.pop("nonlinearity", "tanh")
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device=None, dtype=None, **kwargs) -> None:
+        _no_proj_size(kwargs)
+        args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        kwargs = {"device": device, "dtype": dtype}
+        self.nonlinearity = nonlinearity
         if self.nonlinearity == "tanh":
             mode = "RNN_TANH"
         elif self.nonlinearity == "relu":
@@ -238,13 +264,33 @@ class GRU(RNNBase):
     """Gated recurrent unit; gates ``r, z, n`` stacked in that order in each weight.
 
     ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) * n + z * h``.
-    Returns ``(output, h_n)``.
+    ``forward(input, hx=None)`` returns ``(output, h_n)``.
+    Args:
+        input_size: features of each input step ``H_in``.
+        hidden_size: features of the hidden state ``H``.
+        num_layers: stacked layers, each reading the previous one's output.
+        bias: whether the layers have ``b_ih`` and ``b_hh``.
+        batch_first: inputs and outputs as (N, L, features) instead of (L, N, features).
+        dropout: dropout probability on the outputs of every layer but the last.
+        bidirectional: also run each layer backwards in time (``D = 2``).
+
+    Shapes (``L`` steps, ``N`` batch, ``D`` directions):
+        input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
+        hidden state (D * num_layers, N, H); output (L, N, D * H).
+    Example::
+
+        >>> gru = nn.GRU(10, 20, bidirectional=True)
+        >>> output, h_n = gru(torch.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        (torch.Size([5, 3, 40]), torch.Size([2, 3, 20]))
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        if "proj_size" in kwargs:
-            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
-        super().__init__("GRU", *args, **kwargs)
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None, **kwargs) -> None:
+        _no_proj_size(kwargs)
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
 
     def _run_direction(self, x, h, weights, reverse):
         w_ih, w_hh = weights[0], weights[1]
@@ -261,11 +307,33 @@ class LSTM(RNNBase):
     """Long short-term memory; gates ``i, f, g, o`` stacked in that order in each weight.
 
     With ``proj_size > 0`` the hidden state is projected by ``weight_hr`` to that
-    size. Returns ``(output, (h_n, c_n))``.
+    size (then h_n is (D * num_layers, N, proj_size)). ``forward(input, hx=None)``,
+    ``hx = (h_0, c_0)``, returns ``(output, (h_n, c_n))``; c has ``hidden_size`` features.
+    Args:
+        input_size: features of each input step ``H_in``.
+        hidden_size: features of the hidden state ``H``.
+        num_layers: stacked layers, each reading the previous one's output.
+        bias: whether the layers have ``b_ih`` and ``b_hh``.
+        batch_first: inputs and outputs as (N, L, features) instead of (L, N, features).
+        dropout: dropout probability on the outputs of every layer but the last.
+        bidirectional: also run each layer backwards in time (``D = 2``).
+
+    Shapes (``L`` steps, ``N`` batch, ``D`` directions):
+        input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
+        hidden state (D * num_layers, N, H); output (L, N, D * H).
+    Example::
+
+        >>> lstm = nn.LSTM(10, 20, num_layers=2)
+        >>> output, (h_n, c_n) = lstm(torch.randn(5, 3, 10))
+        >>> output.shape, h_n.shape, c_n.shape
+        (torch.Size([5, 3, 20]), torch.Size([2, 3, 20]), torch.Size([2, 3, 20]))
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__("LSTM", *args, **kwargs)
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device=None, dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device=device, dtype=dtype)
 
     def _run_direction(self, x, state, weights, reverse):
         h, c = state
