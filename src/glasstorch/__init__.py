@@ -114,6 +114,9 @@ def compile(model=None, **kwargs):  # noqa: A001
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
+from ._docs import attach as _attach_docs  # noqa: E402
+
+_attach_docs(__import__("sys").modules[__name__])
 
 # The star import above brought in the op-family modules (``glasstorch.ops.shape``
 # and friends); they are not public names of their own. ``linalg`` in particular is

@@ -144,6 +144,16 @@ class Conv2d(_Conv):
 
     ``weight``: (C_out, C_in/groups, kH, kW); ``padding`` may be an int, a tuple, 'valid' or 'same';
     ``padding_mode``: 'zeros', 'reflect', 'replicate' or 'circular'.
+
+    Shapes:
+        output (N, C_out, H_out, W_out) with
+        ``H_out = (H + 2 * padding - dilation * (kH - 1) - 1) // stride + 1`` (W alike).
+
+    Example::
+
+        >>> conv = nn.Conv2d(1, 6, 5, padding=2)
+        >>> conv(torch.randn(8, 1, 28, 28)).shape
+        torch.Size([8, 6, 28, 28])
     """
 
     _nd = 2

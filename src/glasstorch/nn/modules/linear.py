@@ -35,6 +35,20 @@ class Linear(Module):
     ``weight`` has shape (out_features, in_features) and starts as
     kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); ``bias``
     starts as U(-1/sqrt(in), 1/sqrt(in)).
+
+    Args:
+        in_features: size of each input's last dimension.
+        out_features: size of each output's last dimension.
+        bias: whether to add a learnt ``bias`` of shape (out_features,).
+
+    Shapes:
+        input (*, in_features), any number of leading dimensions; output (*, out_features).
+
+    Example::
+
+        >>> layer = nn.Linear(20, 30)
+        >>> layer(torch.randn(128, 20)).shape
+        torch.Size([128, 30])
     """
 
     in_features: int
