@@ -201,6 +201,7 @@ class RNN(RNNBase):
 
     ``nonlinearity`` is ``'tanh'`` or ``'relu'``. ``forward(input, hx=None)`` returns
     ``(output, h_n)``.
+
     Args:
         input_size: features of each input step ``H_in``.
         hidden_size: features of the hidden state ``H``.
@@ -213,6 +214,7 @@ class RNN(RNNBase):
     Shapes (``L`` steps, ``N`` batch, ``D`` directions):
         input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
         hidden state (D * num_layers, N, H); output (L, N, D * H).
+
     Example::
 
         >>> rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
@@ -265,6 +267,7 @@ class GRU(RNNBase):
 
     ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) * n + z * h``.
     ``forward(input, hx=None)`` returns ``(output, h_n)``.
+
     Args:
         input_size: features of each input step ``H_in``.
         hidden_size: features of the hidden state ``H``.
@@ -277,6 +280,7 @@ class GRU(RNNBase):
     Shapes (``L`` steps, ``N`` batch, ``D`` directions):
         input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
         hidden state (D * num_layers, N, H); output (L, N, D * H).
+
     Example::
 
         >>> gru = nn.GRU(10, 20, bidirectional=True)
@@ -309,6 +313,7 @@ class LSTM(RNNBase):
     With ``proj_size > 0`` the hidden state is projected by ``weight_hr`` to that
     size (then h_n is (D * num_layers, N, proj_size)). ``forward(input, hx=None)``,
     ``hx = (h_0, c_0)``, returns ``(output, (h_n, c_n))``; c has ``hidden_size`` features.
+
     Args:
         input_size: features of each input step ``H_in``.
         hidden_size: features of the hidden state ``H``.
@@ -321,6 +326,7 @@ class LSTM(RNNBase):
     Shapes (``L`` steps, ``N`` batch, ``D`` directions):
         input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
         hidden state (D * num_layers, N, H); output (L, N, D * H).
+
     Example::
 
         >>> lstm = nn.LSTM(10, 20, num_layers=2)
