@@ -171,7 +171,7 @@ def _torch_reads(obj, tmp_path):
 
 @pytest.mark.parametrize("name", DTYPES)
 def test_torch_reads_every_dtype(tmp_path, name):
-    x = gt.tensor((np.arange(12).reshape(3, 4) % 5 * 1.25)).to(getattr(gt, name))
+    x = gt.tensor(np.arange(12).reshape(3, 4) % 5 * 1.25).to(getattr(gt, name))
     out, _ = _torch_reads({"x": x}, tmp_path)
     assert out["x"].dtype == getattr(torch, name)
     np.testing.assert_array_equal(out["x"].numpy(), x.numpy())

@@ -11,6 +11,7 @@ tensors are NumPy views into them (so shared storages stay shared).
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections import OrderedDict
 from typing import Any
@@ -35,6 +36,9 @@ STORAGE_TYPES = {
 }
 _ITEMSIZE = {"bfloat16": 2}
 _MAX_DIMS = 64
+# what zipfile raises on a damaged archive (its own types and the ones it lets through)
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+               NotImplementedError, struct.error, KeyError, IndexError, OverflowError)
 
 
 class _Storage:
@@ -177,7 +181,7 @@ class _Archive:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        except _ZIP_ERRORS as e:
             raise self.bad(f"not a readable zip archive ({e})") from None
         for info in infos:
             # torch stores entries uncompressed; a compressed entry could be a zip bomb
@@ -206,7 +210,7 @@ class _Archive:
             raise self.bad(f"the archive has no entry {self.prefix + name!r}")
         try:
             return self.zip.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
+        except _ZIP_ERRORS as e:
             raise self.bad(f"entry {info.filename!r} is corrupted ({e})") from None
 
     def read_small(self, name: str, default: bytes) -> bytes:
