@@ -73,9 +73,26 @@ def test_histogram_counts_and_moments(tmp_path):
     np.testing.assert_allclose(h.histogram_value.sum, values.sum())
     np.testing.assert_allclose(h.histogram_value.sum_squares, (values ** 2).sum())
     fixed = ea.Histograms("fixed")[0].histogram_value
-    assert list(fixed.bucket) == [1.0, 2.0, 1.0] and list(fixed.bucket_limit) == [1.0, 2.0, 3.0]
+    assert list(fixed.bucket) == [0.0, 1.0, 2.0, 1.0] and list(fixed.bucket_limit) == [0.0, 1.0, 2.0, 3.0]
     few = ea.Histograms("few")[0].histogram_value
     assert len(few.bucket) <= 10 and sum(few.bucket) == 1000
+
+
+@pytest.mark.parametrize("bins,max_bins", [("tensorflow", None), ("tensorflow", 7), (3, None), ("auto", None),
+                                           ("fd", 4)])
+def test_histogram_buckets_equal_torchs(tmp_path, bins, max_bins):
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+    from torch.utils.tensorboard.summary import histogram
+
+    from glasstorch.utils.tensorboard import _histogram
+
+    values = np.random.default_rng(3).standard_normal(500) * 4 + 1
+    with TorchWriter(str(tmp_path)) as tw:
+        edges = tw.default_bins if bins == "tensorflow" else bins
+    want = histogram("h", values, edges, max_bins=max_bins).value[0].histo
+    got = _histogram(values, bins, max_bins)
+    assert list(got.bucket) == list(want.bucket) and list(got.bucket_limit) == list(want.bucket_limit)
+    assert (got.min, got.max, got.num, got.sum) == (want.min, want.max, want.num, want.sum)
 
 
 def _png_size(png: bytes) -> tuple:
@@ -102,7 +119,8 @@ def test_images_and_dataformats(tmp_path):
     import io
 
     decoded = np.asarray(Image.open(io.BytesIO(img.encoded_image_string)))
-    np.testing.assert_array_equal(decoded, np.round(rgb.transpose(1, 2, 0) * 255).astype(np.uint8))
+    expected = (rgb.transpose(1, 2, 0).astype(np.float32) * 255).astype(np.uint8)  # truncated, as torch
+    np.testing.assert_array_equal(decoded, expected)
     same = np.asarray(Image.open(io.BytesIO(ea.Images("hwc")[0].encoded_image_string)))
     np.testing.assert_array_equal(same, (rgb.transpose(1, 2, 0) * 255).astype(np.uint8))
     eye = np.asarray(Image.open(io.BytesIO(ea.Images("hw")[0].encoded_image_string)))

@@ -99,8 +99,8 @@ def _grid(batch: np.ndarray, ncols: int = 8) -> np.ndarray:
 def _uint8(img: np.ndarray) -> np.ndarray:
     if img.dtype == np.uint8:
         return img
-    scale = 255.0 if img.dtype.kind == "f" else 1.0  # float images are in [0, 1]
-    return np.clip(img.astype(np.float64) * scale, 0, 255).round().astype(np.uint8)
+    # as torch: any other dtype is taken to lie in [0, 1], scaled, clipped and truncated
+    return np.clip(img.astype(np.float32) * np.float32(255), 0, 255).astype(np.uint8)
 
 
 def _image_summary(tag: str, hwc: np.ndarray) -> summary_pb2.Summary:
@@ -120,29 +120,33 @@ def _figure_array(figure) -> np.ndarray:
 
 # -- histograms ----------------------------------------------------------------------
 def _tensorflow_edges() -> np.ndarray:
-    # TensorFlow's default buckets: +-1e-12 * 1.1**k up to 1e20, and zero
-    pos = 1e-12 * 1.1 ** np.arange(0, 775)
+    # TensorFlow's default buckets: 0 and +-1e-12 * 1.1**k below 1e20, the powers
+    # built by repeated multiplication so the edges are exactly TensorBoard's
+    pos = np.cumprod(np.concatenate([[1e-12], np.full(800, 1.1)]))
     pos = pos[pos < 1e20]
-    return np.concatenate([-pos[::-1], [0.0], pos, [np.finfo(np.float64).max]])
+    return np.concatenate([-pos[::-1], [0.0], pos])
 
 
 def _histogram(values: np.ndarray, bins, max_bins) -> summary_pb2.HistogramProto:
     v = values.astype(np.float64).reshape(-1)
     if v.size == 0:
-        raise ValueError("The histogram is empty, please file a bug report.")
+        raise ValueError("The input has no element.")
     edges = _tensorflow_edges() if isinstance(bins, str) and bins == "tensorflow" else bins
     counts, limits = np.histogram(v, bins=edges)
     if max_bins is not None and len(counts) > max_bins:
-        groups = -(-len(counts) // max_bins)
-        pad = -len(counts) % groups
-        counts = np.pad(counts, (0, pad)).reshape(-1, groups).sum(1)
-        limits = np.concatenate([limits[:-1:groups], limits[-1:]])
+        group = len(counts) // max_bins
+        counts = np.pad(counts, (0, -len(counts) % group)).reshape(-1, group).sum(1)
+        limits = np.concatenate([limits[:-1:group], limits[-1:]])
     nonzero = np.flatnonzero(counts)
-    lo, hi = (nonzero[0], nonzero[-1] + 1) if nonzero.size else (0, len(counts))
-    # trim the empty buckets at either end; the proto lists each bucket's right edge
+    if nonzero.size == 0:
+        raise ValueError("The histogram is empty: no value falls inside the bins")
+    start, end = nonzero[0], nonzero[-1] + 1
+    # the proto keeps each bucket's right edge only; an empty bucket on the left
+    # keeps the leftmost edge of the data
+    counts = counts[start - 1:end] if start > 0 else np.concatenate([[0], counts[:end]])
     return summary_pb2.HistogramProto(min=v.min(), max=v.max(), num=v.size, sum=v.sum(),
-                                      sum_squares=np.dot(v, v), bucket_limit=limits[lo + 1:hi + 1].tolist(),
-                                      bucket=counts[lo:hi].astype(np.float64).tolist())
+                                      sum_squares=np.dot(v, v), bucket_limit=limits[start:end + 1].tolist(),
+                                      bucket=counts.astype(np.float64).tolist())
 
 
 # -- text and hparams ----------------------------------------------------------------
@@ -328,7 +332,7 @@ class SummaryWriter:
 
     def add_image(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
                   dataformats: str = "CHW") -> None:
-        """Log one image; floats are taken to lie in [0, 1], uint8 in [0, 255]."""
+        """Log one image: uint8 values in [0, 255], any other dtype in [0, 1]."""
         self._summary(_image_summary(tag, _to_hwc(_array(img_tensor), dataformats)), global_step, walltime)
 
     def add_images(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
