@@ -101,8 +101,7 @@ def _png_size(png: bytes) -> tuple:
 
 
 def test_images_and_dataformats(tmp_path):
-    from PIL import Image
-
+    Image = pytest.importorskip("PIL.Image")
     rgb = np.random.default_rng(1).random((3, 5, 7))
     with SummaryWriter(str(tmp_path)) as w:
         w.add_image("chw", gt.tensor(rgb), 0)

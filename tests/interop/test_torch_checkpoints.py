@@ -249,3 +249,10 @@ def test_legacy_format_is_refused_clearly(tmp_path):
     torch.save({"x": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
     with pytest.raises(CheckpointError, match="legacy"):
         gt.load(path)
+
+
+def test_torchscript_archive_is_refused_clearly(tmp_path):
+    path = tmp_path / "scripted.pt"
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), path)
+    with pytest.raises(CheckpointError, match="TorchScript archive"):
+        gt.load(path)

@@ -183,6 +183,9 @@ class _Archive:
             infos = self.zip.infolist()
         except _ZIP_ERRORS as e:
             raise self.bad(f"not a readable zip archive ({e})") from None
+        if any(i.filename.count("/") == 1 and i.filename.endswith("/constants.pkl") for i in infos):
+            raise self.bad("it is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; "
+                           "save the model's state_dict() with torch.save instead")
         for info in infos:
             # torch stores entries uncompressed; a compressed entry could be a zip bomb
             if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
