@@ -125,14 +125,33 @@ def test_crafted_pickles_are_refused(pkl, needle):
     _refused(_with_pickle(pkl), needle)
 
 
-def _tensor_pickle(kind="FloatStorage", key="0", numel=6, offset=0, size=(2, 3), stride=(3, 1)) -> bytes:
-    def tup(vals):
-        return b"(" + b"".join(b"J" + struct.pack("<i", v) if -2**31 <= v < 2**31 else
-                               b"\x8a\x09" + v.to_bytes(9, "little", signed=True) for v in vals) + b"t"
-    return (b"\x80\x02}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage"
+def _tensor_expr(kind="FloatStorage", key="0", numel=6, offset=0, size=(2, 3), stride=(3, 1),
+                 requires_grad=False) -> bytes:
+    """The opcodes that push one _rebuild_tensor_v2 call, as torch writes it."""
+    def ints(vals):
+        return b"".join(b"J" + struct.pack("<i", v) if -2**31 <= v < 2**31 else
+                        b"\x8a\x09" + v.to_bytes(9, "little", signed=True) for v in vals)
+    return (b"ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage"
             + b"ctorch\n" + kind.encode() + b"\nX" + struct.pack("<I", len(key)) + key.encode()
-            + b"X\x03\x00\x00\x00cpu" + tup([numel])[1:-1] + b"tQ" + tup([offset])[1:-1] + tup(size)
-            + tup(stride) + b"\x89}tRs.")
+            + b"X\x03\x00\x00\x00cpu" + ints([numel]) + b"tQ" + ints([offset]) + b"(" + ints(size) + b"t("
+            + ints(stride) + b"t" + (b"\x88" if requires_grad else b"\x89") + b"}tR")
+
+
+def _tensor_pickle(**kwargs) -> bytes:
+    return b"\x80\x02}X\x01\x00\x00\x00w" + _tensor_expr(**kwargs) + b"s."
+
+
+def test_integer_tensors_that_require_grad_are_refused():
+    pkl = _tensor_pickle(kind="LongStorage", numel=3, size=(3,), stride=(1,), requires_grad=True)
+    _refused(_with_entries(_valid(), {"data.pkl": pkl}), "integer tensor (data/0) requires grad")
+
+
+def test_one_storage_named_with_two_types_is_refused():
+    as_int = _tensor_pickle(kind="IntStorage")
+    assert gt.load(io.BytesIO(_with_entries(_valid(), {"data.pkl": as_int})))["w"].dtype == gt.int32
+    two = (b"\x80\x02}X\x01\x00\x00\x00v" + _tensor_expr() + b"sX\x01\x00\x00\x00w"
+           + _tensor_expr(kind="IntStorage") + b"s.")
+    _refused(_with_entries(_valid(), {"data.pkl": two}), "two different types")
 
 
 def test_a_handmade_tensor_pickle_is_valid():

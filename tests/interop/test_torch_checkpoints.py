@@ -251,6 +251,7 @@ def test_legacy_format_is_refused_clearly(tmp_path):
         gt.load(path)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_torchscript_archive_is_refused_clearly(tmp_path):
     path = tmp_path / "scripted.pt"
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), path)

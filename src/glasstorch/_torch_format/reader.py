@@ -44,10 +44,10 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EO
 class _Storage:
     """One storage of the archive: its elements as a flat, writable array."""
 
-    __slots__ = ("array", "key")
+    __slots__ = ("array", "key", "kind")
 
-    def __init__(self, array: np.ndarray, key: str) -> None:
-        self.array, self.key = array, key
+    def __init__(self, array: np.ndarray, key: str, kind: str) -> None:
+        self.array, self.key, self.kind = array, key, kind
 
 
 # -- the handlers REDUCE runs instead of the names in the file ------------------------------
@@ -72,6 +72,8 @@ def _rebuild_tensor(interp, storage, offset, size, stride, requires_grad=False, 
     _no_hooks(interp, hooks)
     if metadata:
         raise interp.refuse("a tensor carries metadata glasstorch does not know")
+    if requires_grad and storage.array.dtype.kind != "f":
+        raise interp.refuse(f"an integer tensor (data/{storage.key}) requires grad")
     arr = storage.array
     n = arr.shape[0]
     # every element the view can reach must lie inside the storage
@@ -102,6 +104,8 @@ def _rebuild_parameter(interp, data, requires_grad, hooks, state=None):
     _no_hooks(interp, hooks)
     if state:
         raise interp.refuse("a parameter carries Python attributes")
+    if requires_grad and not data.is_floating_point():
+        raise interp.refuse(f"a parameter of dtype {data.dtype} requires grad")
     p = Parameter(Tensor._make(data._data, False, None, 0), requires_grad=False)
     if requires_grad:
         p.requires_grad_(True)
@@ -229,7 +233,7 @@ class _Archive:
         itemsize = _ITEMSIZE.get(np_name) or np.dtype(np_name).itemsize
         st = self.storages.get(key)
         if st is not None:
-            if st.array.dtype != _numpy_dtype(np_name) or st.array.shape[0] != numel:
+            if st.kind != np_name or st.array.shape[0] != numel:
                 raise interp.refuse(f"storage data/{key} is named with two different types or sizes")
             return st
         info = self.entries.get(self.prefix + "data/" + key)
@@ -244,12 +248,8 @@ class _Archive:
             arr = bits.view(np.float32)
         else:
             arr = np.frombuffer(raw, np.dtype(np_name).newbyteorder(self.byteorder)).astype(np_name)
-        st = self.storages[key] = _Storage(arr, key)
+        st = self.storages[key] = _Storage(arr, key, np_name)
         return st
-
-
-def _numpy_dtype(np_name: str) -> np.dtype:
-    return np.dtype("float32" if np_name == "bfloat16" else np_name)
 
 
 def read_torch_zip(data: bytes, where: str) -> Any:
