@@ -11,6 +11,10 @@ Each JSON node is a plain JSON value (null, true/false, an int, a finite
 float, a string, or a list for a Python list) or a one-key object for
 everything else: ``{"tensor": ...}``, ``{"tuple": [...]}``, ``{"dict": [[k, v], ...]}``,
 ``{"odict": ...}``, ``{"float": "inf"}`` and so on.
+
+torch's zip checkpoints are handled in :mod:`._torch_format`: ``load`` reads
+them with a whitelisting pickle-opcode interpreter, ``save(format="torch")``
+writes them.
 """
 
 from __future__ import annotations
