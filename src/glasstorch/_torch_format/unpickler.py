@@ -2,9 +2,10 @@
 
 It is not ``pickle.load``: it never imports a module, never looks up an
 attribute and never calls anything the file names. A ``GLOBAL`` opcode only
-resolves against the short table below (``_GLOBALS``), and each entry maps to
-a handler written here. ``REDUCE`` is allowed only on those handlers; every
-other global, opcode or call is refused with :class:`CheckpointError`.
+resolves against the short table the caller passes (``reader._GLOBALS``),
+whose entries map names to handlers written in glasstorch. ``REDUCE`` is
+allowed only on those handlers; every other global, opcode or call is
+refused with :class:`CheckpointError`.
 
 What a checkpoint of tensors needs: dicts, ``OrderedDict`` (with the
 ``_metadata`` that ``state_dict()`` attaches), lists, tuples, sets, numbers,
@@ -42,11 +43,7 @@ class Global:
         return self.name
 
 
-class _Mark:
-    __slots__ = ()
-
-
-_MARK = _Mark()
+_NOTHING = object()  # no result yet (None is a valid result)
 
 # opcode byte -> method name; anything missing here is refused
 _OPS = {
@@ -88,7 +85,7 @@ class Interpreter:
         self.stack: list = []
         self.metastack: list = []
         self.memo: dict[int, Any] = {}
-        self.result: Any = _MARK
+        self.result: Any = _NOTHING
 
     def refuse(self, what: str) -> CheckpointError:
         return CheckpointError(f"{self.where}: refused to load: {what} (glasstorch reads only tensors "
@@ -107,7 +104,7 @@ class Interpreter:
 
     # -- driver ------------------------------------------------------------------------
     def run(self) -> Any:
-        while self.result is _MARK:
+        while self.result is _NOTHING:
             code = bytes(self.take(1))
             name = _OPS.get(code)
             if name is None:
@@ -121,10 +118,7 @@ class Interpreter:
     def pop(self) -> Any:
         if not self.stack:
             raise self.refuse("the pickle pops an empty stack")
-        v = self.stack.pop()
-        if v is _MARK:
-            raise self.refuse("the pickle uses a MARK as a value")
-        return v
+        return self.stack.pop()
 
     def pop_mark(self) -> list:
         if not self.metastack:
@@ -134,7 +128,7 @@ class Interpreter:
         return items
 
     def top(self) -> Any:
-        if not self.stack or self.stack[-1] is _MARK:
+        if not self.stack:
             raise self.refuse("the pickle reads an empty stack")
         return self.stack[-1]
 
