@@ -232,6 +232,14 @@ def test_an_entry_claiming_more_bytes_than_the_file_is_refused():
     _refused(bytes(data), "claims 2147483648 bytes")
 
 
+
+def test_an_encrypted_entry_is_refused():
+    data = bytearray(_valid())
+    cd = data.find(b"PK\x01\x02")
+    data[cd + 8] |= 1  # the "encrypted" bit of the first entry's flags
+    _refused(bytes(data), "is encrypted")
+
+
 def _fuzz_once(rng: random.Random, seed_files: list[bytes]) -> bytes:
     data = seed_files[rng.randrange(len(seed_files))]
     zf = zipfile.ZipFile(io.BytesIO(data))

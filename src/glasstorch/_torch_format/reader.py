@@ -38,7 +38,7 @@ _ITEMSIZE = {"bfloat16": 2}
 _MAX_DIMS = 64
 # what zipfile raises on a damaged archive (its own types and the ones it lets through)
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-               NotImplementedError, struct.error, KeyError, IndexError, OverflowError)
+               NotImplementedError, RuntimeError, struct.error, KeyError, IndexError, OverflowError)
 
 
 class _Storage:
@@ -194,6 +194,8 @@ class _Archive:
             # torch stores entries uncompressed; a compressed entry could be a zip bomb
             if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
                 raise self.bad(f"entry {info.filename!r} is compressed (torch checkpoints never are)")
+            if info.flag_bits & 0x1:
+                raise self.bad(f"entry {info.filename!r} is encrypted")
             if info.file_size > self.size:
                 raise self.bad(f"entry {info.filename!r} claims {info.file_size} bytes in a "
                                f"{self.size}-byte file")
