@@ -11,6 +11,10 @@ Each JSON node is a plain JSON value (null, true/false, an int, a finite
 float, a string, or a list for a Python list) or a one-key object for
 everything else: ``{"tensor": ...}``, ``{"tuple": [...]}``, ``{"dict": [[k, v], ...]}``,
 ``{"odict": ...}``, ``{"float": "inf"}`` and so on.
+
+torch's zip checkpoints are handled in :mod:`._torch_format`: ``load`` reads
+them with a whitelisting pickle-opcode interpreter, ``save(format="torch")``
+writes them.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from typing import IO, Any
 import numpy as np
 
 from . import dtypes as _dt
+from ._torch_format import LEGACY_MAGIC, CheckpointError, read_torch_zip, write_torch_zip
 from .tensor import Size, Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "CheckpointError"]
 
 _KEY = "glasstorch"
 _VERSION = "1"
@@ -218,9 +223,11 @@ def _header(data: bytes, where: str) -> dict:
     if looks_safetensors:
         raise RuntimeError(f"{where} is truncated or corrupted: its header needs {n} bytes but the "
                            f"file holds {len(data) - 8}")
-    if data[:4] == b"PK\x03\x04":
-        why = ": it is a ZIP archive (the format torch.save writes, which holds a pickle)"
-    elif data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    if data.startswith(LEGACY_MAGIC):
+        raise CheckpointError(f"{where}: refused to load: it is in torch's legacy (pre-1.6) format, which "
+                              "glasstorch does not read; re-save it with torch.save(obj, path) from "
+                              "torch >= 1.6 (the zip format)")
+    if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         why = ": it is a pickle"
     elif len(data) < 8:
         why = f" (only {len(data)} bytes)"
@@ -230,6 +237,8 @@ def _header(data: bytes, where: str) -> dict:
 
 
 def _from_bytes(data: bytes, where: str) -> Any:
+    if data[:4] == b"PK\x03\x04":  # torch.save's zip format: read by our own opcode interpreter
+        return read_torch_zip(data, where)
     header = _header(data, where)
     stn = _safetensors_numpy()
     try:
@@ -259,7 +268,8 @@ def _write_all(fh: IO[bytes], data: bytes) -> None:
 
 
 def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
-         pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True) -> None:
+         pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True, *,
+         format: str = "safetensors") -> None:  # noqa: A002 - the option's natural name
     """Save ``obj`` (tensors, state_dicts, nested dicts/lists/tuples of tensors and
     plain values) to ``f``, a path or a writable binary file.
 
@@ -268,8 +278,13 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
     flushed to disk and renamed over ``f``; an interrupted save leaves any
     existing file untouched. ``pickle_module``/``pickle_protocol`` are accepted
     for compatibility and ignored: nothing is pickled.
+
+    ``format="torch"`` writes torch's zip checkpoint instead, which
+    ``torch.load(f, weights_only=True)`` opens (see docs/interop.md).
     """
-    data = _to_bytes(obj)  # fails before the file is touched if obj can't be stored
+    if format not in ("safetensors", "torch"):
+        raise ValueError(f"glasstorch.save: format must be 'safetensors' or 'torch', got {format!r}")
+    data = write_torch_zip(obj) if format == "torch" else _to_bytes(obj)  # fails before the file is touched if obj can't be stored
     if not isinstance(f, (str, os.PathLike)):
         _write_all(f, data)
         if hasattr(f, "flush"):
@@ -309,10 +324,13 @@ def _fsync_dir(folder: str) -> None:
 
 def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None, *,
          weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args: Any) -> Any:
-    """Load an object saved by :func:`save`, or a plain safetensors file (as a dict of tensors).
+    """Load an object saved by :func:`save`, a plain safetensors file (as a dict of
+    tensors), or a checkpoint written by ``torch.save``.
 
-    ``f`` is a path or a readable binary file. Nothing in the file is executed: a
-    pickle (including files written by ``torch.save``) is refused with an error.
+    ``f`` is a path or a readable binary file. Nothing in the file is executed:
+    torch's zip checkpoints are read by glasstorch's own pickle-opcode interpreter,
+    which accepts tensors and plain containers only and raises
+    :class:`CheckpointError` for anything else (any other global or call).
     ``map_location``, ``weights_only`` and ``mmap`` are accepted for compatibility;
     every tensor loads on the CPU.
     """
