@@ -116,3 +116,12 @@ def test_dry_run_shows_the_mpiexec_command():
     assert cmd[cmd.index("--host") + 1] == "a:4,b:4"
     assert cmd[-3:] == ["train.py", "--lr", "0.1"]
     assert "-x" in cmd and "OMP_NUM_THREADS" in cmd
+
+
+def test_mnist_ddp_example_learns(data_dir):
+    p = launch("--nproc-per-node", 2, HERE.parents[1] / "examples" / "mnist_ddp.py", "--train-limit", 6000,
+               "--test-limit", 1000, env=_env(GLASSTORCH_DATA=str(data_dir)))
+    assert p.returncode == 0, p.stdout + p.stderr
+    acc = float(p.stdout.split("test accuracy ")[1].split()[0])
+    assert acc >= 0.85, p.stdout
+    assert "replicas identical: True" in p.stdout
