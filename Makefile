@@ -10,7 +10,7 @@ TESTSTACK := $(VENV)/.installed-test
 # whichever wheel it finds best). Set TORCH_INDEX= (empty) to use only pip's own indexes.
 TORCH_INDEX ?= $(shell $(PYTHON) -c "import urllib.request as u; u.urlopen('https://download.pytorch.org/whl/cpu/', timeout=5); print('https://download.pytorch.org/whl/cpu')" 2>/dev/null)
 
-.PHONY: test demo bench lint clean sysdeps
+.PHONY: test demo bench bench-ddp lint clean sysdeps
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ demo: $(RUNTIME)
 ## make bench: time glasstorch against PyTorch on the same machine
 bench: $(TESTSTACK)
 	$(PY) benchmarks/run.py
+
+## make bench-ddp: data-parallel scaling on 2 ranks, glasstorch (MPI) against torch (gloo)
+bench-ddp: $(TESTSTACK)
+	$(PY) benchmarks/ddp.py
 
 lint: $(TESTSTACK)
 	$(VENV)/bin/ruff check src tests examples benchmarks
