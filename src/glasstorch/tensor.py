@@ -419,6 +419,22 @@ class Tensor:
         self._hooks.append(hook)
         return _Handle(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Run ``hook(tensor)`` on this leaf after its ``.grad`` has been accumulated in backward.
+
+        The hook returns nothing; it sees the updated ``.grad`` (data-parallel
+        training starts reducing a gradient here, while backward goes on).
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .autograd.function import _Handle
+
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
+        hooks.append(hook)
+        return _Handle(hooks, hook)
+
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is not part of the graph."""
         t = Tensor._make(self._data, False, None, 0)

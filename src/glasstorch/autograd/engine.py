@@ -163,6 +163,10 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
                 _accumulate_array(t, grads[0], stolen)
             else:
                 _accumulate(t, _wrap(grads[0]) if raw else grads[0], create_graph, stolen)
+            post = t.__dict__.get("_post_accumulate_grad_hooks")
+            if post:
+                for fn in list(post):
+                    fn(t)
         return None
     if raw:
         if node._raw_backward is not None and not node._hooks:

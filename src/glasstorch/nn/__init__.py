@@ -1,5 +1,5 @@
 """``glasstorch.nn``: modules, layers, losses, initialisation."""
 
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, parallel, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
