@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench bench-ddp lint clean sysdeps
+.PHONY: test demo bench bench-ddp notebooks lint clean sysdeps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ demo: $(STAMP)
 ## make bench: time glasstorch against PyTorch on the same machine
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+## make notebooks: run every notebook with outputs into out/notebooks/ (and HTML)
+notebooks: $(STAMP)
+	$(PY) -m pip install -q -e '.[notebooks]'
+	$(PY) notebooks/run_all.py
 
 ## make bench-ddp: data-parallel scaling on 2 ranks, glasstorch (MPI) against torch (gloo)
 bench-ddp: $(STAMP)
