@@ -10,7 +10,7 @@ TESTSTACK := $(VENV)/.installed-test
 # whichever wheel it finds best). Set TORCH_INDEX= (empty) to use only pip's own indexes.
 TORCH_INDEX ?= $(shell $(PYTHON) -c "import urllib.request as u; u.urlopen('https://download.pytorch.org/whl/cpu/', timeout=5); print('https://download.pytorch.org/whl/cpu')" 2>/dev/null)
 
-.PHONY: test demo bench bench-ddp lint clean sysdeps
+.PHONY: test demo bench bench-ddp notebooks lint clean sysdeps
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ demo: $(RUNTIME)
 ## make bench: time glasstorch against PyTorch on the same machine
 bench: $(TESTSTACK)
 	$(PY) benchmarks/run.py
+
+## make notebooks: run every notebook with outputs into out/notebooks/ (and HTML)
+notebooks: $(STAMP)
+	$(PY) -m pip install -q -e '.[notebooks]'
+	$(PY) notebooks/run_all.py
 
 ## make bench-ddp: data-parallel scaling on 2 ranks, glasstorch (MPI) against torch (gloo)
 bench-ddp: $(TESTSTACK)

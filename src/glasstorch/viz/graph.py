@@ -102,7 +102,18 @@ class Graph:
                 "macOS: brew install graphviz), or save the graph as .html, which needs nothing."
             ) from None
 
-    def _repr_svg_(self):  # Jupyter shows the drawing inline when dot exists
+    def _repr_html_(self) -> str:
+        """Jupyter shows the interactive viewer inline; it needs nothing installed.
+
+        The page goes in an ``iframe`` of its own, so its script and styles
+        stay out of the notebook's.
+        """
+        height = min(640, 200 + 40 * len(self.nodes))
+        page = html.escape(self.to_html(), quote=True)
+        return (f'<iframe srcdoc="{page}" title="{html.escape(self.title)}" sandbox="allow-scripts" '
+                f'style="width:100%;height:{height}px;border:1px solid #ddd"></iframe>')
+
+    def _repr_svg_(self):  # a static Graphviz drawing, for frontends that show no HTML (needs dot)
         try:
             return self.render("svg").decode()
         except (ImportError, RuntimeError):
