@@ -42,7 +42,7 @@ bench: $(TESTSTACK)
 	$(PY) benchmarks/run.py
 
 ## make notebooks: run every notebook with outputs into out/notebooks/ (and HTML)
-notebooks: $(STAMP)
+notebooks: $(RUNTIME)
 	$(PY) -m pip install -q -e '.[notebooks]'
 	$(PY) notebooks/run_all.py
 
