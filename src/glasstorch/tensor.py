@@ -21,7 +21,7 @@ from . import dtypes as _dt
 from .autograd import grad_mode as _gm
 from .backend import CPU, check_device
 
-_enabled = _gm._enabled
+_tls = _gm._tls
 
 _NP_FLOAT_KINDS = "f"
 
@@ -209,7 +209,7 @@ class Tensor:
     # -- conversion -------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
-        if self._requires_grad and _gm._enabled[0] and not force:
+        if self._requires_grad and _gm._tls.grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
@@ -459,7 +459,7 @@ class Tensor:
 
     # -- in place -------------------------------------------------------------
     def _check_inplace(self) -> None:
-        if self._requires_grad and self.grad_fn is None and _gm._enabled[0]:
+        if self._requires_grad and self.grad_fn is None and _gm._tls.grad:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
@@ -472,7 +472,7 @@ class Tensor:
         ``self`` holding the old values, so its backward is unaffected.
         """
         self._check_inplace()
-        recording = _gm._enabled[0] and (
+        recording = _gm._tls.grad and (
             self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         if recording:
@@ -487,12 +487,12 @@ class Tensor:
             self._write(r._data, r.dtype)
             self.grad_fn, self._out_nr, self._requires_grad = node, r._out_nr, r._requires_grad
         else:
-            prev = _gm._enabled[0]
-            _gm._enabled[0] = False
+            prev = _gm._tls.grad
+            _gm._tls.grad = False
             try:
                 r = op(self, *args)
             finally:
-                _gm._enabled[0] = prev
+                _gm._tls.grad = prev
             self._write(r._data, r.dtype)
         self._version[0] += 1
         return self
@@ -539,7 +539,7 @@ class Tensor:
     # else goes through the op's function in glasstorch.ops.
     def __add__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a + b, False, None, 0)
             return _Add.apply(self, other)
@@ -547,7 +547,7 @@ class Tensor:
 
     def __radd__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(b + a, False, None, 0)
             return _Add.apply(self, other)
@@ -555,7 +555,7 @@ class Tensor:
 
     def __sub__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a - b, False, None, 0)
             return _Sub.apply(self, other)
@@ -563,14 +563,14 @@ class Tensor:
 
     def __rsub__(self, other):
         if _needs_no_promotion(self, other) and not isinstance(other, Tensor):
-            if not _enabled[0]:
+            if not _tls.grad:
                 return Tensor._make(other - self._data, False, None, 0)
             return _Rsub.apply(other, self)
         return _ops.sub(other, self)
 
     def __mul__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a * b, False, None, 0)
             return _Mul.apply(self, other)
@@ -578,7 +578,7 @@ class Tensor:
 
     def __rmul__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(b * a, False, None, 0)
             return _Mul.apply(self, other)
@@ -586,7 +586,7 @@ class Tensor:
 
     def __truediv__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a / b, False, None, 0)
             return _Div.apply(self, other)

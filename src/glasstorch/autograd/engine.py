@@ -32,10 +32,8 @@ from . import function as _function
 from . import grad_mode
 from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
-from .trace import _record
 
-_enabled = grad_mode._enabled
-_raw = _function._raw
+_tls = grad_mode._tls
 
 
 def _wrap(a):
@@ -84,11 +82,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     # Arrays already stored as some .grad, and the caller's seeds: a .grad
     # never shares its array with another tensor.
     stolen = {id(g._data) for _, _, g in roots}
-    prev, prev_raw = _enabled[0], _raw[0]
-    _enabled[0] = bool(create_graph)  # backward formulas are recorded only for create_graph
-    _raw[0] = raw
+    prev, prev_raw = _tls.grad, _tls.raw
+    _tls.grad = bool(create_graph)  # backward formulas are recorded only for create_graph
+    _tls.raw = raw
     # Nothing to capture, record or hook: a plain node goes straight to its formula.
-    fast = raw and captures is None and not _record[0]
+    fast = raw and captures is None and not _tls.record
     try:
         # 2. run the node made last among those with a gradient waiting: every
         # node that feeds it was made after it, so has already run
@@ -121,7 +119,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     _add_to(buffers, nxt, nr, g)
                 heappush(heap, (-nxt._seq, nxt))
     finally:
-        _enabled[0], _raw[0] = prev, prev_raw
+        _tls.grad, _tls.raw = prev, prev_raw
 
     if inputs is None:
         return None
@@ -150,7 +148,7 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
     input gradients, or None at a leaf."""
     if node._pre_hooks or node._retained:
         grads = _run_pre_hooks(node, grads, create_graph, raw)
-    if _record[0]:
+    if _tls.record:
         node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
     if captures is not None:
         for nr, g in enumerate(grads):
@@ -209,11 +207,11 @@ def _run_pre_hooks(node, grads, create_graph, raw):
 def _call_raw(node, grads):
     """Raw mode, for a backward written for Tensors (or a node with hooks):
     wrap the gradients, run it as in Tensor mode, unwrap what comes back."""
-    _raw[0] = False
+    _tls.raw = False
     try:
         out = _call_backward(node, [_wrap(g) for g in grads])
     finally:
-        _raw[0] = True
+        _tls.raw = True
     return [_unwrap(g) for g in out]
 
 
