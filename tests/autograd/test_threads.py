@@ -222,8 +222,9 @@ def test_drawing_records_only_its_own_thread():
 
 @pytest.mark.parametrize("lib", [gt, torch], ids=["glasstorch", "torch"])
 def test_anomaly_mode_is_process_wide_as_in_torch(lib):
+    is_on = gt.autograd.is_anomaly_enabled if lib is gt else torch.is_anomaly_enabled
     seen = {}
     with pytest.warns(UserWarning, match="Anomaly Detection"), lib.autograd.detect_anomaly():
-        run_threads(lambda: seen.__setitem__("inside", lib.autograd.is_anomaly_enabled()))
-    run_threads(lambda: seen.__setitem__("after", lib.autograd.is_anomaly_enabled()))
+        run_threads(lambda: seen.__setitem__("inside", is_on()))
+    run_threads(lambda: seen.__setitem__("after", is_on()))
     assert seen == {"inside": True, "after": False}
