@@ -40,7 +40,7 @@ def _type_name(np_dtype) -> str:
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_out_nr", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_out_nr", "_version",
                  "_accum", "_hooks", "_retains_grad", "__weakref__", "__dict__")
 
     # NumPy should hand binary operators over to us (np.float32(2) * t).
@@ -57,7 +57,7 @@ class Tensor:
     def _init(self, arr, requires_grad=False):
         self._data = arr
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._out_nr = 0
         self._version = [0]
@@ -75,7 +75,7 @@ class Tensor:
             arr = np.asarray(arr)
         t._data = arr
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._out_nr = out_nr
         t._version = [0]
@@ -155,6 +155,30 @@ class Tensor:
     @property
     def _base(self):
         return None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward() accumulated into this tensor (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # torch's checks, before anything is assigned
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value._data.dtype.name]}' to a "
+                    f"tensor with grad_dtype '{_KIND_NAMES[self._data.dtype.name]}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype).")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of "
+                    f"size '{list(self._data.shape)}'. Please ensure that the gradient and the tensor are "
+                    "the same size")
+        self._grad = value
 
     @property
     def retains_grad(self) -> bool:
@@ -459,10 +483,22 @@ class Tensor:
 
     # -- in place -------------------------------------------------------------
     def _check_inplace(self) -> None:
-        if self._requires_grad and self.grad_fn is None and _gm._tls.grad:
+        if not (self._requires_grad and _gm._tls.grad):
+            return
+        node = self.grad_fn
+        if node is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
+        # A chain of view ops down to a leaf: writing here would write into the leaf.
+        while node._fn is not None and node._fn.is_view and node._next:
+            node = node._next[0][0]
+            if node is None:
+                return
+            if type(node).__name__ == "AccumulateGrad":
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                )
 
     def _inplace(self, op, *args) -> Tensor:
         """Run out-of-place ``op(self, *args)`` and write the result into ``self``.
@@ -695,6 +731,10 @@ class Tensor:
         return self._inplace(_ops.bitwise_xor, other)
 
 
+# the C++ type names torch's messages use for a dtype's elements
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
+            "bool": "bool"}
 _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
 

@@ -132,7 +132,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 continue
             if not create_graph:
                 g = g._copy_detached()
-            t.grad = g if t.grad is None else t.grad + g
+            t._grad = g if t._grad is None else t._grad + g
         return None
     if not allow_unused and any(r is None for r in results):
         raise RuntimeError(
@@ -200,7 +200,7 @@ def _run_pre_hooks(node, grads, create_graph, raw):
             t = ref()
             if t is not None and grads[nr] is not None:
                 g = grads[nr] if create_graph else grads[nr].detach()
-                t.grad = g._clone_if_shared() if t.grad is None else t.grad + g
+                t._grad = g._clone_if_shared() if t._grad is None else t._grad + g
     return grads
 
 
@@ -307,14 +307,14 @@ def _fit_array(a, meta, node):
 
 def _accumulate_array(t, a, stolen):
     """:func:`_accumulate` for a bare array and a leaf without hooks (raw mode)."""
-    old = t.grad
+    old = t._grad
     if old is None:
         if id(a) in stolen or not a.flags.writeable or not a.flags.owndata:
             a = xp.array(a, copy=True)
         stolen.add(id(a))
-        t.grad = _function._Tensor._make(a, False, None, 0)
+        t._grad = _function._Tensor._make(a, False, None, 0)
     elif old.requires_grad:
-        t.grad = old + _wrap(a)
+        t._grad = old + _wrap(a)
     else:
         old._accumulate_(a)
 
@@ -328,14 +328,14 @@ def _accumulate(t, g, create_graph, stolen):
                 g = new
     if not create_graph:
         g = g.detach()
-    old = t.grad
+    old = t._grad
     if old is None:
         arr = g._data
         if not create_graph and (id(arr) in stolen or not arr.flags.writeable or not arr.flags.owndata):
             g = g._copy_detached()
         stolen.add(id(g._data))
-        t.grad = g
+        t._grad = g
     elif create_graph or old.requires_grad:
-        t.grad = old + g
+        t._grad = old + g
     else:
         old._accumulate_(g._data)

@@ -416,7 +416,7 @@ def _apply_arrays(cls, *args):
     t = _new_tensor(_Tensor)  # Tensor._make, inline: keep the two in step
     t._data = out
     t._requires_grad = True
-    t.grad = t._accum = t._hooks = None
+    t._grad = t._accum = t._hooks = None
     t.grad_fn = node
     t._out_nr = 0
     t._version = version = [0]
