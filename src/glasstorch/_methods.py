@@ -89,7 +89,7 @@ divide scatter scatter_add index_add tril triu fix""".split():
 def _write_values(self, arr) -> Tensor:
     """Overwrite the values without recording (fills, random samples)."""
     self._check_inplace()
-    if _gm._enabled[0] and self.grad_fn is not None:
+    if _gm._tls.grad and self.grad_fn is not None:
         # a recorded tensor overwritten by constants: gradient stops here
         self.grad_fn = None
         self._requires_grad = False
@@ -124,7 +124,7 @@ def copy_(self, src, non_blocking: bool = False) -> Tensor:
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(src._data.shape, self._data.shape)) if _bc(src, self) else list(src._data.shape)}"
         ) from None
-    if not (_gm._enabled[0] and (src._requires_grad or self._requires_grad)):
+    if not (_gm._tls.grad and (src._requires_grad or self._requires_grad)):
         self._check_inplace()
         np.copyto(self._data, src._data, casting="unsafe")
         self._version[0] += 1

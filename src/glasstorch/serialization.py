@@ -7,6 +7,11 @@ metadata under the key ``glasstorch``. Loading parses JSON and copies array
 bytes: nothing from the file is ever executed. A plain safetensors file (for
 example written by ``safetensors.torch.save_file``) loads as a dict of tensors.
 
+Every way a file can be malformed (truncated, a header or structure that is
+not what this format writes, nesting deeper than ``_MAX_DEPTH``, a structure
+larger than ``_MAX_STRUCTURE`` bytes) raises ``RuntimeError`` naming the file
+and what is wrong; no other exception type escapes from :func:`load`.
+
 Each JSON node is a plain JSON value (null, true/false, an int, a finite
 float, a string, or a list for a Python list) or a one-key object for
 everything else: ``{"tensor": ...}``, ``{"tuple": [...]}``, ``{"dict": [[k, v], ...]}``,
@@ -22,9 +27,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import struct
 import sys
-import tempfile
 from collections import Counter, OrderedDict, defaultdict
 from typing import IO, Any
 
@@ -39,6 +44,8 @@ __all__ = ["save", "load", "CheckpointError"]
 _KEY = "glasstorch"
 _VERSION = "1"
 _MAX_HEADER = 100 * 1024 * 1024
+_MAX_STRUCTURE = 64 * 1024 * 1024  # bytes of the JSON structure in the metadata
+_MAX_DEPTH = 100  # nesting of containers in a saved object
 _DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 
 
@@ -152,48 +159,76 @@ class _Decoder:
             self.made[key] = t
         return t
 
-    def pairs(self, items) -> list:
+    def field(self, node: dict, key: str, kind: type, what: str):
+        value = node.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.bad(f"{what} is {type(value).__name__}, not {kind.__name__}")
+        return value
+
+    def pairs(self, items, depth: int) -> list:
         if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2 for p in items):
             raise self.bad("a mapping is not a list of [key, value] pairs")
-        return [(self.decode(k), self.decode(v)) for k, v in items]
+        out = []
+        for k, v in items:
+            key = self.decode(k, depth)
+            try:
+                hash(key)
+            except TypeError:
+                raise self.bad(f"a mapping has an unhashable key of type {type(key).__name__}") from None
+            out.append((key, self.decode(v, depth)))
+        return out
 
-    def decode(self, node) -> Any:
+    def decode(self, node, depth: int = 0) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
+        depth += 1
+        if depth > _MAX_DEPTH:
+            raise self.bad(f"its structure nests deeper than {_MAX_DEPTH} levels")
         if isinstance(node, list):
-            return [self.decode(v) for v in node]
+            return [self.decode(v, depth) for v in node]
         if not isinstance(node, dict):
             raise self.bad(f"unexpected JSON node {type(node).__name__}")
         if "tensor" in node:
+            self.field(node, "tensor", str, "a tensor's name")
             return self.tensor(node)
         if "dict" in node:
-            return dict(self.pairs(node["dict"]))
+            return dict(self.pairs(node["dict"], depth))
         if "odict" in node:
-            return OrderedDict(self.pairs(node["odict"]))
+            return OrderedDict(self.pairs(node["odict"], depth))
         if "tuple" in node:
-            return tuple(self.decode(v) for v in node["tuple"])
+            return tuple(self.decode(v, depth) for v in self.field(node, "tuple", list, "a tuple"))
         if "float" in node:
-            if node["float"] not in ("inf", "-inf", "nan"):
+            if self.field(node, "float", str, "a float") not in ("inf", "-inf", "nan"):
                 raise self.bad(f"bad float {node['float']!r}")
             return float(node["float"])
         if "size" in node:
-            return Size(int(v) for v in node["size"])
+            dims = self.field(node, "size", list, "a Size")
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in dims):
+                raise self.bad(f"a Size holds something other than sizes: {dims!r:.80}")
+            return Size(dims)
         if "dtype" in node:
-            if node["dtype"] not in _DTYPES:
+            if self.field(node, "dtype", str, "a dtype") not in _DTYPES:
                 raise self.bad(f"unknown dtype {node['dtype']!r}")
             return _dt._FROM_NP[np.dtype(node["dtype"])]
         if "defaultdict" in node:
-            factory = {"dict": dict, "list": list}.get(node["defaultdict"])
+            factory = {"dict": dict, "list": list}.get(self.field(node, "defaultdict", str, "a factory"))
             if factory is None:
                 raise self.bad(f"unknown defaultdict factory {node['defaultdict']!r}")
-            return defaultdict(factory, self.pairs(node["items"]))
+            return defaultdict(factory, self.pairs(node.get("items"), depth))
         if "counter" in node:
-            return Counter(dict(self.pairs(node["counter"])))
+            return Counter(dict(self.pairs(node["counter"], depth)))
         if "bytes" in node:
-            return bytes.fromhex(node["bytes"])
+            try:
+                return bytes.fromhex(self.field(node, "bytes", str, "a bytes value"))
+            except ValueError:
+                raise self.bad("a bytes value is not hexadecimal") from None
         if "slice" in node:
-            return slice(*(self.decode(v) for v in node["slice"]))
-        raise self.bad(f"unknown node {sorted(node)}")
+            parts = self.field(node, "slice", list, "a slice")
+            bounds = [self.decode(v, depth) for v in parts]
+            if len(bounds) != 3 or not all(b is None or isinstance(b, int) for b in bounds):
+                raise self.bad(f"a slice is not [start, stop, step] of ints or null: {parts!r:.80}")
+            return slice(*bounds)
+        raise self.bad(f"unknown node {sorted(node)!r:.80}")
 
 
 _NOT_OURS = ("{where} is not a glasstorch/safetensors file{why}; glasstorch never unpickles files "
@@ -211,13 +246,19 @@ def _header(data: bytes, where: str) -> dict:
     """Parse the safetensors header (8-byte little-endian length, then JSON), or say
     what the file is instead."""
     n = struct.unpack("<Q", data[:8])[0] if len(data) >= 8 else None
+    if n is not None and n > _MAX_HEADER and data[8:9] == b"{":
+        raise RuntimeError(f"{where} is corrupted: its safetensors header claims {n} bytes, more than "
+                           f"the limit of {_MAX_HEADER}")
     looks_safetensors = n is not None and 1 < n <= _MAX_HEADER and data[8:9] == b"{"
     if looks_safetensors and 8 + n <= len(data):
         try:
             header = json.loads(data[8:8 + n].decode("utf-8"))
+        except RecursionError:
+            raise RuntimeError(f"{where} is corrupted: its safetensors header nests too deeply") from None
         except (UnicodeDecodeError, ValueError):
             header = None
         if isinstance(header, dict):
+            _check_header(header, where)
             return header
         raise RuntimeError(f"{where} is truncated or corrupted: its safetensors header is not valid JSON")
     if looks_safetensors:
@@ -234,6 +275,28 @@ def _header(data: bytes, where: str) -> dict:
     else:
         why = ""
     raise RuntimeError(_NOT_OURS.format(where=where, why=why))
+
+
+def _check_header(header: dict, where: str) -> None:
+    """The header's shape as the safetensors format defines it, before anything reads it."""
+    for name, entry in header.items():
+        if name == "__metadata__":
+            if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
+                raise RuntimeError(f"{where} is corrupted: its __metadata__ is not a mapping of strings")
+            continue
+        ok = (isinstance(entry, dict) and isinstance(entry.get("dtype"), str)
+              and isinstance(entry.get("shape"), list) and isinstance(entry.get("data_offsets"), list)
+              and all(type(v) is int and v >= 0 for v in entry["shape"])
+              and len(entry["data_offsets"]) == 2 and all(type(v) is int and v >= 0 for v in entry["data_offsets"]))
+        if not ok:
+            raise RuntimeError(f"{where} is corrupted: its header entry for tensor {name!r:.80} is not "
+                               "{dtype: str, shape: [ints >= 0], data_offsets: [begin, end]}")
+        begin, end = entry["data_offsets"]
+        if end < begin or end > _MAX_FILE:
+            raise RuntimeError(f"{where} is corrupted: tensor {name!r:.80} has data offsets [{begin}, {end}]")
+
+
+_MAX_FILE = 1 << 50  # no data offset points further than this
 
 
 def _from_bytes(data: bytes, where: str) -> Any:
@@ -255,8 +318,14 @@ def _from_bytes(data: bytes, where: str) -> Any:
         names = [k for k in header if k != "__metadata__"]
         names.sort(key=lambda k: header[k].get("data_offsets", [0])[0] if isinstance(header[k], dict) else 0)
         return {k: Tensor._make(arrays[k], False, None, 0) for k in names if k in arrays}
+    if len(tree_text) > _MAX_STRUCTURE:
+        raise RuntimeError(f"{where} is corrupted: its glasstorch structure is {len(tree_text)} bytes, "
+                           f"more than the limit of {_MAX_STRUCTURE}")
     try:
         tree = json.loads(tree_text)
+    except RecursionError:
+        raise RuntimeError(f"{where} is corrupted: its glasstorch structure nests deeper than "
+                           f"{_MAX_DEPTH} levels") from None
     except ValueError:
         raise RuntimeError(f"{where} is corrupted: its glasstorch structure is not valid JSON") from None
     return _Decoder(arrays, where).decode(tree)
@@ -274,10 +343,14 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
     plain values) to ``f``, a path or a writable binary file.
 
     The file is safetensors: tensor data plus a JSON description of the structure.
-    Writing to a path goes to a temporary file in the same folder, which is
-    flushed to disk and renamed over ``f``; an interrupted save leaves any
-    existing file untouched. ``pickle_module``/``pickle_protocol`` are accepted
-    for compatibility and ignored: nothing is pickled.
+    Writing to a path goes to a temporary file in the same folder
+    (``.<name>.<pid>.<random>.glasstorch-tmp``), which is flushed to disk and
+    renamed over ``f``: an interrupted save leaves any existing file untouched,
+    and the next save of ``f`` removes what a killed process left behind. The
+    file gets the permissions ``open()`` would give it (``0o666`` less the
+    umask), or keeps those of the file it replaces. ``pickle_module`` and
+    ``pickle_protocol`` are accepted for compatibility and ignored: nothing is
+    pickled.
 
     ``format="torch"`` writes torch's zip checkpoint instead, which
     ``torch.load(f, weights_only=True)`` opens (see docs/interop.md).
@@ -292,8 +365,15 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
         return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    _remove_stale_temporaries(folder, os.path.basename(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
+    # os.open applies the umask to 0o666, as open() does for torch.save.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)  # replacing a file: keep its permissions
+        except OSError:
+            pass
         with os.fdopen(fd, "wb") as fh:
             _write_all(fh, data)
             fh.flush()
@@ -306,6 +386,44 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
             pass
         raise
     _fsync_dir(folder)
+
+
+_TMP_SUFFIX = ".glasstorch-tmp"
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Delete temporaries of ``name`` whose writing process no longer runs (it was killed mid-save).
+
+    A temporary of a process still alive may be a save in progress (another
+    process, or another thread of this one): it is left alone.
+    """
+    prefix = f".{name}."
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.startswith(prefix) and entry.endswith(_TMP_SUFFIX)):
+            continue
+        parts = entry[len(prefix):-len(_TMP_SUFFIX)].split(".")  # [pid, random hex]
+        if len(parts) != 2 or not parts[0].isdigit() or _process_alive(int(parts[0])):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process, or we cannot tell: keep its file
+    return True
 
 
 def _fsync_dir(folder: str) -> None:

@@ -21,7 +21,7 @@ from . import dtypes as _dt
 from .autograd import grad_mode as _gm
 from .backend import CPU, check_device
 
-_enabled = _gm._enabled
+_tls = _gm._tls
 
 _NP_FLOAT_KINDS = "f"
 
@@ -40,7 +40,7 @@ def _type_name(np_dtype) -> str:
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_out_nr", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_out_nr", "_version",
                  "_accum", "_hooks", "_retains_grad", "__weakref__", "__dict__")
 
     # NumPy should hand binary operators over to us (np.float32(2) * t).
@@ -57,7 +57,7 @@ class Tensor:
     def _init(self, arr, requires_grad=False):
         self._data = arr
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._out_nr = 0
         self._version = [0]
@@ -75,7 +75,7 @@ class Tensor:
             arr = np.asarray(arr)
         t._data = arr
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._out_nr = out_nr
         t._version = [0]
@@ -157,6 +157,30 @@ class Tensor:
         return None
 
     @property
+    def grad(self) -> Tensor | None:
+        """The gradient that backward() accumulated into this tensor (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # torch's checks, before anything is assigned
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value._data.dtype.name]}' to a "
+                    f"tensor with grad_dtype '{_KIND_NAMES[self._data.dtype.name]}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype).")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of "
+                    f"size '{list(self._data.shape)}'. Please ensure that the gradient and the tensor are "
+                    "the same size")
+        self._grad = value
+
+    @property
     def retains_grad(self) -> bool:
         return self._retains_grad
 
@@ -209,7 +233,7 @@ class Tensor:
     # -- conversion -------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
-        if self._requires_grad and _gm._enabled[0] and not force:
+        if self._requires_grad and _gm._tls.grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
@@ -475,10 +499,22 @@ class Tensor:
 
     # -- in place -------------------------------------------------------------
     def _check_inplace(self) -> None:
-        if self._requires_grad and self.grad_fn is None and _gm._enabled[0]:
+        if not (self._requires_grad and _gm._tls.grad):
+            return
+        node = self.grad_fn
+        if node is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
+        # A chain of view ops down to a leaf: writing here would write into the leaf.
+        while node._fn is not None and node._fn.is_view and node._next:
+            node = node._next[0][0]
+            if node is None:
+                return
+            if type(node).__name__ == "AccumulateGrad":
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                )
 
     def _inplace(self, op, *args) -> Tensor:
         """Run out-of-place ``op(self, *args)`` and write the result into ``self``.
@@ -488,7 +524,7 @@ class Tensor:
         ``self`` holding the old values, so its backward is unaffected.
         """
         self._check_inplace()
-        recording = _gm._enabled[0] and (
+        recording = _gm._tls.grad and (
             self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         if recording:
@@ -503,12 +539,12 @@ class Tensor:
             self._write(r._data, r.dtype)
             self.grad_fn, self._out_nr, self._requires_grad = node, r._out_nr, r._requires_grad
         else:
-            prev = _gm._enabled[0]
-            _gm._enabled[0] = False
+            prev = _gm._tls.grad
+            _gm._tls.grad = False
             try:
                 r = op(self, *args)
             finally:
-                _gm._enabled[0] = prev
+                _gm._tls.grad = prev
             self._write(r._data, r.dtype)
         self._version[0] += 1
         return self
@@ -555,7 +591,7 @@ class Tensor:
     # else goes through the op's function in glasstorch.ops.
     def __add__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a + b, False, None, 0)
             return _Add.apply(self, other)
@@ -563,7 +599,7 @@ class Tensor:
 
     def __radd__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(b + a, False, None, 0)
             return _Add.apply(self, other)
@@ -571,7 +607,7 @@ class Tensor:
 
     def __sub__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a - b, False, None, 0)
             return _Sub.apply(self, other)
@@ -579,14 +615,14 @@ class Tensor:
 
     def __rsub__(self, other):
         if _needs_no_promotion(self, other) and not isinstance(other, Tensor):
-            if not _enabled[0]:
+            if not _tls.grad:
                 return Tensor._make(other - self._data, False, None, 0)
             return _Rsub.apply(other, self)
         return _ops.sub(other, self)
 
     def __mul__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a * b, False, None, 0)
             return _Mul.apply(self, other)
@@ -594,7 +630,7 @@ class Tensor:
 
     def __rmul__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(b * a, False, None, 0)
             return _Mul.apply(self, other)
@@ -602,7 +638,7 @@ class Tensor:
 
     def __truediv__(self, other):
         if _needs_no_promotion(self, other):
-            if not _enabled[0]:  # nothing to record (no_grad, or a backward formula)
+            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
                 a, b = self._data, other._data if isinstance(other, Tensor) else other
                 return Tensor._make(a / b, False, None, 0)
             return _Div.apply(self, other)
@@ -711,6 +747,10 @@ class Tensor:
         return self._inplace(_ops.bitwise_xor, other)
 
 
+# the C++ type names torch's messages use for a dtype's elements
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
+            "bool": "bool"}
 _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
 

@@ -34,10 +34,8 @@ from . import function as _function
 from . import grad_mode
 from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
-from .trace import _record
 
-_enabled = grad_mode._enabled
-_raw = _function._raw
+_tls = grad_mode._tls
 
 
 def _wrap(a):
@@ -86,11 +84,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     # Arrays already stored as some .grad, and the caller's seeds: a .grad
     # never shares its array with another tensor.
     stolen = {id(g._data) for _, _, g in roots}
-    prev, prev_raw = _enabled[0], _raw[0]
-    _enabled[0] = bool(create_graph)  # backward formulas are recorded only for create_graph
-    _raw[0] = raw
+    prev, prev_raw = _tls.grad, _tls.raw
+    _tls.grad = bool(create_graph)  # backward formulas are recorded only for create_graph
+    _tls.raw = raw
     # Nothing to capture, record or hook: a plain node goes straight to its formula.
-    fast = raw and captures is None and not _record[0]
+    fast = raw and captures is None and not _tls.record
     # A formula that meets 1/0 or 0/0 (sqrt's at 0, log's at 0) gives inf or nan
     # silently, as torch does, not a NumPy warning pointing into glasstorch.
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -128,7 +126,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 heappush(heap, (-nxt._seq, nxt))
     finally:
         errstate.__exit__(None, None, None)
-        _enabled[0], _raw[0] = prev, prev_raw
+        _tls.grad, _tls.raw = prev, prev_raw
 
     if inputs is None:
         return None
@@ -141,7 +139,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 continue
             if not create_graph:
                 g = g._copy_detached()
-            t.grad = g if t.grad is None else t.grad + g
+            t._grad = g if t._grad is None else t._grad + g
         return None
     if not allow_unused and any(r is None for r in results):
         raise RuntimeError(
@@ -157,7 +155,7 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
     input gradients, or None at a leaf."""
     if node._pre_hooks or node._retained:
         grads = _run_pre_hooks(node, grads, create_graph, raw)
-    if _record[0]:
+    if _tls.record:
         node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
     if captures is not None:
         for nr, g in enumerate(grads):
@@ -213,18 +211,18 @@ def _run_pre_hooks(node, grads, create_graph, raw):
             t = ref()
             if t is not None and grads[nr] is not None:
                 g = grads[nr] if create_graph else grads[nr].detach()
-                t.grad = g._clone_if_shared() if t.grad is None else t.grad + g
+                t._grad = g._clone_if_shared() if t._grad is None else t._grad + g
     return grads
 
 
 def _call_raw(node, grads):
     """Raw mode, for a backward written for Tensors (or a node with hooks):
     wrap the gradients, run it as in Tensor mode, unwrap what comes back."""
-    _raw[0] = False
+    _tls.raw = False
     try:
         out = _call_backward(node, [_wrap(g) for g in grads])
     finally:
-        _raw[0] = True
+        _tls.raw = True
     return [_unwrap(g) for g in out]
 
 
@@ -320,14 +318,14 @@ def _fit_array(a, meta, node):
 
 def _accumulate_array(t, a, stolen):
     """:func:`_accumulate` for a bare array and a leaf without hooks (raw mode)."""
-    old = t.grad
+    old = t._grad
     if old is None:
         if id(a) in stolen or not a.flags.writeable or not a.flags.owndata:
             a = xp.array(a, copy=True)
         stolen.add(id(a))
-        t.grad = _function._Tensor._make(a, False, None, 0)
+        t._grad = _function._Tensor._make(a, False, None, 0)
     elif old.requires_grad:
-        t.grad = old + _wrap(a)
+        t._grad = old + _wrap(a)
     else:
         old._accumulate_(a)
 
@@ -341,14 +339,14 @@ def _accumulate(t, g, create_graph, stolen):
                 g = new
     if not create_graph:
         g = g.detach()
-    old = t.grad
+    old = t._grad
     if old is None:
         arr = g._data
         if not create_graph and (id(arr) in stolen or not arr.flags.writeable or not arr.flags.owndata):
             g = g._copy_detached()
         stolen.add(id(g._data))
-        t.grad = g
+        t._grad = g
     elif create_graph or old.requires_grad:
-        t.grad = old + g
+        t._grad = old + g
     else:
         old._accumulate_(g._data)

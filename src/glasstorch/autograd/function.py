@@ -23,13 +23,11 @@ import weakref
 from ..backend import xp
 from . import grad_mode
 from .anomaly import _anomaly
-from .trace import _record
 
-_grad_enabled = grad_mode._enabled
+_tls = grad_mode._tls
 
-# True while the engine runs a backward pass that builds no graph: then
-# ``saved_tensors`` hands a backward that runs on arrays bare arrays.
-_raw = [False]
+# ``_tls.raw`` is True while the engine runs a backward pass that builds no
+# graph: then ``saved_tensors`` hands a backward that runs on arrays bare arrays.
 
 __all__ = ["Function", "BackwardNode", "AccumulateGrad", "once_differentiable"]
 
@@ -140,7 +138,7 @@ class BackwardNode:
             if saved is _FREED:
                 raise RuntimeError(_FREED_MSG)
             return ()
-        raw = _raw[0]  # bare arrays, for a backward that runs on arrays
+        raw = _tls.raw  # bare arrays, for a backward that runs on arrays
         out = []
         for s in saved:
             if type(s) is tuple:  # (input tensor, its version at save time)
@@ -345,7 +343,7 @@ def _apply_arrays(cls, *args):
     take the general loop and :func:`_connect`. One float output with
     nothing unusual about it is wrapped here; anything else goes to _finish.
     """
-    if not _grad_enabled[0]:  # e.g. backward formulas: nothing to record
+    if not _tls.grad:  # e.g. backward formulas: nothing to record
         out = cls.forward(_NoCtx(), *[a._data if isinstance(a, _Tensor) else a for a in args])
         return _wrap_unrecorded(cls, args, out)
     n = len(args)
@@ -413,12 +411,12 @@ def _apply_arrays(cls, *args):
         out = cls.forward(node, *arrays)
 
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
-            or _record[0] or _anomaly[0]):
+            or _tls.record or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
     t = _new_tensor(_Tensor)  # Tensor._make, inline: keep the two in step
     t._data = out
     t._requires_grad = True
-    t.grad = t._accum = t._hooks = None
+    t._grad = t._accum = t._hooks = None
     t.grad_fn = node
     t._out_nr = 0
     t._version = version = [0]
@@ -460,13 +458,13 @@ def _wrap_unrecorded(cls, args, out):
 
 def _apply_tensors(cls, args):
     """The path of user-defined Functions: forward sees Tensors, with recording off."""
-    record = _grad_enabled[0] and any(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    record = _tls.grad and any(isinstance(a, _Tensor) and a._requires_grad for a in args)
     custom_setup = cls.setup_context is not Function.setup_context
     node = cls._node_cls()  # forward may use ctx even when nothing is recorded
     node._seq = next(_SEQ)
     _connect(cls, node, args)
-    prev = _grad_enabled[0]
-    _grad_enabled[0] = False
+    prev = _tls.grad
+    _tls.grad = False
     try:
         if custom_setup:
             out = cls.forward(*args)
@@ -474,7 +472,7 @@ def _apply_tensors(cls, args):
         else:
             out = cls.forward(node, *args)
     finally:
-        _grad_enabled[0] = prev
+        _tls.grad = prev
     single = type(out) is not tuple
     outs = (out,) if single else out
     if not record:
@@ -550,7 +548,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         node._plain = False
     if node._saved:
         node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
-    if _record[0]:
+    if _tls.record:
         node.metadata["value"] = tensors[0]._data if tensors[0] is not None else None
     if _anomaly[0]:
         node._trace = "".join(traceback.format_stack()[:-3])

@@ -1,44 +1,66 @@
 """Switches that decide whether ops record the graph.
 
-The state is one module-level list so the hot path in
-:meth:`Function.apply` reads it with a single index.
+As in torch, each thread has its own switches: ``no_grad`` in one thread
+leaves every other thread recording, and a new thread starts with grad
+enabled and inference mode off. The state is one ``threading.local`` so the
+hot path in :meth:`Function.apply` reads it with a single attribute lookup.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled"]
 
-_enabled = [True]
-_inference = [False]
+
+class _ThreadState(threading.local):
+    """The per-thread switches; the class attributes are a new thread's values."""
+
+    grad = True  # ops record the graph
+    inference = False  # inside inference_mode
+    record = False  # viz.record(): nodes keep their values and gradients
+    raw = False  # the engine runs a backward that builds no graph on bare arrays
+
+
+_tls = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops performed now record the autograd graph."""
-    return _enabled[0]
+    """Whether ops performed now, in this thread, record the autograd graph."""
+    return _tls.grad
 
 
 def is_inference_mode_enabled() -> bool:
-    return _inference[0]
+    return _tls.inference
 
 
 class _Mode:
-    """Base of the grad-mode switches: a context manager that also decorates."""
+    """Base of the grad-mode switches: a context manager that also decorates.
+
+    One instance may be entered by several threads at once (a module-level
+    ``no_grad()``), so what ``__enter__`` saves is kept per thread.
+    """
 
     _value = True
     _inference_value = None  # None: leave the inference flag alone
 
+    def _saved_stack(self) -> list:
+        saved = self.__dict__.get("_saved")
+        if saved is None:
+            saved = self.__dict__.setdefault("_saved", {})
+        return saved.setdefault(threading.get_ident(), [])
+
     def __enter__(self):
-        self._saved = (_enabled[0], _inference[0])
-        _enabled[0] = self._value
+        self._saved_stack().append((_tls.grad, _tls.inference))
+        _tls.grad = self._value
         if self._inference_value is not None:
-            _inference[0] = self._inference_value
+            _tls.inference = self._inference_value
         return self
 
     def __exit__(self, *exc):
-        _enabled[0], _inference[0] = self._saved
+        _tls.grad, _tls.inference = self._saved_stack().pop()
         return False
 
     def __call__(self, fn):
@@ -46,14 +68,15 @@ class _Mode:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            saved = (_enabled[0], _inference[0])
-            _enabled[0] = value
+            tls = _tls
+            saved = (tls.grad, tls.inference)
+            tls.grad = value
             if inference is not None:
-                _inference[0] = inference
+                tls.inference = inference
             try:
                 return fn(*args, **kwargs)
             finally:
-                _enabled[0], _inference[0] = saved
+                tls.grad, tls.inference = saved
 
         return wrapper
 
@@ -75,7 +98,7 @@ class _NoParamMode(_Mode):
 
 
 class no_grad(_NoParamMode):
-    """Context manager (or decorator) in which ops record no graph."""
+    """Context manager (or decorator) in which ops record no graph (in this thread)."""
 
     _value = False
 
@@ -87,21 +110,22 @@ class enable_grad(_NoParamMode):
 
 
 class set_grad_enabled(_Mode):
-    """Turn recording on or off: works as a plain call, a context manager or a decorator."""
+    """Turn recording on or off in this thread: a plain call, a context manager or a decorator."""
 
     def __init__(self, mode: bool) -> None:
         self._value = bool(mode)
         # torch applies the mode at construction, so a bare call takes effect.
-        self._saved = (_enabled[0], _inference[0])
-        _enabled[0] = self._value
+        self._prev = (_tls.grad, _tls.inference)
+        _tls.grad = self._value
 
     def __enter__(self):
+        self._saved_stack().append(self._prev)
         return self
 
     def __call__(self, fn):
         # Used as a decorator the mode applies inside ``fn`` only: undo the
         # switch that construction made.
-        _enabled[0], _inference[0] = self._saved
+        _tls.grad, _tls.inference = self._prev
         return super().__call__(fn)
 
 

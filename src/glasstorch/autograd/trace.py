@@ -2,21 +2,23 @@
 
 Off by default (nodes keep no reference to their outputs). ``viz.record()``
 turns it on so a drawing can show every intermediate value and gradient.
+The switch is per thread, like grad mode: a drawing records only the graph
+its own thread builds.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-_record = [False]
+from .grad_mode import _tls
 
 
 @contextlib.contextmanager
 def record_values():
     """Inside this block, nodes keep ``metadata['value']`` and, after backward, ``metadata['grad']``."""
-    prev = _record[0]
-    _record[0] = True
+    prev = _tls.record
+    _tls.record = True
     try:
         yield
     finally:
-        _record[0] = prev
+        _tls.record = prev

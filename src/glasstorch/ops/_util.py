@@ -128,7 +128,7 @@ def write_out(name: str, out, result: Tensor, inputs) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     flat = [t for x in (*inputs, out) for t in (x if isinstance(x, (list, tuple)) else (x,))]  # cat, stack
-    if _gm._enabled[0] and any(isinstance(t, Tensor) and t._requires_grad for t in flat):
+    if _gm._tls.grad and any(isinstance(t, Tensor) and t._requires_grad for t in flat):
         raise RuntimeError(
             f"{name}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad."

@@ -352,7 +352,7 @@ def _put(input: Tensor, plan: _Plan, value, accumulate: bool) -> Tensor:
     if not isinstance(value, Tensor):
         value = Tensor._make(np.asarray(value, dtype=input._data.dtype), False, None, 0)
     _check_value_shape(value._data.shape, _indexed_shape(input._data.shape, plan), plan)
-    enabled = grad_mode._enabled[0]
+    enabled = grad_mode._tls.grad
     if enabled and input._requires_grad and input.grad_fn is None:
         raise RuntimeError(("a view of a leaf Variable" if plan.view_write else "a leaf Variable")
                            + " that requires grad is being used in an in-place operation.")

@@ -43,6 +43,17 @@ def _sigmoid_np(x):
     return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
+def _sigmoid_exact(x: Tensor) -> Tensor:
+    """sigmoid(x), but exactly 0 where e^-x overflows, as torch's: the sigmoid op keeps
+    a floor of about 1e-39 (float32) there, which x * sigmoid(x) turns into -1.8 at -3e38."""
+    floor = _SIGMOID_ZERO_BELOW[x._data.dtype.char]
+    return ops.where(x < floor, ops.zeros_like(x), x.sigmoid())
+
+
+# below these, e^-x is past the dtype's largest number and torch's sigmoid is 0
+_SIGMOID_ZERO_BELOW = {"e": -11.09, "f": -88.72, "d": -709.78}
+
+
 def _mask(cond: Tensor, dtype) -> Tensor:
     return cond._cast_np(dtype)
 
@@ -150,9 +161,10 @@ class Hardswish(_Act):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        dt = grad._data.dtype
-        mid = _mask((x > -3) & (x < 3), dt)
-        return grad * (mid * (x / 3 + 0.5) + _mask(x >= 3, dt))
+        # chosen, not multiplied by masks: 0 * (inf / 3) would turn the slope at +-inf into nan
+        # (a nan input falls through both tests and keeps its nan)
+        slope = ops.where(x >= 3, ops.ones_like(x), x / 3 + 0.5)
+        return grad * ops.where(x <= -3, ops.zeros_like(x), slope)
 
 
 class Prelu(_Act):
@@ -253,7 +265,7 @@ class Silu(_Act):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        s = x.sigmoid()
+        s = _sigmoid_exact(x)  # so the slope is 0 far below zero, and nan at +-inf as in torch
         return grad * (s * (1 + x * (1 - s)))
 
 
@@ -269,7 +281,7 @@ class Mish(_Act):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         t = softplus(x).tanh()
-        return grad * (t + x * x.sigmoid() * (1 - t * t))
+        return grad * (t + x * _sigmoid_exact(x) * (1 - t * t))
 
 
 class Gelu(_Act):
@@ -362,6 +374,9 @@ def _gelu_and_derivative(x, want_d):
         k = c.size
         t, h, e = t_[:k], h_[:k], e_[:k]
         np.square(c, out=e)
+        # past the cap x phi(x) is 0 in float32, but x * e^-50 is not: those
+        # elements' derivative is patched below (a reduction, not another pass)
+        capped = want_d and not e.max() <= 100  # (a nan makes max nan: look then too)
         np.minimum(e, cap[:k], out=e)
         e *= half_neg
         np.exp(e, out=e)  # e^(-x^2/2)
@@ -386,6 +401,9 @@ def _gelu_and_derivative(x, want_d):
             e *= c
             e *= k_pdf
             np.add(e, h, out=deriv[lo:hi])
+            if capped:  # Phi(x) + 0 * x: 1 or 0 for large finite |x|, nan at +-inf (as torch)
+                far = np.abs(c) > 10
+                deriv[lo:hi][far] = h[far] + c[far] * 0
     return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
 
 

@@ -57,27 +57,7 @@ class _FusedNorm(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, shape3, per_b, eps, stats):
-        x3 = x.reshape(shape3)
-        m = shape3[0] * shape3[2]
-        mean = _sum02(x3) / m
-        y = x3 - _col(mean)
-        var = _sum02(y, y) / m
-        invstd = 1.0 / np.sqrt(var + eps)
-        if w is not None and per_b:
-            np.multiply(y, _col(invstd * w), out=y)
-        else:
-            np.multiply(y, _col(invstd), out=y)
-            if w is not None:
-                np.multiply(y, w.reshape(1, 1, -1), out=y)
-        if b is not None:
-            np.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
-        if stats is not None:
-            stats.extend((mean, var))
-        ctx.save_for_backward(x, w)
-        ctx.mean, ctx.invstd = mean, invstd
-        ctx.shape3, ctx.per_b, ctx.eps = shape3, per_b, eps
-        ctx.b_shape = None if b is None else b.shape
-        return y.reshape(x.shape)
+        return _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, False)
 
     @staticmethod
     def backward(ctx, dy):
@@ -88,6 +68,35 @@ class _FusedNorm(Function):
     def backward_arrays(ctx, dy):
         x, w = ctx.saved_tensors
         return _norm_backward_fast(ctx, x, w, dy)
+
+
+def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
+    """The forward of :class:`_FusedNorm`; ``overflow_nan``: rows whose variance
+    overflows the dtype (e.g. 3e38 in float32) give nan, as torch's layer and
+    group norm kernels do (its batch norm gives 0 there, as invstd = 0 does)."""
+    x3 = x.reshape(shape3)
+    m = shape3[0] * shape3[2]
+    mean = _sum02(x3) / m
+    y = x3 - _col(mean)
+    var = _sum02(y, y) / m
+    invstd = 1.0 / np.sqrt(var + eps)
+    if overflow_nan and np.isinf(var).any():
+        invstd = np.where(np.isinf(var), np.nan, invstd).astype(invstd.dtype, copy=False)
+    if w is not None and per_b:
+        np.multiply(y, _col(invstd * w), out=y)
+    else:
+        np.multiply(y, _col(invstd), out=y)
+        if w is not None:
+            np.multiply(y, w.reshape(1, 1, -1), out=y)
+    if b is not None:
+        np.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
+    if stats is not None:
+        stats.extend((mean, var))
+    ctx.save_for_backward(x, w)
+    ctx.mean, ctx.invstd = mean, invstd
+    ctx.shape3, ctx.per_b, ctx.eps = shape3, per_b, eps
+    ctx.b_shape = None if b is None else b.shape
+    return y.reshape(x.shape)
 
 
 def _norm_backward_fast(ctx, x, w, dy):
@@ -163,9 +172,17 @@ class _BatchNorm(_FusedNorm):
 class _LayerNorm(_FusedNorm):
     node_name = "NativeLayerNormBackward0"
 
+    @staticmethod
+    def forward(ctx, x, w, b, shape3, per_b, eps, stats):
+        return _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, True)
+
 
 class _GroupNorm(_FusedNorm):
     node_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, shape3, per_b, eps, stats):
+        return _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, True)
 
 
 def _numel(t) -> int:

@@ -318,7 +318,6 @@ class Module:
         local = {n: p for n, p in self._parameters.items() if p is not None}
         local.update((n, b) for n, b in self._buffers.items()
                      if b is not None and n not in self._non_persistent_buffers_set)
-        from ...autograd.grad_mode import no_grad
 
         for name, param in local.items():
             key = prefix + name
@@ -339,13 +338,11 @@ class Module:
                     f"checkpoint, the shape in current model is {param.shape}."
                 )
                 continue
-            if local_metadata.get("assign_to_params_buffers", False):
-                if isinstance(param, Parameter):
-                    value = Parameter(value.detach(), param.requires_grad)
-                setattr(self, name, value)
+            plan = local_metadata.get("_copy_plan")
+            if plan is not None:  # load_state_dict copies once every entry has passed
+                plan.append((self, name, param, value, local_metadata))
                 continue
-            with no_grad():
-                param.copy_(value)
+            self._copy_state_entry(name, param, value, local_metadata)
         if strict:
             for key in state_dict:
                 if not key.startswith(prefix):
@@ -358,13 +355,28 @@ class Module:
                 elif parts[0] not in local:
                     unexpected_keys.append(key)
 
+    def _copy_state_entry(self, name: str, param: Tensor, value: Tensor, local_metadata) -> None:
+        from ...autograd.grad_mode import no_grad
+
+        if local_metadata.get("assign_to_params_buffers", False):
+            if isinstance(param, Parameter):
+                value = Parameter(value.detach(), param.requires_grad)
+            setattr(self, name, value)
+            return
+        with no_grad():
+            param.copy_(value)
+
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy parameters and buffers from ``state_dict``; returns (missing, unexpected) keys."""
+        """Copy parameters and buffers from ``state_dict``; returns (missing, unexpected) keys.
+
+        Every entry is checked (missing and unexpected keys, shapes, types)
+        before the first one is copied: when it raises, the module is as it was.
+        """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
-
-        meta = {"assign_to_params_buffers": assign}
+        plan: list = []
+        meta = {"assign_to_params_buffers": assign, "_copy_plan": plan}
 
         def load(module, sd, prefix=""):
             module._load_from_state_dict(sd, prefix, meta, True, missing, unexpected, errors)
@@ -384,6 +396,8 @@ class Module:
         if errors:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(errors)))
+        for module, name, param, value, local_metadata in plan:
+            module._copy_state_entry(name, param, value, local_metadata)
         return _IncompatibleKeys(missing, unexpected)
 
     # -- modes and conversions -----------------------------------------------------

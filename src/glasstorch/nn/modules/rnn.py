@@ -376,7 +376,7 @@ class LSTM(RNNBase):
             if not batched and (h0.dim() != 2 or c0.dim() != 2):
                 raise RuntimeError("For unbatched 2-D input, hx and cx should also be 2-D but got "
                                    f"({_dims(h0)}, {_dims(c0)}) tensors")
-        x = _time_major(self, input, batched)
+        x = input if packed else _time_major(self, input, batched)  # _unpack gives (T, B, H)
         self._check_input(x)
         batch = x.shape[1]
         if hx is None:
@@ -419,7 +419,7 @@ def _forward_simple(module: RNNBase, input, hx):
             raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {_dims(hx)} tensor")
         if not batched and hx.dim() != 2:
             raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {_dims(hx)} tensor")
-    x = _time_major(module, input, batched)
+    x = input if packed else _time_major(module, input, batched)  # _unpack gives (T, B, H)
     module._check_input(x)
     batch = x.shape[1]
     if hx is None:

@@ -3,14 +3,19 @@
 With ``num_workers=0`` batches are made in this process. With workers, the
 main process still decides every batch's indices (so the order is exactly
 that of ``num_workers=0``); batch ``i`` is built by worker ``i % num_workers``
-and the results are handed out in order.
+and the results are handed out in order. With an iterable dataset each
+worker iterates its own copy (shard it with :func:`get_worker_info`) and the
+batches come round robin over the workers that still have data, as in torch.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import queue
+import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,11 +62,17 @@ class _WorkerError:
         raise err
 
 
-_DONE = "__glasstorch_worker_done__"
+class _WorkerDone:
+    """A worker's reply once its copy of an iterable dataset is used up."""
+
+
+# How often the main process looks for dead workers and for the timeout while
+# it waits for a batch: a dead worker is reported within this much.
+_POLL_S = 0.05
 
 
 def _worker_loop(dataset, index_queue, result_queue, fetch, init_fn, worker_id, num_workers, seed,
-                 iterable):
+                 iterable, drop_last):
     global _worker_info
     from ... import random as _random
 
@@ -77,22 +88,25 @@ def _worker_loop(dataset, index_queue, result_queue, fetch, init_fn, worker_id, 
         result_queue.put((None, _WorkerError(worker_id, e)))
         return
     if iterable:
-        it = iter(dataset)
+        # Each worker runs its own iterator over its copy of the dataset, as in
+        # torch: a task is "the next batch of yours". Once used up, the worker
+        # answers every later task with _WorkerDone, so no task goes unanswered.
+        it, ended = iter(dataset), False
         while True:
             task = index_queue.get()
             if task is None:
                 return
             idx, batch_size = task
+            if ended:
+                result_queue.put((idx, _WorkerDone()))
+                continue
             try:
-                items = []
-                for _ in range(batch_size or 1):
-                    items.append(next(it))
-                result_queue.put((idx, fetch(items if batch_size else items[0])))
-            except StopIteration:
-                if items and batch_size:
-                    result_queue.put((idx, ("__partial__", fetch(items))))
+                items = list(itertools.islice(it, batch_size or 1))
+                if not items or (drop_last and batch_size and len(items) < batch_size):
+                    ended = True
+                    result_queue.put((idx, _WorkerDone()))
                 else:
-                    result_queue.put((idx, _DONE))
+                    result_queue.put((idx, fetch(items if batch_size else items[0])))
             except BaseException as e:
                 result_queue.put((idx, _WorkerError(worker_id, e)))
     while True:
@@ -217,6 +231,14 @@ class DataLoader:
 
 
 class _MultiWorkerIterator:
+    """Hands tasks to the workers round robin and gives the results back in task order.
+
+    Every batch handed out (and every "used up" answer) makes room for one new
+    task, so at most ``prefetch_factor * num_workers`` are outstanding. With an
+    iterable dataset a used-up worker gets no more tasks: the batches come out
+    round robin over the workers that still have data, as in torch.
+    """
+
     def __init__(self, loader: DataLoader, base_seed: int) -> None:
         self.loader = loader
         n = loader.num_workers
@@ -227,37 +249,45 @@ class _MultiWorkerIterator:
         self.result_queue = ctx.Queue()
         self.index_queues = []
         self.workers = []
+        self.finished = False
         for wid in range(n):
             iq = ctx.Queue()
             p = ctx.Process(target=_worker_loop, daemon=True, args=(
                 loader.dataset, iq, self.result_queue, loader._fetch, loader.worker_init_fn, wid, n,
-                base_seed + wid, loader._iterable))
+                base_seed + wid, loader._iterable, loader.drop_last))
             p.start()
             self.index_queues.append(iq)
             self.workers.append(p)
         self.iterable = loader._iterable
         self.tasks = iter(loader._index_sampler) if not self.iterable else None
+        self.active = [True] * n
+        self.next_worker = 0
+        self.task_worker: dict = {}
         self.sent = 0
         self.next_idx = 0
         self.cache: dict = {}
-        self.exhausted_workers: set = set()
-        self.finished = False
         for _ in range(loader.prefetch_factor * n):
             if not self._send():
                 break
 
     def _send(self) -> bool:
-        wid = self.sent % len(self.workers)
+        n = len(self.workers)
+        for _ in range(n):
+            wid = self.next_worker
+            self.next_worker = (wid + 1) % n
+            if self.active[wid]:
+                break
+        else:
+            return False  # every worker's iterable is used up
         if self.iterable:
-            if len(self.exhausted_workers) == len(self.workers):
-                return False
-            self.index_queues[wid].put((self.sent, self.loader.batch_size))
+            task = self.loader.batch_size
         else:
             try:
-                indices = next(self.tasks)
+                task = next(self.tasks)
             except StopIteration:
                 return False
-            self.index_queues[wid].put((self.sent, indices))
+        self.index_queues[wid].put((self.sent, task))
+        self.task_worker[self.sent] = wid
         self.sent += 1
         return True
 
@@ -270,44 +300,50 @@ class _MultiWorkerIterator:
                 self._shutdown()
                 raise StopIteration
             idx = self.next_idx
-            while idx not in self.cache:
-                timeout = self.loader.timeout or None
-                try:
-                    i, data = self.result_queue.get(timeout=timeout if timeout else 5.0)
-                except queue.Empty:
-                    if self.loader.timeout:
-                        self._shutdown()
-                        raise RuntimeError(f"DataLoader timed out after {self.loader.timeout} seconds") from None
-                    dead = [w.pid for w in self.workers if not w.is_alive()]
-                    if dead:
-                        self._shutdown()
-                        raise RuntimeError(
-                            f"DataLoader worker (pid(s) {', '.join(map(str, dead))}) exited unexpectedly"
-                        ) from None
-                    continue
-                if isinstance(data, _WorkerError) and i is None:
-                    self._shutdown()
-                    data.reraise()
-                self.cache[i] = data
-            data = self.cache.pop(idx)
+            data = self._result(idx)
             self.next_idx += 1
+            wid = self.task_worker.pop(idx)
             if isinstance(data, _WorkerError):
                 self._shutdown()
                 data.reraise()
-            if isinstance(data, str) and data == _DONE:
-                self.exhausted_workers.add(idx % len(self.workers))
-                continue
-            if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], str) \
-                    and data[0] == "__partial__":
-                self.exhausted_workers.add(idx % len(self.workers))
-                data = data[1]
-                if self.loader.drop_last:
-                    continue
-            elif not (self.iterable and (idx % len(self.workers)) in self.exhausted_workers):
-                self._send()
-            return data
+            if isinstance(data, _WorkerDone):
+                self.active[wid] = False
+            self._send()
+            if not isinstance(data, _WorkerDone):
+                return data
 
-    def _shutdown(self) -> None:
+    def _result(self, idx: int):
+        """Wait for task ``idx``'s result, watching the timeout and the workers' health."""
+        timeout = self.loader.timeout
+        deadline = time.monotonic() + timeout if timeout else None
+        while idx not in self.cache:
+            wait = _POLL_S if deadline is None else max(0.0, min(_POLL_S, deadline - time.monotonic()))
+            try:
+                i, data = self.result_queue.get(timeout=wait)
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._shutdown(force=True)
+                    raise RuntimeError(f"DataLoader timed out after {timeout} seconds") from None
+                self._check_workers()
+                continue
+            if i is None:  # worker_init_fn failed
+                self._shutdown()
+                data.reraise()
+            self.cache[i] = data
+        return self.cache.pop(idx)
+
+    def _check_workers(self) -> None:
+        dead = [w for w in self.workers if not w.is_alive()]
+        if not dead:
+            return
+        self._shutdown(force=True)
+        signals = [f"pid {w.pid} is killed by signal: {_signal_name(-w.exitcode)}"
+                   for w in dead if w.exitcode is not None and w.exitcode < 0]
+        raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(str(w.pid) for w in dead)}) exited "
+                           "unexpectedly" + (f" ({'; '.join(signals)})" if signals else ""))
+
+    def _shutdown(self, force: bool = False) -> None:
+        """Stop the workers: politely at the end of an epoch, at once (``force``) after a failure."""
         if self.finished:
             return
         self.finished = True
@@ -317,9 +353,19 @@ class _MultiWorkerIterator:
             except Exception:
                 pass
         for w in self.workers:
+            if force and w.is_alive():
+                w.terminate()  # it may be stuck in the dataset: nothing of it is needed now
             w.join(timeout=2)
             if w.is_alive():
                 w.terminate()
 
     def __del__(self):
-        self._shutdown()
+        if hasattr(self, "finished"):
+            self._shutdown()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
