@@ -41,7 +41,9 @@ GT_DIR = os.path.dirname(gt.__file__)
 _HERE = os.path.abspath(__file__)
 
 # Public glasstorch names torch does not have under the same name (reviewed; not fuzzed).
-NOT_IN_TORCH = {"complex_unsupported", "getitem", "sum_to_size", "index_put_"}
+# The Tensor methods of the same names are fuzzed.
+NOT_IN_TORCH = {"complex_unsupported", "contiguous", "expand", "expand_as", "getitem", "index_put_", "repeat",
+                "reshape_as", "softmin", "sum_to_size", "view", "view_as"}
 
 
 # ---------------------------------------------------------------- the public surface

@@ -283,6 +283,8 @@ class Fmod(_Op):
 
     @_quiet
     def forward(ctx, a, b):
+        if not (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
+            _check_int_divisor(b)
         ctx.save_for_backward(a, b)
         return xp.fmod(a, b)
 
@@ -293,11 +295,26 @@ class Fmod(_Op):
         return grad, gb
 
 
+def _times_alpha(input, other, alpha):
+    """``alpha * other`` in the dtype of the result (torch scales after promoting, so
+    ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives)."""
+    out = _dt.result_type(to_tensor_operand(input), to_tensor_operand(other))
+    if isinstance(alpha, bool) and out is not _dt.bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and not out.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if out is _dt.bool:
+        alpha = bool(alpha)
+    if not isinstance(other, Tensor):
+        return other * alpha
+    return mul(other._cast(out), alpha)
+
+
 @accepts_out
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting and promoting dtypes as torch does."""
-    if alpha != 1:
-        other = mul(other, alpha)
+    if type(alpha) is not int or alpha != 1:
+        other = _times_alpha(input, other, alpha)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):  # scalar + tensor: addition commutes
         a, b = b, a
@@ -307,8 +324,8 @@ def add(input, other, *, alpha=1) -> Tensor:
 @accepts_out
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
-    if alpha != 1:
-        other = mul(other, alpha)
+    if type(alpha) is not int or alpha != 1:
+        other = _times_alpha(input, other, alpha)
     a, b = promote(input, other)
     if isinstance(a, Tensor) and a._data.dtype.kind == "b":
         raise RuntimeError(

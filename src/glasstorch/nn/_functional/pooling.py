@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
+from ...ops import where
 from ...tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -67,6 +68,9 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, nam
         raise RuntimeError(f"{name}(): stride should be greater than zero, but got stride: {list(stride)}")
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"{name}(): kernel_size must be greater than zero, but got {list(kernel)}")
+    if any(d <= 0 for d in dilation):
+        got = " ".join(f"dilation{axis}: {d}" for axis, d in zip("THW"[3 - nd:], dilation))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
     for p, k, d in zip(padding, kernel, dilation):
         if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
@@ -200,14 +204,34 @@ def _adaptive_avg(input, output_size, nd):
     if all(o == 1 for o in sizes):
         return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
     out = input
+    # a product with an averaging matrix would spread inf * 0 = NaN into every window
+    finite = input._data.dtype.kind != "f" or bool(np.isfinite(input._data).all())
     # each spatial dim is averaged independently: one small matrix product per dim
     for i in range(nd):
         dim = input.dim() - nd + i
         if sizes[i] == in_sp[i]:
             continue
+        if not finite:
+            out = _window_means(out, dim, in_sp[i], sizes[i])
+            continue
         m = _averaging_matrix(in_sp[i], sizes[i], input._data.dtype)
         out = (out.transpose(dim, -1) @ m.t()).transpose(dim, -1)
     return out if out is not input else input.clone()
+
+
+def _window_means(x: Tensor, dim: int, n: int, o: int) -> Tensor:
+    """The adaptive windows along ``dim`` gathered side by side and averaged, so a
+    value only ever meets the windows that hold it."""
+    start, end = _bounds(n, o)
+    pos = start[:, None] + np.arange(int((end - start).max()))
+    inside = pos < end[:, None]
+    shape = [1] * (x.dim() + 1)
+    shape[dim:dim + 2] = pos.shape
+    g = x.index_select(dim, Tensor._make(np.minimum(pos, n - 1).reshape(-1), False, None, 0))
+    g = g.unflatten(dim, pos.shape)
+    g = where(Tensor._make(inside.reshape(shape), False, None, 0), g, 0.0)
+    counts = (end - start).astype(x._data.dtype).reshape(shape[:dim + 1] + shape[dim + 2:])
+    return g.sum(dim + 1) / Tensor._make(counts, False, None, 0)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
