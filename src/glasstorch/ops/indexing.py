@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import xp
 from ._util import Tensor, wrap_dim
+from .creation import check_fits
 
 
 class _Op(Function):
@@ -419,10 +420,10 @@ def _check_index(name, input, d, idx, src=None):
             raise RuntimeError(
                 f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
                 f"dimension {d} and to be no larger size than src {list(np.shape(src))}")
+    n = shape[d] if shape else 1  # a 0-d tensor indexes like one element
     hi, lo = int(idx.max()), int(idx.min())
-    if hi >= shape[d] or lo < 0:
-        raise RuntimeError(f"index {hi if hi >= shape[d] else lo} is out of bounds for dimension {d} "
-                           f"with size {shape[d]}")
+    if hi >= n or lo < 0:
+        raise RuntimeError(f"index {hi if hi >= n else lo} is out of bounds for dimension {d} with size {n}")
 
 
 class Gather(_Op):
@@ -553,6 +554,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if src is None:
         src = value
     d = _scatter_args("scatter", input, dim, index, src)
+    if input._data.ndim == 0:
+        return scatter(*_as_1d(input, index, src), reduce=reduce).reshape(())
     if reduce == "add":
         if not isinstance(src, Tensor):
             src = Tensor._make(np.full(index._data.shape, src, input._data.dtype), False, None, 0)
@@ -569,7 +572,15 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Add ``src`` into a copy of ``input`` at ``index`` (repeats add up)."""
     d = _scatter_args("scatter_add", input, dim, index, src)
+    if input._data.ndim == 0:
+        return scatter_add(*_as_1d(input, index, src)).reshape(())
     return ScatterAdd.apply(input, d, index, src)
+
+
+def _as_1d(input, index, src):
+    """A 0-d scatter as the same scatter on one-element 1-d tensors."""
+    one = (lambda t: t.reshape(1) if isinstance(t, Tensor) and t._data.ndim == 0 else t)
+    return input.reshape(1), 0, one(index), one(src)
 
 
 class IndexSelect(_Op):
@@ -663,6 +674,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                 f"{value._data.ndim} dimension(s)."
             )
         value = value._cast(input.dtype) if value._requires_grad else value._data.item()
+    check_fits(value, input.dtype)
     try:
         np.broadcast_shapes(mask._data.shape, input._data.shape)
     except ValueError:

@@ -295,6 +295,10 @@ class Fmod(_Op):
         return grad, gb
 
 
+def _is_bool(x) -> bool:
+    return type(x) is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
 def _times_alpha(input, other, alpha):
     """``alpha * other`` in the dtype of the result (torch scales after promoting, so
     ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives)."""
@@ -324,6 +328,11 @@ def add(input, other, *, alpha=1) -> Tensor:
 @accepts_out
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     if type(alpha) is not int or alpha != 1:
         other = _times_alpha(input, other, alpha)
     a, b = promote(input, other)

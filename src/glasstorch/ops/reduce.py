@@ -580,6 +580,8 @@ class _Arg(_Op):
 
 
 def _arg(input, dim, keepdim, is_max, name):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if input._data.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -689,6 +691,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     a = input._data.reshape(1) if input._data.ndim == 0 else input._data
     if not 0 <= k <= a.shape[d]:
         raise RuntimeError("selected index k out of range")
+    if input._data.ndim == 0:
+        k = 1  # torch hands back the element itself, even for k=0
     idx = xp.take(_stable_argsort(a, d, largest), np.arange(k), axis=d)
     return _pick(Topk, "topk", input, d, True, idx)
 
@@ -923,7 +927,9 @@ class LogSoftmax(_Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        if x.size:
+        if x.ndim == 0:  # one element: log(1) = 0, NaN for inf and NaN as in torch
+            out = xp.asarray(x - x)
+        elif x.size:
             out = xp.subtract(x, _max_along(x, dim), out=xp.empty_like(x))
             lse = _sum_along(xp.exp(out), dim)
             out -= xp.log(lse, out=lse)
