@@ -635,9 +635,39 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
     d = wrap_dim(dim, input._data.ndim)
+    _check_index_add(input, d, index, source)
+    if input._data.ndim == 0:
+        return index_add(input.reshape(1), 0, index.reshape(-1), source.reshape(1), alpha=alpha).reshape(())
     src = source * alpha if alpha != 1 else source
     return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index)
 
+
+def _check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> None:
+    idx = index._data
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_KIND[index.dtype.name]}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{_KIND[index.dtype.name]} and size: {list(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
+                           "must have the same scalar type")
+    xs, ss = input._data.shape, source._data.shape
+    n_src = ss[d] if ss else 1
+    if idx.size != n_src:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({n_src}), for dim: {d}")
+    if len(xs) != len(ss) and (xs or ss != (1,)) or any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    n = xs[d] if xs else 1
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+
+
+_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 _SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
                  "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
