@@ -662,6 +662,8 @@ def _check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> No
                            f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
+        if len(xs) <= 1:  # torch's kernel for vectors words it differently
+            raise IndexError("index out of range in self")
         bad = idx.max() if idx.max() >= n else idx.min()
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
 

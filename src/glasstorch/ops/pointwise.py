@@ -328,6 +328,11 @@ def add(input, other, *, alpha=1) -> Tensor:
 @accepts_out
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
+    if _is_bool(input) and _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. "

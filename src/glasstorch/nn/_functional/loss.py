@@ -265,9 +265,6 @@ def _class_dim_to_rows(input: Tensor, name: str):
 
 
 def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -> None:
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_KIND[target.dtype.name]}")
     if input.ndim == 1:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -287,6 +284,9 @@ def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -
         expected = [input.shape[0]] + list(input.shape[2:])
         if list(target.shape) != expected:
             raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_KIND[target.dtype.name]}")
     if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(
             f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
