@@ -35,6 +35,13 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+## make fuzz: the long differential fuzz campaign against torch (FUZZ_CASES, FUZZ_SEED)
+FUZZ_CASES ?= 100000
+FUZZ_SEED ?= 0
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) tests/fuzz/campaign.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests examples benchmarks
 

@@ -1190,7 +1190,9 @@ SPECS: dict = {
     **{name: "T | d? b" for name in "argmax argmin".split()},
     "max": _max_min, "min": _max_min,
     "aminmax": "T ; dim:d? keepdim:b",
-    "argsort": "T | d ; descending:b stable:b", "sort": "T | d b ; stable:b",
+    # torch takes ``stable`` only with dim and descending as keywords
+    "argsort": lambda g: from_string("T | d b" if g.bool() else "T ; dim:d descending:b stable:b")(g),
+    "sort": lambda g: from_string("T | d b" if g.bool() else "T ; dim:d descending:b stable:b")(g),
     "count_nonzero": "T | ds?",
     "cummax": "T d", "cummin": "T d",
     "cumsum": "T d ; dtype:dt?", "cumprod": "T d ; dtype:dt?",

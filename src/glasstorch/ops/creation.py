@@ -30,7 +30,10 @@ def _to_array(data: Any, dtype) -> np.ndarray:
     else:
         if isinstance(data, (list, tuple)) and _has_tensor(data):
             data = _untensor(data)
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError:  # ragged nesting
+            raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
         if dtype is None:
             k = arr.dtype.kind
             if k == "f":
@@ -268,6 +271,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     arr = base ** xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
     return _new(arr.astype(_float_or(dtype)), requires_grad)
 

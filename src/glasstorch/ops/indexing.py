@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, wrap_dim
+from ._util import Tensor, broadcast_shape, wrap_dim
 from .creation import check_fits
 
 
@@ -538,6 +538,8 @@ def _pad_to(g: Tensor, shape) -> Tensor:
 
 
 def _scatter_args(name, input, dim, index, src):
+    if name == "scatter_add" and not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
     d = wrap_dim(dim, input._data.ndim)
     idx = _index_array(index, name)
     if isinstance(src, Tensor):
@@ -765,9 +767,14 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the first elements of ``source`` written where ``mask`` is True."""
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_KIND[input.dtype.name]} and {_KIND[source.dtype.name]}")
+    shape = broadcast_shape(input._data.shape, mask._data.shape)
     m = mask.expand(shape)
     n = int(m._data.sum())
+    if source._data.size < n:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     vals = source.reshape(-1)[:n]
     return IndexPut.apply(input.expand(shape), vals._cast(input.dtype), _plan(shape, m), False)
 

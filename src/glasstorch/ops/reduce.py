@@ -143,7 +143,8 @@ class SumToSize(_Op):
         axes = tuple(range(lead)) + tuple(
             i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1
         )
-        out = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        # integers and bools sum as int64, as torch's sum does
+        out = xp.sum(x, axis=axes, keepdims=True, dtype=np.int64 if x.dtype.kind in "iub" else None) if axes else x
         return out.reshape(shape)
 
     @staticmethod
@@ -928,7 +929,8 @@ class LogSoftmax(_Op):
     @staticmethod
     def forward(ctx, x, dim):
         if x.ndim == 0:  # one element: log(1) = 0, NaN for inf and NaN as in torch
-            out = xp.asarray(x - x)
+            with np.errstate(invalid="ignore"):
+                out = xp.asarray(x - x)
         elif x.size:
             out = xp.subtract(x, _max_along(x, dim), out=xp.empty_like(x))
             lse = _sum_along(xp.exp(out), dim)

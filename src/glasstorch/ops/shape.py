@@ -718,7 +718,7 @@ class Flip(_Op):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return xp.flip(x, dims).copy()
+        return xp.flip(x, dims).copy() if x.ndim else x.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -733,10 +733,14 @@ def flip(input: Tensor, dims) -> Tensor:
 
 
 def fliplr(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -756,6 +760,10 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shift elements cyclically along ``dims`` (over the flattened tensor when None)."""
     if isinstance(shifts, (list, tuple)):
         shifts = tuple(int(v) for v in shifts)
+        if not shifts:
+            raise RuntimeError("`shifts` required")
+    elif isinstance(dims, (list, tuple)):
+        shifts = (int(shifts),)
     if dims is None:
         if isinstance(shifts, tuple):
             if len(shifts) != 1:

@@ -301,6 +301,8 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
 
 # ------------------------------------------------------------------- lp pool
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
+    if norm_type == 0:
+        raise ZeroDivisionError("float division by zero")  # the 1/p power, as in torch
     kernel = _tuple(kernel_size, nd, "kernel_size")
     pool = avg_pool1d if nd == 1 else avg_pool2d
     out = pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)
