@@ -16,8 +16,8 @@ Classes (every case gets exactly one):
 
 from __future__ import annotations
 
+import dis
 import inspect
-import linecache
 import math
 import os
 import warnings
@@ -94,6 +94,8 @@ def _call(key, args, kwargs, lib):
             return False, e, args
 
 
+_RAISE_OPS = {dis.opmap[name] for name in ("RAISE_VARARGS", "RERAISE") if name in dis.opmap}
+
 _BASES = (NotImplementedError, IndexError, ValueError, TypeError, ZeroDivisionError, OverflowError,
           KeyError, AttributeError, RuntimeError)
 
@@ -119,7 +121,8 @@ def raised_by_glasstorch(e: BaseException) -> bool:
         return isinstance(e, TypeError)
     if not fname.startswith(GT_DIR):
         return False
-    return linecache.getline(fname, last.tb_lineno).lstrip().startswith("raise")
+    # the instruction that raised (independent of later edits to the source file)
+    return last.tb_frame.f_code.co_code[last.tb_lasti] in _RAISE_OPS
 
 
 def origin(e: BaseException) -> str:

@@ -281,6 +281,9 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
         out=None, layout=None) -> Tensor:
     """A 2-D tensor with ones on the diagonal."""
     check_device(device)
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad)
 
 

@@ -295,8 +295,12 @@ class Fmod(_Op):
         return grad, gb
 
 
-def _is_bool(x) -> bool:
-    return type(x) is bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+def _bool_subtraction(both: bool) -> RuntimeError:
+    if both:
+        return RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                            "Use the `^` or `logical_xor()` operator instead.")
+    return RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                        "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def _times_alpha(input, other, alpha):
@@ -328,24 +332,13 @@ def add(input, other, *, alpha=1) -> Tensor:
 @accepts_out
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
-    if _is_bool(input) and _is_bool(other):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. "
-            "Use the `^` or `logical_xor()` operator instead."
-        )
-    if _is_bool(input) or _is_bool(other):
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with a bool tensor is not supported. "
-            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
-        )
+    ib = input._data.dtype.kind == "b" if isinstance(input, Tensor) else type(input) is bool
+    ob = other._data.dtype.kind == "b" if isinstance(other, Tensor) else type(other) is bool
+    if ib or ob:
+        raise _bool_subtraction(ib and ob)
     if type(alpha) is not int or alpha != 1:
         other = _times_alpha(input, other, alpha)
     a, b = promote(input, other)
-    if isinstance(a, Tensor) and a._data.dtype.kind == "b":
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. "
-            "Use the `^` or `logical_xor()` operator instead."
-        )
     if not isinstance(a, Tensor):
         return Rsub.apply(a, b)
     return Sub.apply(a, b)

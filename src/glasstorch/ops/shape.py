@@ -160,6 +160,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    if input._data.ndim == 0:
+        raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no "
+                           "dimensions")
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
     sizes = tuple(int(s) for s in sizes)
@@ -847,10 +850,29 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
         input = input.flatten()
         dim = 0
     d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     n = input._data.shape[d]
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    _check_repeats(reps, n, d)
     idx = np.repeat(np.arange(n), reps)
     return index_select(input, d, Tensor._make(idx, False, None, 0))
+
+
+def _check_repeats(reps, n: int, d: int) -> None:
+    if not isinstance(reps, np.ndarray):
+        if reps < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return
+    if reps.dtype.kind not in "iu":
+        raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for \'{reps.dtype.name}\'')
+    if reps.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if reps.ndim == 1 and reps.size not in (1, n):
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{reps.size} and input.size({d}) = {n}")
+    if (reps < 0).any():
+        raise RuntimeError("repeats can not be negative")
 
 
 class Tril(_Op):

@@ -168,6 +168,8 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 # ------------------------------------------------------------------- adaptive
 def _adaptive_sizes(input, output_size, nd, name):
+    if output_size is None:
+        raise TypeError("object of type 'NoneType' has no len()")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
     if isinstance(output_size, (tuple, list)):
@@ -176,6 +178,9 @@ def _adaptive_sizes(input, output_size, nd, name):
         sizes = tuple(input.shape[-nd + i] if s is None else int(s) for i, s in enumerate(output_size))
     else:
         sizes = (int(output_size),) * nd
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or "
+                           f"equal to 0 but received {{{', '.join(map(str, sizes))}}}")
     for i, n in enumerate(input.shape[-nd:]):
         if n == 0:
             raise RuntimeError(
@@ -223,7 +228,7 @@ def _window_means(x: Tensor, dim: int, n: int, o: int) -> Tensor:
     """The adaptive windows along ``dim`` gathered side by side and averaged, so a
     value only ever meets the windows that hold it."""
     start, end = _bounds(n, o)
-    pos = start[:, None] + np.arange(int((end - start).max()))
+    pos = start[:, None] + np.arange(int((end - start).max(initial=1)))
     inside = pos < end[:, None]
     shape = [1] * (x.dim() + 1)
     shape[dim:dim + 2] = pos.shape
@@ -258,7 +263,7 @@ def _adaptive_max(input, output_size, return_indices, nd):
     grids = []
     for n, o in zip(in_sp, sizes):
         start, end = _bounds(n, o)
-        width = int((end - start).max())
+        width = int((end - start).max(initial=1))
         pos = np.minimum(start[:, None] + np.arange(width)[None, :], end[:, None] - 1)
         grids.append(pos)  # (o, width)
     if nd == 1:
@@ -269,13 +274,13 @@ def _adaptive_max(input, output_size, return_indices, nd):
         flat = flat.transpose(0, 2, 1, 3)  # (oh, ow, wh, ww)
     kk = int(np.prod(flat.shape[nd:]))
     flat = flat.reshape(tuple(sizes) + (kk,))
-    xa = x._data.reshape(N, C, -1)
+    xa = x._data.reshape(N, C, math.prod(in_sp))
     vals = xa[:, :, flat]  # (N, C, *sizes, kk)
     nan_first = np.isnan(vals)
     pick = np.where(nan_first.any(-1), nan_first.argmax(-1), vals.argmax(-1))
     idx = np.take_along_axis(np.broadcast_to(flat, vals.shape), pick[..., None], -1)[..., 0]
     index = Tensor._make(idx.astype(np.int64), False, None, 0)
-    out = x.reshape(N, C, -1).gather(2, index.reshape(N, C, -1)).reshape((N, C) + tuple(sizes))
+    out = x.reshape(N, C, math.prod(in_sp)).gather(2, index.reshape(N, C, math.prod(sizes))).reshape((N, C) + tuple(sizes))
     if unbatched:
         out, index = out.squeeze(0), index.squeeze(0)
     return (out, index) if return_indices else out
