@@ -190,6 +190,13 @@ def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
 
 def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
     """``self + value * tensor1 / tensor2``."""
+    if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+            "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
     q = tensor1 / tensor2
     return self + (q * value if value != 1 else q)
 

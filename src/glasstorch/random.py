@@ -182,7 +182,7 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 def poisson(input: Tensor, generator=None) -> Tensor:
     if not (input._data >= 0).all():  # NaN fails this too
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return Tensor._make(_rng(generator).poisson(input._data).astype(input._data.dtype), False, None, 0)
+    return Tensor._make(np.asarray(_rng(generator).poisson(input._data)).astype(input._data.dtype), False, None, 0)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:

@@ -625,8 +625,13 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     size = input._data.shape[d] if input._data.ndim else 1
+    if input._data.ndim == 0 and idx.size > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     if idx.size and (idx.max() >= size or idx.min() < 0):
-        raise IndexError("index out of range in self")
+        if d == 0:
+            raise IndexError("index out of range in self")
+        bad = idx.reshape(-1)[(idx.reshape(-1) >= size) | (idx.reshape(-1) < 0)][0]
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
     if not isinstance(index, Tensor):
         index = Tensor._make(idx, False, None, 0)
     if input._data.ndim == 0:
@@ -808,4 +813,19 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     if dim is None:
         return take(input, indices.reshape(-1))
-    return gather(input, dim, indices)
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if indices._data.ndim != input._data.ndim:
+        raise RuntimeError(
+            f"torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for indices")
+    # every dim but ``d`` broadcasts; negative indices count from the end, as in torch
+    a, b = list(input._data.shape), list(indices._data.shape)
+    a[d] = b[d] = 1
+    common = list(broadcast_shape(tuple(a), tuple(b)))
+    x = input.expand(common[:d] + [input._data.shape[d]] + common[d + 1:])
+    idx = indices.expand(common[:d] + [indices._data.shape[d]] + common[d + 1:])
+    if (idx._data < 0).any():
+        idx = Tensor._make(np.where(idx._data < 0, idx._data + input._data.shape[d], idx._data), False, None, 0)
+    return gather(x, d, idx)

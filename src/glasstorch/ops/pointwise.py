@@ -451,7 +451,13 @@ class _IntPow(_Op):
 
     @_quiet
     def forward(ctx, a, b):
-        return np.power(a, b)
+        if not (isinstance(b, np.ndarray) and b.dtype.kind in "iu" and (b < 0).any()):
+            return np.power(a, b)
+        # a negative integer power truncates toward zero: only 1 and -1 keep a magnitude
+        neg = b < 0
+        pos = np.power(a, np.where(neg, 0, b))
+        small = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+        return np.where(neg, small, pos).astype(pos.dtype)
 
 
 def float_power(input, exponent) -> Tensor:

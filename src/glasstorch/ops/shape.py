@@ -242,6 +242,9 @@ def t(input: Tensor) -> Tensor:
 
 
 def adjoint(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input._data.ndim}-D tensor.")
     return transpose(input, -2, -1)
 
 
@@ -598,9 +601,13 @@ def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     start = int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += size
-    if not 0 <= start <= size or length < 0 or start + length > size:
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return Narrow.apply(input, d, start, int(length))
 

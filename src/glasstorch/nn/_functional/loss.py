@@ -525,9 +525,11 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        pos = target > 0
-        safe = ops.where(pos, target, ops.ones_like(target))
-        loss = ops.where(pos, target * safe.log(), ops.zeros_like(target)) - target * input
+        # xlogy(t, t): 0 at t = 0, NaN for a negative t (as in torch)
+        zero = target == 0
+        safe = ops.where(zero, ops.ones_like(target), target)
+        with np.errstate(invalid="ignore"):
+            loss = ops.where(zero, ops.zeros_like(target), target * safe.log()) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.ndim else total
