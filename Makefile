@@ -50,6 +50,13 @@ notebooks: $(RUNTIME)
 bench-ddp: $(TESTSTACK)
 	$(PY) benchmarks/ddp.py
 
+## make fuzz: the long differential fuzz campaign against torch (FUZZ_CASES, FUZZ_SEED)
+FUZZ_CASES ?= 100000
+FUZZ_SEED ?= 0
+.PHONY: fuzz
+fuzz: $(TESTSTACK)
+	$(PY) tests/fuzz/campaign.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+
 lint: $(TESTSTACK)
 	$(VENV)/bin/ruff check src tests examples benchmarks
 

@@ -58,6 +58,8 @@ Tensor.repeat = _varargs(_ops.repeat)
 
 
 def _flip(self, *dims):
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
     if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
         dims = tuple(dims[0])
     return _ops.flip(self, dims)
@@ -111,6 +113,7 @@ def fill_(self, value) -> Tensor:
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
         value = value._data
+    _ops.creation.check_fits(value, self.dtype)
     return _write_values(self, value)
 
 
@@ -187,6 +190,13 @@ def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
 
 def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
     """``self + value * tensor1 / tensor2``."""
+    if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+            "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
     q = tensor1 / tensor2
     return self + (q * value if value != 1 else q)
 
@@ -216,7 +226,15 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
 
 def unfold(self, dimension: int, size: int, step: int) -> Tensor:
     """All windows of ``size`` along ``dimension`` taken every ``step``, as a new last dim."""
-    n = self._data.shape[dimension]
+    if self._data.ndim == 0:
+        self = self.reshape(1)
+    n = self._data.shape[_ops._util.wrap_dim(dimension, self._data.ndim)]
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {dimension} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
     starts = np.arange(0, n - size + 1, step)
     idx = starts[:, None] + np.arange(size)[None, :]
     out = _ops.index_select(self, dimension, Tensor._make(idx.reshape(-1), False, None, 0))

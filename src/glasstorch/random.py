@@ -144,6 +144,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     arr = _rng(generator).permutation(n)
     return Tensor._make(arr.astype(_dt.to_dtype(dtype or _dt.int64).np), False, None, 0)
 
@@ -178,11 +180,15 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:
-    return Tensor._make(_rng(generator).poisson(input._data).astype(input._data.dtype), False, None, 0)
+    if not (input._data >= 0).all():  # NaN fails this too
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return Tensor._make(np.asarray(_rng(generator).poisson(input._data)).astype(input._data.dtype), False, None, 0)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Sample category indices from (unnormalised) probabilities in each row."""
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = np.asarray(input._data, dtype=np.float64)
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")

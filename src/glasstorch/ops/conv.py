@@ -307,7 +307,8 @@ class MaxPool(_Op):
 
     @staticmethod
     def forward(ctx, x, geom, with_indices):
-        xpad = _to_cf(_pad_cf(x, geom, -np.inf))  # (N, C, *padded); x itself without padding
+        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
+        xpad = _to_cf(_pad_cf(x, geom, low))  # (N, C, *padded); x itself without padding
         views = [xpad[(slice(None), slice(None)) + key] for _, key in geom.offsets()]
         best = views[0].copy()
         for v in views[1:]:
@@ -442,6 +443,8 @@ class AvgPool(_Op):
             v = xpad[(slice(None), slice(None)) + key]
             total = v.copy() if total is None else xp.add(total, v, out=total)
         ctx.geom, ctx.div = geom, div
+        if total.dtype.kind != "f":  # integer pooling divides as C does, rounding toward zero
+            return (xp.abs(_to_cf(total)) // div * xp.sign(_to_cf(total))).astype(total.dtype)
         return _to_cf(total) / div
 
     @staticmethod

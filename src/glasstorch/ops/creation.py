@@ -25,12 +25,15 @@ def _to_array(data: Any, dtype) -> np.ndarray:
     """Convert nested lists, scalars, arrays or tensors into an array of the right dtype."""
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
+    elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
+        arr = np.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and _has_tensor(data):
             data = _untensor(data)
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError:  # ragged nesting
+            raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
         if dtype is None:
             k = arr.dtype.kind
             if k == "f":
@@ -173,9 +176,22 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
         if isinstance(fill_value, Tensor):
             fill_value = fill_value.item()
         dtype = _dt.scalar_dtype(fill_value)
+    check_fits(fill_value, _dt.to_dtype(dtype))
     result = _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
                           _dt.to_dtype(dtype).np), requires_grad)
     return result if out is None else write_out("full", out, result, ())
+
+
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t"}
+
+
+def check_fits(value, dtype) -> None:
+    """torch refuses to write a Python number an integer dtype cannot hold (NaN, inf, overflow)."""
+    if dtype.name not in _C_NAMES or isinstance(value, Tensor) or type(value) is bool:
+        return
+    info = np.iinfo(dtype.np)
+    if not (math.isfinite(value) and info.min <= value <= info.max):
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without overflow")
 
 
 def _like(x: Tensor, dtype):
@@ -232,10 +248,12 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     return _new(arr.astype(d.np), requires_grad)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
     """Deprecated in torch: like arange but includes ``end``; float by default."""
-    if end is None:
-        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     n = int(math.floor((end - start) / step)) + 1
     return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
@@ -253,6 +271,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     arr = base ** xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
     return _new(arr.astype(_float_or(dtype)), requires_grad)
 
@@ -261,6 +281,9 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
         out=None, layout=None) -> Tensor:
     """A 2-D tensor with ones on the diagonal."""
     check_device(device)
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad)
 
 

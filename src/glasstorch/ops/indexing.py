@@ -14,7 +14,8 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, wrap_dim
+from ._util import Tensor, broadcast_shape, wrap_dim
+from .creation import check_fits
 
 
 class _Op(Function):
@@ -419,10 +420,10 @@ def _check_index(name, input, d, idx, src=None):
             raise RuntimeError(
                 f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
                 f"dimension {d} and to be no larger size than src {list(np.shape(src))}")
+    n = shape[d] if shape else 1  # a 0-d tensor indexes like one element
     hi, lo = int(idx.max()), int(idx.min())
-    if hi >= shape[d] or lo < 0:
-        raise RuntimeError(f"index {hi if hi >= shape[d] else lo} is out of bounds for dimension {d} "
-                           f"with size {shape[d]}")
+    if hi >= n or lo < 0:
+        raise RuntimeError(f"index {hi if hi >= n else lo} is out of bounds for dimension {d} with size {n}")
 
 
 class Gather(_Op):
@@ -537,6 +538,8 @@ def _pad_to(g: Tensor, shape) -> Tensor:
 
 
 def _scatter_args(name, input, dim, index, src):
+    if name == "scatter_add" and not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
     d = wrap_dim(dim, input._data.ndim)
     idx = _index_array(index, name)
     if isinstance(src, Tensor):
@@ -553,6 +556,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if src is None:
         src = value
     d = _scatter_args("scatter", input, dim, index, src)
+    if input._data.ndim == 0:
+        return scatter(*_as_1d(input, index, src), reduce=reduce).reshape(())
     if reduce == "add":
         if not isinstance(src, Tensor):
             src = Tensor._make(np.full(index._data.shape, src, input._data.dtype), False, None, 0)
@@ -569,7 +574,15 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Add ``src`` into a copy of ``input`` at ``index`` (repeats add up)."""
     d = _scatter_args("scatter_add", input, dim, index, src)
+    if input._data.ndim == 0:
+        return scatter_add(*_as_1d(input, index, src)).reshape(())
     return ScatterAdd.apply(input, d, index, src)
+
+
+def _as_1d(input, index, src):
+    """A 0-d scatter as the same scatter on one-element 1-d tensors."""
+    one = (lambda t: t.reshape(1) if isinstance(t, Tensor) and t._data.ndim == 0 else t)
+    return input.reshape(1), 0, one(index), one(src)
 
 
 class IndexSelect(_Op):
@@ -612,8 +625,13 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     size = input._data.shape[d] if input._data.ndim else 1
+    if input._data.ndim == 0 and idx.size > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     if idx.size and (idx.max() >= size or idx.min() < 0):
-        raise IndexError("index out of range in self")
+        if d == 0:
+            raise IndexError("index out of range in self")
+        bad = idx.reshape(-1)[(idx.reshape(-1) >= size) | (idx.reshape(-1) < 0)][0]
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
     if not isinstance(index, Tensor):
         index = Tensor._make(idx, False, None, 0)
     if input._data.ndim == 0:
@@ -624,9 +642,41 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
     d = wrap_dim(dim, input._data.ndim)
+    _check_index_add(input, d, index, source)
+    if input._data.ndim == 0:
+        return index_add(input.reshape(1), 0, index.reshape(-1), source.reshape(1), alpha=alpha).reshape(())
     src = source * alpha if alpha != 1 else source
     return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index)
 
+
+def _check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> None:
+    idx = index._data
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_KIND[index.dtype.name]}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{_KIND[index.dtype.name]} and size: {list(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
+                           "must have the same scalar type")
+    xs, ss = input._data.shape, source._data.shape
+    n_src = ss[d] if ss else 1
+    if idx.size != n_src:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({n_src}), for dim: {d}")
+    if len(xs) != len(ss) and (xs or ss != (1,)) or any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    n = xs[d] if xs else 1
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        if len(xs) <= 1:  # torch's kernel for vectors words it differently
+            raise IndexError("index out of range in self")
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+
+
+_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 _SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
                  "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
@@ -663,6 +713,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                 f"{value._data.ndim} dimension(s)."
             )
         value = value._cast(input.dtype) if value._requires_grad else value._data.item()
+    check_fits(value, input.dtype)
     try:
         np.broadcast_shapes(mask._data.shape, input._data.shape)
     except ValueError:
@@ -721,9 +772,14 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the first elements of ``source`` written where ``mask`` is True."""
-    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_KIND[input.dtype.name]} and {_KIND[source.dtype.name]}")
+    shape = broadcast_shape(input._data.shape, mask._data.shape)
     m = mask.expand(shape)
     n = int(m._data.sum())
+    if source._data.size < n:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     vals = source.reshape(-1)[:n]
     return IndexPut.apply(input.expand(shape), vals._cast(input.dtype), _plan(shape, m), False)
 
@@ -757,4 +813,19 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     if dim is None:
         return take(input, indices.reshape(-1))
-    return gather(input, dim, indices)
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if indices._data.ndim != input._data.ndim:
+        raise RuntimeError(
+            f"torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for indices")
+    # every dim but ``d`` broadcasts; negative indices count from the end, as in torch
+    a, b = list(input._data.shape), list(indices._data.shape)
+    a[d] = b[d] = 1
+    common = list(broadcast_shape(tuple(a), tuple(b)))
+    x = input.expand(common[:d] + [input._data.shape[d]] + common[d + 1:])
+    idx = indices.expand(common[:d] + [indices._data.shape[d]] + common[d + 1:])
+    if (idx._data < 0).any():
+        idx = Tensor._make(np.where(idx._data < 0, idx._data + input._data.shape[d], idx._data), False, None, 0)
+    return gather(x, d, idx)

@@ -283,6 +283,8 @@ class Fmod(_Op):
 
     @_quiet
     def forward(ctx, a, b):
+        if not (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
+            _check_int_divisor(b)
         ctx.save_for_backward(a, b)
         return xp.fmod(a, b)
 
@@ -293,11 +295,34 @@ class Fmod(_Op):
         return grad, gb
 
 
+def _bool_subtraction(both: bool) -> RuntimeError:
+    if both:
+        return RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                            "Use the `^` or `logical_xor()` operator instead.")
+    return RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                        "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _times_alpha(input, other, alpha):
+    """``alpha * other`` in the dtype of the result (torch scales after promoting, so
+    ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives)."""
+    out = _dt.result_type(to_tensor_operand(input), to_tensor_operand(other))
+    if isinstance(alpha, bool) and out is not _dt.bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and not out.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if out is _dt.bool:
+        alpha = bool(alpha)
+    if not isinstance(other, Tensor):
+        return other * alpha
+    return mul(other._cast(out), alpha)
+
+
 @accepts_out
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting and promoting dtypes as torch does."""
-    if alpha != 1:
-        other = mul(other, alpha)
+    if type(alpha) is not int or alpha != 1:
+        other = _times_alpha(input, other, alpha)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):  # scalar + tensor: addition commutes
         a, b = b, a
@@ -307,14 +332,13 @@ def add(input, other, *, alpha=1) -> Tensor:
 @accepts_out
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
-    if alpha != 1:
-        other = mul(other, alpha)
+    ib = input._data.dtype.kind == "b" if isinstance(input, Tensor) else type(input) is bool
+    ob = other._data.dtype.kind == "b" if isinstance(other, Tensor) else type(other) is bool
+    if ib or ob:
+        raise _bool_subtraction(ib and ob)
+    if type(alpha) is not int or alpha != 1:
+        other = _times_alpha(input, other, alpha)
     a, b = promote(input, other)
-    if isinstance(a, Tensor) and a._data.dtype.kind == "b":
-        raise RuntimeError(
-            "Subtraction, the `-` operator, with two bool tensors is not supported. "
-            "Use the `^` or `logical_xor()` operator instead."
-        )
     if not isinstance(a, Tensor):
         return Rsub.apply(a, b)
     return Sub.apply(a, b)
@@ -427,7 +451,13 @@ class _IntPow(_Op):
 
     @_quiet
     def forward(ctx, a, b):
-        return np.power(a, b)
+        if not (isinstance(b, np.ndarray) and b.dtype.kind in "iu" and (b < 0).any()):
+            return np.power(a, b)
+        # a negative integer power truncates toward zero: only 1 and -1 keep a magnitude
+        neg = b < 0
+        pos = np.power(a, np.where(neg, 0, b))
+        small = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+        return np.where(neg, small, pos).astype(pos.dtype)
 
 
 def float_power(input, exponent) -> Tensor:

@@ -143,7 +143,8 @@ class SumToSize(_Op):
         axes = tuple(range(lead)) + tuple(
             i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1
         )
-        out = xp.sum(x, axis=axes, keepdims=True) if axes else x
+        # integers and bools sum as int64, as torch's sum does
+        out = xp.sum(x, axis=axes, keepdims=True, dtype=np.int64 if x.dtype.kind in "iub" else None) if axes else x
         return out.reshape(shape)
 
     @staticmethod
@@ -260,16 +261,19 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 # ---------------------------------------------------------------- var / std
-def _var_forward(x, dims, correction, keepdim):
+def _var_forward(x, dims, correction, keepdim, root=False):
     n = _count(x.shape, dims)
     denom = builtins.max(0, n - correction)
     if denom <= 0:
         warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the "
                       "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=4)
+    out_dtype = x.dtype
+    if x.dtype == np.float16:  # torch accumulates half in float32: squares overflow half early
+        x = x.astype(np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = xp.sum(x, axis=dims, keepdims=True) / x.dtype.type(builtins.max(n, 1))
-        sq = xp.sum((x - m) ** 2, axis=dims, keepdims=keepdim)
-        return (sq / x.dtype.type(denom)).astype(x.dtype), denom
+        v = xp.sum((x - m) ** 2, axis=dims, keepdims=keepdim) / x.dtype.type(denom)
+        return (xp.sqrt(v) if root else v).astype(out_dtype), denom
 
 
 class Var(_Op):
@@ -295,8 +299,7 @@ class Std(_Op):
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        v, ctx.denom = _var_forward(x, dims, correction, keepdim)
-        out = xp.sqrt(v)
+        out, ctx.denom = _var_forward(x, dims, correction, keepdim, root=True)
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -402,14 +405,14 @@ def _check_nonempty(input, dims, name, dim_given=True):
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The maximum over ``dim`` (all dims when empty); ties share the gradient."""
     dims = _reduce_dims(input, dim)
-    _check_nonempty(input, dims, "amax")
+    _check_nonempty(input, dims, "amax", dim not in ((), None, []))
     return Amax.apply(input, dims, keepdim)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The minimum over ``dim`` (all dims when empty); ties share the gradient."""
     dims = _reduce_dims(input, dim)
-    _check_nonempty(input, dims, "amin")
+    _check_nonempty(input, dims, "amin", dim not in ((), None, []))
     return Amin.apply(input, dims, keepdim)
 
 
@@ -580,6 +583,8 @@ class _Arg(_Op):
 
 
 def _arg(input, dim, keepdim, is_max, name):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if input._data.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -685,10 +690,14 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _one_dim(input, dim)
     a = input._data.reshape(1) if input._data.ndim == 0 else input._data
     if not 0 <= k <= a.shape[d]:
         raise RuntimeError("selected index k out of range")
+    if input._data.ndim == 0:
+        k = 1  # torch hands back the element itself, even for k=0
     idx = xp.take(_stable_argsort(a, d, largest), np.arange(k), axis=d)
     return _pick(Topk, "topk", input, d, True, idx)
 
@@ -923,7 +932,10 @@ class LogSoftmax(_Op):
 
     @staticmethod
     def forward(ctx, x, dim):
-        if x.size:
+        if x.ndim == 0:  # one element: log(1) = 0, NaN for inf and NaN as in torch
+            with np.errstate(invalid="ignore"):
+                out = xp.asarray(x - x)
+        elif x.size:
             out = xp.subtract(x, _max_along(x, dim), out=xp.empty_like(x))
             lse = _sum_along(xp.exp(out), dim)
             out -= xp.log(lse, out=lse)

@@ -160,6 +160,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    if input._data.ndim == 0:
+        raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no "
+                           "dimensions")
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
     sizes = tuple(int(s) for s in sizes)
@@ -239,6 +242,9 @@ def t(input: Tensor) -> Tensor:
 
 
 def adjoint(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input._data.ndim}-D tensor.")
     return transpose(input, -2, -1)
 
 
@@ -246,8 +252,16 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     nd = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+                           f"the same number of dims as destination ({dst} dims)")
     src = [wrap_dim(s, nd) for s in src]
     dst = [wrap_dim(d, nd) for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if nd == 0:
+        return input.view(())
     rest = [d for d in range(nd) if d not in src]
     perm = [None] * nd
     for s, d in zip(src, dst):
@@ -424,7 +438,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (dtypes promote as torch does)."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
@@ -495,24 +509,31 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return Stack.apply(d, *_promoted(tensors))
 
 
+def _nonempty(tensors, name: str) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
 def hstack(tensors) -> Tensor:
-    tensors = [atleast_1d(t) for t in tensors]
+    tensors = [atleast_1d(t) for t in _nonempty(tensors, "hstack")]
     return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
-    return cat([atleast_2d(t) for t in tensors], 0)
+    return cat([atleast_2d(t) for t in _nonempty(tensors, "vstack")], 0)
 
 
 row_stack = vstack
 
 
 def dstack(tensors) -> Tensor:
-    return cat([atleast_3d(t) for t in tensors], 2)
+    return cat([atleast_3d(t) for t in _nonempty(tensors, "dstack")], 2)
 
 
 def column_stack(tensors) -> Tensor:
-    return hstack([t.reshape(-1, 1) if t._data.ndim < 2 else t for t in tensors])
+    return hstack([t.reshape(-1, 1) if t._data.ndim < 2 else t for t in _nonempty(tensors, "column_stack")])
 
 
 def atleast_1d(t: Tensor) -> Tensor:
@@ -575,12 +596,18 @@ def _pad_zeros(x, pad):
 
 def narrow(input: Tensor, dim: int, start, length: int) -> Tensor:
     """The ``length`` elements from ``start`` along ``dim`` (a view)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     start = int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += size
-    if not 0 <= start <= size or length < 0 or start + length > size:
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return Narrow.apply(input, d, start, int(length))
 
@@ -616,6 +643,8 @@ def _share_version(input: Tensor, outs):
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a given size, or of the listed sizes (views)."""
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -637,10 +666,14 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
+    if input._data.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
         q, r = divmod(size, n)
         sizes = [q + 1] * r + [q] * (n - r)
     else:
@@ -657,10 +690,13 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of equal size (the last may be smaller)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]
-    step = -(-size // chunks) if size else 1
-    return split(input, step, d)
+    if size == 0:  # torch hands back ``chunks`` empty pieces
+        return tuple(narrow(input, d, 0, 0) for _ in range(chunks))
+    return split(input, -(-size // chunks), d)
 
 
 class Unbind(_View):
@@ -692,7 +728,7 @@ class Flip(_Op):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return xp.flip(x, dims).copy()
+        return xp.flip(x, dims).copy() if x.ndim else x.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -702,15 +738,19 @@ class Flip(_Op):
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along ``dims``."""
     if isinstance(dims, (int, np.integer)):
-        dims = (int(dims),)
+        raise TypeError("flip(): argument 'dims' (position 2) must be tuple of ints, not int")
     return Flip.apply(input, dims_tuple(dims, input._data.ndim))
 
 
 def fliplr(input: Tensor) -> Tensor:
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -730,6 +770,10 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shift elements cyclically along ``dims`` (over the flattened tensor when None)."""
     if isinstance(shifts, (list, tuple)):
         shifts = tuple(int(v) for v in shifts)
+        if not shifts:
+            raise RuntimeError("`shifts` required")
+    elif isinstance(dims, (list, tuple)):
+        shifts = (int(shifts),)
     if dims is None:
         if isinstance(shifts, tuple):
             if len(shifts) != 1:
@@ -742,11 +786,22 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
             n = len(shifts) if isinstance(shifts, tuple) else 1
             raise RuntimeError(f"shifts and dimensions must align. shifts: {n}, dims:{len(dims)}")
     else:
+        if isinstance(shifts, tuple) and len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:1")
         dims = wrap_dim(int(dims), input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dims if isinstance(dims, int) else dims[0]} but tensor has "
+                         "no dimensions")
     return Roll.apply(input, shifts, dims)
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    if isinstance(dims, int):
+        raise TypeError("rot90(): argument 'dims' (position 3) must be tuple of ints, not int")
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input._data.ndim}")
     k %= 4
     d0, d1 = dims
     if k == 1:
@@ -802,10 +857,29 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
         input = input.flatten()
         dim = 0
     d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     n = input._data.shape[d]
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    _check_repeats(reps, n, d)
     idx = np.repeat(np.arange(n), reps)
     return index_select(input, d, Tensor._make(idx, False, None, 0))
+
+
+def _check_repeats(reps, n: int, d: int) -> None:
+    if not isinstance(reps, np.ndarray):
+        if reps < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return
+    if reps.dtype.kind not in "iu":
+        raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for \'{reps.dtype.name}\'')
+    if reps.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if reps.ndim == 1 and reps.size not in (1, n):
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{reps.size} and input.size({d}) = {n}")
+    if (reps < 0).any():
+        raise RuntimeError("repeats can not be negative")
 
 
 class Tril(_Op):
@@ -883,6 +957,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input._data.ndim}D")
     if input._data.ndim == 1:
         n = input._data.shape[0] + builtins.abs(diagonal)
         return _DiagonalBackward.apply(input, (n, n), diagonal, 0, 1)
@@ -890,6 +966,13 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    n = input._data.shape[-1] + builtins.abs(offset)
+    d1, d2 = wrap_dim(dim1, input._data.ndim + 1), wrap_dim(dim2, input._data.ndim + 1)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = input._data.shape[-1] + builtins.abs(offset) if input._data.ndim else 1 + builtins.abs(offset)
     shape = input._data.shape[:-1] + (n, n)
-    return _DiagonalBackward.apply(input, shape, offset, len(shape) - 2, len(shape) - 1)
+    out = _DiagonalBackward.apply(input.reshape(1) if input._data.ndim == 0 else input, shape, offset,
+                                  len(shape) - 2, len(shape) - 1)
+    if (d1, d2) == (len(shape) - 2, len(shape) - 1):
+        return out
+    return movedim(out, (len(shape) - 2, len(shape) - 1), (d1, d2))

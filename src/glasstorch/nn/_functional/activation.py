@@ -91,33 +91,33 @@ class Hardtanh(_Act):
 
 
 class Threshold(_Act):
-    """x if x > threshold else value."""
+    """value if x <= threshold else x (a NaN, or a NaN threshold, keeps x, as in torch)."""
 
     @staticmethod
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return xp.where(x > threshold, x, xp.asarray(value, x.dtype))
+        return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * _mask(x > ctx.threshold, grad._data.dtype), None, None
+        return grad * _mask(~(x <= ctx.threshold), grad._data.dtype), None, None
 
 
 class Hardshrink(_Act):
-    """x where |x| > lambd, else 0."""
+    """0 where -lambd <= x <= lambd, else x (NaN passes through)."""
 
     @staticmethod
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return xp.where(xp.abs(x) > lambd, x, 0).astype(x.dtype, copy=False)
+        return xp.where(xp.abs(x) <= lambd, 0, x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * _mask(x.abs() > ctx.lambd, grad._data.dtype), None
+        return grad * _mask(~(x.abs() <= ctx.lambd), grad._data.dtype), None
 
 
 class Softshrink(_Act):

@@ -89,8 +89,16 @@ _DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
+def _type_name(x) -> str:
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y = x W^T + b`` over the last dim of ``input``; any leading dims pass through."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        name, pos, bad = ("input", 1, input) if not isinstance(input, Tensor) else ("weight", 2, weight)
+        raise TypeError(f"linear(): argument '{name}' (position {pos}) must be Tensor, not {_type_name(bad)}")
     xd, wd = input.ndim, weight.ndim
     if xd == 0 or wd == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {xd}D and {wd}D")
@@ -99,9 +107,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 must have the same dtype, but got {_DTYPE_NAMES[input.dtype.name]} and "
             f"{_DTYPE_NAMES[weight.dtype.name]}")
     if wd == 1:
+        if bias is not None:  # torch then adds through addmm, which wants a matrix
+            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
         # a vector weight: one output feature, squeezed away
-        out = linear(input, weight.unsqueeze(0), None).squeeze(-1)
-        return out if bias is None else out + bias
+        return linear(input, weight.unsqueeze(0), None).squeeze(-1)
     if wd != 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {wd}D")
     n_out, n_in = weight.shape

@@ -84,6 +84,7 @@ class _ClassTargets:
 
     def __init__(self, target, weight, ignore_index, n_classes, dtype):
         valid = target != ignore_index
+        self.mask = valid  # ignored rows add exactly 0, even where the input is NaN
         self.idx = np.where(valid, target, 0)
         self.valid = valid.astype(dtype)
         w = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype, copy=False)
@@ -118,7 +119,7 @@ class NllLoss(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         ct = _ClassTargets(target, weight, ignore_index, x.shape[1], x.dtype)
-        rows = -x[np.arange(x.shape[0]), ct.idx] * ct.tw
+        rows = np.where(ct.mask, -x[np.arange(x.shape[0]), ct.idx] * ct.tw, 0).astype(x.dtype, copy=False)
         ctx.ct, ctx.reduction, ctx.shape = ct, reduction, x.shape
         if reduction == "none":
             return rows
@@ -162,6 +163,7 @@ class CrossEntropy(Function):
             smooth = -(logp * ct.w).sum(axis=1) * ct.valid
             rows = (1 - eps) * rows + (eps / c) * smooth
             qsum = (1 - eps) * ct.tw + (eps / c) * ct.w.sum() * ct.valid
+        rows = np.where(ct.mask, rows, 0)
         ctx.save_for_backward(x, e / sum_e)
         ctx.ct, ctx.reduction, ctx.eps, ctx.qsum = ct, reduction, eps, qsum
         if reduction == "none":
@@ -263,9 +265,6 @@ def _class_dim_to_rows(input: Tensor, name: str):
 
 
 def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -> None:
-    if target._data.dtype.kind not in "iu":
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_KIND[target.dtype.name]}")
     if input.ndim == 1:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -285,6 +284,9 @@ def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -
         expected = [input.shape[0]] + list(input.shape[2:])
         if list(target.shape) != expected:
             raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_KIND[target.dtype.name]}")
     if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(
             f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
@@ -329,15 +331,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    if target._data.dtype.kind == "f":
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(
-                "0D or 1D target tensor expected, multi-target not supported "
-                f"(input of shape {list(input.shape)}, probability target of shape {list(target.shape)})")
+    # a float target of the input's shape holds class probabilities; any other is checked as class indices
+    if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
         if weight is not None and weight.numel() != n_classes:
             raise RuntimeError(
                 f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
@@ -526,9 +525,11 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        pos = target > 0
-        safe = ops.where(pos, target, ops.ones_like(target))
-        loss = ops.where(pos, target * safe.log(), ops.zeros_like(target)) - target * input
+        # xlogy(t, t): 0 at t = 0, NaN for a negative t (as in torch)
+        zero = target == 0
+        safe = ops.where(zero, ops.ones_like(target), target)
+        with np.errstate(invalid="ignore"):
+            loss = ops.where(zero, ops.zeros_like(target), target * safe.log()) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.ndim else total

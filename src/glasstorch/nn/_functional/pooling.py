@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
+from ...ops import where
 from ...tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -67,6 +68,9 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, nam
         raise RuntimeError(f"{name}(): stride should be greater than zero, but got stride: {list(stride)}")
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"{name}(): kernel_size must be greater than zero, but got {list(kernel)}")
+    if any(d <= 0 for d in dilation):
+        got = " ".join(f"dilation{axis}: {d}" for axis, d in zip("THW"[3 - nd:], dilation))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
     for p, k, d in zip(padding, kernel, dilation):
         if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
@@ -164,6 +168,8 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 # ------------------------------------------------------------------- adaptive
 def _adaptive_sizes(input, output_size, nd, name):
+    if output_size is None:
+        raise TypeError("object of type 'NoneType' has no len()")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
     if isinstance(output_size, (tuple, list)):
@@ -172,6 +178,9 @@ def _adaptive_sizes(input, output_size, nd, name):
         sizes = tuple(input.shape[-nd + i] if s is None else int(s) for i, s in enumerate(output_size))
     else:
         sizes = (int(output_size),) * nd
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or "
+                           f"equal to 0 but received {{{', '.join(map(str, sizes))}}}")
     for i, n in enumerate(input.shape[-nd:]):
         if n == 0:
             raise RuntimeError(
@@ -200,14 +209,34 @@ def _adaptive_avg(input, output_size, nd):
     if all(o == 1 for o in sizes):
         return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
     out = input
+    # a product with an averaging matrix would spread inf * 0 = NaN into every window
+    finite = input._data.dtype.kind != "f" or bool(np.isfinite(input._data).all())
     # each spatial dim is averaged independently: one small matrix product per dim
     for i in range(nd):
         dim = input.dim() - nd + i
         if sizes[i] == in_sp[i]:
             continue
+        if not finite:
+            out = _window_means(out, dim, in_sp[i], sizes[i])
+            continue
         m = _averaging_matrix(in_sp[i], sizes[i], input._data.dtype)
         out = (out.transpose(dim, -1) @ m.t()).transpose(dim, -1)
     return out if out is not input else input.clone()
+
+
+def _window_means(x: Tensor, dim: int, n: int, o: int) -> Tensor:
+    """The adaptive windows along ``dim`` gathered side by side and averaged, so a
+    value only ever meets the windows that hold it."""
+    start, end = _bounds(n, o)
+    pos = start[:, None] + np.arange(int((end - start).max(initial=1)))
+    inside = pos < end[:, None]
+    shape = [1] * (x.dim() + 1)
+    shape[dim:dim + 2] = pos.shape
+    g = x.index_select(dim, Tensor._make(np.minimum(pos, n - 1).reshape(-1), False, None, 0))
+    g = g.unflatten(dim, pos.shape)
+    g = where(Tensor._make(inside.reshape(shape), False, None, 0), g, 0.0)
+    counts = (end - start).astype(x._data.dtype).reshape(shape[:dim + 1] + shape[dim + 2:])
+    return g.sum(dim + 1) / Tensor._make(counts, False, None, 0)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
@@ -234,7 +263,7 @@ def _adaptive_max(input, output_size, return_indices, nd):
     grids = []
     for n, o in zip(in_sp, sizes):
         start, end = _bounds(n, o)
-        width = int((end - start).max())
+        width = int((end - start).max(initial=1))
         pos = np.minimum(start[:, None] + np.arange(width)[None, :], end[:, None] - 1)
         grids.append(pos)  # (o, width)
     if nd == 1:
@@ -245,13 +274,13 @@ def _adaptive_max(input, output_size, return_indices, nd):
         flat = flat.transpose(0, 2, 1, 3)  # (oh, ow, wh, ww)
     kk = int(np.prod(flat.shape[nd:]))
     flat = flat.reshape(tuple(sizes) + (kk,))
-    xa = x._data.reshape(N, C, -1)
+    xa = x._data.reshape(N, C, math.prod(in_sp))
     vals = xa[:, :, flat]  # (N, C, *sizes, kk)
     nan_first = np.isnan(vals)
     pick = np.where(nan_first.any(-1), nan_first.argmax(-1), vals.argmax(-1))
     idx = np.take_along_axis(np.broadcast_to(flat, vals.shape), pick[..., None], -1)[..., 0]
     index = Tensor._make(idx.astype(np.int64), False, None, 0)
-    out = x.reshape(N, C, -1).gather(2, index.reshape(N, C, -1)).reshape((N, C) + tuple(sizes))
+    out = x.reshape(N, C, math.prod(in_sp)).gather(2, index.reshape(N, C, math.prod(sizes))).reshape((N, C) + tuple(sizes))
     if unbatched:
         out, index = out.squeeze(0), index.squeeze(0)
     return (out, index) if return_indices else out
@@ -277,6 +306,8 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
 
 # ------------------------------------------------------------------- lp pool
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
+    if norm_type == 0:
+        raise ZeroDivisionError("float division by zero")  # the 1/p power, as in torch
     kernel = _tuple(kernel_size, nd, "kernel_size")
     pool = avg_pool1d if nd == 1 else avg_pool2d
     out = pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)

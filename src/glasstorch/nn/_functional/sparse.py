@@ -141,6 +141,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     divides each row's gradient by its count in ``input``.
     """
     idx = _index_array(input, "embedding")
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     rows = weight._data.shape[0]
     padding_idx = _padding(padding_idx, rows)
     _check_range(idx, rows)

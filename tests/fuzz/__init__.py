@@ -1,0 +1,1 @@
+"""Differential fuzzing of glasstorch against torch (see docs/reliability.md)."""
