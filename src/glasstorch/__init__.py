@@ -114,3 +114,11 @@ def compile(model=None, **kwargs):  # noqa: A001
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
+
+# The public ``glasstorch.linalg`` (torch.linalg), replacing the ops family module
+# of the same name that the star import above brought in.
+import importlib as _importlib  # noqa: E402
+
+linalg = _importlib.import_module(".linalg", __name__)
+special = _importlib.import_module(".special", __name__)
+fft = _importlib.import_module(".fft", __name__)
