@@ -403,7 +403,7 @@ def eigh(A: Tensor, UPLO: str = "L"):
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """Eigenvalues of symmetric matrices, ascending."""
     _square("linalg.eigvalsh", A)
-    return _d.Eigvalsh.apply(A, _uplo("linalg.eigvalsh", UPLO))
+    return _d.Eigh.apply(A, _uplo("linalg.eigvalsh", UPLO))[0]
 
 
 def _no_driver(name: str, driver) -> None:
@@ -424,7 +424,7 @@ def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values of each matrix, descending."""
     _matrix("linalg.svd", A)
     _no_driver("svdvals", driver)
-    return _d.Svdvals.apply(A)
+    return _d.SVD.apply(A, False)[1]
 
 
 # ---------------------------------------------------------------- small helpers

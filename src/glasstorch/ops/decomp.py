@@ -1,5 +1,6 @@
 """Matrix decompositions and the ops built on them: inv, det, slogdet, solve,
-cholesky, qr, eigh, svd, pinv.
+cholesky, qr, eigh, svd, pinv. Values alone (eigvalsh, svdvals) are the first
+output of eigh and svd, whose backward then gets zero vector gradients.
 
 Forwards call LAPACK through ``numpy.linalg`` (batched over leading dims).
 Backwards are written with Tensor operations, most of them in terms of the
@@ -120,7 +121,7 @@ class Det(_Op):
 
 
 class Slogdet(_Op):
-    """(sign, log|det A|); only the log has a gradient: g A^-T."""
+    """(sign, log|det A|); the sign is piecewise constant, so only the log carries a gradient: g A^-T."""
 
     node_name = "LinalgSlogdetBackward0"
 
@@ -130,7 +131,6 @@ class Slogdet(_Op):
             sign, logabs = np.linalg.slogdet(a)
         sign, logabs = np.asarray(sign, a.dtype), np.asarray(logabs, a.dtype)
         ctx.save_for_backward(a)
-        ctx.mark_non_differentiable(sign)
         return sign, logabs
 
     @staticmethod
@@ -249,23 +249,6 @@ class Eigh(_Op):
         return v @ inner @ v.mT, None
 
 
-class Eigvalsh(_Op):
-    """Eigenvalues of a symmetric matrix; gA = V diag(gL) V^T."""
-
-    node_name = "LinalgEighBackward0"
-
-    @staticmethod
-    def forward(ctx, a, uplo):
-        w, v = np.linalg.eigh(a, UPLO=uplo)
-        ctx.save_for_backward(_t(v))
-        return w
-
-    @staticmethod
-    def backward(ctx, gw):
-        (v,) = ctx.saved_tensors
-        return (v * gw.unsqueeze(-2)) @ v.mT, None
-
-
 # ---------------------------------------------------------------- svd
 def _svd_grad(u, s, vh, gu, gs, gvh):
     """gA for A = U diag(S) Vh (reduced), any of gU, gS, gVh zero.
@@ -312,23 +295,6 @@ class SVD(_Op):
         k = s.shape[-1]
         u, vh = u[..., :k], vh[..., :k, :]
         return _svd_grad(u, s, vh, gu[..., :k], gs, gvh[..., :k, :]), None
-
-
-class Svdvals(_Op):
-    """Singular values alone; gA = U diag(gS) Vh."""
-
-    node_name = "LinalgSvdBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
-        ctx.save_for_backward(_t(u), _t(vh))
-        return s
-
-    @staticmethod
-    def backward(ctx, gs):
-        u, vh = ctx.saved_tensors
-        return (u * gs.unsqueeze(-2)) @ vh
 
 
 # ---------------------------------------------------------------- pinv
