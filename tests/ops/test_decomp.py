@@ -72,7 +72,7 @@ def _cases():
         ("vector_norm", lambda m, a: m.linalg.vector_norm(a, 3, dim=(0, 2)), [sq]),
         ("vector_norm_inf", lambda m, a: m.linalg.vector_norm(a, float("inf")), [tall]),
         ("vecdot", lambda m, a, b: m.linalg.vecdot(a, b), [tall, r.standard_normal((4, 3))]),
-    ] + [(f"matrix_norm_{o}", (lambda o: lambda m, a: m.linalg.matrix_norm(a, o))(o), [sq])
+    ] + [(f"matrix_norm_{o}", (lambda k: lambda m, a: m.linalg.matrix_norm(a, k))(o), [sq])
          for o in ("fro", "nuc", 2, -2, 1, -1, float("inf"), -float("inf"))] + [
         ("matrix_norm_keepdim", lambda m, a: m.linalg.matrix_norm(a, 2, dim=(2, 0), keepdim=True), [sq]),
     ]
