@@ -115,10 +115,10 @@ def compile(model=None, **kwargs):  # noqa: A001
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
 
-# The public ``glasstorch.linalg`` (torch.linalg), replacing the ops family module
-# of the same name that the star import above brought in.
-import importlib as _importlib  # noqa: E402
-
-linalg = _importlib.import_module(".linalg", __name__)
-special = _importlib.import_module(".special", __name__)
-fft = _importlib.import_module(".fft", __name__)
+# ``from .ops import *`` may bring op family modules in under the names of the
+# public namespaces (``ops.linalg`` as ``linalg``): those are replaced here.
+for _name in ("fft", "linalg", "special"):
+    globals().pop(_name, None)
+from . import fft, linalg, special  # noqa: E402
+from .dtypes import cdouble, cfloat, complex64, complex128  # noqa: E402
+from .ops.fft import angle, complex, conj, imag, real, view_as_complex, view_as_real  # noqa: E402,A004

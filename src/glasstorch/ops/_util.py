@@ -90,18 +90,18 @@ def promote(a, b, *, to_float: bool = False):
         if a._data.shape != b._data.shape:
             broadcast_shape(a._data.shape, b._data.shape)
         if a._data.dtype == b._data.dtype:
-            if to_float and a._data.dtype.kind != "f":
+            if to_float and a._data.dtype.kind not in "fc":
                 d = _dt.get_default_dtype()
                 return a._cast(d), b._cast(d)
             return a, b
         target = _dt.result_type(a, b)
-        if to_float and not target.is_floating_point:
+        if to_float and target.kind < _dt._FLOAT:
             target = _dt.get_default_dtype()
         return a._cast(target), b._cast(target)
     t = a if ta else b
     s = b if ta else a
     kind = t._data.dtype.kind
-    if (type(s) is float and kind != "f") or (to_float and kind != "f"):
+    if (type(s) is float or to_float) and kind not in "fc":
         t = t._cast(_dt.get_default_dtype())
     elif type(s) is int:
         if kind == "b":
