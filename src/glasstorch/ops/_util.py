@@ -106,7 +106,7 @@ def promote(a, b, *, to_float: bool = False):
     elif type(s) is int:
         if kind == "b":
             t = t._cast(_dt.int64)
-        elif kind != "f":
+        elif kind not in "fc":
             s = _wrap_int(s, t._data.dtype)
     return (t, s) if ta else (s, t)
 
