@@ -121,4 +121,11 @@ for _name in ("fft", "linalg", "special"):
     globals().pop(_name, None)
 from . import fft, linalg, special  # noqa: E402
 from .dtypes import cdouble, cfloat, complex64, complex128  # noqa: E402
+from .ops import distance as _distance  # noqa: E402
+from .ops.distance import cdist, nanmean, nansum  # noqa: E402
 from .ops.fft import angle, complex, conj, imag, real, view_as_complex, view_as_real  # noqa: E402,A004
+
+Tensor.nansum = nansum
+Tensor.nanmean = nanmean
+# torch's ``axis=``/``keepdims=`` spellings, on the functions and methods that take them
+_distance.install(globals(), Tensor)
