@@ -127,5 +127,9 @@ from .ops.fft import angle, complex, conj, imag, real, view_as_complex, view_as_
 
 Tensor.nansum = nansum
 Tensor.nanmean = nanmean
+for _ns in (linalg, special):  # lgamma, det, inverse, ... in the torch namespace and as methods
+    globals().update(_ns.TOP_LEVEL)
+    for _name, _fn in _ns.METHODS.items():
+        setattr(Tensor, _name, _fn)
 # torch's ``axis=``/``keepdims=`` spellings, on the functions and methods that take them
 _distance.install(globals(), Tensor)

@@ -465,3 +465,25 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
     return _matmul(input, other)
 
+
+
+# ---------------------------------------------------------------- torch-namespace spellings
+def _torch_slogdet(input: Tensor):
+    """``torch.slogdet``: :func:`slogdet` as ``torch.return_types.slogdet``."""
+    return _rt.named("slogdet", *slogdet(input))
+
+
+def _logdet(input: Tensor) -> Tensor:
+    """log(det A): NaN where the determinant is negative, -inf where it is 0."""
+    sign, logabs = slogdet(input)
+    return sign.log() + logabs
+
+
+def _pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """``torch.pinverse``: :func:`pinv` with a relative cutoff ``rcond``."""
+    return pinv(input, rtol=rcond)
+
+
+TOP_LEVEL = {"det": det, "inverse": inv, "slogdet": _torch_slogdet, "logdet": _logdet, "pinverse": _pinverse,
+             "matrix_power": matrix_power}
+METHODS = TOP_LEVEL

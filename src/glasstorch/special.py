@@ -138,3 +138,11 @@ round = _ops.round  # noqa: A001 - torch's name
 exp2 = _ops.exp2
 expm1 = _ops.expm1
 log1p = _ops.log1p
+
+
+# The same functions under their names in the torch namespace and as Tensor methods.
+TOP_LEVEL = {"lgamma": gammaln, "digamma": digamma, "polygamma": polygamma, "erfc": erfc, "erfinv": erfinv,
+             "xlogy": xlogy, "i0": i0, "sinc": sinc, "logit": logit, "mvlgamma": multigammaln}
+METHODS = {"lgamma": gammaln, "digamma": digamma, "erfc": erfc, "erfinv": erfinv, "xlogy": xlogy, "i0": i0,
+           "sinc": sinc, "logit": logit, "polygamma": lambda self, n: polygamma(n, self),
+           "mvlgamma": lambda self, p: multigammaln(self, p)}

@@ -208,3 +208,18 @@ def test_out_and_namespace():
     out = gt.empty(2, 2, dtype=gt.float64)
     gt.linalg.inv(gt.eye(2, dtype=gt.float64) * 2, out=out)
     np.testing.assert_allclose(out.numpy(), np.eye(2) / 2)
+
+
+TOP = [
+    ("det", lambda m, a: m.det(a)), ("det_method", lambda m, a: a.det()), ("inverse", lambda m, a: m.inverse(a)),
+    ("inverse_method", lambda m, a: a.inverse()), ("logdet", lambda m, a: m.logdet(a @ a.mT)),
+    ("slogdet", lambda m, a: tuple(m.slogdet(a))), ("pinverse", lambda m, a: m.pinverse(a)),
+    ("matrix_power_method", lambda m, a: a.matrix_power(3)),
+]
+
+
+@pytest.mark.parametrize("name,fn", TOP, ids=[t[0] for t in TOP])
+def test_torch_namespace_spellings(name, fn):
+    check(lambda a: fn(gt, a), lambda a: fn(torch, a), _rng(name).standard_normal((2, 3, 3)), msg=name)
+    if name == "slogdet":
+        assert type(gt.slogdet(gt.eye(2))).__name__ == type(torch.slogdet(torch.eye(2))).__name__

@@ -145,3 +145,19 @@ def test_errors():
         gt.special.erfc([1.0])
     with pytest.raises(RuntimeError, match="negative n"):
         gt.special.polygamma(-1, gt.ones(2))
+
+
+TOP = [
+    ("lgamma", lambda m, x: m.lgamma(x)), ("lgamma_method", lambda m, x: x.lgamma()),
+    ("digamma", lambda m, x: m.digamma(x)), ("polygamma", lambda m, x: m.polygamma(2, x)),
+    ("polygamma_method", lambda m, x: x.polygamma(1)), ("erfc", lambda m, x: x.erfc()),
+    ("erfinv", lambda m, x: (x / 7).erfinv()), ("xlogy", lambda m, x: m.xlogy(x, x)),
+    ("xlogy_method", lambda m, x: x.xlogy(x)), ("i0", lambda m, x: x.i0()), ("sinc", lambda m, x: m.sinc(x)),
+    ("logit", lambda m, x: (x / 7).logit()), ("mvlgamma", lambda m, x: m.mvlgamma(x + 1, 2)),
+    ("mvlgamma_method", lambda m, x: (x + 1).mvlgamma(p=2)),
+]
+
+
+@pytest.mark.parametrize("name,fn", TOP, ids=[t[0] for t in TOP])
+def test_torch_namespace_spellings(name, fn):
+    check(lambda x: fn(gt, x), lambda x: fn(torch, x), _pos, msg=name, rtol=1e-8)
