@@ -12,8 +12,10 @@ import numpy as np
 
 from . import dtypes as _dt
 from .ops import fft as _f
+from .ops import roll
 from .ops._util import Tensor, accepts_out, as_float, wrap_dim
 from .ops.fft import conj
+from .tensor import _KIND_NAMES
 
 __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
@@ -43,8 +45,6 @@ def _points(n) -> None:
 
 def _real_only(name: str, x: Tensor) -> None:
     if x._data.dtype.kind == "c":
-        from .tensor import _KIND_NAMES
-
         raise RuntimeError(f"{name} expects a real input tensor, but got {_KIND_NAMES[x.dtype.name]}")
 
 
@@ -228,8 +228,6 @@ def rfftfreq(n: int, d: float = 1.0, *, dtype=None, layout=None, device=None, re
 
 
 def _shift(x: Tensor, dim, sign: int) -> Tensor:
-    from .ops import roll
-
     nd = x._data.ndim
     dims = list(range(nd)) if dim is None else [wrap_dim(d, nd) for d in ((dim,) if isinstance(dim, int) else dim)]
     if not dims:

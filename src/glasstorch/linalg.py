@@ -11,9 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import return_types as _rt
+from .ops import broadcast_tensors, cat, stack
 from .ops import decomp as _d
+from .ops import matmul as _matmul
 from .ops._util import Tensor, accepts_out, wrap_dim
 from .ops.decomp import LinAlgError
+from .ops.reduce import norm as _norm
 from .tensor import _KIND_NAMES
 
 __all__ = [
@@ -73,8 +76,6 @@ def _info(x: Tensor) -> Tensor:
 @accepts_out
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The vector ``ord``-norm of ``x`` over ``dim`` (all elements when None)."""
-    from .ops.reduce import norm as _norm
-
     _tensor("linalg_vector_norm", x, "input")
     if isinstance(ord, str):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
@@ -295,8 +296,6 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
 @accepts_out
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (inputs broadcast)."""
-    from .ops import broadcast_tensors, stack
-
     _tensor("linalg_cross", input, "input")
     _tensor("linalg_cross", other, "other")
     if input._data.ndim != other._data.ndim:
@@ -379,8 +378,6 @@ def qr(A: Tensor, mode: str = "reduced"):
 
 
 def _cat_last(a: Tensor, b: Tensor) -> Tensor:
-    from .ops import cat
-
     return cat([a, b], -1)
 
 
@@ -461,8 +458,6 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """The same as :func:`glasstorch.matmul`."""
-    from .ops import matmul as _matmul
-
     return _matmul(input, other)
 
 
