@@ -70,6 +70,7 @@ OPS += [
     ("view_as_complex", lambda m, a: m.view_as_complex(a).abs(), [_X.reshape(3, 4, 2)]),
     ("fftshift", lambda m, a: m.fft.fftshift(a), [_ODD]),
     ("ifftshift_dim", lambda m, a: m.fft.ifftshift(a, dim=1), [_ODD]),
+    ("sum_complex", lambda m, a: _r(m, m.fft.fft(a).sum(0) * m.fft.rfft(a).sum()), [_X]),
     ("fftshift_complex", lambda m, a: _r(m, m.fft.fftshift(m.fft.fft(a), dim=-1)), [_X]),
 ]
 
@@ -140,3 +141,11 @@ def test_errors_as_torch(name, fn):
     with pytest.raises(type(te.value)) as ge:
         fn(gt)
     assert str(ge.value) == str(te.value)
+
+
+def test_unsupported_complex_ops_raise():
+    z = gt.fft.fft(gt.ones(3))
+    with pytest.raises(NotImplementedError, match="view_as_real"):
+        z.exp()
+    with pytest.raises(NotImplementedError, match="complex64"):
+        gt.special.gammaln(z)

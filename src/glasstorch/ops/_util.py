@@ -114,6 +114,10 @@ def promote(a, b, *, to_float: bool = False):
 def as_float(x: Tensor) -> Tensor:
     """Integer and bool tensors become the default float dtype (for exp, sqrt, ...)."""
     if x._data.dtype.kind != "f":
+        if x._data.dtype.kind == "c":
+            raise NotImplementedError(
+                f"glasstorch supports {x.dtype} tensors only in the ops listed in docs/compat.md "
+                "(fft, real, imag, abs, angle, conj, arithmetic); view_as_real gives a real tensor for the others")
         return x._cast(_dt.get_default_dtype())
     return x
 
