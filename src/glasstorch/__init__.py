@@ -114,16 +114,34 @@ def compile(model=None, **kwargs):  # noqa: A001
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
-from ._docs import attach as _attach_docs  # noqa: E402
-
-_attach_docs(__import__("sys").modules[__name__])
 
 # The star import above brought in the op-family modules (``glasstorch.ops.shape``
 # and friends); they are not public names of their own. ``linalg`` in particular is
 # kept free for the public ``glasstorch.linalg`` namespace.
-for _name in ("annotations", "backend", "conv", "creation", "dtypes", "indexing", "linalg", "ops",
-              "pointwise", "reduce", "shape"):
+for _name in ("annotations", "backend", "conv", "creation", "dtypes", "fft", "indexing", "linalg", "ops",
+              "pointwise", "reduce", "shape", "special"):
     globals().pop(_name, None)
+
+# The public namespaces whose functions torch also puts at the top level (torch.det,
+# torch.lgamma, ...) and on Tensor; they load with glasstorch.
+from . import fft, linalg, special  # noqa: E402
+from .dtypes import cdouble, cfloat, complex64, complex128  # noqa: E402
+from .ops import distance as _distance  # noqa: E402
+from .ops.distance import cdist, nanmean, nansum  # noqa: E402
+from .ops.fft import angle, complex, conj, imag, real, view_as_complex, view_as_real  # noqa: E402,A004
+
+Tensor.nansum = nansum
+Tensor.nanmean = nanmean
+for _ns in (linalg, special):  # lgamma, det, inverse, ... in the torch namespace and as methods
+    globals().update(_ns.TOP_LEVEL)
+    for _name, _fn in _ns.METHODS.items():
+        setattr(Tensor, _name, _fn)
+# torch's ``axis=``/``keepdims=`` spellings, on the functions and methods that take them
+_distance.install(globals(), Tensor)
+
+from ._docs import attach as _attach_docs  # noqa: E402
+
+_attach_docs(__import__("sys").modules[__name__])
 
 # Public submodules that load on first use, so ``import glasstorch`` stays fast and
 # an optional extra is imported only by the code that needs it. A name here whose
@@ -135,6 +153,7 @@ _LAZY_SUBMODULES = (
     "compat",
     "cuda",
     "datasets",
+    "distributed",
     "distributions",
     "fft",
     "linalg",

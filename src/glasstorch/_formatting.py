@@ -141,6 +141,25 @@ def _join_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     return "".join(out)
 
 
+def _complex_default(default):
+    """The complex dtype torch leaves out of a repr: the one matching the default float dtype."""
+    return _dt.complex128 if default is _dt.float64 else _dt.complex64
+
+
+class _ComplexFormatter:
+    """Complex elements as torch prints them: real part, signed imaginary part, ``j``."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.re = _Formatter(values.real.astype(np.float64))
+        self.im = _Formatter(np.abs(values.imag).astype(np.float64))
+        self.width = self.re.width + self.im.width + 2
+
+    def __call__(self, v) -> str:
+        v = complex(v)
+        sign = "-" if np.signbit(v.imag) else "+"
+        return self.re(v.real) + sign + self.im(abs(v.imag)).lstrip().ljust(self.im.width) + "j"
+
+
 def tensor_repr(t) -> str:
     """``repr(t)``: the values, then dtype / size / grad suffixes, torch's layout."""
     a = t._data
@@ -157,9 +176,10 @@ def tensor_repr(t) -> str:
             suffixes.append(f"dtype={d!r}")
     else:
         summarize = a.size > _opts["threshold"]
-        fmt = _Formatter(_corners(a, _opts["edgeitems"]) if summarize else a)
+        shown = _corners(a, _opts["edgeitems"]) if summarize else a
+        fmt = (_ComplexFormatter if a.dtype.kind == "c" else _Formatter)(shown)
         body = fmt(a.item()) if a.ndim == 0 else _body(a, fmt, indent, summarize)
-        if d is not default and d is not _dt.int64 and d is not _dt.bool:
+        if d is not default and d is not _dt.int64 and d is not _dt.bool and d is not _complex_default(default):
             suffixes.append(f"dtype={d!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -14,11 +14,12 @@ __all__ = [
     "dtype", "float16", "float32", "float64", "half", "float", "double",
     "int8", "int16", "int32", "int64", "short", "int", "long", "uint8", "bool",
     "get_default_dtype", "set_default_dtype", "promote_types", "result_type",
-    "can_cast",
+    "can_cast", "complex64", "complex128", "cfloat", "cdouble",
 ]
 
 # Kinds in promotion order: a higher kind always wins over a lower one.
 _BOOL, _INT, _FLOAT = 0, 1, 2
+_COMPLEX = 3  # the results of glasstorch.fft and the few ops on them (see docs/compat.md)
 
 
 class dtype:
@@ -36,10 +37,13 @@ class dtype:
 
     @property
     def is_complex(self) -> bool:
-        return False
+        return self.kind == _COMPLEX
 
     def to_real(self) -> dtype:
-        return self
+        return _REAL_OF.get(self.name, self)
+
+    def to_complex(self) -> dtype:
+        return complex128 if self.name == "float64" else complex64 if self.kind != _COMPLEX else self
 
     def __repr__(self) -> str:
         return "torch." + self.name
@@ -57,8 +61,11 @@ int32 = int = dtype("int32", np.int32, _INT)  # noqa: A001 - torch's alias
 int64 = long = dtype("int64", np.int64, _INT)
 uint8 = dtype("uint8", np.uint8, _INT)
 bool = dtype("bool", np.bool_, _BOOL)  # noqa: A001 - torch's name
+complex64 = cfloat = dtype("complex64", np.complex64, _COMPLEX)
+complex128 = cdouble = dtype("complex128", np.complex128, _COMPLEX)
+_REAL_OF = {"complex64": float32, "complex128": float64}
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64, complex128)
 _FROM_NP = {d.np: d for d in _ALL}
 _NAMES = {d.name: d for d in _ALL}
 
@@ -123,8 +130,11 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         return a
     if a.kind != b.kind:
         # The higher kind wins outright: int64 + float16 -> float16.
-        return a if a.kind > b.kind else b
-    if a.kind == _FLOAT:
+        hi, lo = (a, b) if a.kind > b.kind else (b, a)
+        if hi.kind == _COMPLEX and lo is float64:  # complex64 + float64 -> complex128
+            return complex128
+        return hi
+    if a.kind >= _FLOAT:
         return a if a.itemsize >= b.itemsize else b
     # Integers (and bools) promote exactly as NumPy does: uint8 + int8 -> int16.
     return _FROM_NP[np.promote_types(a.np, b.np)]

@@ -194,7 +194,7 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
-        return False
+        return self._data.dtype.kind == "c"
 
     def is_contiguous(self, memory_format=None) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -407,7 +407,7 @@ class Tensor:
     # -- autograd -------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set whether autograd records ops on this (leaf) tensor; returns self."""
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
@@ -754,7 +754,8 @@ _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "in
             "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
             "bool": "bool"}
 _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-               "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+               "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
+               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def _needs_no_promotion(t, other) -> bool:

@@ -524,7 +524,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
     """Wrap outputs, point them at the node, and resolve what forward saved."""
     if type(out) is not tuple:  # the common case: one output
         o = out if array_io else out._data
-        diff = o.dtype.kind == "f" and not (node._non_diff and _is_in(o, node._non_diff, array_io, out))
+        diff = o.dtype.kind in "fc" and not (node._non_diff and _is_in(o, node._non_diff, array_io, out))
         t = _Tensor._make(o, diff, node if diff else None, 0)
         if cls.is_view and isinstance(args[0], _Tensor):
             t._version = args[0]._version
@@ -540,7 +540,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
                 continue
             if not array_io:
                 o = o._data
-            diff = o.dtype.kind == "f" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
+            diff = o.dtype.kind in "fc" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
             tensors.append(_Tensor._make(o, diff, node if diff else None, i))
         if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
             tensors[0]._version = args[0]._version

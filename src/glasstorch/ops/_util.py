@@ -90,23 +90,23 @@ def promote(a, b, *, to_float: bool = False):
         if a._data.shape != b._data.shape:
             broadcast_shape(a._data.shape, b._data.shape)
         if a._data.dtype == b._data.dtype:
-            if to_float and a._data.dtype.kind != "f":
+            if to_float and a._data.dtype.kind not in "fc":
                 d = _dt.get_default_dtype()
                 return a._cast(d), b._cast(d)
             return a, b
         target = _dt.result_type(a, b)
-        if to_float and not target.is_floating_point:
+        if to_float and target.kind < _dt._FLOAT:
             target = _dt.get_default_dtype()
         return a._cast(target), b._cast(target)
     t = a if ta else b
     s = b if ta else a
     kind = t._data.dtype.kind
-    if (type(s) is float and kind != "f") or (to_float and kind != "f"):
+    if (type(s) is float or to_float) and kind not in "fc":
         t = t._cast(_dt.get_default_dtype())
     elif type(s) is int:
         if kind == "b":
             t = t._cast(_dt.int64)
-        elif kind != "f":
+        elif kind not in "fc":
             s = _wrap_int(s, t._data.dtype)
     return (t, s) if ta else (s, t)
 
@@ -114,6 +114,10 @@ def promote(a, b, *, to_float: bool = False):
 def as_float(x: Tensor) -> Tensor:
     """Integer and bool tensors become the default float dtype (for exp, sqrt, ...)."""
     if x._data.dtype.kind != "f":
+        if x._data.dtype.kind == "c":
+            raise NotImplementedError(
+                f"glasstorch supports {x.dtype} tensors only in the ops listed in docs/compat.md "
+                "(fft, real, imag, abs, angle, conj, arithmetic); view_as_real gives a real tensor for the others")
         return x._cast(_dt.get_default_dtype())
     return x
 

@@ -48,6 +48,15 @@ def _zeros(like: Tensor, grad: Tensor) -> Tensor:
     return Tensor._make(xp.zeros(like._data.shape, grad._data.dtype), False, None, 0)
 
 
+def _conj(x):
+    """The conjugate of an array, Tensor or scalar operand (itself when real)."""
+    if isinstance(x, Tensor):
+        from .fft import conj
+
+        return conj(x)
+    return x.conjugate() if isinstance(x, (complex, np.ndarray)) else x
+
+
 def _not_implemented(op: str, t: Tensor):
     from ..tensor import _KIND_NAMES
 
@@ -61,6 +70,8 @@ class Cast(_Op):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.src = x.dtype
+        if x.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
+            x = x.real  # complex to real keeps the real part (as torch), without NumPy's warning
         return x.astype(np_dtype)
 
     @staticmethod
@@ -145,6 +156,8 @@ class Mul(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c":
+            a, b = _conj(a), _conj(b)  # torch's convention for complex gradients: g * conj(other)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -161,6 +174,8 @@ class Div(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c":
+            a, b = _conj(a), _conj(b)  # as Mul: the conjugates of the partial derivatives
         need_a, need_b = ctx.needs_input_grad
         ga = grad / b if need_a else None
         gb = -grad * a / (b * b) if need_b else None
@@ -1053,6 +1068,10 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001
     """Absolute value, elementwise."""
     if input._data.dtype.kind == "b":
         raise _not_implemented("abs_cpu", input)
+    if input._data.dtype.kind == "c":
+        from .fft import complex_abs
+
+        return complex_abs(input)
     return Abs.apply(input)
 
 

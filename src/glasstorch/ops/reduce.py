@@ -867,6 +867,7 @@ class Norm(_Op):
             return _even_share(grad, x.abs(), out, dims, ctx.keepdim) * x.sign(), None, None, None
         o = _keep(out, x.shape, dims, ctx.keepdim)
         zero = _t(o._data == 0)
+        o = o.masked_fill(zero, 1.0)  # no division by a zero norm (its gradient is set to 0 below)
         if p == 2:
             return x * (g / o).masked_fill(zero, 0.0), None, None, None
         scale = (g / o.pow(p - 1)).masked_fill(zero, 0.0)

@@ -1,0 +1,329 @@
+"""Matrix decompositions and the ops built on them: inv, det, slogdet, solve,
+cholesky, qr, eigh, svd, pinv. Values alone (eigvalsh, svdvals) are the first
+output of eigh and svd, whose backward then gets zero vector gradients.
+
+Forwards call LAPACK through ``numpy.linalg`` (batched over leading dims).
+Backwards are written with Tensor operations, most of them in terms of the
+saved outputs, so each can be differentiated again. The real case only:
+glasstorch has no complex dtypes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import Tensor
+
+
+class LinAlgError(RuntimeError):
+    """A matrix that a decomposition or solve cannot handle (singular, not positive-definite)."""
+
+
+LinAlgError.__module__ = "torch.linalg"
+
+
+class _Op(Function):
+    array_io = True
+
+
+def _t(arr) -> Tensor:
+    return Tensor._make(np.asarray(arr), False, None, 0)
+
+
+def _eye_like(x: Tensor, n: int) -> Tensor:
+    return _t(np.eye(n, dtype=x._data.dtype))
+
+
+def _off_diag_inverse(d: Tensor) -> Tensor:
+    """F with F[..., i, j] = 1 / (d_j - d_i) off the diagonal and 0 on it (and where d_i = d_j)."""
+    diff = d.unsqueeze(-2) - d.unsqueeze(-1)
+    zero = _t(diff._data == 0)
+    return (1.0 / diff.masked_fill(zero, 1.0)).masked_fill(zero, 0.0)
+
+
+def _singular(name: str, how: str = "") -> LinAlgError:
+    return LinAlgError(f"{name}: The diagonal element is zero, the {how or 'inversion'} could not be completed "
+                       "because the input matrix is singular.")
+
+
+def _lapack(fn, name, *args, **kwargs):
+    """Run a numpy.linalg call; its singular-matrix error becomes torch's LinAlgError."""
+    try:
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+    except np.linalg.LinAlgError:
+        raise _singular(name) from None
+
+
+# ---------------------------------------------------------------- inverse, solve
+class Inv(_Op):
+    """A^-1; d/dA = -A^-T g A^-T, written with the saved inverse."""
+
+    node_name = "LinalgInvExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _lapack(np.linalg.inv, "linalg.inv", a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        xt = x.mT
+        return -(xt @ grad @ xt)
+
+
+class Solve(_Op):
+    """X with A X = B (B a batch of matrices); gB = A^-T g, gA = -gB X^T."""
+
+    node_name = "LinalgSolveExBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            with np.errstate(all="ignore"):
+                out = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..linalg import solve
+
+        a, x = ctx.saved_tensors
+        gb = solve(a.mT, grad)
+        ga = -(gb @ x.mT) if ctx.needs_input_grad[0] else None
+        return ga, gb
+
+
+class Det(_Op):
+    """det(A); d/dA = g det(A) A^-T (A invertible)."""
+
+    node_name = "LinalgDetBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(all="ignore"):
+            out = np.asarray(np.linalg.det(a), dtype=a.dtype)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..linalg import inv
+
+        a, d = ctx.saved_tensors
+        return (grad * d).unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+
+
+class Slogdet(_Op):
+    """(sign, log|det A|); the sign is piecewise constant, so only the log carries a gradient: g A^-T."""
+
+    node_name = "LinalgSlogdetBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(all="ignore"):
+            sign, logabs = np.linalg.slogdet(a)
+        sign, logabs = np.asarray(sign, a.dtype), np.asarray(logabs, a.dtype)
+        ctx.save_for_backward(a)
+        return sign, logabs
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        from ..linalg import inv
+
+        (a,) = ctx.saved_tensors
+        return glog.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+
+
+# ---------------------------------------------------------------- cholesky
+def _phi(x: Tensor) -> Tensor:
+    """The lower triangle of x with its diagonal halved."""
+    return x.tril() - 0.5 * x.diagonal(0, -2, -1).diag_embed()
+
+
+class Cholesky(_Op):
+    """L lower-triangular with A = L L^T, from A's lower triangle.
+
+    With P = phi(L^T gL): gA = L^-T P L^-1, symmetrised (A is taken as symmetric).
+    """
+
+    node_name = "LinalgCholeskyExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        low = np.tril(a)
+        sym = low + np.swapaxes(np.tril(a, -1), -1, -2)
+        try:
+            out = np.linalg.cholesky(sym)
+        except np.linalg.LinAlgError:
+            raise LinAlgError(_not_pd_message(sym)) from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..linalg import inv
+
+        (low,) = ctx.saved_tensors
+        li = inv(low)
+        ga = li.mT @ _phi(low.mT @ grad.tril()) @ li
+        return 0.5 * (ga + ga.mT)
+
+
+def _not_pd_message(sym) -> str:
+    """torch's message, naming the first leading minor that is not positive-definite."""
+    m = sym.reshape((-1,) + sym.shape[-2:])
+    order = 1
+    for k in range(1, m.shape[-1] + 1):  # error path only: find the failing minor
+        try:
+            np.linalg.cholesky(m[..., :k, :k])
+        except np.linalg.LinAlgError:
+            order = k
+            break
+    return (f"linalg.cholesky: The factorization could not be completed because the input is not "
+            f"positive-definite (the leading minor of order {order} is not positive-definite).")
+
+
+# ---------------------------------------------------------------- qr
+class QR(_Op):
+    """A = Q R (Householder, as LAPACK), for m >= n in 'reduced' mode.
+
+    With M = R gR^T - gQ^T Q: gA = (gQ + Q copyltu(M)) R^-T, where copyltu
+    mirrors M's lower triangle onto its upper one.
+    """
+
+    node_name = "LinalgQrBackward0"
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        ctx.save_for_backward(q, r)
+        ctx.mode = mode
+        return q, r
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        from ..linalg import inv
+
+        q, r = ctx.saved_tensors
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                               "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                               "through linalg.qr.")
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        mm = r @ gr.mT - gq.mT @ q
+        low = mm.tril(-1)
+        copyltu = low + low.mT + mm.diagonal(0, -2, -1).diag_embed()
+        return (gq + q @ copyltu) @ inv(r).mT, None
+
+
+# ---------------------------------------------------------------- eigh
+class Eigh(_Op):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix.
+
+    gA = V (diag(gL) + F o skew(V^T gV)) V^T with F_ij = 1 / (l_j - l_i):
+    the skew part alone, so the gradient is symmetric.
+    """
+
+    node_name = "LinalgEighBackward0"
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        w, v = ctx.saved_tensors
+        m = v.mT @ gv
+        inner = _off_diag_inverse(w) * (0.5 * (m - m.mT)) + gw.diag_embed()
+        return v @ inner @ v.mT, None
+
+
+# ---------------------------------------------------------------- svd
+def _svd_grad(u, s, vh, gu, gs, gvh):
+    """gA for A = U diag(S) Vh (reduced), any of gU, gS, gVh zero.
+
+    The inner block follows from dU = U (F o (U^T dA V S + S V^T dA^T U)) + ...
+    with F_ij = 1 / (s_j^2 - s_i^2); the projections onto the complements of
+    U's and V's columns carry the rest when A is not square.
+    """
+    v, gv = vh.mT, gvh.mT
+    f = _off_diag_inverse(s * s)
+    ju = f * (u.mT @ gu - gu.mT @ u)
+    jv = f * (v.mT @ gv - gv.mT @ v)
+    inner = ju * s.unsqueeze(-2) + s.unsqueeze(-1) * jv + gs.diag_embed()
+    ga = u @ inner @ vh
+    m, n = u.shape[-2], v.shape[-2]
+    sinv = 1.0 / s
+    if m > s.shape[-1]:
+        proj = gu - u @ (u.mT @ gu)
+        ga = ga + (proj * sinv.unsqueeze(-2)) @ vh
+    if n > s.shape[-1]:
+        proj = gv - v @ (v.mT @ gv)
+        ga = ga + (u * sinv.unsqueeze(-2)) @ proj.mT
+    return ga
+
+
+class SVD(_Op):
+    """A = U diag(S) Vh, singular values descending.
+
+    With full_matrices the extra columns of U (rows of Vh) are not unique; as
+    in torch, their gradient is ignored.
+    """
+
+    node_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, a, full_matrices):
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        ctx.save_for_backward(u, s, vh)
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        u, s, vh = ctx.saved_tensors
+        k = s.shape[-1]
+        u, vh = u[..., :k], vh[..., :k, :]
+        return _svd_grad(u, s, vh, gu[..., :k], gs, gvh[..., :k, :]), None
+
+
+# ---------------------------------------------------------------- pinv
+class Pinv(_Op):
+    """The Moore-Penrose pseudo-inverse X = A^+ (singular values below the cutoff count as 0).
+
+    With the rank fixed: gA = -X^T g X^T + (I - A X)^T g^T X X^T... written
+    as the three terms of dX = -X dA X + X X^T dA^T (I - A X) + (I - X A) dA^T X^T X.
+    """
+
+    node_name = "LinalgPinvBackward0"
+
+    @staticmethod
+    def forward(ctx, a, atol, rtol):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+        cut = np.maximum(np.asarray(atol, s.dtype)[..., None], np.asarray(rtol, s.dtype)[..., None] * smax)
+        keep = s > cut
+        sinv = np.where(keep, 1.0 / np.where(keep, s, 1), 0).astype(a.dtype)
+        out = np.swapaxes(vh, -1, -2) * sinv[..., None, :] @ np.swapaxes(u, -1, -2)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        m, n = a.shape[-2], a.shape[-1]
+        xt = x.mT
+        left = _eye_like(a, m) - a @ x
+        right = _eye_like(a, n) - x @ a
+        ga = -(xt @ grad @ xt) + left @ grad.mT @ x @ xt + xt @ x @ grad.mT @ right
+        return ga, None, None
