@@ -113,5 +113,4 @@ def compile(model=None, **kwargs):  # noqa: A001
 
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
-from . import nn, utils  # noqa: E402  (utils imports utils.data)
-from . import distributions  # noqa: E402,F401  (as torch: usable after ``import glasstorch``)
+from . import distributions, nn, utils  # noqa: E402,F401  (utils imports utils.data)
