@@ -167,3 +167,26 @@ def test_shapes_repr_and_constraints_repr():
     assert m.batch_shape == (4,) and m.event_shape == (2,) and m.entropy().shape == (4,)
     c = gd.Categorical(logits=gt.zeros(5, 3))
     assert c.enumerate_support().shape == (3, 5)
+
+
+@pytest.mark.parametrize("make,batch", [
+    (lambda m, T: m.Normal(T([0.0, 1.0]), T([1.0, 2.0])), (3, 2)),
+    (lambda m, T: m.Uniform(T([0.0, 1.0]), T([1.0, 2.0])), (3, 2)),
+    (lambda m, T: m.Bernoulli(logits=T([0.3, -1.0])), (3, 2)),
+    (lambda m, T: m.Categorical(probs=T([[0.2, 0.8], [0.5, 0.5]])), (4, 2)),
+    (lambda m, T: m.OneHotCategorical(logits=T([[0.2, 0.8], [0.5, 0.5]])), (4, 2)),
+    (lambda m, T: m.Gamma(T([2.0, 3.0]), T([1.0, 0.5])), (3, 2)),
+    (lambda m, T: m.Beta(T([2.0, 3.0]), T([1.0, 0.5])), (3, 2)),
+    (lambda m, T: m.Dirichlet(T([2.0, 3.0, 1.0])), (4,)),
+    (lambda m, T: m.MultivariateNormal(T([0.0, 1.0]), T([[2.0, 0.3], [0.3, 1.0]])), (3,)),
+    (lambda m, T: m.Independent(m.Normal(T([[0.0, 1.0]]), T([[1.0, 2.0]])), 1), (5, 1)),
+])
+def test_expand_against_torch(make, batch):
+    dt = make(td, lambda v: torch.tensor(v, dtype=torch.float64)).expand(batch)
+    dg = make(gd, lambda v: gt.tensor(v, dtype=gt.float64)).expand(batch)
+    assert dg.batch_shape == dt.batch_shape and dg.event_shape == dt.event_shape
+    value = dt.sample((2,))
+    np.testing.assert_allclose(dg.log_prob(gt.tensor(value.numpy())).numpy(), dt.log_prob(value).numpy(),
+                               rtol=1e-10)
+    np.testing.assert_allclose(dg.entropy().numpy(), dt.entropy().numpy(), rtol=1e-10)
+    assert tuple(dg.sample((2,)).shape) == tuple(value.shape)

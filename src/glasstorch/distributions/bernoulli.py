@@ -30,6 +30,7 @@ class Bernoulli(Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    _expand_params = ("probs", "logits")
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
         _one_param(probs, logits)
@@ -41,6 +42,12 @@ class Bernoulli(Distribution):
             (self.logits,) = broadcast_all(logits)
         self._param = self.probs if probs is not None else self.logits
         super().__init__(Size() if scalar else self._param.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        given = "probs" if self._param is self.__dict__.get("probs") else "logits"
+        new._param = new.__dict__[given]
+        return new
 
     @lazy_property
     def logits(self) -> Tensor:

@@ -29,6 +29,17 @@ class Categorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     has_enumerate_support = True
+    _expand_params = ("probs", "logits")
+
+    def _param_event_dims(self, name: str) -> int:
+        return 1
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        given = "probs" if self._param is self.__dict__.get("probs") else "logits"
+        new._param = new.__dict__[given]
+        new._num_events = self._num_events
+        return new
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:
         _one_param(probs, logits)

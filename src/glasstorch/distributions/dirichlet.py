@@ -20,6 +20,10 @@ class Dirichlet(Distribution):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
+    _expand_params = ("concentration",)
+
+    def _param_event_dims(self, name: str) -> int:
+        return 1
 
     def __init__(self, concentration: Tensor, validate_args=None) -> None:
         if concentration.dim() < 1:

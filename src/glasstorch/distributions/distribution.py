@@ -61,7 +61,26 @@ class Distribution:
         super().__init__()
 
     def expand(self, batch_shape, _instance=None):
-        raise NotImplementedError
+        """A new distribution of the same family with its parameters expanded to ``batch_shape``
+        (no copy); families list their parameters in ``_expand_params``."""
+        names = getattr(self, "_expand_params", None)
+        if names is None:
+            raise NotImplementedError
+        new = self._get_checked_instance(type(self), _instance)
+        batch_shape = tuple(batch_shape)
+        for name in names:
+            if name in self.__dict__:
+                value = self.__dict__[name]
+                extra = tuple(value.shape[len(value.shape) - self._param_event_dims(name):]) \
+                    if self._param_event_dims(name) else ()
+                new.__dict__[name] = value.expand(batch_shape + extra)
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _param_event_dims(self, name: str) -> int:
+        """How many trailing dims of parameter ``name`` are not batch dims."""
+        return 0
 
     @property
     def batch_shape(self) -> Size:

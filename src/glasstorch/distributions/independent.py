@@ -30,6 +30,16 @@ class Independent(Distribution):
         super().__init__(shape[: len(shape) - event_dim], shape[len(shape) - event_dim:],
                          validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Independent, _instance)
+        batch_shape = tuple(batch_shape)
+        n = self.reinterpreted_batch_ndims
+        new.base_dist = self.base_dist.expand(batch_shape + tuple(self._event_shape[:n]))
+        new.reinterpreted_batch_ndims = n
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def has_rsample(self) -> bool:
         return self.base_dist.has_rsample

@@ -23,6 +23,7 @@ class Uniform(Distribution):
     @property
     def arg_constraints(self) -> dict:
         return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
+    _expand_params = ("low", "high")
 
     def __init__(self, low, high, validate_args=None) -> None:
         self.low, self.high = broadcast_all(low, high)
