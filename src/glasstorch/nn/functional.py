@@ -116,6 +116,7 @@ from ._functional.pooling import (  # noqa: F401
     max_unpool2d,
     max_unpool3d,
 )
+from ._functional.sampling import affine_grid, grid_sample, gumbel_softmax  # noqa: F401
 from ._functional.sparse import embedding, embedding_bag  # noqa: F401
 from ._functional.utility import normalize, one_hot  # noqa: F401
 from ._functional.vision import (  # noqa: F401

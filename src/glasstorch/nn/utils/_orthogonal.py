@@ -1,0 +1,179 @@
+"""The orthogonal parametrization and the matrix maps behind it: the matrix
+exponential, the Cayley map and products of Householder reflections."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import ops
+from ...autograd import grad_mode as _gm
+from ...autograd.function import Function
+from ...tensor import Tensor
+from ..modules.module import Module
+
+
+def _expm_array(a):
+    """exp(A) for a stack of matrices: scale to norm <= 1/2, Taylor series, square back."""
+    norm = np.abs(a).sum(-2).max() if a.size else 0.0  # the largest 1-norm in the stack
+    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
+    a = a / 2.0 ** s
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    result, term = eye.copy(), eye
+    for k in range(1, 19):
+        term = term @ a / k
+        result = result + term
+    for _ in range(s):
+        result = result @ result
+    return result
+
+
+class _MatrixExp(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _expm_array(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the derivative of exp at A applied to G is the top-right block of exp([[A^T, G], [0, A^T]])
+        (a,) = ctx.saved_tensors
+        n = a.shape[-1]
+        at = a.mT
+        top = ops.cat([at, grad], -1)
+        bottom = ops.cat([ops.zeros_like(at), at], -1)
+        return matrix_exp(ops.cat([top, bottom], -2))[..., :n, n:]
+
+
+def matrix_exp(a: Tensor) -> Tensor:
+    return _MatrixExp.apply(a)
+
+
+class _Solve(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x = np.linalg.solve(a, b)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        gb = solve(a.mT, grad)
+        return -(gb @ x.mT), gb
+
+
+def solve(a: Tensor, b: Tensor) -> Tensor:
+    """A^-1 B for square A (and B a matrix or a stack of them)."""
+    return _Solve.apply(a, b)
+
+
+def householder_product(a: Tensor, tau: Tensor) -> Tensor:
+    """The first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, where v_i is column i
+    of ``a`` below the diagonal with a 1 on it (LAPACK's orgqr)."""
+    n, k = a.shape[-2], a.shape[-1]
+    eye = ops.eye(n, dtype=a.dtype)
+    q = eye.expand(tuple(a.shape[:-2]) + (n, n))
+    rows = ops.arange(n)
+    for i in range(k):  # one reflection per column: a sequential product
+        v = ops.where(rows > i, a[..., :, i], 0.0) + (rows == i).to(a.dtype)
+        # q @ (I - tau v v^T) = q - tau (q v) v^T
+        qv = (q @ v.unsqueeze(-1))
+        q = q - tau[..., i, None, None] * (qv @ v.unsqueeze(-2))
+    return q[..., :, :k]
+
+
+def _make_orthogonal(a: np.ndarray) -> np.ndarray:
+    """The Q of A = QR with R's diagonal made positive."""
+    q, r = np.linalg.qr(a)
+    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+
+
+def _is_orthogonal(q: np.ndarray) -> bool:
+    n, k = q.shape[-2], q.shape[-1]
+    eps = 10 * n * np.finfo(q.dtype).eps
+    return bool(np.allclose(np.swapaxes(q, -1, -2) @ q, np.eye(k), atol=eps))
+
+
+_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+class _Orthogonal(Module):
+    def __init__(self, weight: Tensor, orthogonal_map: str, *, use_trivialization: bool = True) -> None:
+        super().__init__()
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def _trivial(self) -> bool:
+        return "base" in self._buffers
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, k = x.shape[-2], x.shape[-1]
+        transposed = n < k
+        if transposed:
+            x = x.mT
+            n, k = k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            x = x.tril()
+            if n != k:
+                x = ops.cat([x, ops.zeros(tuple(x.shape[:-2]) + (n, n - k), dtype=x.dtype)], -1)
+            a = x - x.mT  # skew-symmetric
+            if self.orthogonal_map == "matrix_exp":
+                q = matrix_exp(a)
+            else:
+                eye = ops.eye(n, dtype=a.dtype)
+                q = solve(eye - 0.5 * a, eye + 0.5 * a)
+            if n != k:
+                q = q[..., :k]
+        else:
+            a = x.tril(-1)
+            tau = 2.0 / (1.0 + (a * a).sum(-2))
+            q = householder_product(a, tau)
+            # the diagonal's sign (truncated towards zero, as torch) flips columns
+            q = q * x.diagonal(dim1=-2, dim2=-1).trunc().unsqueeze(-2)
+        if self._trivial():
+            q = self.base @ q
+        if transposed:
+            q = q.mT
+        return q
+
+    def right_inverse(self, q: Tensor) -> Tensor:
+        if tuple(q.shape) != tuple(self.shape):
+            raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                             f"Got a tensor of shape {q.shape}.")
+        with _gm.no_grad():
+            arr = q.detach()._data
+            n, k = arr.shape[-2], arr.shape[-1]
+            transpose = n < k
+            if transpose:
+                arr = np.swapaxes(arr, -1, -2)
+                n, k = k, n
+            if not self._trivial():
+                if self.orthogonal_map != "householder":
+                    raise NotImplementedError("It is not possible to assign to the matrix exponential or the "
+                                              "Cayley parametrizations when use_trivialization=False.")
+                h, tau = np.linalg.qr(arr, mode="raw")  # LAPACK's geqrf, its matrix transposed
+                a = np.swapaxes(h, -1, -2).copy()
+                diag = np.sign(np.diagonal(a, axis1=-2, axis2=-1))
+                diag = np.where(tau == 0, -diag, diag)
+                idx = np.arange(k)
+                a[..., idx, idx] = diag
+                a = np.swapaxes(a, -1, -2) if transpose else a
+                return Tensor._make(np.ascontiguousarray(a).astype(q._data.dtype), False, None, 0)
+            if n == k:
+                base = arr.copy() if _is_orthogonal(arr) else _make_orthogonal(arr)
+            else:
+                from ... import random as _random
+
+                extra = _random._rng(None).standard_normal(arr.shape[:-2] + (n, n - k)).astype(arr.dtype)
+                base = _make_orthogonal(np.concatenate([arr, extra], -1))
+            self.base = Tensor._make(base.astype(q._data.dtype), False, None, 0)
+            neg_eye = np.zeros(q.shape, q._data.dtype)
+            idx = np.arange(min(q.shape[-2], q.shape[-1]))
+            neg_eye[..., idx, idx] = -1.0
+            return Tensor._make(neg_eye, False, None, 0)
