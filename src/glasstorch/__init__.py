@@ -104,13 +104,28 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
     """Accepted for compatibility: every glasstorch op is deterministic."""
 
 
-def compile(model=None, **kwargs):  # noqa: A001
-    """Returns ``model`` unchanged: glasstorch runs eagerly."""
-    if model is None:
-        return lambda m: m
-    return model
+_float32_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Recorded for ``get_float32_matmul_precision``; float32 matmuls are always computed in full float32."""
+    global _float32_matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _float32_matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _float32_matmul_precision
 
 
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
+from . import accelerator, amp, backends, cuda, testing  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,A004
+from .amp import autocast, is_autocast_enabled  # noqa: E402,F401
