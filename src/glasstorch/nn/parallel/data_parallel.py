@@ -21,9 +21,7 @@ class DataParallel(Module):
         self.module = module
         self.device_ids: list = []
         self.output_device = None
-        self.dim = dim
-        if device_ids:
-            raise AssertionError("Torch not compiled with CUDA enabled")
+        self.dim = dim  # device_ids are ignored without GPUs, as torch ignores them
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
@@ -33,7 +31,7 @@ def data_parallel(module: Module, inputs, device_ids=None, output_device=None, d
                   module_kwargs=None):
     """Functional form of :class:`DataParallel`: ``module(*inputs, **module_kwargs)``."""
     if device_ids:
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        raise RuntimeError("device type could not be determined")
     if not isinstance(inputs, tuple):
         inputs = (inputs,) if inputs is not None else ()
     return module(*inputs, **(module_kwargs or {}))
