@@ -126,6 +126,8 @@ def get_float32_matmul_precision() -> str:
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
 from . import nn, utils  # noqa: E402  (utils imports utils.data)
+
+# isort: split
 from . import accelerator, amp, backends, cuda, testing  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,A004
 from .amp import autocast, is_autocast_enabled  # noqa: E402,F401

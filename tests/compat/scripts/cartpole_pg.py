@@ -39,7 +39,7 @@ optimizer = optim.Adam(model.parameters(), lr=1e-2)
 for episode in range(1, args.episodes + 1):
     state, _ = env.reset()
     log_probs, values, rewards = [], [], []
-    for t in range(1, 500):
+    for t in range(1, 500):  # noqa: B007  (t is the episode length, printed after)
         probs, value = model(torch.from_numpy(state).float())
         m = Categorical(probs)
         action = m.sample()

@@ -31,7 +31,7 @@ fc = torch.nn.Linear(W_target.size(0), 1)
 with torch.no_grad():
     fc.weight.copy_(torch.from_numpy(rng.uniform(-0.5, 0.5, (1, DEGREE)).astype(np.float32)))
     fc.bias.zero_()
-for step in range(1, 201):
+for step in range(1, 201):  # noqa: B007  (step is printed after the loop)
     x = features(torch.from_numpy(rng.standard_normal(32).astype(np.float32)))
     y = f(x)
     fc.zero_grad()
