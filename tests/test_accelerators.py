@@ -137,3 +137,18 @@ def test_compile_keeps_orig_mod():
     fn = lambda t: t * 2  # noqa: E731
     assert gt.compile(fn) is fn
     assert gt.compile(model, disable=True) is model
+
+
+def test_cuda_amp_spellings_under_compat():
+    import subprocess
+    import sys
+
+    code = ("import warnings; warnings.simplefilter('ignore')\n"
+            "from glasstorch import compat; compat.install()\n"
+            "from torch.cuda.amp import GradScaler, autocast\nimport torch\n"
+            "s = GradScaler(); a = autocast()\n"
+            "print(s.is_enabled(), torch.cuda.amp.GradScaler is GradScaler)\n"
+            "with autocast():\n    print((torch.ones(2) * 2).dtype)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["False", "True", "torch.float32"]

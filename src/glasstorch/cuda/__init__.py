@@ -137,6 +137,4 @@ class device:
         return False
 
 
-from . import amp as _amp  # noqa: E402
-
-amp = _amp  # ``torch.cuda.amp.GradScaler``/``autocast`` exist (deprecated) in torch too
+from . import amp  # noqa: E402  (``torch.cuda.amp``: deprecated in torch, still in scripts)
