@@ -113,3 +113,19 @@ def test_compose_mnist_pipeline_on_pil():
     np.testing.assert_allclose(out.numpy()[0], expected, rtol=1e-6, atol=1e-6)
     lam = T.Lambda(lambda t: t * 0)
     assert float(lam(out).abs().sum()) == 0.0
+
+
+def test_functional_spellings():
+    from glasstorch.vision.transforms import functional as TF
+
+    rgb = _rgb()
+    img = Image.fromarray(rgb)
+    t = TF.to_tensor(img)
+    np.testing.assert_array_equal(TF.hflip(t).numpy(), t.numpy()[:, :, ::-1])
+    assert TF.resize(t, [3, 4]).shape == (3, 3, 4)
+    assert TF.center_crop(img, 4).size == (4, 4)
+    np.testing.assert_array_equal(TF.crop(t, 1, 2, 3, 4).numpy(), t.numpy()[:, 1:4, 2:6])
+    assert TF.pad(t, 1).shape == (3, 8, 10)
+    assert TF.rgb_to_grayscale(t).shape == (1, 6, 8)
+    assert TF.to_pil_image(TF.pil_to_tensor(img)).size == (8, 6)
+    np.testing.assert_allclose(TF.normalize(t, [0.5] * 3, [0.5] * 3).numpy(), (t.numpy() - 0.5) / 0.5, rtol=1e-6)
