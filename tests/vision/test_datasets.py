@@ -224,3 +224,13 @@ def test_image_folder(tmp_path):
         datasets.ImageFolder(tmp_path)
     with pytest.raises(FileNotFoundError, match="Couldn't find any class folder"):
         datasets.ImageFolder(tmp_path / "empty")
+
+
+def test_real_fashion_mnist_layout(tmp_path, data_dir):
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for f in (data_dir / "fashion-mnist").glob("*.gz"):
+        (raw / f.name).symlink_to(f)
+    ds = datasets.FashionMNIST(tmp_path, train=False)
+    img, label = ds[0]
+    assert len(ds) == 10000 and img.size == (28, 28) and ds.classes[label] == "Ankle boot"
