@@ -109,7 +109,10 @@ def main(argv=None) -> int:
                 results[lib] = (status, out, secs)
         g_status, g_out, g_secs = results["glasstorch"]
         t_status, t_out, t_secs = results["torch"]
-        figure = f"{_figure(pattern, g_out)} vs {_figure(pattern, t_out) if t_out else t_status}"
+        theirs = _figure(pattern, t_out) if t_out else t_status
+        if t_out and t_status != "pass":
+            theirs += f" (torch: {t_status})"
+        figure = f"{_figure(pattern, g_out)} vs {theirs}"
         command = " ".join(["python -m glasstorch.compat", f"{folder}/{script}", *script_args])
         rows.append((name, command, f"{g_status} ({g_secs:.0f} s)", figure))
         print(f"{name}: {g_status}", file=sys.stderr, flush=True)
