@@ -104,11 +104,23 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
     """Accepted for compatibility: every glasstorch op is deterministic."""
 
 
-def compile(model=None, **kwargs):  # noqa: A001
-    """Returns ``model`` unchanged: glasstorch runs eagerly."""
-    if model is None:
-        return lambda m: m
-    return model
+_float32_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Recorded for ``get_float32_matmul_precision``; float32 matmuls are always computed in full float32."""
+    global _float32_matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _float32_matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _float32_matmul_precision
 
 
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
@@ -138,6 +150,9 @@ for _ns in (linalg, special):  # lgamma, det, inverse, ... in the torch namespac
         setattr(Tensor, _name, _fn)
 # torch's ``axis=``/``keepdims=`` spellings, on the functions and methods that take them
 _distance.install(globals(), Tensor)
+
+from ._compile import compile  # noqa: E402,A004
+from .amp import autocast, is_autocast_enabled  # noqa: E402
 
 from ._docs import attach as _attach_docs  # noqa: E402
 

@@ -5,7 +5,9 @@
 While the script runs, ``import torch`` (and ``torch.nn``,
 ``torch.nn.functional``, ``torch.optim``, ``torch.optim.lr_scheduler``,
 ``torch.utils.data``, ``torch.autograd``, ...) resolve to the matching
-glasstorch modules. A ``torch`` submodule glasstorch lacks raises
+glasstorch modules, and ``import torchvision`` (``torchvision.datasets``,
+``.transforms``, ``.utils``) to :mod:`glasstorch.vision`. A ``torch`` or
+``torchvision`` submodule glasstorch lacks raises
 ``ModuleNotFoundError`` naming it, rather than silently importing PyTorch.
 """
 
@@ -21,6 +23,8 @@ __all__ = ["install", "uninstall", "run_script", "main"]
 
 # torch names whose glasstorch module has another name
 _RENAMES = {"torch.utils.data.dataloader": "glasstorch.utils.data.dataloader"}
+# the top-level packages served, and the glasstorch package behind each
+_TOPS = {"torch": "glasstorch", "torchvision": "glasstorch.vision"}
 
 
 class _Alias(importlib.abc.Loader):
@@ -38,9 +42,10 @@ class TorchFinder(importlib.abc.MetaPathFinder):
     """Resolves ``torch`` and ``torch.*`` imports to glasstorch."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "torch" and not fullname.startswith("torch."):
+        top = fullname.split(".", 1)[0]
+        if top not in _TOPS:
             return None
-        target_name = _RENAMES.get(fullname, "glasstorch" + fullname[len("torch"):])
+        target_name = _RENAMES.get(fullname, _TOPS[top] + fullname[len(top):])
         if importlib.util.find_spec(target_name) is None:
             raise ModuleNotFoundError(
                 f"glasstorch has no counterpart of '{fullname}' (looked for '{target_name}')", name=fullname
@@ -57,7 +62,7 @@ def install() -> None:
     if _finder in sys.meta_path:
         return
     for name in list(sys.modules):
-        if name == "torch" or name.startswith("torch."):
+        if name.split(".", 1)[0] in _TOPS:
             _saved[name] = sys.modules.pop(name)
     sys.meta_path.insert(0, _finder)
 
@@ -67,7 +72,7 @@ def uninstall() -> None:
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
     for name in list(sys.modules):
-        if name == "torch" or name.startswith("torch."):
+        if name.split(".", 1)[0] in _TOPS:
             del sys.modules[name]
     sys.modules.update(_saved)
     _saved.clear()

@@ -90,6 +90,8 @@ class _Encoder:
             return obj
         if isinstance(obj, Tensor):
             return self.tensor(obj)
+        if isinstance(obj, np.ndarray):
+            return _encode_ndarray(self, obj)
         if isinstance(obj, int):
             return int(obj)
         if isinstance(obj, float):
@@ -191,6 +193,8 @@ class _Decoder:
         if "tensor" in node:
             self.field(node, "tensor", str, "a tensor's name")
             return self.tensor(node)
+        if "ndarray" in node:
+            return _decode_ndarray(self, node)
         if "dict" in node:
             return dict(self.pairs(node["dict"], depth))
         if "odict" in node:
@@ -229,6 +233,27 @@ class _Decoder:
                 raise self.bad(f"a slice is not [start, stop, step] of ints or null: {parts!r:.80}")
             return slice(*bounds)
         raise self.bad(f"unknown node {sorted(node)!r:.80}")
+
+
+# -- NumPy arrays ------------------------------------------------------------------
+# torch.save stores an ndarray as an ndarray (time_sequence_prediction saves one);
+# here it is one more entry of the tensor table, marked in the structure so that
+# load hands back an ndarray, not a tensor.
+def _encode_ndarray(enc: _Encoder, arr: np.ndarray) -> dict:
+    if arr.dtype.name not in _DTYPES:
+        raise TypeError(f"glasstorch.save can't store a NumPy array of dtype {arr.dtype}")
+    name = enc.seen.get(id(arr))
+    if name is None:
+        name = enc.seen[id(arr)] = f"t{len(enc.arrays)}"
+        enc.arrays[name] = np.ascontiguousarray(arr)
+    return {"ndarray": name}
+
+
+def _decode_ndarray(dec: _Decoder, node: dict) -> np.ndarray:
+    name = node["ndarray"]
+    if name not in dec.arrays:
+        raise dec.bad(f"the structure names an array {name!r} that the file does not hold")
+    return dec.arrays[name]
 
 
 _NOT_OURS = ("{where} is not a glasstorch/safetensors file{why}; glasstorch never unpickles files "

@@ -34,6 +34,14 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return data.reshape(dims)
 
 
+def _present(folder: Path, gz_name: str) -> Path | None:
+    """The ``.gz`` file, or its unpacked twin (torchvision unpacks them beside the archives)."""
+    for name in (gz_name, gz_name[:-3]):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
 class MNIST(Dataset):
     """The MNIST handwritten digits (60,000 training and 10,000 test images, 28x28).
 
@@ -75,8 +83,8 @@ class MNIST(Dataset):
             self.download(folder)
         self.raw_folder = folder
         prefix = "train" if train else "t10k"
-        images = read_idx(folder / f"{prefix}-images-idx3-ubyte.gz")
-        labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz")
+        images = read_idx(_present(folder, f"{prefix}-images-idx3-ubyte.gz"))
+        labels = read_idx(_present(folder, f"{prefix}-labels-idx1-ubyte.gz"))
         if images.shape[0] != labels.shape[0]:
             raise RuntimeError(f"{folder}: {images.shape[0]} images but {labels.shape[0]} labels")
         self.data = Tensor._make(images, False, None, 0)
@@ -92,9 +100,10 @@ class MNIST(Dataset):
 
     def _find_folder(self):
         for folder in self._candidates():
-            if all((folder / name).exists() for name, _ in self.resources):
+            if all(_present(folder, name) is not None for name, _ in self.resources):
                 for name, md5 in self.resources:
-                    check_file(folder / name, md5)
+                    if _present(folder, name).name == name:  # the checksums are of the .gz files
+                        check_file(folder / name, md5)
                 return folder
         return None
 

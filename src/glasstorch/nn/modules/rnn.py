@@ -238,9 +238,7 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{self.nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(mode, *args, **kwargs)
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity}"
+    # torch's RNN repr leaves the nonlinearity out (RNNCell's prints it): extra_repr is the base one
 
     def _run_direction(self, x, h, weights, reverse):
         w_ih, w_hh = weights[0], weights[1]
