@@ -111,13 +111,18 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
     post = _RemovableHandle(_module_mod._global_forward_hooks)
     for m in modules:
         m.training = training is not None and str(training).upper().endswith("TRAINING")
+    # Grad mode stays on (the arithmetic operators skip the op machinery under no_grad, and
+    # the trace must see every op), but nothing requires grad, so no graph is recorded.
+    frozen = [t for t in list(inputs) + [p for _, p in params.values()] if t._requires_grad]
+    for t in frozen:
+        t._requires_grad = False
     prev_grad = grad_mode._enabled[0]
     try:
         _module_mod._global_forward_pre_hooks[pre.id] = b.pre_hook
         _module_mod._global_forward_hooks[post.id] = b.post_hook
         _tracer[0] = b.on_op
         _exporting[0] = True
-        grad_mode._enabled[0] = False
+        grad_mode._enabled[0] = True
         result = model(*args, **kw)
     finally:
         grad_mode._enabled[0] = prev_grad
@@ -127,6 +132,8 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         post.remove()
         for m, t in zip(modules, was_training):
             m.training = t
+        for t in frozen:
+            t._requires_grad = True
 
     outputs = flatten(result)
     out_names = list(output_names or [])

@@ -165,6 +165,10 @@ class Builder:
         e = self.entries.get(tid)
         return e.tensor if e is not None and e.kind == "value" else None
 
+    def _traced(self, arr):
+        t = self.index_tensor(arr)
+        return arr if t is None else t
+
     # -- nodes ----------------------------------------------------------------
     def node(self, op: str, inputs, n_out: int = 1, **attrs):
         """Add one node; returns its output name (or a list of them when ``n_out != 1``)."""
@@ -216,15 +220,16 @@ class Builder:
                     break
         left = [(i, n, d) for i, n, d in axes if i not in taken]
         if left and allow_infer:
+            # the dynamic axes no target dim copies were merged or split: one dim becomes -1
             syms = tuple(sorted(s for _, _, d in left for s in d[0]))
-            sub = math.prod(n for _, n, _ in left)
+            sub = math.prod(n // d[1] for _, n, d in left)  # the symbols' own sizes
             free = [j for j in range(len(target)) if plan[j] is None and sub and target[j] % sub == 0]
             if free:
                 first = left[0][0]
-                j = first if first in free else free[0]
+                exact = [j for j in free if target[j] == sub]
+                j = exact[0] if exact else (first if first in free else free[0])
                 plan[j] = ("infer", -1)
-                fac = math.prod(d[1] for _, _, d in left) * (target[j] // sub)
-                dyn[j] = (syms, fac)
+                dyn[j] = (syms, target[j] // sub)
         if all(p is None or p[0] == "infer" for p in plan):
             return self.ints([-1 if p else s for p, s in zip(plan, target)]), tuple(dyn)
         pieces, run = [], []
@@ -254,6 +259,8 @@ class Builder:
             ne = self._add(t, e.name, e.dyn, "value")
             ne.version = t._version[0] + 1  # the write bumps the version after this hook
             return
+        # some ops receive a tensor's array (an index): give them back the traced tensor
+        args = tuple(self._traced(a) if type(a) is np.ndarray else a for a in args)
         tensors = [a for a in args if isinstance(a, Tensor)]
         if not tensors or all(self.is_const(t) for t in tensors):
             for o in flatten(outs):
