@@ -557,6 +557,8 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
     if _record[0]:
         node.metadata["value"] = tensors[0]._data if tensors[0] is not None else None
+        if _tracer[0] is not None:  # an export met a tensor that requires grad
+            _tracer[0](cls, args, tensors[0] if type(out) is not tuple else tuple(tensors))
     if _anomaly[0]:
         node._trace = "".join(traceback.format_stack()[:-3])
     return tensors[0] if type(out) is not tuple else tuple(tensors)

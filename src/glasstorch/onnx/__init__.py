@@ -62,7 +62,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         UnsupportedOperatorError: an op or module of the model has no ONNX translation.
     """
     from ..autograd import grad_mode
-    from ..autograd.trace import _tracer
+    from ..autograd.trace import _record, _tracer
     from ..nn.modules import module as _module_mod
     from ..nn.modules.module import Module, _RemovableHandle
     from ..tensor import Tensor
@@ -116,16 +116,17 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
     frozen = [t for t in list(inputs) + [p for _, p in params.values()] if t._requires_grad]
     for t in frozen:
         t._requires_grad = False
-    prev_grad = grad_mode._enabled[0]
+    prev_grad, prev_record = grad_mode._enabled[0], _record[0]
     try:
         _module_mod._global_forward_pre_hooks[pre.id] = b.pre_hook
         _module_mod._global_forward_hooks[post.id] = b.post_hook
         _tracer[0] = b.on_op
+        _record[0] = True  # ops on tensors that still require grad report through the recording path
         _exporting[0] = True
         grad_mode._enabled[0] = True
         result = model(*args, **kw)
     finally:
-        grad_mode._enabled[0] = prev_grad
+        grad_mode._enabled[0], _record[0] = prev_grad, prev_record
         _exporting[0] = False
         _tracer[0] = None
         pre.remove()

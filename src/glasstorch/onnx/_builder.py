@@ -92,7 +92,7 @@ class Builder:
         """An initializer holding ``value`` (an array or a number)."""
         arr = np.asarray(value, dtype=dtype)
         name = self.fresh(hint)
-        self.initializers[name] = np.ascontiguousarray(arr)
+        self.initializers[name] = _c(arr)
         return name
 
     def ints(self, values) -> str:
@@ -131,7 +131,7 @@ class Builder:
         if p is not None:
             pname, _ = p
             if self.export_params:
-                self.initializers[pname] = np.ascontiguousarray(x._data)
+                self.initializers[pname] = _c(x._data)
                 kind = "param"
             else:
                 self.param_inputs.append((pname, x))
@@ -293,6 +293,11 @@ class Builder:
             self.current = type(module).__name__
             module_converter(module)(self, module, args, result)
         return None
+
+
+def _c(arr):
+    """A C-ordered copy when needed (np.ascontiguousarray would make a 0-d array 1-d)."""
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
 def op_name(cls) -> str:

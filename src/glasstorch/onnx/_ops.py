@@ -648,7 +648,6 @@ def _basic_index(b, x, basic):
     if Ellipsis in items:
         e = items.index(Ellipsis)
         items = items[:e] + [slice(None)] * (x.ndim - used) + [k for k in items[e + 1:] if k is not Ellipsis]
-    dyn = b.dyn(x)
     starts, ends, axes, steps = [], [], [], []
     axis = 0
     for k in items:
@@ -659,10 +658,6 @@ def _basic_index(b, x, basic):
                 stop = k.stop
                 if stop is None or stop >= n:
                     stop = INT64_MAX
-                if dyn[axis] is not None and (start > 0 or 0 <= stop < INT64_MAX):
-                    raise UnsupportedOperatorError(
-                        f"slicing dynamic axis {axis} with fixed bounds {k} cannot follow the axis' "
-                        "size; use negative bounds or keep the axis fixed")
                 starts.append(start)
                 ends.append(stop)
                 axes.append(axis)
