@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from _onnx_check import export_and_compare, op_types
 
 import glasstorch as torch
 from glasstorch import nn
-
-from _onnx_check import export_and_compare, op_types
 
 F = nn.functional
 B1, B2 = 3, 5  # the traced batch size and another one (dynamic axis 0)

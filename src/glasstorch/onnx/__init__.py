@@ -203,6 +203,9 @@ def _write(f, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the mode open() would give, not mkstemp's private one
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
