@@ -50,7 +50,14 @@ LAYERS = {
     "dropout": (lambda: nn.Dropout(0.4), (4, 6)),
     "flatten": (lambda: nn.Flatten(), (4, 2, 6)),
     "unflatten": (lambda: nn.Unflatten(1, (2, 6)), (12,)),
-    "embedding_bag_free_identity": (lambda: nn.Identity(), (4,)),
+    "identity": (lambda: nn.Identity(), (4,)),
+    "conv3d": (lambda: nn.Conv3d(2, 4, 2, padding=1), (2, 4, 4, 4)),
+    "conv_transpose1d": (lambda: nn.ConvTranspose1d(4, 2, 3, stride=2), (4, 7)),
+    "adaptive_avg_pool1d": (lambda: nn.AdaptiveAvgPool1d(2), (4, 8)),
+    "avg_pool2d_divisor": (lambda: nn.AvgPool2d(2, divisor_override=3), (4, 6, 6)),
+    "max_pool2d_dilated": (lambda: nn.MaxPool2d(2, stride=1, dilation=2, padding=1), (4, 7, 7)),
+    "zero_pad2d": (lambda: nn.ZeroPad2d((1, 0, 2, 1)), (4, 6, 6)),
+    "constant_pad1d": (lambda: nn.ConstantPad1d(2, 0.5), (4, 6)),
 }
 
 ACTIVATIONS = {

@@ -198,6 +198,26 @@ def test_functional_ops():
                        dynamic={0: {0: "batch"}})
 
 
+class MoreOps(nn.Module):
+    def forward(self, x):
+        a = torch.logsumexp(x, dim=1) + x.prod(dim=1) + x.cumsum(dim=2)[:, -1]      # (B, 6)
+        b = x.narrow(2, 1, 3).flip(1).tril() + x[:, :, :3].triu(1)                  # (B, 4, 3)
+        c = torch.index_select(x, 2, torch.tensor([5, 0])) * torch.gather(x, 2, (x[:, :, :2] > 0).long())
+        d = x.abs().log2() + x.abs().log10() + x.abs().log1p() + x.expm1() + x.sin() * x.cos()
+        e = x.sign() * x.floor() + x.ceil() - x.round() + torch.atan(x) + x.sigmoid().tan()
+        f = ((x > 0) & (x < 1) | x.isnan()).float() + (x != 0.5).logical_not().float()
+        g = x.min(dim=2).values + x.argmin(dim=2).float() + x.amin(dim=2)
+        h = torch.cat(x.unbind(1), dim=1) + x.transpose(1, 2).transpose(-1, -2).reshape(x.shape[0], -1)
+        i = x.repeat(1, 2, 1)[:, 1:5] + F.pad(x, (1, 1))[..., 1:-1] + x.clamp(min=0) + (x.abs() + 1).rsqrt()
+        return a, b, c, d.clamp(-5, 5), e, f, g, h, i, (x.int() + 1).float() / 2, x[0].t().sum().unsqueeze(0)
+
+
+def test_more_ops():
+    torch.manual_seed(0)
+    x1, x2 = torch.randn(B1, 4, 6) + 0.1, torch.randn(B2, 4, 6) + 0.1
+    export_and_compare(MoreOps(), (x1,), ((x2,),), dynamic={0: {0: "batch"}}, atol=1e-5)
+
+
 def test_file_path_names_and_defaults(tmp_path):
     torch.manual_seed(0)
     path = tmp_path / "m.onnx"

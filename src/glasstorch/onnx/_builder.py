@@ -274,7 +274,7 @@ class Builder:
             raise UnsupportedOperatorError(
                 f"Exporting the operator '{op_name(cls)}' to ONNX opset version {self.opset} is not "
                 "supported")
-        self.current = op_name(cls)
+        self.current = cls.__name__
         conv(self, args, outs)
 
     # -- modules -------------------------------------------------------------------

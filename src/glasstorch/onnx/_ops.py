@@ -811,3 +811,16 @@ def _sdpa(b, args, outs):
     srcs = _srcs(args[:4])
     b.bind(outs[0], y, sources=srcs)
     b.bind(outs[1], p, sources=srcs)
+
+
+@register("Bitwise_and", "Bitwise_or", "Bitwise_xor", "BitwiseNot")
+def _bitwise(b, args, outs):
+    kind = b.current.split("_")[-1].capitalize() if "_" in b.current else "Not"
+    if outs._data.dtype == np.bool_:
+        ins = [_operand(b, a, np.dtype(bool)) for a in args]
+        return _out(b, outs, b.node(kind, ins), args)
+    if b.opset < 18:
+        raise UnsupportedOperatorError(
+            f"Exporting the operator '{b.current}' on integers needs opset version 18 or later")
+    ins = [_operand(b, a, outs._data.dtype) for a in args]
+    _out(b, outs, b.node("Bitwise" + kind, ins), args)
