@@ -203,3 +203,21 @@ def test_transformer_encoder(norm_first):
                                        batch_first=True)
     enc = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
     export_and_compare(enc, (randn(B1, 7, 8),), ((randn(B2, 7, 8),),), dynamic={0: {0: "batch"}}, atol=1e-5)
+
+
+def test_rnn_state_as_keyword():
+    """A state given by keyword reaches the exported LSTM (global hooks alone would not see it)."""
+    torch.manual_seed(0)
+
+    class KwState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.GRU(4, 6)
+
+        def forward(self, x, h):
+            return self.rnn(x, hx=h * 2)
+
+    m = KwState()
+    export_and_compare(m, (randn(7, B1, 4), randn(1, B1, 6)), ((randn(7, B2, 4), randn(1, B2, 6)),),
+                       dynamic={0: {1: "batch"}, 1: {1: "batch"}})
+    assert "forward" not in m.rnn.__dict__

@@ -57,6 +57,11 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         do_constant_folding: compute ops whose inputs are all parameters or constants at export
             time and store the results.
         export_params: store parameters as initializers (else they become graph inputs).
+        training: None or ``"EVAL"`` (the model is traced in eval mode either way unless
+            ``"TRAINING"``, for which most training-mode ops have no export).
+
+    ``operator_export_type``, ``keep_initializers_as_inputs``, ``custom_opsets``,
+    ``export_modules_as_functions`` and ``autograd_inlining`` are accepted and ignored.
 
     Raises:
         UnsupportedOperatorError: an op or module of the model has no ONNX translation.
@@ -131,6 +136,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         _tracer[0] = None
         pre.remove()
         post.remove()
+        b.unpatch()
         for m, t in zip(modules, was_training):
             m.training = t
         for t in frozen:
@@ -170,7 +176,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
                               producer_name="glasstorch")
     proto.ir_version = min(proto.ir_version, 8 if opset <= 18 else 9)
     if verbose:
-        print(helper.printable_graph(proto.graph))
+        print(onnx.printer.to_text(proto.graph))
     data = proto.SerializeToString()
     _write(f, data)
 

@@ -77,6 +77,8 @@ class Builder:
         self.counter = 0
         self.suspended = None           # the module a module-level converter stands for
         self.current = "?"
+        self.module_kwargs: dict = {}
+        self.patched: list = []
 
     # -- names ----------------------------------------------------------------
     def fresh(self, hint: str = "v") -> str:
@@ -163,7 +165,9 @@ class Builder:
         if tid is None:
             return None
         e = self.entries.get(tid)
-        return e.tensor if e is not None and e.kind == "value" else None
+        if e is None or e.kind != "value" or e.tensor._data is not arr:  # ids of dead arrays are reused
+            return None
+        return e.tensor
 
     def _traced(self, arr):
         t = self.index_tensor(arr)
@@ -283,6 +287,16 @@ class Builder:
 
         if self.suspended is None and module_converter(module) is not None:
             self.suspended = module
+            # global hooks see no keyword arguments: catch them with a one-call forward wrapper
+            orig = type(module).forward
+
+            def forward(*a, **kw):
+                module.__dict__.pop("forward", None)
+                self.module_kwargs = kw
+                return orig(module, *a, **kw)
+
+            module.__dict__["forward"] = forward
+            self.patched.append(module)
         return None
 
     def post_hook(self, module, args, result):
@@ -291,8 +305,12 @@ class Builder:
 
             self.suspended = None
             self.current = type(module).__name__
-            module_converter(module)(self, module, args, result)
+            module_converter(module)(self, module, args, self.module_kwargs, result)
         return None
+
+    def unpatch(self) -> None:
+        for m in self.patched:
+            m.__dict__.pop("forward", None)
 
 
 def _c(arr):

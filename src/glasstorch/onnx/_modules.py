@@ -23,8 +23,8 @@ def module_converter(module):
     return None
 
 
-def _batch_norm(b, m, args, result):
-    x = args[0]
+def _batch_norm(b, m, args, kwargs, result):
+    x = args[0] if args else kwargs["input"]
     dt = x._data.dtype
     c = m.num_features
     scale = b.name(m.weight) if m.weight is not None else b.const(np.ones(c, dt))
@@ -43,9 +43,9 @@ def _gates(arr, order):
     return np.concatenate([blocks[i] for i in order], axis=0)
 
 
-def _rnn(b, m, args, result):
-    x = args[0]
-    hx = args[1] if len(args) > 1 else None
+def _rnn(b, m, args, kwargs, result):
+    x = args[0] if args else kwargs["input"]
+    hx = args[1] if len(args) > 1 else kwargs.get("hx")
     if not isinstance(x, Tensor):
         raise UnsupportedOperatorError(f"Exporting {type(m).__name__} on a PackedSequence is not supported")
     if getattr(m, "proj_size", 0):

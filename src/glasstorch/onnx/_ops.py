@@ -132,15 +132,17 @@ register("RPowScalar")(_binary("Pow"))
 
 
 def _common_dtype(a, c):
-    da = a._data.dtype if isinstance(a, Tensor) else None
-    dc = c._data.dtype if isinstance(c, Tensor) else None
-    if da is None:
-        return dc
-    if dc is None or dc == da:
-        return da
-    if da.kind == dc.kind or (a.ndim and not c.ndim) or (c.ndim and not a.ndim):
-        return np.promote_types(da, dc) if da.kind == dc.kind else (da if c.ndim == 0 else dc)
-    return np.promote_types(da, dc)
+    """The dtype both sides of a comparison are cast to (a number follows the tensor's kind)."""
+    tensors = [t for t in (a, c) if isinstance(t, Tensor)]
+    if len(tensors) == 2:
+        return np.promote_types(a._data.dtype, c._data.dtype)
+    d = tensors[0]._data.dtype
+    other = c if tensors[0] is a else a
+    if d.kind in "iub" and isinstance(other, float):
+        return np.dtype(np.float32)
+    if d.kind == "b" and isinstance(other, int) and not isinstance(other, bool):
+        return np.dtype(np.int64)
+    return d
 
 
 _COMPARE = {"Eq": "Equal", "Lt": "Less", "Gt": "Greater", "Le": "LessOrEqual", "Ge": "GreaterOrEqual",
