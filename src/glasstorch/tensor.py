@@ -19,6 +19,7 @@ import numpy as np
 from . import autograd as _autograd
 from . import dtypes as _dt
 from .autograd import grad_mode as _gm
+from .autograd.trace import _tracer
 from .backend import CPU, check_device
 
 _tls = _gm._tls
@@ -548,6 +549,8 @@ class Tensor:
             finally:
                 _gm._tls.grad = prev
             self._write(r._data, r.dtype)
+            if _tracer[0] is not None:  # an export: ``self`` now holds what ``r`` holds
+                _tracer[0](None, (self,), r)
         self._version[0] += 1
         return self
 

@@ -23,6 +23,7 @@ import weakref
 from ..backend import xp
 from . import grad_mode
 from .anomaly import _anomaly
+from .trace import _tracer
 
 _tls = grad_mode._tls
 
@@ -449,10 +450,13 @@ _new_tensor = object.__new__
 def _wrap_unrecorded(cls, args, out):
     """Outputs of a forward that recorded nothing: plain tensors (a view shares its version)."""
     if type(out) is tuple:
-        return tuple(_Tensor._make(o, False, None, 0) for o in out)
-    t = _Tensor._make(out, False, None, 0)
-    if cls.is_view and isinstance(args[0], _Tensor):
-        t._version = args[0]._version
+        t = tuple(_Tensor._make(o, False, None, 0) for o in out)
+    else:
+        t = _Tensor._make(out, False, None, 0)
+        if cls.is_view and isinstance(args[0], _Tensor):
+            t._version = args[0]._version
+    if _tracer[0] is not None:  # an export is tracing this forward pass (see glasstorch.onnx)
+        _tracer[0](cls, args, t)
     return t
 
 
@@ -477,6 +481,8 @@ def _apply_tensors(cls, args):
     outs = (out,) if single else out
     if not record:
         res = tuple(_Tensor._make(o._data, False, None, 0) if isinstance(o, _Tensor) else o for o in outs)
+        if _tracer[0] is not None:
+            _tracer[0](cls, args, res[0] if single else res)
         return res[0] if single else res
     return _finish(cls, node, args, args, out, False)
 
@@ -550,6 +556,8 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
     if _tls.record:
         node.metadata["value"] = tensors[0]._data if tensors[0] is not None else None
+        if _tracer[0] is not None:  # an export met a tensor that requires grad
+            _tracer[0](cls, args, tensors[0] if type(out) is not tuple else tuple(tensors))
     if _anomaly[0]:
         node._trace = "".join(traceback.format_stack()[:-3])
     return tensors[0] if type(out) is not tuple else tuple(tensors)

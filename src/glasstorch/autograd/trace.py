@@ -12,6 +12,11 @@ import contextlib
 
 from .grad_mode import _tls
 
+# None, or a callable ``hook(function_class, args, outputs)`` that every op
+# run without recording reports to: set only while glasstorch.onnx traces a
+# forward pass (under no_grad), so the ops a model runs can be read back.
+_tracer = [None]
+
 
 @contextlib.contextmanager
 def record_values():

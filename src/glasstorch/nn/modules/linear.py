@@ -147,3 +147,12 @@ class LazyLinear(Linear):
     def forward(self, input: Tensor) -> Tensor:
         self.initialize_parameters(input)
         return linear(input, self.weight, self.bias)
+
+
+def __getattr__(name: str):
+    # torch defines this class in this module, and scripts name it by this path
+    if name == "NonDynamicallyQuantizableLinear":
+        from .attention import NonDynamicallyQuantizableLinear
+
+        return NonDynamicallyQuantizableLinear
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
