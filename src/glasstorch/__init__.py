@@ -151,6 +151,8 @@ for _ns in (linalg, special):  # lgamma, det, inverse, ... in the torch namespac
 # torch's ``axis=``/``keepdims=`` spellings, on the functions and methods that take them
 _distance.install(globals(), Tensor)
 
+# accelerator first: it pulls in cuda, whose ``cuda.amp`` reads glasstorch.amp
+from . import accelerator, amp, backends, cuda, testing  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,A004
 from .amp import autocast, is_autocast_enabled  # noqa: E402
 
