@@ -65,7 +65,17 @@ from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
 
-FloatTensor = DoubleTensor = LongTensor = Tensor
+from ._legacy import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 
 def is_tensor(obj) -> bool:
