@@ -164,9 +164,8 @@ _distance.install(globals(), Tensor)
 # accelerator first: it pulls in cuda, whose ``cuda.amp`` reads glasstorch.amp
 from . import accelerator, amp, backends, cuda, testing  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,A004
-from .amp import autocast, is_autocast_enabled  # noqa: E402
-
 from ._docs import attach as _attach_docs  # noqa: E402
+from .amp import autocast, is_autocast_enabled  # noqa: E402
 
 _attach_docs(__import__("sys").modules[__name__])
 
