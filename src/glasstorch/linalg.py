@@ -22,7 +22,8 @@ from .tensor import _KIND_NAMES
 __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
     "slogdet", "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "lstsq",
-    "matrix_power", "cross", "multi_dot", "vecdot", "matrix_rank", "diagonal", "matmul",
+    "matrix_power", "cross", "multi_dot", "vecdot", "matrix_rank", "diagonal", "matmul", "solve_triangular",
+    "matrix_exp", "householder_product",
 ]
 
 for _name, _fields in (("linalg_slogdet", ("sign", "logabsdet")), ("linalg_qr", ("Q", "R")),
@@ -482,3 +483,36 @@ def _pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
 TOP_LEVEL = {"det": det, "inverse": inv, "slogdet": _torch_slogdet, "logdet": _logdet, "pinverse": _pinverse,
              "matrix_power": matrix_power}
 METHODS = TOP_LEVEL
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with ``A @ X = B`` (``X @ A = B`` if not ``left``) for a triangular ``A``: only its
+    ``upper`` or lower triangle is read, and with ``unitriangular`` its diagonal is taken as ones."""
+    _tensor("linalg.solve_triangular", A)
+    _tensor("linalg.solve_triangular", B, "B")
+    _square("linalg.solve_triangular", A)
+    _matrix("linalg.solve_triangular", B, "B")
+    _same_dtype("linalg.solve_triangular", A, B)
+    if unitriangular:
+        n = A.shape[-1]
+        eye = _d.eye(n, dtype=A.dtype)
+        A = (A.triu(1) if upper else A.tril(-1)) + eye
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return _d._SolveTriangular.apply(A.mT, B.mT, not upper).mT
+    return _d._SolveTriangular.apply(A, B, upper)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The matrix exponential exp(A) = I + A + A^2/2! + ... of a square matrix (or a stack)."""
+    _tensor("linalg.matrix_exp", A)
+    _square("linalg.matrix_exp", A)
+    return _d.matrix_exp(A)
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of the product of Householder reflections H_1 ... H_k stored in
+    ``A`` (below the diagonal) and ``tau``, as LAPACK's orgqr."""
+    _tensor("linalg.householder_product", A)
+    _tensor("linalg.householder_product", tau, "tau")
+    return _d.householder_product(A, tau)

@@ -183,7 +183,7 @@ def test_special_functions_gradcheck():
 
 
 def test_linalg_helpers_gradcheck():
-    from glasstorch.distributions._linalg import cholesky, solve_triangular
+    from glasstorch.linalg import cholesky, solve_triangular
 
     a = gt.tensor(_spd(3, (2,)), requires_grad=True)
     assert gradcheck(lambda m: cholesky(0.5 * (m + m.mT)), (a,))

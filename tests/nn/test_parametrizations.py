@@ -187,7 +187,7 @@ def test_orthogonal_against_torch(shape, omap, triv):
 
 def test_matrix_exp_and_solve_gradcheck():
     from glasstorch.autograd import gradcheck, gradgradcheck
-    from glasstorch.nn.utils._orthogonal import matrix_exp, solve
+    from glasstorch.linalg import matrix_exp, solve
 
     a = gt.tensor(np.random.default_rng(0).standard_normal((2, 3, 3)), requires_grad=True)
     assert gradcheck(matrix_exp, (a,)) and gradgradcheck(matrix_exp, (a,))

@@ -223,3 +223,42 @@ def test_torch_namespace_spellings(name, fn):
     check(lambda a: fn(gt, a), lambda a: fn(torch, a), _rng(name).standard_normal((2, 3, 3)), msg=name)
     if name == "slogdet":
         assert type(gt.slogdet(gt.eye(2))).__name__ == type(torch.slogdet(torch.eye(2))).__name__
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unitriangular", [True, False])
+def test_solve_triangular_against_torch(upper, left, unitriangular):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal((2, 3, 4)) if left else rng.standard_normal((2, 4, 3))
+    ga, gb = (gt.tensor(v, requires_grad=True) for v in (a, b))
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a, b))
+    got = gt.linalg.solve_triangular(ga, gb, upper=upper, left=left, unitriangular=unitriangular)
+    want = torch.linalg.solve_triangular(ta, tb, upper=upper, left=left, unitriangular=unitriangular)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10, atol=1e-12)
+    w = rng.standard_normal(tuple(want.shape))
+    (got * gt.tensor(w)).sum().backward()
+    (want * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ga.grad.numpy(), ta.grad.numpy(), rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(gb.grad.numpy(), tb.grad.numpy(), rtol=1e-9, atol=1e-11)
+    assert gt.autograd.gradcheck(
+        lambda m, r: gt.linalg.solve_triangular(m, r, upper=upper, left=left, unitriangular=unitriangular),
+        (ga.detach().requires_grad_(), gb.detach().requires_grad_()))
+
+
+def test_matrix_exp_and_householder_product_against_torch():
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((2, 4, 4)) * 0.7
+    ga, ta = gt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    np.testing.assert_allclose(gt.linalg.matrix_exp(ga).detach().numpy(),
+                               torch.linalg.matrix_exp(ta).detach().numpy(), rtol=1e-10, atol=1e-12)
+    gt.linalg.matrix_exp(ga).sum().backward()
+    torch.linalg.matrix_exp(ta).sum().backward()
+    np.testing.assert_allclose(ga.grad.numpy(), ta.grad.numpy(), rtol=1e-9, atol=1e-11)
+    v, tau = rng.standard_normal((5, 3)), rng.uniform(0.5, 1.5, 3)
+    np.testing.assert_allclose(gt.linalg.householder_product(gt.tensor(v), gt.tensor(tau)).numpy(),
+                               torch.linalg.householder_product(torch.tensor(v), torch.tensor(tau)).numpy(),
+                               rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match="square"):
+        gt.linalg.matrix_exp(gt.ones(2, 3))

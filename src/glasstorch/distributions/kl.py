@@ -5,7 +5,7 @@ from __future__ import annotations
 import glasstorch as _gt
 
 from ..ops._util import Tensor
-from ._linalg import solve_triangular
+from ..linalg import solve_triangular
 from ._special import digamma, lgamma
 from .bernoulli import Bernoulli
 from .beta import Beta

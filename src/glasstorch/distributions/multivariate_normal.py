@@ -9,7 +9,7 @@ import glasstorch as _gt
 from ..ops._util import Tensor
 from ..tensor import Size
 from . import constraints
-from ._linalg import cholesky, solve_triangular
+from ..linalg import cholesky, solve_triangular
 from .distribution import Distribution
 from .utils import _normal_array, lazy_property
 

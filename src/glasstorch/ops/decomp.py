@@ -14,6 +14,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import Tensor
+from .creation import arange, eye, zeros_like
+from .pointwise import where
+from .shape import cat
 
 
 class LinAlgError(RuntimeError):
@@ -327,3 +330,77 @@ class Pinv(_Op):
         right = _eye_like(a, n) - x @ a
         ga = -(xt @ grad @ xt) + left @ grad.mT @ x @ xt + xt @ x @ grad.mT @ right
         return ga, None, None
+
+
+# -- triangular solves, the matrix exponential, Householder products -------------
+
+class _SolveTriangular(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, a, b, upper):
+        a = np.triu(a) if upper else np.tril(a)
+        x = np.linalg.solve(a, b)
+        ctx.upper = upper
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        gb = _SolveTriangular.apply(a.mT, grad, not ctx.upper)
+        ga = -(gb @ x.mT)
+        return (ga.triu() if ctx.upper else ga.tril()), gb, None
+
+
+def _expm_array(a):
+    """exp(A) for a stack of matrices: scale to norm <= 1/2, Taylor series, square back."""
+    norm = np.abs(a).sum(-2).max() if a.size else 0.0  # the largest 1-norm in the stack
+    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
+    a = a / 2.0 ** s
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    result, term = eye.copy(), eye
+    for k in range(1, 19):
+        term = term @ a / k
+        result = result + term
+    for _ in range(s):
+        result = result @ result
+    return result
+
+
+class _MatrixExp(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _expm_array(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the derivative of exp at A applied to G is the top-right block of exp([[A^T, G], [0, A^T]])
+        (a,) = ctx.saved_tensors
+        n = a.shape[-1]
+        at = a.mT
+        top = cat([at, grad], -1)
+        bottom = cat([zeros_like(at), at], -1)
+        return matrix_exp(cat([top, bottom], -2))[..., :n, n:]
+
+
+def matrix_exp(a: Tensor) -> Tensor:
+    """exp(A) of a square matrix (or a stack of them)."""
+    return _MatrixExp.apply(a)
+
+
+def householder_product(a: Tensor, tau: Tensor) -> Tensor:
+    """The first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, where v_i is column i
+    of ``a`` below the diagonal with a 1 on it (LAPACK's orgqr)."""
+    n, k = a.shape[-2], a.shape[-1]
+    q = eye(n, dtype=a.dtype).expand(tuple(a.shape[:-2]) + (n, n))
+    rows = arange(n)
+    for i in range(k):  # one reflection per column: a sequential product
+        v = where(rows > i, a[..., :, i], 0.0) + (rows == i).to(a.dtype)
+        # q @ (I - tau v v^T) = q - tau (q v) v^T
+        qv = (q @ v.unsqueeze(-1))
+        q = q - tau[..., i, None, None] * (qv @ v.unsqueeze(-2))
+    return q[..., :, :k]

@@ -5,85 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import ops
+from ... import linalg, ops
 from ...autograd import grad_mode as _gm
 from ...autograd.function import Function
 from ...tensor import Tensor
 from ..modules.module import Module
-
-
-def _expm_array(a):
-    """exp(A) for a stack of matrices: scale to norm <= 1/2, Taylor series, square back."""
-    norm = np.abs(a).sum(-2).max() if a.size else 0.0  # the largest 1-norm in the stack
-    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
-    a = a / 2.0 ** s
-    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-    result, term = eye.copy(), eye
-    for k in range(1, 19):
-        term = term @ a / k
-        result = result + term
-    for _ in range(s):
-        result = result @ result
-    return result
-
-
-class _MatrixExp(Function):
-    array_io = True
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _expm_array(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # the derivative of exp at A applied to G is the top-right block of exp([[A^T, G], [0, A^T]])
-        (a,) = ctx.saved_tensors
-        n = a.shape[-1]
-        at = a.mT
-        top = ops.cat([at, grad], -1)
-        bottom = ops.cat([ops.zeros_like(at), at], -1)
-        return matrix_exp(ops.cat([top, bottom], -2))[..., :n, n:]
-
-
-def matrix_exp(a: Tensor) -> Tensor:
-    return _MatrixExp.apply(a)
-
-
-class _Solve(Function):
-    array_io = True
-
-    @staticmethod
-    def forward(ctx, a, b):
-        x = np.linalg.solve(a, b)
-        ctx.save_for_backward(a, x)
-        return x
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, x = ctx.saved_tensors
-        gb = solve(a.mT, grad)
-        return -(gb @ x.mT), gb
-
-
-def solve(a: Tensor, b: Tensor) -> Tensor:
-    """A^-1 B for square A (and B a matrix or a stack of them)."""
-    return _Solve.apply(a, b)
-
-
-def householder_product(a: Tensor, tau: Tensor) -> Tensor:
-    """The first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, where v_i is column i
-    of ``a`` below the diagonal with a 1 on it (LAPACK's orgqr)."""
-    n, k = a.shape[-2], a.shape[-1]
-    eye = ops.eye(n, dtype=a.dtype)
-    q = eye.expand(tuple(a.shape[:-2]) + (n, n))
-    rows = ops.arange(n)
-    for i in range(k):  # one reflection per column: a sequential product
-        v = ops.where(rows > i, a[..., :, i], 0.0) + (rows == i).to(a.dtype)
-        # q @ (I - tau v v^T) = q - tau (q v) v^T
-        qv = (q @ v.unsqueeze(-1))
-        q = q - tau[..., i, None, None] * (qv @ v.unsqueeze(-2))
-    return q[..., :, :k]
 
 
 def _make_orthogonal(a: np.ndarray) -> np.ndarray:
@@ -124,16 +50,16 @@ class _Orthogonal(Module):
                 x = ops.cat([x, ops.zeros(tuple(x.shape[:-2]) + (n, n - k), dtype=x.dtype)], -1)
             a = x - x.mT  # skew-symmetric
             if self.orthogonal_map == "matrix_exp":
-                q = matrix_exp(a)
+                q = linalg.matrix_exp(a)
             else:
                 eye = ops.eye(n, dtype=a.dtype)
-                q = solve(eye - 0.5 * a, eye + 0.5 * a)
+                q = linalg.solve(eye - 0.5 * a, eye + 0.5 * a)
             if n != k:
                 q = q[..., :k]
         else:
             a = x.tril(-1)
             tau = 2.0 / (1.0 + (a * a).sum(-2))
-            q = householder_product(a, tau)
+            q = linalg.householder_product(a, tau)
             # the diagonal's sign (truncated towards zero, as torch) flips columns
             q = q * x.diagonal(dim1=-2, dim2=-1).trunc().unsqueeze(-2)
         if self._trivial():
