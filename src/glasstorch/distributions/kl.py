@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import glasstorch as _gt
 
-from ..ops._util import Tensor
 from ..linalg import solve_triangular
+from ..ops._util import Tensor
 from ._special import digamma, lgamma
 from .bernoulli import Bernoulli
 from .beta import Beta

@@ -6,10 +6,10 @@ import math
 
 import glasstorch as _gt
 
+from ..linalg import cholesky, solve_triangular
 from ..ops._util import Tensor
 from ..tensor import Size
 from . import constraints
-from ..linalg import cholesky, solve_triangular
 from .distribution import Distribution
 from .utils import _normal_array, lazy_property
 

@@ -5,5 +5,4 @@ from .modules import *  # noqa: F401,F403
 from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
 
 # isort: split
-from . import parallel  # noqa: F401
 from .parallel import DataParallel  # noqa: F401

@@ -7,7 +7,6 @@ import numpy as np
 
 from ... import linalg, ops
 from ...autograd import grad_mode as _gm
-from ...autograd.function import Function
 from ...tensor import Tensor
 from ..modules.module import Module
 
