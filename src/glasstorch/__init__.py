@@ -130,6 +130,7 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The value last given to :func:`set_float32_matmul_precision` (``"highest"`` at start)."""
     return _float32_matmul_precision
 
 

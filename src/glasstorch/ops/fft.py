@@ -259,5 +259,15 @@ Tensor.real = property(real, doc="The real part (the tensor itself when it is re
 Tensor.imag = property(imag, doc="The imaginary part of a complex tensor.")
 Tensor.conj = conj
 Tensor.angle = angle
-Tensor.is_conj = lambda self: False  # conjugation is never lazy here
-Tensor.resolve_conj = lambda self: self
+def _is_conj(self) -> bool:
+    """Whether the tensor is a lazy conjugate: never here (``conj()`` computes at once)."""
+    return False
+
+
+def _resolve_conj(self) -> Tensor:
+    """The tensor with any lazy conjugation applied: the tensor itself here."""
+    return self
+
+
+Tensor.is_conj = _is_conj
+Tensor.resolve_conj = _resolve_conj
