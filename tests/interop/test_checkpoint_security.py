@@ -157,6 +157,10 @@ def test_one_storage_named_with_two_types_is_refused():
 def test_a_handmade_tensor_pickle_is_valid():
     out = gt.load(io.BytesIO(_with_entries(_valid(), {"data.pkl": _tensor_pickle()})))
     assert out["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    # a checkpoint saved from a GPU names its device; it loads on the CPU
+    gpu = _tensor_pickle().replace(b"X\x03\x00\x00\x00cpu", b"X\x06\x00\x00\x00cuda:0")
+    out = gt.load(io.BytesIO(_with_entries(_valid(), {"data.pkl": gpu})), map_location="cpu")
+    assert out["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and out["w"].device.type == "cpu"
 
 
 @pytest.mark.parametrize("kwargs,needle", [
