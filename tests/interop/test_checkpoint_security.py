@@ -141,6 +141,20 @@ def _tensor_pickle(**kwargs) -> bytes:
     return b"\x80\x02}X\x01\x00\x00\x00w" + _tensor_expr(**kwargs) + b"s."
 
 
+@pytest.mark.parametrize("wrap,needle", [
+    (lambda t: b"ccollections\nOrderedDict\n" + t + b"\x85R", "OrderedDict built from"),
+    (lambda t: b"c_codecs\nencode\nX\x01\x00\x00\x00x" + t + b"\x86R", "_codecs.encode used"),
+    (lambda t: b"ctorch._utils\n_rebuild_parameter\n" + t + b"\x89" + t + b"\x87R", "backward hooks"),
+    (lambda t: b"ctorch._utils\n_rebuild_parameter\n(" + t + b"\x89N" + t + b"tR", "carries Python"),
+    (lambda t: b"ctorch._utils\n_rebuild_tensor_v2\n(" + t + b"K\x00))\x89}" + t + b"tR", "not a storage"),
+    (lambda t: _tensor_expr()[:-2] + t + b"tR", "metadata glasstorch does not know"),
+])
+def test_tensors_where_values_belong_are_refused(wrap, needle):
+    # a tensor's == and bool() are elementwise: the checks look at types first
+    pkl = b"\x80\x02" + wrap(_tensor_expr()) + b"."
+    _refused(_with_entries(_valid(), {"data.pkl": pkl}), needle)
+
+
 def test_integer_tensors_that_require_grad_are_refused():
     pkl = _tensor_pickle(kind="LongStorage", numel=3, size=(3,), stride=(1,), requires_grad=True)
     _refused(_with_entries(_valid(), {"data.pkl": pkl}), "integer tensor (data/0) requires grad")
@@ -157,6 +171,10 @@ def test_one_storage_named_with_two_types_is_refused():
 def test_a_handmade_tensor_pickle_is_valid():
     out = gt.load(io.BytesIO(_with_entries(_valid(), {"data.pkl": _tensor_pickle()})))
     assert out["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    # a checkpoint saved from a GPU names its device; it loads on the CPU
+    gpu = _tensor_pickle().replace(b"X\x03\x00\x00\x00cpu", b"X\x06\x00\x00\x00cuda:0")
+    out = gt.load(io.BytesIO(_with_entries(_valid(), {"data.pkl": gpu})), map_location="cpu")
+    assert out["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and out["w"].device.type == "cpu"
 
 
 @pytest.mark.parametrize("kwargs,needle", [

@@ -70,7 +70,7 @@ def _rebuild_tensor(interp, storage, offset, size, stride, requires_grad=False, 
     if type(offset) is not int or type(requires_grad) is not bool:
         raise interp.refuse("a tensor's offset or requires_grad has the wrong type")
     _no_hooks(interp, hooks)
-    if metadata:
+    if metadata is not None and (type(metadata) is not dict or metadata):
         raise interp.refuse("a tensor carries metadata glasstorch does not know")
     if requires_grad and storage.array.dtype.kind != "f":
         raise interp.refuse(f"an integer tensor (data/{storage.key}) requires grad")
@@ -102,7 +102,7 @@ def _rebuild_parameter(interp, data, requires_grad, hooks, state=None):
     if type(data) is not Tensor or type(requires_grad) is not bool:
         raise interp.refuse("a parameter is not built from a tensor")
     _no_hooks(interp, hooks)
-    if state:
+    if state is not None and (type(state) not in (dict, OrderedDict) or state):
         raise interp.refuse("a parameter carries Python attributes")
     if requires_grad and not data.is_floating_point():
         raise interp.refuse(f"a parameter of dtype {data.dtype} requires grad")
@@ -113,7 +113,8 @@ def _rebuild_parameter(interp, data, requires_grad, hooks, state=None):
 
 
 def _ordered_dict(interp, *args):
-    if args not in ((), ([],)):
+    # (file values are compared only after their types are known: a tensor's == is elementwise)
+    if args and (len(args) > 1 or type(args[0]) is not list or args[0]):
         raise interp.refuse("OrderedDict built from anything but nothing")
     return OrderedDict()
 
@@ -136,7 +137,7 @@ def _frozenset(interp, items=()):
 
 def _encode(interp, text, encoding):
     # protocol 2 writes bytes as _codecs.encode(text, "latin1")
-    if type(text) is not str or encoding != "latin1":
+    if type(text) is not str or type(encoding) is not str or encoding != "latin1":
         raise interp.refuse("_codecs.encode used for anything but bytes")
     return text.encode("latin1")
 
@@ -226,7 +227,8 @@ class _Archive:
         return self.read(name).strip() if self.prefix + name in self.entries else default
 
     def storage(self, interp: Interpreter, pid) -> _Storage:
-        if (type(pid) is not tuple or len(pid) != 5 or pid[0] != "storage" or type(pid[1]) is not Global
+        if (type(pid) is not tuple or len(pid) != 5 or type(pid[0]) is not str or pid[0] != "storage"
+                or type(pid[1]) is not Global
                 or pid[1].name[len("torch."):] not in STORAGE_TYPES or type(pid[2]) is not str
                 or type(pid[3]) is not str or type(pid[4]) is not int):
             raise interp.refuse(f"persistent id {pid!r:.80} is not a storage reference")
@@ -263,8 +265,10 @@ def read_torch_zip(data: bytes, where: str) -> Any:
         obj = interp.run()
     except CheckpointError:
         raise
-    except (TypeError, ValueError, OverflowError, RecursionError, MemoryError) as e:
-        # e.g. an unhashable dict key, or a view NumPy can't make: the file, not us
+    except (TypeError, ValueError, OverflowError, RecursionError, MemoryError, RuntimeError, AttributeError,
+            KeyError, IndexError) as e:
+        # e.g. an unhashable dict key, a tensor's elementwise == on a dict key collision,
+        # or a view NumPy can't make: the file's doing, reported as the one error type
         raise interp.refuse(f"malformed pickle ({type(e).__name__}: {e})") from None
     if isinstance(obj, Global):
         raise interp.refuse(f"the file holds the bare name {obj.name}")
