@@ -113,4 +113,4 @@ def compile(model=None, **kwargs):  # noqa: A001
 
 # Like torch, ``import glasstorch`` alone makes ``glasstorch.nn``, ``.optim`` and
 # ``.utils.data`` usable; they import the names above, so they come last.
-from . import nn, utils  # noqa: E402  (utils imports utils.data)
+from . import nn, onnx, utils  # noqa: E402  (utils imports utils.data)

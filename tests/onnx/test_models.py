@@ -327,3 +327,24 @@ def test_opset_18_reductions():
     export_and_compare(Reduce(), (torch.randn(B1, 4),), ((torch.randn(B2, 4),),), dynamic={0: [0]},
                        opset_version=18)
     np.testing.assert_equal(1, 1)
+
+
+def test_word_language_model_export_path(tmp_path):
+    """What word_language_model's --onnx-export does, with ``torch`` resolved by glasstorch.compat."""
+    from glasstorch import compat
+
+    compat.install()
+    try:
+        import torch as compat_torch
+        import torch.onnx  # noqa: F401
+
+        model = RNNLanguageModel("LSTM")
+        model.eval()
+        dummy = compat_torch.zeros(10 * 1, dtype=compat_torch.int64).view(-1, 1)
+        compat_torch.onnx.export(model, (dummy, model.init_hidden(1)), str(tmp_path / "lm.onnx"))
+    finally:
+        compat.uninstall()
+    proto = onnx.load(str(tmp_path / "lm.onnx"))
+    onnx.checker.check_model(proto)
+    assert [i.name for i in proto.graph.input] == ["input", "input_1", "input_2"]
+    assert op_types(proto).count("LSTM") == 2
