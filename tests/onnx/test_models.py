@@ -348,3 +348,25 @@ def test_word_language_model_export_path(tmp_path):
     onnx.checker.check_model(proto)
     assert [i.name for i in proto.graph.input] == ["input", "input_1", "input_2"]
     assert op_types(proto).count("LSTM") == 2
+
+
+def test_custom_function_is_named():
+    class Cube(glasstorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class UsesCube(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return Cube.apply(self.lin(x))
+
+    with pytest.raises(glasstorch.onnx.UnsupportedOperatorError, match="'Cube'"):
+        glasstorch.onnx.export(UsesCube(), (torch.randn(2, 2),), io.BytesIO())
