@@ -327,3 +327,46 @@ def test_opset_18_reductions():
     export_and_compare(Reduce(), (torch.randn(B1, 4),), ((torch.randn(B2, 4),),), dynamic={0: [0]},
                        opset_version=18)
     np.testing.assert_equal(1, 1)
+
+
+def test_word_language_model_export_path(tmp_path):
+    """What word_language_model's --onnx-export does, with ``torch`` resolved by glasstorch.compat."""
+    from glasstorch import compat
+
+    compat.install()
+    try:
+        import torch as compat_torch
+        import torch.onnx  # noqa: F401
+
+        model = RNNLanguageModel("LSTM")
+        model.eval()
+        dummy = compat_torch.zeros(10 * 1, dtype=compat_torch.int64).view(-1, 1)
+        compat_torch.onnx.export(model, (dummy, model.init_hidden(1)), str(tmp_path / "lm.onnx"))
+    finally:
+        compat.uninstall()
+    proto = onnx.load(str(tmp_path / "lm.onnx"))
+    onnx.checker.check_model(proto)
+    assert [i.name for i in proto.graph.input] == ["input", "input_1", "input_2"]
+    assert op_types(proto).count("LSTM") == 2
+
+
+def test_custom_function_is_named():
+    class Cube(glasstorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class UsesCube(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return Cube.apply(self.lin(x))
+
+    with pytest.raises(glasstorch.onnx.UnsupportedOperatorError, match="'Cube'"):
+        glasstorch.onnx.export(UsesCube(), (torch.randn(2, 2),), io.BytesIO())

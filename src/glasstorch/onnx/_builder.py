@@ -2,7 +2,7 @@
 
 Every op a forward pass runs (under ``no_grad``) reports ``(Function class,
 arguments, outputs)`` to :meth:`Builder.on_op`, which turns it into ONNX nodes
-right away (``_ops.py`` holds one converter per op family). Modules with an
+right away (``_ops.py`` and ``_nn_ops.py`` hold one converter per op family). Modules with an
 ONNX op of their own (``_modules.py``) are caught by a global forward hook
 instead: the ops inside them are not recorded, and one node stands for the
 whole module.
