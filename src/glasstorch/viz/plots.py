@@ -83,7 +83,9 @@ def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None =
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
     if handles:
-        ax.legend(handles, labels, loc="best")
+        # with a right axis "best" only sees the left one: the top middle is clear of both
+        # once a loss has fallen and an accuracy has risen
+        ax.legend(handles, labels, loc="upper center" if secondary else "best")
     if title:
         ax.set_title(title)
     fig.tight_layout()
