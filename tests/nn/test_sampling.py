@@ -133,5 +133,7 @@ def test_gumbel_softmax_samples_follow_the_softmax():
     assert y.dtype == gt.float64 and set(np.unique(y.numpy())) == {0.0, 1.0}
     np.testing.assert_array_equal(y.numpy().sum(-1), 1.0)
     np.testing.assert_allclose(y.numpy().mean(0), [0.1, 0.2, 0.7], atol=0.015)
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+        F.gumbel_softmax(gt.zeros(3, 4), eps=1e-5)
     soft = F.gumbel_softmax(gt.zeros(3, 4), tau=2.0)
     np.testing.assert_allclose(soft.numpy().sum(-1), 1.0, rtol=1e-6)
