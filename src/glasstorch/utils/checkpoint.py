@@ -31,7 +31,7 @@ def _detached(args):
     return out
 
 
-class _Checkpoint(Function):
+class CheckpointFunction(Function):
     """Runs ``fn`` without recording; backward reruns it with recording and backpropagates."""
 
     @staticmethod
@@ -93,7 +93,7 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None, con
         # a graph edge that always needs a gradient, so the block's parameters get theirs
         # even when no input requires one
         anchor = Tensor._make(_empty(), True, None, 0) if _gm.is_grad_enabled() else None
-    return _Checkpoint.apply(function, preserve_rng_state, kwargs, anchor, *args)
+    return CheckpointFunction.apply(function, preserve_rng_state, kwargs, anchor, *args)
 
 
 def _empty():

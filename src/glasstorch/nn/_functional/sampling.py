@@ -25,6 +25,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """Softmax of ``(logits + Gumbel noise) / tau``: a differentiable, relaxed draw from
     ``Categorical(logits)``. With ``hard=True`` the value is one-hot and the gradient is
     the soft sample's (straight-through)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     e = _random._rng(None).exponential(1.0, logits._data.shape).astype(logits._data.dtype)
     gumbels = -Tensor._make(e, False, None, 0).log()
     y_soft = ops.softmax((logits + gumbels) / tau, dim)
