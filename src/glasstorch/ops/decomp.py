@@ -340,7 +340,11 @@ class _SolveTriangular(Function):
     @staticmethod
     def forward(ctx, a, b, upper):
         a = np.triu(a) if upper else np.tril(a)
-        x = np.linalg.solve(a, b)
+        try:
+            x = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:  # a zero on the diagonal: torch answers inf/nan, not an error
+            shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
+            x = np.full(shape, np.nan, np.result_type(a, b))
         ctx.upper = upper
         ctx.save_for_backward(a, x)
         return x
