@@ -41,7 +41,7 @@ class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_out_nr", "_version",
-                 "_accum", "_hooks", "_retains_grad", "__weakref__", "__dict__")
+                 "_accum", "_hooks", "_retains_grad", "_view_base", "__weakref__", "__dict__")
 
     # NumPy should hand binary operators over to us (np.float32(2) * t).
     __array_priority__ = 1000
@@ -522,6 +522,11 @@ class Tensor:
                 twin._data = self._data.copy()  # backward needs the values from before the write
             self._write(r._data, r.dtype)
             self.grad_fn, self._out_nr, self._requires_grad = node, r._out_nr, r._requires_grad
+            base = getattr(self, "_view_base", None)  # a view: its base changed too
+            if base is not None and r._requires_grad:
+                from .autograd.view_write import rebase_after_view_write
+
+                rebase_after_view_write(base, self, r)
         else:
             prev = _gm._tls.grad
             _gm._tls.grad = False

@@ -452,8 +452,15 @@ def _wrap_unrecorded(cls, args, out):
         return tuple(_Tensor._make(o, False, None, 0) for o in out)
     t = _Tensor._make(out, False, None, 0)
     if cls.is_view and isinstance(args[0], _Tensor):
-        t._version = args[0]._version
+        _share_memory(t, args[0])
     return t
+
+
+def _share_memory(view, base) -> None:
+    """``view`` is a view of ``base``: one version counter, and the tensor that owns the memory."""
+    view._version = base._version
+    owner = getattr(base, "_view_base", None)
+    view._view_base = base if owner is None else owner
 
 
 def _apply_tensors(cls, args):
@@ -527,7 +534,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         diff = o.dtype.kind == "f" and not (node._non_diff and _is_in(o, node._non_diff, array_io, out))
         t = _Tensor._make(o, diff, node if diff else None, 0)
         if cls.is_view and isinstance(args[0], _Tensor):
-            t._version = args[0]._version
+            _share_memory(t, args[0])
         tensors = (t,)
         outs = (out,)
     else:
@@ -543,7 +550,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
             diff = o.dtype.kind == "f" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
             tensors.append(_Tensor._make(o, diff, node if diff else None, i))
         if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
-            tensors[0]._version = args[0]._version
+            _share_memory(tensors[0], args[0])
         node._out_metas = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in tensors)
         node._plain = False
     if node._saved:
