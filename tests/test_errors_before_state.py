@@ -175,6 +175,19 @@ def test_inplace_on_a_view_rewrites_the_base_history_like_torch(case):
 
 
 @LIBS
+@pytest.mark.parametrize("make, out", [(lambda b: b.chunk(2)[0], "Output 0 of Split"),
+                                       (lambda b: b.unbind(0)[1], "Output 1 of Unbind"),
+                                       (lambda b: b.split(2)[1], "Output 1 of Split")])
+def test_inplace_on_one_of_several_views_raises_like_torch(lib, make, out):
+    b = lib.ones(4, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=out + " is a view and is being modified inplace"):
+        make(b).mul_(2)
+    with lib.no_grad():
+        make(b).mul_(2)  # allowed without grad mode
+    assert b.detach().numpy().tolist() != [1.0] * 4
+
+
+@LIBS
 def test_write_into_a_view_of_a_plain_tensor_makes_it_require_grad(lib):
     w = lib.tensor([2.0, 3.0, 4.0], dtype=lib.float64, requires_grad=True)
     b = lib.ones(2, 3, dtype=lib.float64)

@@ -490,6 +490,7 @@ class Tensor:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
+        first = node
         # A chain of view ops down to a leaf: writing here would write into the leaf.
         while node._fn is not None and node._fn.is_view and node._next:
             node = node._next[0][0]
@@ -499,6 +500,12 @@ class Tensor:
                 raise RuntimeError(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation."
                 )
+        if first._fn is not None and first._fn.is_view and first._out_metas is not None:
+            raise RuntimeError(
+                f"Output {self._out_nr} of {type(first).__name__.removesuffix('Backward0')} is a view and is "
+                "being modified inplace. This view is the output of a function that returns multiple views. "
+                "Such functions do not allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one.")
 
     def _inplace(self, op, *args) -> Tensor:
         """Run out-of-place ``op(self, *args)`` and write the result into ``self``.
