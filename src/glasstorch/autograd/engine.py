@@ -34,6 +34,7 @@ from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
 
 _tls = grad_mode._tls
+_recorders = grad_mode._recorders
 
 
 def _wrap(a):
@@ -86,7 +87,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     _tls.grad = bool(create_graph)  # backward formulas are recorded only for create_graph
     _tls.raw = raw
     # Nothing to capture, record or hook: a plain node goes straight to its formula.
-    fast = raw and captures is None and not _tls.record
+    fast = raw and captures is None and not (_recorders[0] and _tls.record)
     try:
         # 2. run the node made last among those with a gradient waiting: every
         # node that feeds it was made after it, so has already run
@@ -148,7 +149,7 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
     input gradients, or None at a leaf."""
     if node._pre_hooks or node._retained:
         grads = _run_pre_hooks(node, grads, create_graph, raw)
-    if _tls.record:
+    if _recorders[0] and _tls.record:
         node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
     if captures is not None:
         for nr, g in enumerate(grads):

@@ -25,6 +25,7 @@ from . import grad_mode
 from .anomaly import _anomaly
 
 _tls = grad_mode._tls
+_recorders = grad_mode._recorders
 
 # ``_tls.raw`` is True while the engine runs a backward pass that builds no
 # graph: then ``saved_tensors`` hands a backward that runs on arrays bare arrays.
@@ -411,7 +412,7 @@ def _apply_arrays(cls, *args):
         out = cls.forward(node, *arrays)
 
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
-            or _tls.record or _anomaly[0]):
+            or (_recorders[0] and _tls.record) or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
     t = _new_tensor(_Tensor)  # Tensor._make, inline: keep the two in step
     t._data = out
@@ -555,7 +556,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         node._plain = False
     if node._saved:
         node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
-    if _tls.record:
+    if _recorders[0] and _tls.record:
         node.metadata["value"] = tensors[0]._data if tensors[0] is not None else None
     if _anomaly[0]:
         node._trace = "".join(traceback.format_stack()[:-3])
