@@ -139,16 +139,62 @@ def test_inplace_on_a_view_of_a_leaf_raises_like_torch(lib, view):
     assert a.detach().numpy().sum() > 6
 
 
+VIEW_WRITES = {
+    "slice": lambda b, w: (b[:1].mul_(3), b)[1],
+    "row times a weight": lambda b, w: (b[1].mul_(w), b)[1],
+    "column": lambda b, w: (b[:, 1].add_(w[:2]), b)[1],
+    "transposed": lambda b, w: (b.t()[1:].mul_(w[:2].reshape(2, 1)), b)[1],
+    "view of a view": lambda b, w: (b.view(6)[2:5].view(3).mul_(w), b * b)[1],
+    "strided": lambda b, w: (b.view(6)[::2].mul_(w), b)[1],
+    "setitem into a view": lambda b, w: (b[1].__setitem__(slice(0, 2), w[:2]), b.sin())[1],
+    "the view used after": lambda b, w: (lambda v: (v.mul_(w[0]), v * 2 + b.sum())[1])(b[0]),
+    "two writes": lambda b, w: (b[0].mul_(w), b[0].add_(w), b)[2],
+    "a saved output": lambda b, w: (b[:, :2].exp_(), b * w)[1],
+}
+
+
+@pytest.mark.parametrize("case", list(VIEW_WRITES))
+def test_inplace_on_a_view_rewrites_the_base_history_like_torch(case):
+    """The base's gradient passes through the write (torch's CopySlices), to second order."""
+    results = {}
+    for lib in (gt, torch):
+        a = lib.tensor(np.arange(1.0, 7.0).reshape(2, 3), dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([2.0, 3.0, 4.0], dtype=lib.float64, requires_grad=True)
+        out = VIEW_WRITES[case](a * 1, w)
+        weights = lib.tensor(np.arange(1.0, 1.0 + out.numel()).reshape(tuple(out.shape)))
+        grads = lib.autograd.grad((out * weights).sum(), (a, w), create_graph=True, allow_unused=True)
+        used = [g for g in grads if g is not None and g.requires_grad]  # none: a linear case
+        second = lib.autograd.grad(sum((g * g).sum() for g in used), (a, w), allow_unused=True) \
+            if used else (None, None)
+        results[lib] = [out.detach().numpy()] + [None if g is None else g.detach().numpy()
+                                                 for g in grads + second]
+    for got, want in zip(results[gt], results[torch]):
+        assert (got is None) == (want is None)
+        if got is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 @LIBS
-def test_inplace_on_a_view_of_a_non_leaf_is_fine(lib):
-    if lib is gt:
-        pytest.xfail("known gap: an in-place op on a view does not yet rewrite its base's history, "
-                     "so the base's gradient misses the op")
-    a = lib.ones(2, 3, requires_grad=True)
-    b = a * 1
-    b[:1].mul_(3)
-    b.sum().backward()
-    assert a.grad.tolist() == [[3.0] * 3, [1.0] * 3]
+@pytest.mark.parametrize("make, out", [(lambda b: b.chunk(2)[0], "Output 0 of Split"),
+                                       (lambda b: b.unbind(0)[1], "Output 1 of Unbind"),
+                                       (lambda b: b.split(2)[1], "Output 1 of Split")])
+def test_inplace_on_one_of_several_views_raises_like_torch(lib, make, out):
+    b = lib.ones(4, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match=out + " is a view and is being modified inplace"):
+        make(b).mul_(2)
+    with lib.no_grad():
+        make(b).mul_(2)  # allowed without grad mode
+    assert b.detach().numpy().tolist() != [1.0] * 4
+
+
+@LIBS
+def test_write_into_a_view_of_a_plain_tensor_makes_it_require_grad(lib):
+    w = lib.tensor([2.0, 3.0, 4.0], dtype=lib.float64, requires_grad=True)
+    b = lib.ones(2, 3, dtype=lib.float64)
+    b[0].mul_(w)
+    assert b.requires_grad and type(b.grad_fn).__name__ == "CopySlices"
+    (g,) = lib.autograd.grad((b * b).sum(), w)
+    assert g.tolist() == [4.0, 6.0, 8.0]
 
 
 GRADS = {

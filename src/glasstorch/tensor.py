@@ -42,7 +42,7 @@ class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_out_nr", "_version",
-                 "_accum", "_hooks", "_retains_grad", "__weakref__", "__dict__")
+                 "_accum", "_hooks", "_retains_grad", "_view_base", "__weakref__", "__dict__")
 
     # NumPy should hand binary operators over to us (np.float32(2) * t).
     __array_priority__ = 1000
@@ -509,6 +509,7 @@ class Tensor:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
+        first = node
         # A chain of view ops down to a leaf: writing here would write into the leaf.
         while node._fn is not None and node._fn.is_view and node._next:
             node = node._next[0][0]
@@ -518,6 +519,12 @@ class Tensor:
                 raise RuntimeError(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation."
                 )
+        if first._fn is not None and first._fn.is_view and first._out_metas is not None:
+            raise RuntimeError(
+                f"Output {self._out_nr} of {type(first).__name__.removesuffix('Backward0')} is a view and is "
+                "being modified inplace. This view is the output of a function that returns multiple views. "
+                "Such functions do not allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one.")
 
     def _inplace(self, op, *args) -> Tensor:
         """Run out-of-place ``op(self, *args)`` and write the result into ``self``.
@@ -541,6 +548,11 @@ class Tensor:
                 twin._data = self._data.copy()  # backward needs the values from before the write
             self._write(r._data, r.dtype)
             self.grad_fn, self._out_nr, self._requires_grad = node, r._out_nr, r._requires_grad
+            base = getattr(self, "_view_base", None)  # a view: its base changed too
+            if base is not None and r._requires_grad:
+                from .autograd.view_write import rebase_after_view_write
+
+                rebase_after_view_write(base, self, r)
         else:
             prev = _gm._tls.grad
             _gm._tls.grad = False

@@ -26,6 +26,7 @@ ACTIVATIONS = {
     "tanh": lambda F, x: F.tanh(x),
     "logsigmoid": lambda F, x: F.logsigmoid(x),
     "hardswish": lambda F, x: F.hardswish(x),
+    "softsign": lambda F, x: F.softsign(x),
 }
 # torch's own gradient at nan for these depends on where the element sits in
 # the tensor (its vectorised and scalar loops disagree): no spec to meet there.

@@ -36,6 +36,7 @@ from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
 
 _tls = grad_mode._tls
+_recorders = grad_mode._recorders
 
 
 def _wrap(a):
@@ -88,7 +89,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     _tls.grad = bool(create_graph)  # backward formulas are recorded only for create_graph
     _tls.raw = raw
     # Nothing to capture, record or hook: a plain node goes straight to its formula.
-    fast = raw and captures is None and not _tls.record
+    fast = raw and captures is None and not (_recorders[0] and _tls.record)
     # A formula that meets 1/0 or 0/0 (sqrt's at 0, log's at 0) gives inf or nan
     # silently, as torch does, not a NumPy warning pointing into glasstorch.
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
@@ -155,7 +156,7 @@ def _run_node(node, grads, raw, create_graph, captures, results, accumulate, sto
     input gradients, or None at a leaf."""
     if node._pre_hooks or node._retained:
         grads = _run_pre_hooks(node, grads, create_graph, raw)
-    if _tls.record:
+    if _recorders[0] and _tls.record:
         node.metadata["grad"] = _wrap(grads[0]) if raw else grads[0]
     if captures is not None:
         for nr, g in enumerate(grads):

@@ -26,6 +26,7 @@ from .anomaly import _anomaly
 from .trace import _tracer
 
 _tls = grad_mode._tls
+_recorders = grad_mode._recorders
 
 # ``_tls.raw`` is True while the engine runs a backward pass that builds no
 # graph: then ``saved_tensors`` hands a backward that runs on arrays bare arrays.
@@ -412,7 +413,7 @@ def _apply_arrays(cls, *args):
         out = cls.forward(node, *arrays)
 
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
-            or _tls.record or _anomaly[0]):
+            or (_recorders[0] and _tls.record) or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
     t = _new_tensor(_Tensor)  # Tensor._make, inline: keep the two in step
     t._data = out
@@ -454,10 +455,17 @@ def _wrap_unrecorded(cls, args, out):
     else:
         t = _Tensor._make(out, False, None, 0)
         if cls.is_view and isinstance(args[0], _Tensor):
-            t._version = args[0]._version
+            _share_memory(t, args[0])
     if _tracer[0] is not None:  # an export is tracing this forward pass (see glasstorch.onnx)
         _tracer[0](cls, args, t)
     return t
+
+
+def _share_memory(view, base) -> None:
+    """``view`` is a view of ``base``: one version counter, and the tensor that owns the memory."""
+    view._version = base._version
+    owner = getattr(base, "_view_base", None)
+    view._view_base = base if owner is None else owner
 
 
 def _apply_tensors(cls, args):
@@ -533,7 +541,7 @@ def _finish(cls, node, args, unwrapped, out, array_io):
         diff = o.dtype.kind in "fc" and not (node._non_diff and _is_in(o, node._non_diff, array_io, out))
         t = _Tensor._make(o, diff, node if diff else None, 0)
         if cls.is_view and isinstance(args[0], _Tensor):
-            t._version = args[0]._version
+            _share_memory(t, args[0])
         tensors = (t,)
         outs = (out,)
     else:
@@ -549,12 +557,12 @@ def _finish(cls, node, args, unwrapped, out, array_io):
             diff = o.dtype.kind in "fc" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
             tensors.append(_Tensor._make(o, diff, node if diff else None, i))
         if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
-            tensors[0]._version = args[0]._version
+            _share_memory(tensors[0], args[0])
         node._out_metas = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in tensors)
         node._plain = False
     if node._saved:
         node._saved = _resolve_saved(node._saved, args, unwrapped, outs, tensors)
-    if _tls.record:
+    if _recorders[0] and _tls.record:
         node.metadata["value"] = tensors[0]._data if tensors[0] is not None else None
         if _tracer[0] is not None:  # an export met a tensor that requires grad
             _tracer[0](cls, args, tensors[0] if type(out) is not tuple else tuple(tensors))

@@ -25,6 +25,10 @@ class _ThreadState(threading.local):
 
 
 _tls = _ThreadState()
+# How many threads are inside viz.record() now: the hot path reads this list
+# item (cheap) and looks at its own thread's flag only when it is not 0.
+_recorders = [0]
+_recorders_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .grad_mode import _tls
+from .grad_mode import _recorders, _recorders_lock, _tls
 
 # None, or a callable ``hook(function_class, args, outputs)`` that every op
 # run without recording reports to: set only while glasstorch.onnx traces a
@@ -23,7 +23,11 @@ def record_values():
     """Inside this block, nodes keep ``metadata['value']`` and, after backward, ``metadata['grad']``."""
     prev = _tls.record
     _tls.record = True
+    with _recorders_lock:
+        _recorders[0] += 1
     try:
         yield
     finally:
+        with _recorders_lock:
+            _recorders[0] -= 1
         _tls.record = prev

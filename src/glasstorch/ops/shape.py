@@ -705,7 +705,8 @@ class Unbind(_View):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+        # the Ellipsis keeps a 1-d input's slices 0-d views (a bare index gives scalars, copies)
+        return tuple(x[(slice(None),) * dim + (i, Ellipsis)] for i in range(x.shape[dim]))
 
     @staticmethod
     def backward(ctx, *grads):

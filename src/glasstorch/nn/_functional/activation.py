@@ -420,8 +420,10 @@ class Softsign(_Act):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
+        # torch's composite x / (1 + |x|) differentiated term by term (not 1 / d^2):
+        # the same rounding, and nan at +-inf (inf / inf) as torch gives
         d = x.abs() + 1
-        return grad / (d * d)
+        return grad / d + (-grad * ((x / d) / d)) * x.sign()
 
 
 class Tanhshrink(_Act):
