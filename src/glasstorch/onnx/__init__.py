@@ -67,7 +67,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         UnsupportedOperatorError: an op or module of the model has no ONNX translation.
     """
     from ..autograd import grad_mode
-    from ..autograd.trace import _tracer
+    from ..autograd.trace import _tracer, record_values
     from ..nn.modules import module as _module_mod
     from ..nn.modules.module import Module, _RemovableHandle
     from ..tensor import Tensor
@@ -122,17 +122,17 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
     for t in frozen:
         t._requires_grad = False
     tls = grad_mode._tls
-    prev_grad, prev_record = tls.grad, tls.record
+    prev_grad = tls.grad
     try:
         _module_mod._global_forward_pre_hooks[pre.id] = b.pre_hook
         _module_mod._global_forward_hooks[post.id] = b.post_hook
         _tracer[0] = b.on_op
-        tls.record = True  # ops on tensors that still require grad report through the recording path
         _exporting[0] = True
         tls.grad = True
-        result = model(*args, **kw)
+        with record_values():  # ops on tensors that still require grad report through the recording path
+            result = model(*args, **kw)
     finally:
-        tls.grad, tls.record = prev_grad, prev_record
+        tls.grad = prev_grad
         _exporting[0] = False
         _tracer[0] = None
         pre.remove()
