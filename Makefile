@@ -35,12 +35,13 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
-## make fuzz: the long differential fuzz campaign against torch (FUZZ_CASES, FUZZ_SEED)
+## make fuzz: the long differential fuzz campaign against torch (FUZZ_CASES, FUZZ_SEED, FUZZ_JOBS)
 FUZZ_CASES ?= 100000
 FUZZ_SEED ?= 0
+FUZZ_JOBS ?= 2
 .PHONY: fuzz
 fuzz: $(STAMP)
-	$(PY) tests/fuzz/campaign.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+	$(PY) tests/fuzz/campaign.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --jobs $(FUZZ_JOBS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests examples benchmarks

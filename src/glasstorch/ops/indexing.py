@@ -404,9 +404,11 @@ def _along(dim, index):
 
 def _check_index(name, input, d, idx, src=None):
     shape = input._data.shape
-    if idx.ndim != input._data.ndim and idx.size:
+    if idx.ndim != input._data.ndim and (idx.size or idx.ndim > builtins.max(input._data.ndim, 1)):
         raise RuntimeError("Index tensor must have the same number of dimensions as "
                            + ("input tensor" if name == "gather" else "self tensor"))
+    if src is not None and np.ndim(src) != idx.ndim and idx.size:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     if not idx.size:
         return
     for k in range(idx.ndim):

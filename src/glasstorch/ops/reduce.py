@@ -875,12 +875,16 @@ class Norm(_Op):
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm."""
-    if dtype is not None:
-        input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_kind(input)}"
         )
+    if dtype is not None:
+        converted = input.to(dtype)
+        if not converted.is_floating_point() or converted.element_size() < input.element_size():
+            raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({_kind(input)}) should be convertible "
+                               f"without narrowing to the specified dtype ({_kind(converted)})")
+        input = converted
     if p is None or p == "fro":
         p = 2
     elif isinstance(p, str):

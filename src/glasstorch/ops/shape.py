@@ -802,8 +802,10 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if input._data.ndim < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input._data.ndim}")
+    d0, d1 = wrap_dim(dims[0], input._data.ndim), wrap_dim(dims[1], input._data.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     k %= 4
-    d0, d1 = dims
     if k == 1:
         return flip(input, (d1,)).transpose(d0, d1)
     if k == 2:
