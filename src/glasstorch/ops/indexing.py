@@ -383,6 +383,9 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     plan = _plan(input._data.shape, tuple(indices))
     values = values if isinstance(values, Tensor) else Tensor._make(
         np.asarray(values, dtype=input._data.dtype), False, None, 0)
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_KIND[input.dtype.name]} for the destination and {_KIND[values.dtype.name]} for the source.")
     _check_value_shape(values._data.shape, _indexed_shape(input._data.shape, plan), plan)
     cls = CopySlices if plan.adv is None else IndexPut
     return cls.apply(input, values._cast(input.dtype), plan, accumulate)
@@ -814,6 +817,10 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     if dim is None:
+        flat = indices._data
+        if flat.size and (flat.min() < 0 or flat.max() >= input._data.size):
+            bad = flat.min() if flat.min() < 0 else flat.max()
+            raise RuntimeError(f"index {bad} is out of bounds for dimension 0 with size {input._data.size}")
         return take(input, indices.reshape(-1))
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:

@@ -289,6 +289,9 @@ def _check_expand(shape, target) -> None:
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    if not (input.dtype == batch1.dtype == batch2.dtype):
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_dn(input)}, batch1: {_dn(batch1)}, "
+                           f"batch2: {_dn(batch2)}")
     prod = bmm(batch1, batch2)
     if alpha != 1:
         prod = prod * alpha

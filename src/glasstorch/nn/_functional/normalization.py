@@ -317,6 +317,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     norm = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     shape = input._data.shape
     k = len(norm)
+    if not k:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           f"element, but got normalized_shape = {list(norm)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
     if k > len(shape) or tuple(shape[len(shape) - k:]) != norm:
         raise RuntimeError(
             f"Given normalized_shape={_shape_list(norm)}, expected input with shape "
