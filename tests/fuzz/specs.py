@@ -176,7 +176,7 @@ def _where(g):
 
 def _where_method(g):
     x = g.tensor()
-    return [g.tensor(g.bshape(), "bool" if g.chance(0.9) else None), _bs(g)], {}
+    return [x, g.tensor(g.bshape(), "bool" if g.chance(0.9) else None), _bs(g)], {}
 
 
 def _max_min(g):

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
 from ...ops import where
+from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
 from ...tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
