@@ -221,3 +221,15 @@ def test_values_after_fixes(case):
 ])
 def test_errors_after_fixes(case, match):
     same_error(case, match)
+
+
+@pytest.mark.parametrize("case, match", [
+    (lambda t, F: F.kl_div(t.ones(2), t.tensor([1, 2])), "Integral inputs not supported"),
+    (lambda t, F: F.group_norm(t.ones(2, 4, 3), 0), "division or modulo by zero"),
+    (lambda t, F: t.index_add(t.ones(3, 2), 1, t.tensor([0]), t.ones(3)), "out of bounds of the source"),
+    (lambda t, F: t.index_add(t.ones(3, 2), 0, t.tensor([0, 1]), t.ones(2)), "source tensor shape must match"),
+    (lambda t, F: F.scaled_dot_product_attention(t.ones(1, 2, 4), t.ones(1, 2, 4), t.ones(1, 2, 4),
+                                                 attn_mask=t.ones(2, 2), is_causal=True), "is_causal=True"),
+])
+def test_errors_late(case, match):
+    same_error(case, match)

@@ -665,13 +665,15 @@ def _check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> No
         raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
                            "must have the same scalar type")
     xs, ss = input._data.shape, source._data.shape
+    if ss and d >= len(ss):
+        raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
+    if len(xs) != len(ss) and (xs or ss != (1,)) or any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     n_src = ss[d] if ss else 1
     if idx.size != n_src:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
                            f"({n_src}), for dim: {d}")
-    if len(xs) != len(ss) and (xs or ss != (1,)) or any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
-                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         if len(xs) <= 1:  # torch's kernel for vectors words it differently

@@ -266,6 +266,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(
             f"Expected at least 2 dimensions for input tensor but received {input._data.ndim}")
     n, c = shape[0], shape[1]
+    if num_groups == 0:
+        raise ZeroDivisionError("integer division or modulo by zero")  # as torch's own Python check
     if c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
