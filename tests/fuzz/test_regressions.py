@@ -233,3 +233,9 @@ def test_errors_after_fixes(case, match):
 ])
 def test_errors_late(case, match):
     same_error(case, match)
+
+
+def test_empty_median_and_broadcast_tensors():
+    for dtype in ("int64", "uint8", "float32"):
+        same_value(lambda t, F, d=dtype: t.median(t.ones(0, dtype=getattr(t, d))))
+    same_error(lambda t, F: t.broadcast_tensors(t.ones(3, 2, 0), t.ones(2, 2)), "must match the size")

@@ -645,8 +645,10 @@ class MedianAll(_Op):
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
     if dim is None:
-        if input._data.size == 0:
-            return Tensor._make(np.array(np.nan, input._data.dtype), False, None, 0)
+        if input._data.size == 0:  # NaN, or for integers the dtype's minimum (torch's fill)
+            empty = np.nan if input._data.dtype.kind == "f" else np.iinfo(input._data.dtype).min \
+                if input._data.dtype.kind in "iu" else False
+            return Tensor._make(np.array(empty, input._data.dtype), False, None, 0)
         return MedianAll.apply(input)
     d = _one_dim(input, dim)
     _check_nonempty(input, (d,) if input._data.ndim else (), "median")

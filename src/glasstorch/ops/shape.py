@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, accepts_out, dims_tuple, wrap_dim
+from ._util import Tensor, accepts_out, broadcast_shape, dims_tuple, wrap_dim
 
 
 class _Op(Function):
@@ -330,7 +330,9 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    shape = ()
+    for t in tensors:  # pairwise, for torch's message naming the clashing sizes
+        shape = broadcast_shape(shape, t._data.shape)
     return tuple(expand(t, shape) for t in tensors)
 
 
