@@ -50,15 +50,16 @@ notebooks: $(RUNTIME)
 bench-ddp: $(TESTSTACK)
 	$(PY) benchmarks/ddp.py
 
-## make fuzz: the long differential fuzz campaign against torch (FUZZ_CASES, FUZZ_SEED)
+## make fuzz: the long differential fuzz campaign against torch (FUZZ_CASES, FUZZ_SEED, FUZZ_JOBS)
 FUZZ_CASES ?= 100000
 FUZZ_SEED ?= 0
+FUZZ_JOBS ?= 2
 .PHONY: fuzz
 fuzz: $(TESTSTACK)
-	$(PY) tests/fuzz/campaign.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED)
+	$(PY) tests/fuzz/campaign.py --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --jobs $(FUZZ_JOBS)
 
 lint: $(TESTSTACK)
-	$(VENV)/bin/ruff check src tests examples benchmarks
+	$(VENV)/bin/ruff check src tests examples benchmarks notebooks
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -13,7 +13,7 @@ import numpy as np
 from . import ops as _ops
 from . import random as _random
 from .autograd import grad_mode as _gm
-from .tensor import Tensor
+from .tensor import _KIND_NAMES, Tensor
 
 _SAME_SIGNATURE = """
 abs absolute acos add allclose amax amin arccos arcsin arctan arctan2 argmax argmin argwhere
@@ -43,6 +43,8 @@ def _varargs(fn):
     """``x.view(2, 3)`` and ``x.view((2, 3))`` both work, as in torch."""
 
     def method(self, *shape):
+        if not shape:
+            raise TypeError(f"{fn.__name__}() missing 1 required positional arguments: \"size\"")
         return fn(self, *shape)
 
     method.__name__ = fn.__name__
@@ -159,6 +161,9 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+    if self._data.dtype.kind != "f":
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {_KIND_NAMES[self.dtype.name]}")
     return _write_values(self, _random._rng(generator).exponential(1.0 / lambd, self._data.shape))
 
 

@@ -159,7 +159,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         s = std._data if isinstance(std, Tensor) else std
         if np.any(np.asarray(s) < 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        from .ops._util import broadcast_shape
+
+        shape = broadcast_shape(np.shape(m), np.shape(s))
         ref = mean if isinstance(mean, Tensor) else std
         arr = m + s * rng.standard_normal(shape)
         result = Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
@@ -175,6 +177,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """1 with probability ``input`` (or ``p``), else 0; same dtype as input."""
     prob = input._data if p is None else p
+    if p is not None and not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    if p is None and input._data.dtype.kind == "f" and not ((prob >= 0) & (prob <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
+                           "be improved?  If so, please report an enhancement request to PyTorch.)")
     arr = (_rng(generator).random(input._data.shape) < prob).astype(input._data.dtype)
     return Tensor._make(arr, False, None, 0)
 

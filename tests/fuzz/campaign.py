@@ -26,26 +26,45 @@ from hypothesis import strategies as st  # noqa: E402
 from fuzz.engine import CLASSES, FAILING, Outcome, fuzzed_entries, run_drawn  # noqa: E402
 
 
-def run(cases: int, seed: int, keys: list[str], chunk: int = 2000, progress: bool = False) -> list[Outcome]:
+def run(cases: int, seed: int, keys: list[str], chunk: int = 2000, progress: bool = False,
+        jobs: int = 1) -> list[Outcome]:
     """Run about ``cases`` cases in chunks of hypothesis examples; the outcomes. A seed
-    fixes every chunk's draws, so the same call runs the same cases."""
-    outcomes: list[Outcome] = []
+    fixes every chunk's draws, so the same call runs the same cases, with any ``jobs``."""
     chunks = max(1, -(-cases // chunk))
-    for i in range(chunks):
-        n = min(chunk, cases - i * chunk) if cases > chunk else cases
+    sizes = [min(chunk, cases - i * chunk) if cases > chunk else cases for i in range(chunks)]
+    tasks = [(seed * 1_000_003 + i, n, keys) for i, n in enumerate(sizes)]
+    outcomes: list[Outcome] = []
+    if jobs > 1:
+        import multiprocessing
 
-        @settings(max_examples=n, database=None, phases=[Phase.generate], deadline=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(st.data())
-        def body(data):
-            key = data.draw(st.sampled_from(keys))
-            o = run_drawn(key, data.draw)
-            if o is not None:
-                outcomes.append(o)
-
-        hyp_seed(seed * 1_000_003 + i)(body)()
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap(_run_chunk, tasks):
+                outcomes += part
+                if progress:
+                    print(f"  {len(outcomes)} cases", file=sys.stderr, flush=True)
+        return outcomes
+    for task in tasks:
+        outcomes += _run_chunk(task)
         if progress:
             print(f"  {len(outcomes)} cases", file=sys.stderr, flush=True)
+    return outcomes
+
+
+def _run_chunk(task) -> list[Outcome]:
+    chunk_seed, n, keys = task
+    outcomes: list[Outcome] = []
+
+    # one hypothesis run of ``n`` examples under its own seed
+    @settings(max_examples=n, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def body(data):
+        key = data.draw(st.sampled_from(keys))
+        o = run_drawn(key, data.draw)
+        if o is not None:
+            outcomes.append(o)
+
+    hyp_seed(chunk_seed)(body)()
     return outcomes
 
 
@@ -76,13 +95,14 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ops", default="", help="comma-separated entry keys (default: all)")
     ap.add_argument("--show", type=int, default=25, help="op/message pairs shown per class")
+    ap.add_argument("--jobs", type=int, default=1, help="processes (the cases do not depend on it)")
     a = ap.parse_args()
     keys = fuzzed_entries()
     if a.ops:
         wanted = a.ops.split(",")
         keys = [k for k in keys if k in wanted]
     t0 = time.time()
-    outcomes = run(a.cases, a.seed, keys, progress=True)
+    outcomes = run(a.cases, a.seed, keys, progress=True, jobs=a.jobs)
     print(report(outcomes, a.show))
     print(f"\n{time.time() - t0:.0f} s; command: python tests/fuzz/campaign.py --cases {a.cases} --seed {a.seed}"
           + (f" --ops {a.ops}" if a.ops else ""))

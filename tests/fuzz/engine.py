@@ -12,6 +12,7 @@ Classes (every case gets exactly one):
     we-raise        glasstorch raises, torch returns a result
     exc-type        both raise, different exception types
     torch-no-kernel torch raises only because it lacks a kernel for the dtype ("not implemented for")
+    spec-error      the argument spec itself failed (a bug in tests/fuzz/specs.py)
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from .gen import Arr, G, describe, materialize
 from .specs import SKIP, drawer_for, nondet, ties
 
 CLASSES = ["ok", "ok-raise", "value", "dtype/shape", "internal", "state-changed", "silent", "we-raise",
-           "exc-type", "torch-no-kernel"]
-FAILING = ("internal", "value", "silent", "state-changed")
+           "exc-type", "torch-no-kernel", "spec-error"]
+FAILING = ("internal", "value", "silent", "state-changed", "spec-error")
 
 GT_DIR = os.path.dirname(gt.__file__)
 _HERE = os.path.abspath(__file__)
@@ -288,7 +289,12 @@ def run_drawn(key: str, draw) -> Outcome | None:
     """Draw arguments for ``key`` and run them; None when the draw does not fit (a method
     needs a tensor first)."""
     g = G(draw)
-    args, kwargs = drawer_for(key)(g)
+    try:
+        args, kwargs = drawer_for(key)(g)
+    except Exception as e:  # noqa: BLE001  (a broken spec is reported, not fatal to a campaign)
+        if type(e).__module__.startswith("hypothesis"):
+            raise
+        return Outcome(key, "spec-error", f"{type(e).__name__}: {e}", "")
     if key.startswith(".") and not (args and isinstance(args[0], Arr)):
         return None
     return run_case(key, list(args), kwargs)

@@ -176,7 +176,7 @@ def _where(g):
 
 def _where_method(g):
     x = g.tensor()
-    return [g.tensor(g.bshape(), "bool" if g.chance(0.9) else None), _bs(g)], {}
+    return [x, g.tensor(g.bshape(), "bool" if g.chance(0.9) else None), _bs(g)], {}
 
 
 def _max_min(g):
@@ -762,11 +762,11 @@ def _linear(g):
     shape = g.shape(max_ndim=2) + (cin,) if g.chance(0.9) else g.shape()
     x = g.ftensor(shape)
     w = g.tensor((cout, cin) if g.chance(0.85) else g.shape(g.pick([1, 2, 3])), x.dtype.name if g.chance(0.9) else None)
-    if g.chance(0.03):
-        x = Raw(x.view(np.ndarray).copy())
     args = [x, w]
     if g.bool():
         args.append(g.tensor((cout,) if g.chance(0.8) else g.shape(), x.dtype.name) if g.chance(0.9) else None)
+    if g.chance(0.03):  # a NumPy array where a tensor belongs
+        args[0] = Raw(x.view(np.ndarray).copy())
     return args, {}
 
 

@@ -173,3 +173,69 @@ def test_no_longer_silent(case, match):
 ])
 def test_exception_types(case, match):
     same_error(case, match)
+
+
+@pytest.mark.parametrize("case", [
+    lambda t, F: F.threshold(t.tensor([1.37, -0.91, math.nan]), math.nan, 0.001),
+    lambda t, F: F.threshold(t.tensor([1.37, -0.91, math.nan]), 0.0, -5.0),
+    lambda t, F: F.hardshrink(t.tensor([0.3, -0.7, 0.5, -0.5, math.nan, 0.0])),
+    lambda t, F: F.kl_div(t.tensor([2.0, 1.0], dtype=t.float64), t.tensor([-0.762, 0.0], dtype=t.float64),
+                          reduction="sum"),
+    lambda t, F: t.std_mean(t.tensor([[-2.0, -5.0], [10000.0, 3.0]], dtype=t.float16), correction=2)[0],
+    lambda t, F: t.var(t.tensor([300.0, -300.0, 0.0], dtype=t.float16)),
+    lambda t, F: t.pow(t.tensor([2, -1, 1, -1]), t.tensor([1, -1, -3, -2])),
+    lambda t, F: t.take_along_dim(t.arange(12.0).reshape(3, 4), t.tensor([[-1]]), 0),
+    lambda t, F: t.take_along_dim(t.arange(12.0).reshape(3, 4), t.tensor([[0, 1]]), 1),
+    lambda t, F: t.ones(2, 2, dtype=t.uint8).sum_to_size((1, 2)),
+    lambda t, F: t.roll(t.arange(3), 1, [0]),
+    lambda t, F: t.repeat_interleave(t.arange(3), t.tensor([1, 0, 2]), dim=0),
+    lambda t, F: t.flip(t.tensor(1.0), (0,)),
+], ids=["threshold_nan", "threshold", "hardshrink_nan", "kl_div_negative_target", "std_half", "var_half",
+        "int_negative_power", "take_along_dim_negative", "take_along_dim_broadcast", "sum_to_size_uint8",
+        "roll_list_dims", "repeat_interleave", "flip_0d"])
+def test_values_after_fixes(case):
+    same_value(case)
+
+
+@pytest.mark.parametrize("case, match", [
+    (lambda t, F: t.ones(2, dtype=t.long).addcdiv(t.tensor([1]), t.tensor([2])), "Integer division with addcdiv"),
+    (lambda t, F: t.topk(t.tensor([True, False]), 1), "does not support bool"),
+    (lambda t, F: t.index_select(t.ones(3, 4), 1, t.tensor([-1])), "out of DATA bounds"),
+    (lambda t, F: t.index_select(t.ones(3, 4), 0, t.tensor([3])), "index out of range in self"),
+    (lambda t, F: t.narrow(t.ones(2), 0, 3, 0), "start out of range"),
+    (lambda t, F: t.adjoint(t.ones(2)), "only supported on matrices"),
+    (lambda t, F: t.amax(t.ones(0, 2)), "Expected reduction dim to be specified"),
+    (lambda t, F: t.eye(-1), "n must be greater or equal to 0"),
+    (lambda t, F: t.tensordot(t.ones(()), t.ones(()), dims=1), "tensordot expects dims"),
+    (lambda t, F: t.repeat_interleave(t.ones(3), -1), "Repeats must be non-negative"),
+    (lambda t, F: t.repeat_interleave(t.ones(3), t.tensor([1, 2]), dim=0), "same size as input"),
+    (lambda t, F: F.adaptive_avg_pool2d(t.ones(1, 2, 3, 3), -1), "greater than or equal to 0"),
+    (lambda t, F: F.adaptive_max_pool2d(t.ones(1, 2, 3, 3), None), "NoneType"),
+    (lambda t, F: t.poisson(t.tensor([-1.0])), "invalid Poisson rate"),
+    (lambda t, F: t.masked_scatter(t.ones(3), t.tensor([True, True, True]), t.ones(2)), "Number of elements"),
+    (lambda t, F: t.tensor([[1, 2], [3]]), None),
+    (lambda t, F: t.randperm(-1), "negative dimension"),
+    (lambda t, F: t.logspace(0, 1, -1), "non-negative"),
+    (lambda t, F: t.ones(2).size(3), "Dimension out of range"),
+    (lambda t, F: t.tensor(1.0).size(0), "no dimensions"),
+])
+def test_errors_after_fixes(case, match):
+    same_error(case, match)
+
+
+@pytest.mark.parametrize("case, match", [
+    (lambda t, F: F.kl_div(t.ones(2), t.tensor([1, 2])), "Integral inputs not supported"),
+    (lambda t, F: F.group_norm(t.ones(2, 4, 3), 0), "division or modulo by zero"),
+    (lambda t, F: t.index_add(t.ones(3, 2), 1, t.tensor([0]), t.ones(3)), "out of bounds of the source"),
+    (lambda t, F: t.index_add(t.ones(3, 2), 0, t.tensor([0, 1]), t.ones(2)), "source tensor shape must match"),
+    (lambda t, F: F.scaled_dot_product_attention(t.ones(1, 2, 4), t.ones(1, 2, 4), t.ones(1, 2, 4),
+                                                 attn_mask=t.ones(2, 2), is_causal=True), "is_causal=True"),
+])
+def test_errors_late(case, match):
+    same_error(case, match)
+
+
+def test_empty_median_and_broadcast_tensors():
+    for dtype in ("int64", "uint8", "float32"):
+        same_value(lambda t, F, d=dtype: t.median(t.ones(0, dtype=getattr(t, d))))
+    same_error(lambda t, F: t.broadcast_tensors(t.ones(3, 2, 0), t.ones(2, 2)), "must match the size")

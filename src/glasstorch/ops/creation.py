@@ -215,7 +215,9 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None, layout=None) -> Tensor:
-    return _new(xp.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
+    np_dtype = _like(input, dtype)
+    check_fits(fill_value, _dt.from_numpy_dtype(np.dtype(np_dtype)))
+    return _new(xp.full(input._data.shape, fill_value, np_dtype), requires_grad)
 
 
 def zeros_for(meta) -> Tensor:

@@ -383,6 +383,9 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     plan = _plan(input._data.shape, tuple(indices))
     values = values if isinstance(values, Tensor) else Tensor._make(
         np.asarray(values, dtype=input._data.dtype), False, None, 0)
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_KIND[input.dtype.name]} for the destination and {_KIND[values.dtype.name]} for the source.")
     _check_value_shape(values._data.shape, _indexed_shape(input._data.shape, plan), plan)
     cls = CopySlices if plan.adv is None else IndexPut
     return cls.apply(input, values._cast(input.dtype), plan, accumulate)
@@ -404,9 +407,11 @@ def _along(dim, index):
 
 def _check_index(name, input, d, idx, src=None):
     shape = input._data.shape
-    if idx.ndim != input._data.ndim and idx.size:
+    if idx.ndim != input._data.ndim and (idx.size or idx.ndim > builtins.max(input._data.ndim, 1)):
         raise RuntimeError("Index tensor must have the same number of dimensions as "
                            + ("input tensor" if name == "gather" else "self tensor"))
+    if src is not None and np.ndim(src) != idx.ndim and idx.size:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     if not idx.size:
         return
     for k in range(idx.ndim):
@@ -660,13 +665,15 @@ def _check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> No
         raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
                            "must have the same scalar type")
     xs, ss = input._data.shape, source._data.shape
+    if ss and d >= len(ss):
+        raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
+    if len(xs) != len(ss) and (xs or ss != (1,)) or any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     n_src = ss[d] if ss else 1
     if idx.size != n_src:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
                            f"({n_src}), for dim: {d}")
-    if len(xs) != len(ss) and (xs or ss != (1,)) or any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
-                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         if len(xs) <= 1:  # torch's kernel for vectors words it differently
@@ -812,6 +819,10 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     if dim is None:
+        flat = indices._data
+        if flat.size and (flat.min() < 0 or flat.max() >= input._data.size):
+            bad = flat.min() if flat.min() < 0 else flat.max()
+            raise RuntimeError(f"index {bad} is out of bounds for dimension 0 with size {input._data.size}")
         return take(input, indices.reshape(-1))
     d = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:

@@ -264,6 +264,10 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         if t._data.dtype != input._data.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got {_kn(input)} and {_kn(t)}")
     _matmul_check(mat1, mat2)
+    if input._data.dtype.kind != "f":
+        for name, v in (("beta", beta), ("alpha", alpha)):
+            if isinstance(v, float):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
     target = (mat1._data.shape[0], mat2._data.shape[1])
     _check_expand(input._data.shape, target)
     return Addmm.apply(input, mat1, mat2, beta, alpha)
@@ -285,6 +289,9 @@ def _check_expand(shape, target) -> None:
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
+    if not (input.dtype == batch1.dtype == batch2.dtype):
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_dn(input)}, batch1: {_dn(batch1)}, "
+                           f"batch2: {_dn(batch2)}")
     prod = bmm(batch1, batch2)
     if alpha != 1:
         prod = prod * alpha

@@ -645,8 +645,10 @@ class MedianAll(_Op):
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
     if dim is None:
-        if input._data.size == 0:
-            return Tensor._make(np.array(np.nan, input._data.dtype), False, None, 0)
+        if input._data.size == 0:  # NaN, or for integers the dtype's minimum (torch's fill)
+            empty = np.nan if input._data.dtype.kind == "f" else np.iinfo(input._data.dtype).min \
+                if input._data.dtype.kind in "iu" else False
+            return Tensor._make(np.array(empty, input._data.dtype), False, None, 0)
         return MedianAll.apply(input)
     d = _one_dim(input, dim)
     _check_nonempty(input, (d,) if input._data.ndim else (), "median")
@@ -876,12 +878,16 @@ class Norm(_Op):
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm."""
-    if dtype is not None:
-        input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_kind(input)}"
         )
+    if dtype is not None:
+        converted = input.to(dtype)
+        if not converted.is_floating_point() or converted.element_size() < input.element_size():
+            raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({_kind(input)}) should be convertible "
+                               f"without narrowing to the specified dtype ({_kind(converted)})")
+        input = converted
     if p is None or p == "fro":
         p = 2
     elif isinstance(p, str):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
-from ._util import Tensor, accepts_out, dims_tuple, wrap_dim
+from ._util import Tensor, accepts_out, broadcast_shape, dims_tuple, wrap_dim
 
 
 class _Op(Function):
@@ -330,7 +330,9 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def broadcast_tensors(*tensors):
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    shape = ()
+    for t in tensors:  # pairwise, for torch's message naming the clashing sizes
+        shape = broadcast_shape(shape, t._data.shape)
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -803,8 +805,10 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if input._data.ndim < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input._data.ndim}")
+    d0, d1 = wrap_dim(dims[0], input._data.ndim), wrap_dim(dims[1], input._data.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     k %= 4
-    d0, d1 = dims
     if k == 1:
         return flip(input, (d1,)).transpose(d0, d1)
     if k == 2:

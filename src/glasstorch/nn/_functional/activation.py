@@ -652,9 +652,10 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """Shrink towards 0 by lambd (0 inside [-lambd, lambd])."""
     x = _float(input, "softshrink")
-    if lambd < 0:
+    top = float(np.finfo(x._data.dtype).max)
+    if not 0 <= lambd <= top:
         kind = {"float32": "Float", "float64": "Double", "float16": "Half"}[x.dtype.name]
-        raise RuntimeError(f"lambda must be in range [0, 3.40282e+38] for input dtype {kind}, but found {lambd:g}")
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {kind}, but found {lambd:g}")
     return Softshrink.apply(x, lambd)
 
 

@@ -20,6 +20,7 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import xp
+from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
 from .activation import logsigmoid, softplus
@@ -442,6 +443,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    for extra in (weight, pos_weight):
+        if extra is not None:
+            broadcast_shape(tuple(extra.shape), tuple(input.shape))
     out = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), weight, pos_weight)
     return _reduce(out, reduction)
 
@@ -516,6 +520,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if reduction == "mean":
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support size."
@@ -610,6 +616,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     """x where y = 1, max(0, margin - x) where y = -1."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    broadcast_shape(tuple(input.shape), tuple(target.shape))
     zeros = ops.zeros_like(input)
     margin_part = ops.where(target != 1, ops.clamp_min(margin - input, 0), zeros)
     self_part = ops.where(target != -1, input, zeros)

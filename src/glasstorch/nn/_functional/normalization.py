@@ -283,6 +283,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         raise RuntimeError(
             f"Expected at least 2 dimensions for input tensor but received {input._data.ndim}")
     n, c = shape[0], shape[1]
+    if num_groups == 0:
+        raise ZeroDivisionError("integer division or modulo by zero")  # as torch's own Python check
     if c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
@@ -334,6 +336,11 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     norm = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     shape = input._data.shape
     k = len(norm)
+    if not k:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           f"element, but got normalized_shape = {list(norm)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
     if k > len(shape) or tuple(shape[len(shape) - k:]) != norm:
         raise RuntimeError(
             f"Given normalized_shape={_shape_list(norm)}, expected input with shape "
