@@ -7,11 +7,12 @@ For LeNet-5 and a small residual CNN on MNIST-shaped data (1x28x28, global
 batch 64), each framework trains:
 
 - 1 rank x 2 threads, the whole batch in one process (the baseline);
-- 2 ranks x 1 thread with DistributedDataParallel, 32 samples per rank;
-- 2 ranks x 1 thread under ``no_sync()`` (no communication: the compute alone);
+- 2 ranks x 1 thread with DistributedDataParallel, 32 samples per rank,
+  alternating synchronised steps with ``no_sync()`` steps (no communication:
+  the compute alone) in the same job;
 
-and times one all-reduce of all the gradients after backward, with nothing
-to hide behind. Scaling efficiency is the 2-rank throughput over the 1-rank
+and, in that job, times one all-reduce of all the gradients after backward,
+with nothing to hide behind. Scaling efficiency is the 2-rank throughput over the 1-rank
 one; "hidden" is the share of the all-reduce time that the 2-rank DDP step
 does not add to the no_sync step.
 """
@@ -84,9 +85,7 @@ def rank_main(args) -> None:
         model = DDP(model)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = torch.nn.CrossEntropyLoss()
-    sync = args.mode != "no_sync"
-
-    def step():
+    def step(sync: bool):
         opt.zero_grad()
         if sync or world == 1:
             loss_fn(model(x), y).backward()
@@ -95,17 +94,20 @@ def rank_main(args) -> None:
                 loss_fn(model(x), y).backward()
         opt.step()
 
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(args.steps):
+    def timed(sync: bool) -> float:
         if world > 1:
             dist.barrier()
         t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    result = {"step_ms": float(np.median(times)) * 1e3}
-    if world > 1 and args.mode == "allreduce":  # the gradients' all-reduce alone, nothing to hide behind
+        step(sync)
+        return time.perf_counter() - t
+
+    for _ in range(3):
+        step(True)
+    # synchronised and local steps alternate in one job, so both see the same machine
+    pairs = [(timed(True), timed(False)) for _ in range(args.steps)]
+    result = {"step_ms": float(np.median([a for a, _ in pairs])) * 1e3,
+              "no_sync_ms": float(np.median([b for _, b in pairs])) * 1e3}
+    if world > 1:  # the gradients' all-reduce alone, after backward, with nothing to hide behind
         grads = [p.grad for p in model.parameters()]
         ts = []
         for _ in range(args.steps):
@@ -115,10 +117,11 @@ def rank_main(args) -> None:
                 dist.all_reduce(g)
             ts.append(time.perf_counter() - t)
         result["allreduce_ms"] = float(np.median(ts)) * 1e3
-    if world > 1:
-        times = [None] * world
-        dist.all_gather_object(times, result["step_ms"])
-        result["step_ms"] = max(times)  # a data-parallel step lasts as long as its slowest rank
+    if world > 1:  # a data-parallel step lasts as long as its slowest rank
+        for key in ("step_ms", "no_sync_ms"):
+            every = [None] * world
+            dist.all_gather_object(every, result[key])
+            result[key] = max(every)
         dist.destroy_process_group()
     if rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
@@ -128,7 +131,7 @@ def _run(framework, model, ranks, mode, steps) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     threads = "2" if ranks == 1 else "1"
     env.update(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
-    me = [str(Path(__file__).resolve()), "--rank", "--framework", framework, "--model", model, "--mode", mode,
+    me = [str(Path(__file__).resolve()), "--rank", "--framework", framework, "--model", model,
           "--steps", str(steps)]
     if ranks == 1:
         cmd = [sys.executable, *me]
@@ -149,7 +152,6 @@ def main() -> None:
     p.add_argument("--rank", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--framework", default="glasstorch")
     p.add_argument("--model", default="lenet5")
-    p.add_argument("--mode", default="ddp")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--out", default=str(HERE / "ddp_results.md"))
     args = p.parse_args()
@@ -160,8 +162,8 @@ def main() -> None:
     for model in ("lenet5", "resnet"):
         for fw in ("glasstorch", "torch"):
             one = _run(fw, model, 1, "ddp", args.steps)["step_ms"]
-            two = _run(fw, model, 2, "allreduce", args.steps)
-            alone = _run(fw, model, 2, "no_sync", args.steps)["step_ms"]
+            two = _run(fw, model, 2, "ddp", args.steps)
+            alone = two["no_sync_ms"]
             added = two["step_ms"] - alone
             hidden = 1 - max(added, 0.0) / two["allreduce_ms"] if two["allreduce_ms"] > 0 else float("nan")
             rows.append((model, fw, BATCH / one * 1e3, BATCH / two["step_ms"] * 1e3, one / two["step_ms"],
