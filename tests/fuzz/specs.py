@@ -1179,6 +1179,8 @@ def _linalg(extra: str = ""):
 
 def _pinverse(g):
     x = g.ftensor(g.shape(g.pick([1, 2, 2, 3])))
+    # finite entries only: NumPy's SVD (LAPACK gesdd) can loop forever on inf/NaN (open)
+    x = arr(np.nan_to_num(x.view(np.ndarray), nan=0.0, posinf=1e4, neginf=-1e4)) if x.dtype.kind == "f" else x
     return [x], ({"rcond": g.pick([1e-15, 0.1, 0.0])} if g.bool() else {})
 
 
