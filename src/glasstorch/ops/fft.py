@@ -34,7 +34,7 @@ class Real(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        return np.ascontiguousarray(z.real)
+        return np.array(z.real, order="C")  # ascontiguousarray would make a 0-d part 1-d
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,7 +46,7 @@ class Imag(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        return np.ascontiguousarray(z.imag)
+        return np.array(z.imag, order="C")
 
     @staticmethod
     def backward(ctx, grad):
