@@ -65,6 +65,21 @@ KNOWN = {
     ("scatter_add", "internal"): "an index with more elements than src along a dim reaches NumPy indexing",
     (".logsumexp", "silent"): "torch refuses keepdim=True with a dim tuple on a 0-d input (its own output check)",
     ("logsumexp", "silent"): "torch refuses keepdim=True with a dim tuple on a 0-d input (its own output check)",
+    ("polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
+    (".polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
+    ("digamma", "value"): "float16: torch computes digamma in float16 steps, the float64 series rounds differently",
+    (".digamma", "value"): "float16: torch computes digamma in float16 steps, the float64 series rounds differently",
+    ("F.batch_norm", "internal"): "integer running stats in training reach a NumPy in-place cast",
+    ("F.dropout2d", "silent"): "integer inputs are accepted",
+    ("index_put", "silent"): "a 0-d tensor indexed by a 0-d bool mask is accepted",
+    (".index_put", "silent"): "a 0-d tensor indexed by a 0-d bool mask is accepted",
+    (".index_put_", "silent"): "values of another dtype are accepted (torch requires the same dtype)",
+    ("as_tensor", "silent"): "a NumPy float scalar with dtype=bool is accepted",
+    (".remainder", "silent"): "integer remainder by a bool False divisor is accepted",
+    ("F.binary_cross_entropy", "silent"): "an integer target is accepted",
+    ("F.binary_cross_entropy_with_logits", "silent"): "a 0-d input with a [1] pos_weight is accepted",
+    ("F.max_pool3d", "silent"): "an empty non-batch dim is accepted",
+    (".addcdiv_", "value"): "mixed int32/float16 operands: torch divides in float16",
 }
 
 
