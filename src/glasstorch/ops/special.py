@@ -160,7 +160,7 @@ def _lgamma_pos(x):
 def _gammaln64(x):
     """log|Gamma(x)|; below 1/2 by reflection, Gamma(x) Gamma(1 - x) = pi / sin(pi x); poles are +inf."""
     low = x < 0.5
-    out = _lgamma_pos(np.where(low, 1.0, x))
+    out = np.array(_lgamma_pos(np.where(low, 1.0, x)), dtype=np.float64)  # an array even when 0-d
     if np.any(low):
         v = x[low]
         out[low] = np.log(math.pi / np.abs(_sinpi(v))) - _lgamma_pos(1.0 - v)
