@@ -62,6 +62,12 @@ def _square(name: str, x: Tensor, arg: str = "A") -> None:
         raise RuntimeError(f"{name}: {arg} must be batches of square matrices, but they are {m} by {n} matrices")
 
 
+def _full_precision(name: str, x: Tensor) -> None:
+    # LAPACK has no half-precision routines; torch refuses float16 before factorising
+    if x._data.dtype == np.float16:
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got Half")
+
+
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
@@ -153,6 +159,7 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
 def inv(A: Tensor) -> Tensor:
     """The inverse of each square matrix; a singular one raises :class:`LinAlgError`."""
     _square("linalg.inv", A)
+    _full_precision("linalg.inv", A)
     return _d.Inv.apply(A)
 
 
@@ -195,12 +202,15 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
 def det(A: Tensor) -> Tensor:
     """The determinant of each square matrix."""
     _square("linalg.det", A)
+    if A._data.dtype == np.float16:
+        raise NotImplementedError("\"lu_cpu\" not implemented for 'Half'")
     return _d.Det.apply(A)
 
 
 def slogdet(A: Tensor):
     """``(sign, logabsdet)`` of each square matrix: det = sign * exp(logabsdet)."""
     _square("linalg.slogdet", A)
+    _full_precision("linalg.slogdet", A)
     return _rt.named("linalg_slogdet", *_d.Slogdet.apply(A))
 
 
@@ -211,6 +221,9 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     With neither tolerance given, ``rtol`` is ``eps * max(m, n)``, as in torch.
     """
     _matrix("linalg.pinv", A)
+    if A._data.dtype == np.float16:
+        raise RuntimeError(f"linalg.pinv(Half{list(A._data.shape)}): expected a tensor with 2 or more dimensions "
+                           f"of float, double, cfloat or cdouble types")
     m, n = A._data.shape[-2:]
     eps = float(np.finfo(A._data.dtype).eps)
     if rtol is None:

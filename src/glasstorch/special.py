@@ -73,6 +73,8 @@ def polygamma(n: int, input: Tensor) -> Tensor:
 @accepts_out
 def multigammaln(input: Tensor, p: int) -> Tensor:
     """The multivariate log-gamma of dimension ``p``: sum_i gammaln(x - i/2) + p(p-1)/4 log(pi)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "b":
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
     x = _tensor("multigammaln", input)
     if p < 1:
         raise RuntimeError(f"p has to be greater than or equal to 1, but got {p}")

@@ -148,6 +148,8 @@ def _dtype_name(d) -> str:
 
 def _as_plain(x):
     """A result as nested tuples of (dtype name, array) / plain values."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().resolve_conj().resolve_neg()  # torch's lazy conjugate views have no numpy()
     if isinstance(x, (gt.Tensor, torch.Tensor)):
         return ("tensor", _dtype_name(x.dtype), np.array(x.detach().numpy(), copy=True))
     if isinstance(x, (torch.dtype, gt.dtype)):
@@ -164,6 +166,9 @@ def _as_plain(x):
 def _close(a: np.ndarray, b: np.ndarray, dtype: str) -> bool:
     if a.dtype.kind not in "fc":
         return np.array_equal(a, b)
+    if b.dtype.kind == "c" or a.dtype.kind == "c":  # the real and imaginary parts, at the part's tolerance
+        part = "float32" if dtype == "complex64" else "float64"
+        return _close(np.real(a), np.real(b), part) and _close(np.imag(a), np.imag(b), part)
     rtol, atol = _TOL.get(dtype, (1e-4, 1e-5))
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
     finite = np.isfinite(b64)

@@ -33,7 +33,7 @@ NONDET = {
     "bernoulli", "multinomial", "normal", "poisson", "rand", "rand_like", "randint", "randint_like",
     "randn", "randn_like", "randperm", "empty", "empty_like", "new_empty", "uniform_", "normal_",
     "bernoulli_", "exponential_", "random_", "F.dropout", "F.dropout1d", "F.dropout2d", "F.dropout3d",
-    "F.alpha_dropout", "F.feature_alpha_dropout", "F.rrelu", "F.rrelu_",
+    "F.alpha_dropout", "F.feature_alpha_dropout", "F.rrelu", "F.rrelu_", "F.gumbel_softmax",
 }
 # Ops whose integer outputs (indices) may legitimately differ when values tie:
 # only the float outputs, dtypes and shapes are compared.
@@ -51,6 +51,10 @@ SKIP = {
     "manual_seed": "process-wide random state",
     "set_default_dtype": "process-wide setting", "set_printoptions": "process-wide setting",
     "use_deterministic_algorithms": "process-wide setting",
+    "get_float32_matmul_precision": "process-wide setting", "set_float32_matmul_precision": "process-wide setting",
+    "is_autocast_enabled": "autocast state; no autocast on the CPU float path",
+    ".is_conj": "conjugate views are never lazy here; resolve_conj and conj are fuzzed",
+    ".register_post_accumulate_grad_hook": "autograd (tests/autograd)",
     "load": "file I/O (tests/test_serialization.py)", "save": "file I/O (tests/test_serialization.py)",
     ".backward": "autograd (tests/autograd)", ".register_hook": "autograd (tests/autograd)",
     ".retain_grad": "autograd (tests/autograd)", ".apply_": "takes a Python callable",
@@ -1154,6 +1158,104 @@ def _dropout(g):
     return args, {}
 
 
+def _square(g):
+    """A batch of square matrices, now and then not square (or not a matrix)."""
+    n = g.pick([0, 1, 2, 3, 3, 4])
+    shape = (*g.shape(g.pick([0, 0, 1, 2]))[:2], n, n)
+    if g.chance(0.1):
+        shape = g.shape()
+    return g.ftensor(shape)
+
+
+def _linalg(extra: str = ""):
+    rest = from_string(extra) if extra else None
+
+    def draw(g):
+        x = _square(g)
+        args, kw = rest(g) if rest else ([], {})
+        return [x, *args], kw
+    return draw
+
+
+def _pinverse(g):
+    x = g.ftensor(g.shape(g.pick([1, 2, 2, 3])))
+    # finite entries only: NumPy's SVD (LAPACK gesdd) can loop forever on inf/NaN (open)
+    x = arr(np.nan_to_num(x.view(np.ndarray), nan=0.0, posinf=1e4, neginf=-1e4)) if x.dtype.kind == "f" else x
+    return [x], ({"rcond": g.pick([1e-15, 0.1, 0.0])} if g.bool() else {})
+
+
+def _cdist(g):
+    batch = g.shape(g.pick([0, 0, 1, 2]))[:2]
+    m = g.pick([0, 1, 2, 3])
+    dt = g.pick(FLOATS) if g.chance(0.9) else None
+    x1 = g.tensor((*batch, g.pick([0, 1, 2, 4]), m), dt)
+    shape2 = (*batch, g.pick([0, 1, 3]), m if g.chance(0.9) else m + 1)
+    if g.chance(0.1):
+        shape2 = g.shape()
+    x2 = g.tensor(shape2, x1.dtype.name if g.chance(0.9) else None)
+    kw = {}
+    if g.bool():
+        kw["p"] = g.pick([2.0, 1.0, 0.0, 0.5, 3.0, float("inf"), -1.0])
+    if g.chance(0.3):
+        kw["compute_mode"] = g.pick(["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                                     "donot_use_mm_for_euclid_dist", "bogus"])
+    return [x1, x2], kw
+
+
+def _complex(g):
+    dt = g.pick(FLOATS) if g.chance(0.9) else None
+    re = g.tensor(None, dt)
+    return [re, g.tensor(g.bshape(), re.dtype.name if g.chance(0.8) else None)], {}
+
+
+def _view_as_complex(g):
+    shape = (*g.shape(max_ndim=2), 2 if g.chance(0.85) else g.pick([0, 1, 3]))
+    if g.chance(0.05):
+        shape = ()
+    return [g.tensor(shape, g.pick(FLOATS) if g.chance(0.9) else None)], {}
+
+
+def _gumbel_softmax(g):
+    x = g.ftensor()
+    kw = {}
+    if g.bool():
+        kw["tau"] = g.pick([1.0, 0.5, 2.0])
+    if g.bool():
+        kw["hard"] = g.bool()
+    if g.bool():
+        kw["dim"] = g.dim()
+    return [x], kw
+
+
+def _grid_sample(g):
+    spatial = g.pick([2, 2, 3])
+    n, c = g.pick([1, 2]), g.pick([1, 3])
+    dt = g.pick(FLOATS) if g.chance(0.9) else None
+    x = g.tensor((n, c, *(g.pick([0, 1, 2, 4]) for _ in range(spatial))), dt)
+    out = tuple(g.pick([1, 2, 3]) for _ in range(spatial))
+    grid_shape = (n if g.chance(0.9) else n + 1, *out, spatial if g.chance(0.9) else spatial + 1)
+    grid = arr(g.rng.uniform(-1.3, 1.3, grid_shape).astype(x.dtype.name if g.chance(0.9) else "float32"))
+    kw = {}
+    if g.bool():
+        kw["mode"] = g.pick(["bilinear", "nearest", "bicubic", "bogus"])
+    if g.bool():
+        kw["padding_mode"] = g.pick(["zeros", "border", "reflection", "bogus"])
+    if g.bool():
+        kw["align_corners"] = g.bool()
+    return [x, grid], kw
+
+
+def _affine_grid(g):
+    spatial = g.pick([2, 2, 3])
+    n = g.pick([1, 2])
+    dt = g.pick(FLOATS) if g.chance(0.9) else None
+    rows = spatial if g.chance(0.9) else spatial + 1
+    theta = g.tensor((n, rows, spatial + 1), dt)
+    size = [n if g.chance(0.9) else n + 1, g.pick([1, 3]), *(g.pick([0, 1, 2, 4]) for _ in range(spatial))]
+    kw = {"align_corners": g.bool()} if g.bool() else {}
+    return [theta, size], kw
+
+
 def _act(extra: str = ""):
     return "F" + (" " + extra if extra else "")
 
@@ -1168,6 +1270,14 @@ SPECS: dict = {
         element_size item is_contiguous is_complex is_floating_point get_device is_pinned zero_
         is_tensor""".split()},
     "round": "T ; decimals:c(0,1,-1,2)",
+    **{name: "T" for name in "erfc erfinv digamma lgamma i0 sinc".split()},
+    "logit": "T | c(None,1e-06,0.25,-0.1)",
+    "polygamma": "c(0,1,2,3,-1) T", ".polygamma": "T c(0,1,2,3,-1)",
+    "mvlgamma": "T c(1,2,3,0)",
+    "xlogy": "T BS",
+    # complex numbers
+    **{name: lambda g: ([g.ztensor()], {}) for name in "real imag conj angle resolve_conj view_as_real".split()},
+    "complex": _complex, "view_as_complex": _view_as_complex,
     "nonzero": "T ; as_tuple:b",
     # ------------------------------------------------------------ pointwise, two operands
     **{name: "T BS ; alpha:S" for name in "add sub subtract rsub".split()},
@@ -1187,6 +1297,7 @@ SPECS: dict = {
     **{name: "T | ds? b ; dtype:dt?" for name in "sum mean".split()},
     "prod": "T | ds b ; dtype:dt?",
     **{name: "T | ds b" for name in "amax amin all any".split()},
+    **{name: "T | ds? b ; dtype:dt?" for name in "nansum nanmean".split()},
     **{name: "T | d? b" for name in "argmax argmin".split()},
     "max": _max_min, "min": _max_min,
     "aminmax": "T ; dim:d? keepdim:b",
@@ -1240,6 +1351,9 @@ SPECS: dict = {
     "bmm": lambda g: _matmul_shapes(g, "bmm"), "matmul": lambda g: _matmul_shapes(g, "matmul"),
     "addmm": lambda g: _matmul_shapes(g, "addmm"), "baddbmm": lambda g: _matmul_shapes(g, "baddbmm"),
     "tensordot": _tensordot, "einsum": _einsum,
+    **{name: _linalg() for name in "det inverse logdet slogdet".split()},
+    "matrix_power": _linalg("c(0,1,2,3,-1)"), "pinverse": _pinverse,
+    "cdist": _cdist,
     # ------------------------------------------------------------ creation
     **{name: _tensor_data for name in "tensor as_tensor asarray".split()},
     "from_numpy": _from_numpy,
@@ -1298,6 +1412,7 @@ SPECS: dict = {
     "F.pixel_shuffle": _pixel_shuffle, "F.pixel_unshuffle": _pixel_shuffle,
     "F.cosine_similarity": _cosine_similarity, "F.pairwise_distance": _pairwise, "F.pdist": _pdist,
     "F.scaled_dot_product_attention": _sdpa,
+    "F.gumbel_softmax": _gumbel_softmax, "F.grid_sample": _grid_sample, "F.affine_grid": _affine_grid,
     # ------------------------------------------------------------ nn.functional: losses
     **{"F." + name: "F BF ; reduction:red" for name in "mse_loss l1_loss soft_margin_loss".split()},
     "F.smooth_l1_loss": "F BF ; reduction:red beta:c(1.0,0.5,0.0,-1.0)",

@@ -7,7 +7,13 @@ before an error. ``make fuzz`` runs the long campaign.
 
 from __future__ import annotations
 
+from collections import Counter
+
+import numpy as np
 import pytest
+import torch
+
+import glasstorch as gt
 
 from .campaign import report, run
 from .engine import FAILING, NOT_IN_TORCH, fuzzed_entries, in_torch, public_entries
@@ -65,6 +71,21 @@ KNOWN = {
     ("scatter_add", "internal"): "an index with more elements than src along a dim reaches NumPy indexing",
     (".logsumexp", "silent"): "torch refuses keepdim=True with a dim tuple on a 0-d input (its own output check)",
     ("logsumexp", "silent"): "torch refuses keepdim=True with a dim tuple on a 0-d input (its own output check)",
+    ("polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
+    (".polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
+    ("digamma", "value"): "float16: torch computes digamma in float16 steps, the float64 series rounds differently",
+    (".digamma", "value"): "float16: torch computes digamma in float16 steps, the float64 series rounds differently",
+    ("F.batch_norm", "internal"): "integer running stats in training reach a NumPy in-place cast",
+    ("F.dropout2d", "silent"): "integer inputs are accepted",
+    ("index_put", "silent"): "a 0-d tensor indexed by a 0-d bool mask is accepted",
+    (".index_put", "silent"): "a 0-d tensor indexed by a 0-d bool mask is accepted",
+    (".index_put_", "silent"): "values of another dtype are accepted (torch requires the same dtype)",
+    ("as_tensor", "silent"): "a NumPy float scalar with dtype=bool is accepted",
+    (".remainder", "silent"): "integer remainder by a bool False divisor is accepted",
+    ("F.binary_cross_entropy", "silent"): "an integer target is accepted",
+    ("F.binary_cross_entropy_with_logits", "silent"): "a 0-d input with a [1] pos_weight is accepted",
+    ("F.max_pool3d", "silent"): "an empty non-batch dim is accepted",
+    (".addcdiv_", "value"): "mixed int32/float16 operands: torch divides in float16",
 }
 
 
@@ -79,10 +100,37 @@ def test_every_public_op_has_a_spec_or_a_reviewed_skip():
     assert len(fuzzed_entries()) > 450
 
 
+@pytest.fixture
+def fresh_process_state():
+    """The process-wide state a case can read, as a fresh process has it, whatever ran before on this
+    worker; restored afterwards."""
+    saved = (gt.get_default_dtype(), torch.get_default_dtype(), gt.is_grad_enabled(), torch.is_grad_enabled(),
+             torch.get_rng_state(), gt.get_rng_state(), np.geterr())
+    gt.set_default_dtype(gt.float32)
+    torch.set_default_dtype(torch.float32)
+    gt.set_grad_enabled(True)
+    torch.set_grad_enabled(True)
+    yield
+    gt.set_default_dtype(saved[0])
+    torch.set_default_dtype(saved[1])
+    gt.set_grad_enabled(saved[2])
+    torch.set_grad_enabled(saved[3])
+    torch.set_rng_state(saved[4])
+    gt.set_rng_state(saved[5])
+    np.seterr(**saved[6])
+
+
 @pytest.mark.parametrize("shard", range(SHARDS))
-def test_fixed_seed_campaign(shard):
+def test_fixed_seed_campaign(shard, fresh_process_state, record_property):
+    # The cases depend only on the shard: its keys, and one hypothesis seed per chunk (no example
+    # database, generation phase only); the random ops draw from generators seeded here.
+    gt.manual_seed(shard)
+    torch.manual_seed(shard)
     keys = fuzzed_entries()[shard::SHARDS]
     outcomes = run(CASES_PER_SHARD, seed=shard, keys=keys)
+    counts = dict(sorted(Counter(o.cls for o in outcomes).items()))
+    record_property("class_counts", counts)
+    print(f"fixed-seed shard {shard}: {counts}")
     assert len(outcomes) > CASES_PER_SHARD * 0.9
     bad = [o for o in outcomes if o.cls in FAILING and (o.key, o.cls) not in KNOWN]
     assert not bad, report(bad, show=40)

@@ -239,3 +239,32 @@ def test_empty_median_and_broadcast_tensors():
     for dtype in ("int64", "uint8", "float32"):
         same_value(lambda t, F, d=dtype: t.median(t.ones(0, dtype=getattr(t, d))))
     same_error(lambda t, F: t.broadcast_tensors(t.ones(3, 2, 0), t.ones(2, 2)), "must match the size")
+
+
+# ---------------------------------------------------------------- the special, linalg and complex ops
+def test_special_functions_of_a_0d_input():
+    same_value(lambda t, F: t.lgamma(t.tensor(-1.557072405688074, dtype=t.float64)))
+    same_value(lambda t, F: t.erfinv(t.tensor(True)))
+    same_value(lambda t, F: t.erfc(t.tensor(3.0, dtype=t.float64)))
+
+
+def test_real_imag_conj_angle_keep_a_0d_complex_tensor_0d():
+    for op in ("real", "imag", "conj", "angle"):
+        got = same_value(lambda t, F, op=op: getattr(t, op)(t.tensor(1 - 2j, dtype=t.complex64)).resolve_conj())
+        assert got.shape == ()
+
+
+def test_linalg_refuses_float16_and_bool_mvlgamma():
+    same_error(lambda t, F: t.det(t.ones(2, 2, dtype=t.float16)), "lu_cpu")
+    for op in ("inverse", "slogdet", "logdet"):
+        same_error(lambda t, F, op=op: getattr(t, op)(t.ones(2, 2, dtype=t.float16)), "Low precision dtypes not supported")
+    same_error(lambda t, F: t.pinverse(t.ones(2, 2, dtype=t.float16)), "float, double, cfloat or cdouble")
+    same_error(lambda t, F: t.mvlgamma(t.tensor([True]), 2), "may not be a boolean tensor")
+
+
+def test_nanmean_cdist_complex_argument_checks():
+    same_error(lambda t, F: t.nanmean(t.ones(2, dtype=t.int64), dtype=t.float64), "floating point or complex")
+    same_error(lambda t, F: t.nanmean(t.ones(2), dtype=t.int16), "could not infer output dtype")
+    same_error(lambda t, F: t.cdist(t.ones(2), t.ones(3), compute_mode="bogus"), "not a valid value")
+    same_error(lambda t, F: t.complex(t.zeros(2, 3, 0, dtype=t.float64), t.zeros(3, 3, 0, dtype=t.float64)),
+               "must match the size")

@@ -21,6 +21,9 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = _MODES[0])
     """
     from .reduce import norm
 
+    # torch checks the mode in Python, before any tensor check
+    if compute_mode not in _MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, t in (("X1", x1), ("X2", x2)):
         if not isinstance(t, Tensor):
             raise TypeError(f"cdist(): argument '{name.lower()}' must be Tensor, not {type(t).__name__}")
@@ -39,8 +42,6 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = _MODES[0])
         raise RuntimeError(f"expected scalar type {_KIND_NAMES[x1.dtype.name]} but found {_KIND_NAMES[x2.dtype.name]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    if compute_mode not in _MODES:
-        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     broadcast_shape(x1._data.shape[:-2], x2._data.shape[:-2])
     rows1, rows2 = x1._data.shape[-2], x2._data.shape[-2]
     use_mm = p == 2 and (compute_mode == _MODES[1] or (compute_mode == _MODES[0] and (rows1 > 25 or rows2 > 25)))
@@ -61,13 +62,15 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The mean of the elements that are not NaN."""
+    from ..tensor import _KIND_NAMES
     from .pointwise import isnan
 
-    if input._data.dtype.kind != "f" and dtype is None:
-        from ..tensor import _KIND_NAMES
-
+    if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{_KIND_NAMES[input.dtype.name]}")
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating "
+                           f"point or complex dtype. Got: {_KIND_NAMES[dtype.name]}")
     if dtype is not None:
         input = input.to(dtype)
     keep = isnan(input).logical_not()

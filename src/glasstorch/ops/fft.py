@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import Tensor
+from ._util import Tensor, broadcast_shape
 
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
@@ -34,7 +34,7 @@ class Real(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        return np.ascontiguousarray(z.real)
+        return np.array(z.real, order="C")  # ascontiguousarray would make a 0-d part 1-d
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,7 +46,7 @@ class Imag(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        return np.ascontiguousarray(z.imag)
+        return np.array(z.imag, order="C")
 
     @staticmethod
     def backward(ctx, grad):
@@ -206,6 +206,7 @@ def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001 - torch's name
     _need_tensor("complex", imag)
     if real._data.dtype.kind != "f" or real._data.dtype != imag._data.dtype or real._data.dtype == np.float16:
         raise RuntimeError(f"Expected both inputs to be Float or Double tensors but got {real.dtype} and {imag.dtype}")
+    broadcast_shape(real._data.shape, imag._data.shape)  # torch's size message, not NumPy's
     return Complex.apply(real, imag)
 
 

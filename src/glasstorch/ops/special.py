@@ -55,7 +55,7 @@ def _erfcx_cf(z):
 def _erfc64(x):
     """erfc in float64: 1 - erf where erfc is not small, e^(-x^2) erfcx(x) beyond x = 2."""
     big = x >= 2.0
-    out = 1.0 - _erf(np.where(big, 0.0, x))
+    out = np.array(1.0 - _erf(np.where(big, 0.0, x)), dtype=np.float64)  # an array even when 0-d
     if np.any(big):
         z = x[big]
         out[big] = np.exp(-z * z) * _erfcx_cf(z)
@@ -160,7 +160,7 @@ def _lgamma_pos(x):
 def _gammaln64(x):
     """log|Gamma(x)|; below 1/2 by reflection, Gamma(x) Gamma(1 - x) = pi / sin(pi x); poles are +inf."""
     low = x < 0.5
-    out = _lgamma_pos(np.where(low, 1.0, x))
+    out = np.array(_lgamma_pos(np.where(low, 1.0, x)), dtype=np.float64)  # an array even when 0-d
     if np.any(low):
         v = x[low]
         out[low] = np.log(math.pi / np.abs(_sinpi(v))) - _lgamma_pos(1.0 - v)
