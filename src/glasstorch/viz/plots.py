@@ -1,11 +1,13 @@
-"""Training plots written as PNG files (needs the optional ``matplotlib`` extra).
+"""Training plots (needs the optional ``matplotlib`` extra).
 
-Every function takes plain numbers, arrays or tensors, draws one figure and
-saves it to ``path``; it returns the path.
+Every function takes plain numbers, arrays or tensors, draws one figure,
+saves it as a PNG to ``path`` (``None``: not saved) and returns the
+matplotlib figure, so in a notebook it shows inline.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,12 @@ def _plt():
         import matplotlib
     except ImportError:
         raise ImportError("plots need matplotlib: pip install 'glasstorch[plot]'") from None
-    matplotlib.use("Agg", force=False)
+    import sys
+
+    # A script with no backend chosen draws off-screen; a notebook (its kernel sets MPLBACKEND)
+    # or a program that already imported pyplot keeps its own, so figures still show inline.
+    if "matplotlib.pyplot" not in sys.modules and "MPLBACKEND" not in os.environ:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
@@ -32,19 +39,22 @@ def _np(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def _save(fig, path, dpi) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    import matplotlib.pyplot as plt
+def _save(fig, path, dpi):
+    """Write ``fig`` to ``path`` (unless it is None) and hand the figure back: returned as the
+    last value of a notebook cell, it shows inline."""
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=dpi)
+        import matplotlib.pyplot as plt
 
-    plt.close(fig)
-    return path
+        plt.close(fig)  # saved: pyplot no longer needs to track it (it still renders in a notebook)
+    return fig
 
 
 def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None = None,
                 secondary: dict | None = None, smooth: int = 1, size=(6.4, 4.0), dpi: int = 100,
-                ylabel: str | None = None, secondary_ylabel: str | None = None) -> Path:
+                ylabel: str | None = None, secondary_ylabel: str | None = None):
     """Line plot of named series, e.g. ``{"train loss": losses}``; ``secondary`` goes on a right axis
     (e.g. accuracy per epoch: each value drawn as a labelled point at the end of its span);
     ``smooth`` > 1 adds a moving average. The axes are labelled with ``ylabel`` and
@@ -93,7 +103,7 @@ def plot_curves(path, curves: dict, *, xlabel: str = "step", title: str | None =
 
 
 def plot_decision_boundary(path, predict, X, y, *, resolution: int = 200, title: str | None = None,
-                           size=(5.0, 5.0), dpi: int = 100) -> Path:
+                           size=(5.0, 5.0), dpi: int = 100):
     """Colour the plane by ``predict`` (a function from an (n, 2) tensor to class scores or labels)
     and scatter the 2-D points ``X`` with labels ``y`` on top."""
     plt = _plt()
@@ -120,7 +130,7 @@ def plot_decision_boundary(path, predict, X, y, *, resolution: int = 200, title:
 
 
 def plot_image_grid(path, images, labels=None, predictions=None, *, class_names=None, ncols: int = 8,
-                    title: str | None = None, dpi: int = 100) -> Path:
+                    title: str | None = None, dpi: int = 100):
     """A grid of images (N, C, H, W) or (N, H, W); titles show true and predicted labels,
     wrong predictions in red."""
     plt = _plt()
@@ -157,7 +167,7 @@ def plot_image_grid(path, images, labels=None, predictions=None, *, class_names=
     return _save(fig, path, dpi)
 
 
-def plot_filters(path, weight, *, ncols: int = 8, title: str | None = None, dpi: int = 100) -> Path:
+def plot_filters(path, weight, *, ncols: int = 8, title: str | None = None, dpi: int = 100):
     """The first-layer conv filters (out_channels, in_channels, kH, kW) as small images."""
     plt = _plt()
     w = _np(weight)
