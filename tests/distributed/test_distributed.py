@@ -71,6 +71,10 @@ def test_ddp_equals_one_process_with_the_whole_batch(tmp_path):
     r = json.loads(out.read_text())
     assert r["ranks_agree"]
     assert r["buckets_False"] > 1  # several all-reduces in flight during backward
+    # every bucket but the last started while gradients were still to come: overlap with backward
+    pending = r["pending_False"]
+    assert len(pending) == r["buckets_False"] and pending[-1] == 0 and all(n > 0 for n in pending[:-1])
+    assert pending == sorted(pending, reverse=True)
     assert r["keys_False"] == ["module.conv.weight", "module.conv.bias"]
     for ddp, ref in (("ddp_False", "reference"), ("ddp_True", "reference_acc")):
         assert r[ddp].keys() == r[ref].keys()

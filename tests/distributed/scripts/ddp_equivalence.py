@@ -77,6 +77,7 @@ def main():
         train(ddp, steps, total, rank, world, accumulate)
         result[f"ddp_{accumulate}"] = flat(ddp.module)
         result[f"buckets_{accumulate}"] = len(ddp._reducer.buckets)
+        result[f"pending_{accumulate}"] = ddp._reducer.pending_at_launch
         result[f"keys_{accumulate}"] = list(ddp.state_dict())[:2]
     gathered = [None] * world
     dist.all_gather_object(gathered, result["ddp_False"])

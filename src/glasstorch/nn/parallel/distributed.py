@@ -72,6 +72,9 @@ class _Reducer:
         self.next = 0
         self.marked: set[int] = set()
         self.used: np.ndarray | None = None
+        # for each bucket of the last backward: how many gradients were still to come when its
+        # all-reduce started (more than 0: it overlapped the rest of backward)
+        self.pending_at_launch: list[int] = []
 
     def _add_bucket(self, group) -> None:
         bucket = _Bucket([p for _, p in group], [n for n, _ in group])
@@ -90,6 +93,7 @@ class _Reducer:
         for b in self.buckets:
             b.ready, b.request = 0, None
         self.used = None
+        self.pending_at_launch = []
         if self.find_unused:
             reached = _reachable_leaves(outputs)
             self.used = np.array([id(p) in reached for p in self.params()], dtype=np.int32)
@@ -126,6 +130,7 @@ class _Reducer:
         while self.next < len(self.buckets) and self.buckets[self.next].ready == len(self.buckets[self.next].params):
             b = self.buckets[self.next]
             b.request = self.pg.comm.Iallreduce(MPI.IN_PLACE, b.flat, op=MPI.SUM)
+            self.pending_at_launch.append(len(self.where) - len(self.marked))
             self.next += 1
         # MPI moves a message along only when asked: poke the ones in flight
         for b in self.buckets[: self.next]:
