@@ -94,8 +94,16 @@ class _Reducer:
             b.ready, b.request = 0, None
         self.used = None
         self.pending_at_launch = []
+        reached = _walk(outputs)
+        # The engine runs nodes from the latest made to the earliest; a parameter's gradient is
+        # complete once the earliest node that uses it has run. Placing its AccumulateGrad just
+        # below that node (rather than below every node, where leaves wait by default) makes the
+        # hooks fire, and the buckets fill, while backward is still going.
+        for k, p in enumerate(self.params()):
+            if id(p) in reached:
+                accum, first = reached[id(p)]
+                accum._seq = first - 0.5 + k * 1e-9
         if self.find_unused:
-            reached = _reachable_leaves(outputs)
             self.used = np.array([id(p) in reached for p in self.params()], dtype=np.int32)
             for p in self.params():
                 if id(p) not in reached:  # contributes zeros, so the collectives still line up
@@ -164,21 +172,27 @@ class _Reducer:
         return [names.get(id(p), "?") for p in self.params() if id(p) not in self.marked]
 
 
-def _reachable_leaves(outputs) -> set[int]:
-    """ids of the leaf tensors that the autograd graph of ``outputs`` reaches."""
-    seen, found, stack = set(), set(), []
+def _walk(outputs) -> dict:
+    """The leaves the autograd graph of ``outputs`` reaches: id(leaf) -> (its AccumulateGrad node,
+    the creation number of the earliest node that uses it)."""
+    seen, found, stack = set(), {}, []
     for t in _tensors(outputs):
         if t.grad_fn is not None:
             stack.append(t.grad_fn)
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen:
+        if id(node) in seen:
             continue
         seen.add(id(node))
-        if type(node) is AccumulateGrad:
-            found.add(id(node.variable))
-            continue
-        stack.extend(nxt for nxt, _ in node.next_functions)
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            if type(nxt) is AccumulateGrad:
+                key = id(nxt.variable)
+                first = found.get(key, (None, node._seq))[1]
+                found[key] = (nxt, min(first, node._seq))
+            elif id(nxt) not in seen:
+                stack.append(nxt)
     return found
 
 
