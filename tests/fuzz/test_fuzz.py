@@ -7,9 +7,13 @@ before an error. ``make fuzz`` runs the long campaign.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -100,37 +104,31 @@ def test_every_public_op_has_a_spec_or_a_reviewed_skip():
     assert len(fuzzed_entries()) > 450
 
 
-@pytest.fixture
-def fresh_process_state():
-    """The process-wide state a case can read, as a fresh process has it, whatever ran before on this
-    worker; restored afterwards."""
-    saved = (gt.get_default_dtype(), torch.get_default_dtype(), gt.is_grad_enabled(), torch.is_grad_enabled(),
-             torch.get_rng_state(), gt.get_rng_state(), np.geterr())
-    gt.set_default_dtype(gt.float32)
-    torch.set_default_dtype(torch.float32)
-    gt.set_grad_enabled(True)
-    torch.set_grad_enabled(True)
-    yield
-    gt.set_default_dtype(saved[0])
-    torch.set_default_dtype(saved[1])
-    gt.set_grad_enabled(saved[2])
-    torch.set_grad_enabled(saved[3])
-    torch.set_rng_state(saved[4])
-    gt.set_rng_state(saved[5])
-    np.seterr(**saved[6])
-
-
-@pytest.mark.parametrize("shard", range(SHARDS))
-def test_fixed_seed_campaign(shard, fresh_process_state, record_property):
-    # The cases depend only on the shard: its keys, and one hypothesis seed per chunk (no example
-    # database, generation phase only); the random ops draw from generators seeded here.
+def shard_result(shard: int) -> dict:
+    """Run one shard of the fixed-seed campaign; what the test checks, as plain data."""
     gt.manual_seed(shard)
     torch.manual_seed(shard)
     keys = fuzzed_entries()[shard::SHARDS]
     outcomes = run(CASES_PER_SHARD, seed=shard, keys=keys)
-    counts = dict(sorted(Counter(o.cls for o in outcomes).items()))
-    record_property("class_counts", counts)
-    print(f"fixed-seed shard {shard}: {counts}")
-    assert len(outcomes) > CASES_PER_SHARD * 0.9
     bad = [o for o in outcomes if o.cls in FAILING and (o.key, o.cls) not in KNOWN]
-    assert not bad, report(bad, show=40)
+    return {"n": len(outcomes), "counts": dict(sorted(Counter(o.cls for o in outcomes).items())),
+            "bad": [[o.key, o.cls] for o in bad], "report": report(bad, show=40) if bad else ""}
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_fixed_seed_campaign(shard, record_property):
+    # Each shard runs in a fresh interpreter: its cases depend only on the shard (its keys, one
+    # hypothesis seed per chunk, no example database, generators seeded above), never on what
+    # other tests left behind in this process.
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from fuzz.test_fuzz import shard_result; "
+            "print('RESULT ' + json.dumps(shard_result(int(sys.argv[2]))))")
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parents[1]), str(shard)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    assert proc.returncode == 0 and line, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(line[len("RESULT "):])
+    record_property("class_counts", result["counts"])
+    print(f"fixed-seed shard {shard}: {result['counts']}")
+    assert result["n"] > CASES_PER_SHARD * 0.9
+    assert not result["bad"], result["report"]
