@@ -30,6 +30,12 @@ CASES_PER_SHARD = 1500
 # Any other internal error, value mismatch or silent acceptance fails the test. Fixing one of these
 # should remove its line.
 KNOWN = {
+    (".pinverse", "value"): "rcond=0 in float32 inverts round-off singular values; the result follows the SVD's rounding",
+    ("randint_like", "silent"): "a bool tensor with high > 2 is accepted (torch: 'to - 1 is out of bounds for bool')",
+    ("F.poisson_nll_loss", "value"): "bool input with a float16 target: torch computes in float16",
+    ("F.scaled_dot_product_attention", "internal"): "q/k last dims that differ, or an integer attn_mask, reach NumPy",
+    ("F.interpolate", "silent"): "an empty spatial input to bicubic resizing is accepted",
+    ("asarray", "silent"): "inf converted to an integer dtype is accepted (torch: overflow RuntimeError)",
     ("F.unfold", "internal"): "kernel_size 0 / an empty input reach NumPy (ZeroDivisionError, reshape)",
     ("where", "internal"): "a condition that does not broadcast reaches NumPy's broadcasting error",
     (".where", "internal"): "a condition that does not broadcast reaches NumPy's broadcasting error",
