@@ -12,7 +12,8 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 
-from ._builder import Builder, UnsupportedOperatorError, flatten
+from .._nested import tensors_in
+from ._builder import Builder, UnsupportedOperatorError
 
 __all__ = ["export", "is_in_onnx_export", "UnsupportedOperatorError", "DEFAULT_OPSET"]
 
@@ -94,7 +95,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
     onnx = b.onnx
     helper = onnx.helper
 
-    inputs = flatten((args, kw))
+    inputs = tensors_in((args, kw))
     in_names = list(input_names or [])
     in_names += [f"input_{i}" if i else "input" for i in range(len(in_names), len(inputs))]
     graph_inputs = []
@@ -143,7 +144,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         for t in frozen:
             t._requires_grad = True
 
-    outputs = flatten(result)
+    outputs = tensors_in(result)
     out_names = list(output_names or [])
     out_names += [f"output_{i}" if i else "output" for i in range(len(out_names), len(outputs))]
     graph_outputs = []

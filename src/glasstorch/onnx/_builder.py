@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .._nested import tensors_in
 from ..tensor import Tensor
 
 INT64_MAX = 2**63 - 1
@@ -42,17 +43,6 @@ def _onnx():
     except ImportError as e:  # pragma: no cover - the extra is installed in tests
         raise ImportError("glasstorch.onnx needs the onnx package: pip install glasstorch[onnx]") from e
     return onnx
-
-
-def flatten(obj) -> list:
-    """The tensors of a nested tuple/list/dict, in order."""
-    if isinstance(obj, Tensor):
-        return [obj]
-    if isinstance(obj, (tuple, list)):
-        return [t for o in obj for t in flatten(o)]
-    if isinstance(obj, dict):
-        return [t for o in obj.values() for t in flatten(o)]
-    return []
 
 
 class _Entry:
@@ -267,7 +257,7 @@ class Builder:
         args = tuple(self._traced(a) if type(a) is np.ndarray else a for a in args)
         tensors = [a for a in args if isinstance(a, Tensor)]
         if not tensors or all(self.is_const(t) for t in tensors):
-            for o in flatten(outs):
+            for o in tensors_in(outs):
                 self.entries.pop(id(o), None)  # a folded constant: named on first use
                 self._add(o, None, None, "const")
             return

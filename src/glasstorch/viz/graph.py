@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._nested import tensors_in
 from ..autograd.function import AccumulateGrad
 from ..autograd.trace import record_values as record
 from ..tensor import Tensor
@@ -248,11 +249,11 @@ def module_scopes(model):
         label = f"{name} ({type(mod).__name__})" if name else type(model).__name__
 
         def pre(m, args):
-            m.__dict__["_viz_inputs"] = {id(a.grad_fn) for a in _tensors(args) if a.grad_fn is not None}
+            m.__dict__["_viz_inputs"] = {id(a.grad_fn) for a in tensors_in(args) if a.grad_fn is not None}
 
         def post(m, args, out, _label=label):
             stop = m.__dict__.pop("_viz_inputs", set())
-            _tag([t.grad_fn for t in _tensors(out) if t.grad_fn is not None], stop, _label)
+            _tag([t.grad_fn for t in tensors_in(out) if t.grad_fn is not None], stop, _label)
 
         handles.append(mod.register_forward_pre_hook(pre))
         handles.append(mod.register_forward_hook(post))
@@ -261,16 +262,6 @@ def module_scopes(model):
     finally:
         for h in handles:
             h.remove()
-
-
-def _tensors(x):
-    if isinstance(x, Tensor):
-        return [x]
-    if isinstance(x, (list, tuple)):
-        return [t for item in x for t in _tensors(item)]
-    if isinstance(x, dict):
-        return [t for item in x.values() for t in _tensors(item)]
-    return []
 
 
 def _tag(roots, stop, scope) -> None:

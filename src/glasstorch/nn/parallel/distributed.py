@@ -18,6 +18,7 @@ import contextlib
 
 import numpy as np
 
+from ..._nested import tensors_in
 from ...autograd import grad_mode
 from ...autograd.function import AccumulateGrad
 from ...distributed.process_group import _mpi, _wait
@@ -176,7 +177,7 @@ def _walk(outputs) -> dict:
     """The leaves the autograd graph of ``outputs`` reaches: id(leaf) -> (its AccumulateGrad node,
     the creation number of the earliest node that uses it)."""
     seen, found, stack = set(), {}, []
-    for t in _tensors(outputs):
+    for t in tensors_in(outputs):
         if t.grad_fn is not None:
             stack.append(t.grad_fn)
     while stack:
@@ -194,17 +195,6 @@ def _walk(outputs) -> dict:
             elif id(nxt) not in seen:
                 stack.append(nxt)
     return found
-
-
-def _tensors(obj):
-    if isinstance(obj, Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for x in obj:
-            yield from _tensors(x)
-    elif isinstance(obj, dict):
-        for x in obj.values():
-            yield from _tensors(x)
 
 
 class DistributedDataParallel(Module):
