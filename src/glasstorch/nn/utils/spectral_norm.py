@@ -8,6 +8,7 @@ from .._functional.utility import normalize
 from ..modules.module import Module
 from ..parameter import Parameter
 from ._norms import default_spectral_dim, set_in_place, weight_matrix
+from .weight_norm import _remove_reparametrization
 
 __all__ = ["remove_spectral_norm", "spectral_norm"]
 
@@ -80,9 +81,4 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo :func:`spectral_norm`."""
-    for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return _remove_reparametrization(module, SpectralNorm, name, "spectral_norm")

@@ -55,11 +55,16 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
     return module
 
 
-def remove_weight_norm(module: Module, name: str = "weight") -> Module:
-    """Undo :func:`weight_norm`: ``<name>`` becomes a plain parameter again."""
+def _remove_reparametrization(module: Module, kind: type, name: str, what: str) -> Module:
+    """Take off ``module``'s pre-hook of class ``kind`` for ``name`` (weight or spectral norm)."""
     for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[k]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
+
+
+def remove_weight_norm(module: Module, name: str = "weight") -> Module:
+    """Undo :func:`weight_norm`: ``<name>`` becomes a plain parameter again."""
+    return _remove_reparametrization(module, WeightNorm, name, "weight_norm")
