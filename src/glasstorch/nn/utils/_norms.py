@@ -38,3 +38,13 @@ def weight_matrix(weight: Tensor, dim: int) -> Tensor:
 def set_in_place(target: Tensor, value: Tensor) -> None:
     target._data = value.detach()._data.copy()
     target._version[0] += 1
+
+
+def _remove_reparametrization(module, kind: type, name: str, what: str):
+    """Take off ``module``'s pre-hook of class ``kind`` for ``name`` (weight or spectral norm)."""
+    for k, hook in list(module._forward_pre_hooks.items()):
+        if isinstance(hook, kind) and hook.name == name:
+            hook.remove(module)
+            del module._forward_pre_hooks[k]
+            return module
+    raise ValueError(f"{what} of '{name}' not found in {module}")

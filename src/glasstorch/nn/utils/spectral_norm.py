@@ -7,8 +7,7 @@ from ...autograd import grad_mode as _gm
 from .._functional.utility import normalize
 from ..modules.module import Module
 from ..parameter import Parameter
-from ._norms import default_spectral_dim, set_in_place, weight_matrix
-from .weight_norm import _remove_reparametrization
+from ._norms import _remove_reparametrization, default_spectral_dim, set_in_place, weight_matrix
 
 __all__ = ["remove_spectral_norm", "spectral_norm"]
 

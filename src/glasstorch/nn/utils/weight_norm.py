@@ -7,7 +7,7 @@ import warnings
 
 from ..modules.module import Module
 from ..parameter import Parameter
-from ._norms import norm_except_dim, weight_from_g_v
+from ._norms import _remove_reparametrization, norm_except_dim, weight_from_g_v
 
 __all__ = ["remove_weight_norm", "weight_norm"]
 
@@ -53,16 +53,6 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
                   "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     WeightNorm.apply(module, name, dim)
     return module
-
-
-def _remove_reparametrization(module: Module, kind: type, name: str, what: str) -> Module:
-    """Take off ``module``'s pre-hook of class ``kind`` for ``name`` (weight or spectral norm)."""
-    for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, kind) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"{what} of '{name}' not found in {module}")
 
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
