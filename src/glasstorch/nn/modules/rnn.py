@@ -196,11 +196,8 @@ def _no_proj_size(kwargs: dict) -> None:
         raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
 
 
-class RNN(RNNBase):
-    """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu).
-
-    ``nonlinearity`` is ``'tanh'`` or ``'relu'``. ``forward(input, hx=None)`` returns
-    ``(output, h_n)``.
+# The arguments and shapes RNN, GRU and LSTM share, in their docstrings.
+_RNN_ARGS = """
 
     Args:
         input_size: features of each input step ``H_in``.
@@ -215,13 +212,21 @@ class RNN(RNNBase):
         input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
         hidden state (D * num_layers, N, H); output (L, N, D * H).
 
-    Example::
+"""
+
+
+class RNN(RNNBase):
+    __doc__ = ("""Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or relu).
+
+    ``nonlinearity`` is ``'tanh'`` or ``'relu'``. ``forward(input, hx=None)`` returns
+    ``(output, h_n)``."""
+               + _RNN_ARGS + """    Example::
 
         >>> rnn = nn.RNN(10, 20, num_layers=2, batch_first=True)
         >>> output, h_n = rnn(torch.randn(3, 5, 10))
         >>> output.shape, h_n.shape
         (torch.Size([3, 5, 20]), torch.Size([2, 3, 20]))
-    """
+    """)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -261,31 +266,17 @@ class RNN(RNNBase):
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit; gates ``r, z, n`` stacked in that order in each weight.
+    __doc__ = ("""Gated recurrent unit; gates ``r, z, n`` stacked in that order in each weight.
 
     ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and ``h' = (1 - z) * n + z * h``.
-    ``forward(input, hx=None)`` returns ``(output, h_n)``.
-
-    Args:
-        input_size: features of each input step ``H_in``.
-        hidden_size: features of the hidden state ``H``.
-        num_layers: stacked layers, each reading the previous one's output.
-        bias: whether the layers have ``b_ih`` and ``b_hh``.
-        batch_first: inputs and outputs as (N, L, features) instead of (L, N, features).
-        dropout: dropout probability on the outputs of every layer but the last.
-        bidirectional: also run each layer backwards in time (``D = 2``).
-
-    Shapes (``L`` steps, ``N`` batch, ``D`` directions):
-        input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
-        hidden state (D * num_layers, N, H); output (L, N, D * H).
-
-    Example::
+    ``forward(input, hx=None)`` returns ``(output, h_n)``."""
+               + _RNN_ARGS + """    Example::
 
         >>> gru = nn.GRU(10, 20, bidirectional=True)
         >>> output, h_n = gru(torch.randn(5, 3, 10))
         >>> output.shape, h_n.shape
         (torch.Size([5, 3, 40]), torch.Size([2, 3, 20]))
-    """
+    """)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -306,32 +297,18 @@ class GRU(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory; gates ``i, f, g, o`` stacked in that order in each weight.
+    __doc__ = ("""Long short-term memory; gates ``i, f, g, o`` stacked in that order in each weight.
 
     With ``proj_size > 0`` the hidden state is projected by ``weight_hr`` to that
     size (then h_n is (D * num_layers, N, proj_size)). ``forward(input, hx=None)``,
-    ``hx = (h_0, c_0)``, returns ``(output, (h_n, c_n))``; c has ``hidden_size`` features.
-
-    Args:
-        input_size: features of each input step ``H_in``.
-        hidden_size: features of the hidden state ``H``.
-        num_layers: stacked layers, each reading the previous one's output.
-        bias: whether the layers have ``b_ih`` and ``b_hh``.
-        batch_first: inputs and outputs as (N, L, features) instead of (L, N, features).
-        dropout: dropout probability on the outputs of every layer but the last.
-        bidirectional: also run each layer backwards in time (``D = 2``).
-
-    Shapes (``L`` steps, ``N`` batch, ``D`` directions):
-        input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or unbatched (L, H_in);
-        hidden state (D * num_layers, N, H); output (L, N, D * H).
-
-    Example::
+    ``hx = (h_0, c_0)``, returns ``(output, (h_n, c_n))``; c has ``hidden_size`` features."""
+               + _RNN_ARGS + """    Example::
 
         >>> lstm = nn.LSTM(10, 20, num_layers=2)
         >>> output, (h_n, c_n) = lstm(torch.randn(5, 3, 10))
         >>> output.shape, h_n.shape, c_n.shape
         (torch.Size([5, 3, 20]), torch.Size([2, 3, 20]), torch.Size([2, 3, 20]))
-    """
+    """)
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
