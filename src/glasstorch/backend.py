@@ -13,7 +13,26 @@ import sys
 
 import numpy
 
-xp = numpy
+xp = numpy  # the CPU device's array module (kept for code that only ever runs on the CPU)
+
+# Which array module owns an array, by the array's type. A device registers its
+# module here (CuPy for "cuda" one day; a strict stand-in in the tests).
+_MODULE_OF_TYPE: dict[type, object] = {numpy.ndarray: numpy}
+_MODULE_OF_DEVICE: dict[str, object] = {"cpu": numpy}
+
+
+def array_module(array):
+    """The array module that owns ``array`` (NumPy for CPU data).
+
+    Ops call this on their input arrays instead of naming NumPy, so the same op
+    code runs on any device whose array module has NumPy's API.
+    """
+    return _MODULE_OF_TYPE.get(type(array), numpy)
+
+
+def device_module(device_type: str = "cpu"):
+    """The array module behind a device type, for creating new data on it."""
+    return _MODULE_OF_DEVICE[device_type]
 
 
 def _tune_malloc() -> bool:
