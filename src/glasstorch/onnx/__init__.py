@@ -13,7 +13,14 @@ import tempfile
 from collections.abc import Mapping, Sequence
 
 from .._nested import tensors_in
-from ._builder import Builder, UnsupportedOperatorError
+from ..autograd import grad_mode
+from ..autograd.trace import _tracer, record_values
+from ..nn.modules import module as _module_mod
+from ..nn.modules.module import Module, _RemovableHandle
+from ..tensor import Tensor
+from . import _nn_ops, _ops  # noqa: F401  (importing them fills the converter table)
+from ._builder import Builder
+from ._common import UnsupportedOperatorError, _tp
 
 __all__ = ["export", "is_in_onnx_export", "UnsupportedOperatorError", "DEFAULT_OPSET"]
 
@@ -67,23 +74,39 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
     Raises:
         UnsupportedOperatorError: an op or module of the model has no ONNX translation.
     """
-    from ..autograd import grad_mode
-    from ..autograd.trace import _tracer, record_values
-    from ..nn.modules import module as _module_mod
-    from ..nn.modules.module import Module, _RemovableHandle
-    from ..tensor import Tensor
-
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
     if not _MIN_OPSET <= opset <= _MAX_OPSET:
         raise ValueError(f"glasstorch.onnx exports opset versions {_MIN_OPSET} to {_MAX_OPSET}, got {opset}")
+    args, kw = _split_args(args)
+    params = _named_state(model)
+    b = Builder(opset, params, bool(do_constant_folding), bool(export_params))
+    inputs = tensors_in((args, kw))
+    in_names = _names(input_names, len(inputs), "input")
+    graph_inputs = _graph_inputs(b, inputs, in_names, dynamic_axes)
+    train = training is not None and str(training).upper().endswith("TRAINING")
+    result = _trace(b, model, args, kw, inputs, params, train)
+    graph_outputs = _graph_outputs(b, tensors_in(result), output_names, in_names, dynamic_axes)
+    for pname, p in b.param_inputs:
+        graph_inputs.append(b.onnx.helper.make_tensor_value_info(pname, _elem(p), list(p.shape)))
+    proto = _model_proto(b, model, graph_inputs, graph_outputs, opset)
+    if verbose:
+        print(b.onnx.printer.to_text(proto.graph))
+    _write(f, proto.SerializeToString())
+
+
+def _split_args(args) -> tuple[tuple, dict]:
+    """torch's convention: a tensor, or a tuple whose last element may be a dict of keywords."""
     if isinstance(args, Tensor):
         args = (args,)
     elif not isinstance(args, tuple):
         args = tuple(args) if isinstance(args, list) else (args,)
-    kw: dict = {}
     if args and isinstance(args[-1], dict):
-        args, kw = args[:-1], dict(args[-1])
+        return args[:-1], dict(args[-1])
+    return args, {}
 
+
+def _named_state(model) -> dict:
+    """``id(tensor) -> (qualified name, tensor)`` for the parameters and buffers of a module."""
     params: dict = {}
     if isinstance(model, Module):
         for n, p in model.named_parameters():
@@ -91,32 +114,35 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         for n, buf in model.named_buffers():
             if buf is not None:
                 params[id(buf)] = (n, buf)
-    b = Builder(opset, params, bool(do_constant_folding), bool(export_params))
-    onnx = b.onnx
-    helper = onnx.helper
+    return params
 
-    inputs = tensors_in((args, kw))
-    in_names = list(input_names or [])
-    in_names += [f"input_{i}" if i else "input" for i in range(len(in_names), len(inputs))]
-    graph_inputs = []
-    symbols: dict = {}
-    for t, name in zip(inputs, in_names):
-        axes = _dynamic_names(dynamic_axes, name)
-        dyn = [None] * t.ndim
+
+def _names(given, count: int, stem: str) -> list[str]:
+    names = list(given or [])
+    return names + [f"{stem}_{i}" if i else stem for i in range(len(names), count)]
+
+
+def _graph_inputs(b: Builder, inputs, names, dynamic_axes) -> list:
+    out = []
+    for t, name in zip(inputs, names):
+        dyn: list = [None] * t.ndim
         dims: list = list(t.shape)
-        for a, sym in axes.items():
+        for a, sym in _dynamic_names(dynamic_axes, name).items():
             dyn[a % t.ndim] = ((sym,), 1)
             dims[a % t.ndim] = sym
-            symbols.setdefault(sym, t.shape[a % t.ndim])
         b.add_input(t, name, dyn)
-        graph_inputs.append(helper.make_tensor_value_info(name, _elem(t), dims))
+        out.append(b.onnx.helper.make_tensor_value_info(name, _elem(t), dims))
+    return out
 
-    modules = [m for m in model.modules()] if isinstance(model, Module) else []
+
+def _trace(b: Builder, model, args, kw, inputs, params, train: bool):
+    """Run ``model`` once with every op and module reporting to the builder; restore all after."""
+    modules = list(model.modules()) if isinstance(model, Module) else []
     was_training = [m.training for m in modules]
     pre = _RemovableHandle(_module_mod._global_forward_pre_hooks)
     post = _RemovableHandle(_module_mod._global_forward_hooks)
     for m in modules:
-        m.training = training is not None and str(training).upper().endswith("TRAINING")
+        m.training = train
     # Grad mode stays on (the arithmetic operators skip the op machinery under no_grad, and
     # the trace must see every op), but nothing requires grad, so no graph is recorded.
     frozen = [t for t in list(inputs) + [p for _, p in params.values()] if t._requires_grad]
@@ -131,7 +157,7 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         _exporting[0] = True
         tls.grad = True
         with record_values():  # ops on tensors that still require grad report through the recording path
-            result = model(*args, **kw)
+            return model(*args, **kw)
     finally:
         tls.grad = prev_grad
         _exporting[0] = False
@@ -144,11 +170,12 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
         for t in frozen:
             t._requires_grad = True
 
-    outputs = tensors_in(result)
-    out_names = list(output_names or [])
-    out_names += [f"output_{i}" if i else "output" for i in range(len(out_names), len(outputs))]
+
+def _graph_outputs(b: Builder, outputs, output_names, in_names, dynamic_axes) -> list:
+    helper = b.onnx.helper
+    out_names = _names(output_names, len(outputs), "output")
     graph_outputs = []
-    seen = set()
+    seen: set = set()
     for t, name in zip(outputs, out_names):
         src = b.name(t)
         if src == name:
@@ -168,24 +195,21 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
             else:
                 dims.append(n)
         graph_outputs.append(helper.make_tensor_value_info(name, _elem(t), dims))
+    return graph_outputs
 
-    for pname, p in b.param_inputs:
-        graph_inputs.append(helper.make_tensor_value_info(pname, _elem(p), list(p.shape)))
-    inits = [onnx.numpy_helper.from_array(arr, name) for name, arr in b.initializers.items()]
+
+def _model_proto(b: Builder, model, graph_inputs, graph_outputs, opset: int):
+    helper = b.onnx.helper
+    inits = [b.onnx.numpy_helper.from_array(arr, name) for name, arr in b.initializers.items()]
     graph = helper.make_graph(b.nodes, type(model).__name__ if isinstance(model, Module) else "graph",
                               graph_inputs, graph_outputs, inits)
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="glasstorch")
     proto.ir_version = min(proto.ir_version, 8 if opset <= 18 else 9)
-    if verbose:
-        print(onnx.printer.to_text(proto.graph))
-    data = proto.SerializeToString()
-    _write(f, data)
+    return proto
 
 
 def _elem(t) -> int:
-    from ._ops import _tp
-
     return _tp(t._data.dtype)
 
 

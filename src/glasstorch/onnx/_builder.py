@@ -29,12 +29,8 @@ import numpy as np
 
 from .._nested import tensors_in
 from ..tensor import Tensor
-
-INT64_MAX = 2**63 - 1
-
-
-class UnsupportedOperatorError(RuntimeError):
-    """An op or module met during export has no ONNX translation."""
+from ._common import UnsupportedOperatorError, converter
+from ._modules import module_converter
 
 
 def _onnx():
@@ -261,8 +257,6 @@ class Builder:
                 self.entries.pop(id(o), None)  # a folded constant: named on first use
                 self._add(o, None, None, "const")
             return
-        from ._ops import converter
-
         conv = converter(cls)
         if conv is None:
             raise UnsupportedOperatorError(
@@ -273,8 +267,6 @@ class Builder:
 
     # -- modules -------------------------------------------------------------------
     def pre_hook(self, module, args):
-        from ._modules import module_converter
-
         if self.suspended is None and module_converter(module) is not None:
             self.suspended = module
             # global hooks see no keyword arguments: catch them with a one-call forward wrapper
@@ -291,8 +283,6 @@ class Builder:
 
     def post_hook(self, module, args, result):
         if self.suspended is module:
-            from ._modules import module_converter
-
             self.suspended = None
             self.current = type(module).__name__
             module_converter(module)(self, module, args, self.module_kwargs, result)

@@ -12,7 +12,7 @@ import numpy as np
 from ..nn.modules.batchnorm import _BatchNorm
 from ..nn.modules.rnn import RNNBase
 from ..tensor import Tensor
-from ._builder import UnsupportedOperatorError
+from ._common import UnsupportedOperatorError
 
 
 def module_converter(module):

@@ -7,8 +7,7 @@ import math
 
 import numpy as np
 
-from ._builder import UnsupportedOperatorError
-from ._ops import _f, _out, _srcs, register
+from ._common import UnsupportedOperatorError, _f, _out, _srcs, register
 
 
 # -- activations ---------------------------------------------------------------------------

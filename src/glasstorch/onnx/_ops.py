@@ -12,31 +12,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from ._builder import INT64_MAX, UnsupportedOperatorError
-
-_CONVERTERS: dict = {}
-
-
-def converter(cls):
-    """The converter for Function class ``cls`` (its own, else its nearest base's), or None."""
-    for k in cls.__mro__:
-        if k.__module__.startswith("glasstorch.") and k.__name__ in _CONVERTERS:
-            return _CONVERTERS[k.__name__]
-    return None
-
-
-def register(*names):
-    def deco(fn):
-        for n in names:
-            _CONVERTERS[n] = fn
-        return fn
-    return deco
-
-
-def _tp(np_dtype) -> int:
-    from onnx import helper
-
-    return helper.np_dtype_to_tensor_dtype(np.dtype(np_dtype))
+from ._common import INT64_MAX, UnsupportedOperatorError, _f, _out, _tp, register
 
 
 def _operand(b, x, dtype) -> str:
@@ -49,17 +25,10 @@ def _operand(b, x, dtype) -> str:
     return b.const(np.asarray(x._data if hasattr(x, "_data") else x, dtype=dtype))
 
 
-def _f(x, v):
-    """A number as an array of ``x``'s dtype."""
-    return np.asarray(v, dtype=x._data.dtype)
 
 
-def _srcs(args):
-    return [a for a in args if isinstance(a, Tensor)]
 
 
-def _out(b, outs, name, args, dyn=None):
-    b.bind(outs, name, dyn=dyn, sources=_srcs(args))
 
 
 # -- elementwise ---------------------------------------------------------------------------
@@ -574,4 +543,3 @@ def _bitwise(b, args, outs):
     _out(b, outs, b.node("Bitwise" + kind, ins), args)
 
 
-from . import _nn_ops  # noqa: E402, F401  (registers the nn-level converters)
