@@ -19,7 +19,7 @@ import functools
 import math
 import warnings
 
-from . import cuda as _cuda
+from .backend import device_available
 
 __all__ = ["autocast", "GradScaler", "is_autocast_available", "custom_fwd", "custom_bwd"]
 
@@ -45,7 +45,7 @@ class autocast:
         if not self._enabled:
             return
         if device_type != "cpu":
-            if device_type == "cuda" and _cuda.is_available():  # pragma: no cover - no CUDA backend yet
+            if device_type == "cuda" and device_available("cuda"):  # pragma: no cover - no CUDA backend yet
                 raise RuntimeError("autocast on CUDA is not implemented in glasstorch")
             warnings.warn(f"User provided device_type of '{device_type}', but {device_type.upper()} is not "
                           "available. Disabling autocast.", UserWarning, stacklevel=2)
@@ -99,7 +99,7 @@ class GradScaler:
                  backoff_factor: float = 0.5, growth_interval: int = 2000, enabled: bool = True) -> None:
         self._device = device
         self._enabled = bool(enabled)
-        if self._enabled and device == "cuda" and not _cuda.is_available():
+        if self._enabled and device == "cuda" and not device_available("cuda"):
             warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
                           UserWarning, stacklevel=2)
             self._enabled = False

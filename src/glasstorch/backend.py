@@ -30,6 +30,11 @@ def array_module(array):
     return _MODULE_OF_TYPE.get(type(array), numpy)
 
 
+def device_available(device_type: str) -> bool:
+    """Whether an array module stands behind ``device_type`` in this process."""
+    return device_type in _MODULE_OF_DEVICE
+
+
 def device_module(device_type: str = "cpu"):
     """The array module behind a device type, for creating new data on it."""
     return _MODULE_OF_DEVICE[device_type]

@@ -95,10 +95,8 @@ class Solve(_Op):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..linalg import solve
-
         a, x = ctx.saved_tensors
-        gb = solve(a.mT, grad)
+        gb = Solve.apply(a.mT, grad)
         ga = -(gb @ x.mT) if ctx.needs_input_grad[0] else None
         return ga, gb
 
@@ -117,10 +115,8 @@ class Det(_Op):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..linalg import inv
-
         a, d = ctx.saved_tensors
-        return (grad * d).unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return (grad * d).unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mT
 
 
 class Slogdet(_Op):
@@ -138,10 +134,8 @@ class Slogdet(_Op):
 
     @staticmethod
     def backward(ctx, gsign, glog):
-        from ..linalg import inv
-
         (a,) = ctx.saved_tensors
-        return glog.unsqueeze(-1).unsqueeze(-1) * inv(a).mT
+        return glog.unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).mT
 
 
 # ---------------------------------------------------------------- cholesky
@@ -171,10 +165,8 @@ class Cholesky(_Op):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..linalg import inv
-
         (low,) = ctx.saved_tensors
-        li = inv(low)
+        li = Inv.apply(low)
         ga = li.mT @ _phi(low.mT @ grad.tril()) @ li
         return 0.5 * (ga + ga.mT)
 
@@ -212,8 +204,6 @@ class QR(_Op):
 
     @staticmethod
     def backward(ctx, gq, gr):
-        from ..linalg import inv
-
         q, r = ctx.saved_tensors
         if ctx.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
@@ -225,7 +215,7 @@ class QR(_Op):
         mm = r @ gr.mT - gq.mT @ q
         low = mm.tril(-1)
         copyltu = low + low.mT + mm.diagonal(0, -2, -1).diag_embed()
-        return (gq + q @ copyltu) @ inv(r).mT, None
+        return (gq + q @ copyltu) @ Inv.apply(r).mT, None
 
 
 # ---------------------------------------------------------------- eigh

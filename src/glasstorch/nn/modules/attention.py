@@ -7,14 +7,10 @@ from ...tensor import Tensor
 from .. import init
 from .._functional.attention import multi_head_attention_forward
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """The output projection of MultiheadAttention (a Linear; torch's name, kept for state and repr)."""
 
 
 class MultiheadAttention(Module):

@@ -149,10 +149,5 @@ class LazyLinear(Linear):
         return linear(input, self.weight, self.bias)
 
 
-def __getattr__(name: str):
-    # torch defines this class in this module, and scripts name it by this path
-    if name == "NonDynamicallyQuantizableLinear":
-        from .attention import NonDynamicallyQuantizableLinear
-
-        return NonDynamicallyQuantizableLinear
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+class NonDynamicallyQuantizableLinear(Linear):
+    """The output projection of MultiheadAttention (a Linear; torch's name, kept for state and repr)."""
