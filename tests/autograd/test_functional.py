@@ -93,11 +93,26 @@ def test_hessian_hvp_vhp_match_torch(name):
             args = () if fn == "hessian" else (shaped_like(lib, inp),)
             res[lib] = getattr(FUNCTIONAL[lib], fn)(f, inp, *args)
         assert_close(res[gt], res[torch], msg=f"{name} {fn}")
-    forward = {lib: FUNCTIONAL[lib].hessian(f, inputs_for(lib, xs, as_tuple), vectorize=True,
-                                            outer_jacobian_strategy="forward-mode").detach()
-               if not as_tuple else None for lib in (gt, torch)}
-    if not as_tuple:
-        assert_close(forward[gt], forward[torch], msg=f"{name} forward-over-reverse")
+    # torch's forward-over-reverse result may still require grad, and comes in lists for
+    # several inputs; glasstorch's never requires grad and is a tuple as in reverse mode
+    forward = {lib: detached(FUNCTIONAL[lib].hessian(f, inputs_for(lib, xs, as_tuple), vectorize=True,
+                                                     outer_jacobian_strategy="forward-mode"))
+               for lib in (gt, torch)}
+    assert_close(forward[gt], forward[torch], msg=f"{name} forward-over-reverse")
+
+
+def detached(result):
+    return tuple(detached(r) for r in result) if isinstance(result, (tuple, list)) else result.detach()
+
+
+def test_v_may_be_left_out_for_a_single_element():
+    res = {}
+    for lib in (gt, torch):
+        fn, x, x0 = FUNCTIONAL[lib], lib.tensor([0.5, -1.0], dtype=lib.float64), lib.tensor(0.3, dtype=lib.float64)
+        res[lib] = (fn.vjp(lambda a: (a.exp() * a).sum(), x), fn.vjp(lambda a: a[:1].sin(), x),
+                    fn.jvp(lambda a, c=x: a * c, x0), fn.hvp(lambda a: a.exp() * a, x0),
+                    fn.vhp(lambda a: (a ** 4).reshape(1), x0.reshape(1)))
+    assert_close(res[gt], res[torch])
 
 
 def test_tuple_structure_for_several_inputs_and_outputs():

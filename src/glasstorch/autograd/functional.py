@@ -24,7 +24,8 @@ Where glasstorch differs from PyTorch:
   Jacobian is still built one row (or column) at a time.
 - ``strategy="forward-mode"`` needs ``vectorize=True`` and refuses ``strict`` and
   ``create_graph``, as in PyTorch; its columns come from the double-backward
-  trick, and its result never requires grad (PyTorch's may, when an input does).
+  trick; its result never requires grad and nests in tuples as reverse mode's does
+  (PyTorch's may require grad when an input does, and nests in lists).
 - A function with an empty output gets an empty Jacobian of the right shape
   (PyTorch fails inside ``stack``).
 """
