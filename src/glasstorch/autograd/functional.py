@@ -28,6 +28,8 @@ Where glasstorch differs from PyTorch:
   (PyTorch's may require grad when an input does, and nests in lists).
 - A function with an empty output gets an empty Jacobian of the right shape
   (PyTorch fails inside ``stack``).
+- ``jacobian(..., strict=True, create_graph=True)`` names the input whose block
+  is constant where PyTorch's message gives the output's number.
 """
 
 from __future__ import annotations
