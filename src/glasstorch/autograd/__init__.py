@@ -103,7 +103,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 
 def __getattr__(name):
     if name == "functional":
-        from . import functional
+        import importlib  # `from . import functional` would come back here and recurse
 
-        return functional
+        return importlib.import_module(".functional", __name__)
     raise AttributeError(f"module 'glasstorch.autograd' has no attribute '{name}'")
