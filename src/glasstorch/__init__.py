@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import (
     _methods,  # noqa: E402,F401  (attaches Tensor methods)
+    _operators,  # noqa: F401  (attaches Tensor's operators: +, ==, x[i], ...)
     autograd,  # noqa: E402
     optim,  # noqa: E402
     return_types,  # noqa: E402

@@ -16,7 +16,7 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 def _T():
-    return _function._Tensor
+    return _function.Tensor
 
 
 class GradcheckError(RuntimeError):
