@@ -137,22 +137,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     ``accumulate=False`` (``autograd.grad``) the gradients for ``inputs`` are
     returned instead and no ``.grad`` is touched.
     """
-    roots = []
-    for t, g in zip(tensors, grad_tensors):
-        node, nr = _edge(t)
-        if node is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        roots.append((node, nr, g))
-
-    # Gradients wanted for particular inputs: captured where they enter the graph.
-    captures = None
-    if inputs is not None:
-        captures = {}
-        for i, t in enumerate(inputs):
-            node, nr = _edge(t)
-            if node is None:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-            captures.setdefault((node, nr), []).append(i)
+    roots = [(*_entry(t, "element 0 of tensors does not require grad and does not have a grad_fn"), g)
+             for t, g in zip(tensors, grad_tensors)]
+    captures = None if inputs is None else _captures(inputs)
     results = [None] * (len(inputs) if inputs is not None else 0)
 
     # 1. seed the output nodes
@@ -213,10 +200,31 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     if inputs is None:
         return None
-    if raw:
-        results = [_wrap(g) for g in results]
+    return _deliver(inputs, [_wrap(g) for g in results] if raw else results, accumulate, create_graph,
+                    allow_unused)
+
+
+def _entry(t, message):
+    """The (node, output_nr) where ``t``'s gradient enters the graph, or torch's error if none."""
+    node, nr = _edge(t)
+    if node is None:
+        raise RuntimeError(message)
+    return node, nr
+
+
+def _captures(inputs) -> dict:
+    """Gradients wanted for particular inputs are captured where they enter the graph:
+    ``{(node, output_nr): [positions in inputs]}``."""
+    captures = {}
+    for i, t in enumerate(inputs):
+        captures.setdefault(_entry(t, "One of the differentiated Tensors does not require grad"), []).append(i)
+    return captures
+
+
+def _deliver(inputs, results, accumulate, create_graph, allow_unused):
+    """The captured gradients: into non-leaf inputs' ``.grad`` (``backward(inputs=...)``,
+    leaves got theirs already), or returned (``autograd.grad``)."""
     if accumulate:
-        # Non-leaf inputs of backward(inputs=...) get .grad like leaves do.
         for t, g in zip(inputs, results):
             if g is None or t.grad_fn is None or t._retains_grad:
                 continue
