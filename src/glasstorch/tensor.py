@@ -32,8 +32,6 @@ from ._formatting import tensor_repr
 from ._grad_state import _tls
 from .backend import CPU, check_device
 
-_NP_FLOAT_KINDS = "f"
-
 _TYPE_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
@@ -55,7 +53,7 @@ class Tensor:
     # NumPy should hand binary operators over to us (np.float32(2) * t).
     __array_priority__ = 1000
     __array_ufunc__ = None
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # by identity, though ``==`` (from _operators.py) compares values
 
     def __init__(self, data: Any = None, *, requires_grad: bool = False) -> None:
         arr = _to_array([] if data is None else data, None)
@@ -76,7 +74,10 @@ class Tensor:
 
     @classmethod
     def _make(cls, arr, requires_grad, grad_fn, out_nr):
-        """Fast constructor used by every op: no checks, no copies."""
+        """Fast constructor used by every op: no checks, no copies.
+
+        ``autograd.function._apply_arrays_fast`` sets these same fields inline.
+        """
         t = object.__new__(Tensor)
         if type(arr) is not np.ndarray:
             arr = np.asarray(arr)
