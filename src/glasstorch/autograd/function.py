@@ -369,10 +369,10 @@ def _apply_arrays_fast(cls, *args):
     non-differentiable output, no recording of values, no anomaly mode) it
     fills in the output tensor's fields itself (``Tensor._make`` inline:
     keep the two in step) and resolves saved values in one loop instead of
-    calling :func:`_finish`. Every other call goes to the plain path. What
-    it buys, measured with ``benchmarks/overhead.py`` (a chain of small
-    ops, forward and backward): 9.1 against 11.5 us per op. It is one long
-    function, not split into helpers, on purpose: each helper call would be
+    calling :func:`_finish`. What it buys,
+    measured with ``benchmarks/overhead.py`` (a chain of small ops, forward
+    and backward): 9.1 against 11.5 us per op. It is one function of about
+    80 lines, not split into helpers, on purpose: each helper call would be
     paid on every op.
     """
     if not _tls.grad:  # e.g. backward formulas: nothing to record
@@ -380,10 +380,16 @@ def _apply_arrays_fast(cls, *args):
         return _wrap_unrecorded(cls, args, out)
     n = len(args)
     a = args[0] if n else None
-    if not (n < 3 and isinstance(a, Tensor) and cls.differentiable):
-        return _apply_arrays(cls, *args)
-    da = a._data
-    if n == 1:
+    if not (n < 3 and isinstance(a, Tensor) and cls.differentiable):  # the plain path's steps 1-3
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if not (cls.differentiable and any(isinstance(a, Tensor) and a._requires_grad for a in args)):
+            return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
+        node = cls._node_cls()
+        node._seq = next(_SEQ)
+        _connect(cls, node, args)
+        out = cls.forward(node, *arrays)
+    elif n == 1:
+        da = a._data
         if not a._requires_grad:
             return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
         node = cls._node_cls()
@@ -395,6 +401,7 @@ def _apply_arrays_fast(cls, *args):
         arrays = (da,)
         out = cls.forward(node, da)
     else:
+        da = a._data
         b = args[1]
         need_b = False
         if isinstance(b, Tensor):
@@ -427,6 +434,7 @@ def _apply_arrays_fast(cls, *args):
         arrays = (da, db)
         out = cls.forward(node, da, db)
 
+    # One float output with nothing unusual about it: wrapped here; anything else goes to _finish.
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
             or (_recorders[0] and _tls.record) or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
