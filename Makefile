@@ -35,7 +35,7 @@ test: $(TESTSTACK)
 
 ## make demo: train a CNN on MNIST and write what happened to out/
 demo: $(RUNTIME)
-	$(PY) examples/demo.py
+	GLASSTORCH_MALLOPT=1 $(PY) examples/demo.py  # malloc tuned, as in the benchmarks
 
 ## make bench: time glasstorch against PyTorch on the same machine
 bench: $(TESTSTACK)

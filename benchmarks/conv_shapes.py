@@ -11,13 +11,15 @@ one forward+backward: CPU time stays meaningful on a machine shared with other j
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
 import torch
 
-import glasstorch as gt
-import glasstorch.nn  # noqa: F401
+os.environ.setdefault("GLASSTORCH_MALLOPT", "1")  # figures are with malloc tuned (glasstorch.backend.tune_malloc)
+import glasstorch as gt  # noqa: E402
+import glasstorch.nn  # noqa: E402,F401
 
 SHAPES = {  # N, C_in, C_out, H (=W), kernel, stride, padding
     "lenet conv1 1->6 28x28 k5 p2": (64, 1, 6, 28, 5, 1, 2),

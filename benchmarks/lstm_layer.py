@@ -8,9 +8,12 @@ Shape of workload d: batch 32, sequence 64, input (embedding) 64, hidden 256, fl
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
+
+os.environ.setdefault("GLASSTORCH_MALLOPT", "1")  # figures are with malloc tuned (glasstorch.backend.tune_malloc)
 
 
 def _time(step, repeats: int) -> float:

@@ -8,7 +8,11 @@ Data are synthetic, float32, with fixed seeds.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+os.environ.setdefault("GLASSTORCH_MALLOPT", "1")  # figures are with malloc tuned (glasstorch.backend.tune_malloc)
 
 
 def _data(shape, seed=0, high=None):

@@ -5,8 +5,13 @@
 
 from __future__ import annotations
 
+import importlib as _importlib
+import os as _os
+import warnings as _warnings
+
 from . import (
     _methods,  # noqa: E402,F401  (attaches Tensor methods)
+    _operators,  # noqa: F401  (attaches Tensor's operators: +, ==, x[i], ...)
     autograd,  # noqa: E402
     optim,  # noqa: E402
     return_types,  # noqa: E402
@@ -101,9 +106,7 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 def get_num_threads() -> int:
-    import os
-
-    return os.cpu_count() or 1
+    return _os.cpu_count() or 1
 
 
 def set_num_threads(n: int) -> None:
@@ -121,9 +124,7 @@ def set_float32_matmul_precision(precision: str) -> None:
     """Recorded for ``get_float32_matmul_precision``; float32 matmuls are always computed in full float32."""
     global _float32_matmul_precision
     if precision not in ("highest", "high", "medium"):
-        import warnings
-
-        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+        _warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
                       "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
         return
     _float32_matmul_precision = precision
@@ -204,22 +205,18 @@ __all__ = sorted(
 
 
 def _has_submodule(name: str) -> bool:
-    import os
-
-    here = os.path.dirname(__file__)
-    return os.path.exists(os.path.join(here, name + ".py")) or os.path.exists(
-        os.path.join(here, name, "__init__.py")
+    here = _os.path.dirname(__file__)
+    return _os.path.exists(_os.path.join(here, name + ".py")) or _os.path.exists(
+        _os.path.join(here, name, "__init__.py")
     )
 
 
 def __getattr__(name: str):
-    import importlib
-
     if name in _LAZY_SUBMODULES or name in _HIDDEN_SUBMODULES:
         if name == "tensor" or not _has_submodule(name):
             pass  # ``glasstorch.tensor`` is the function; a missing module falls through
         else:
-            return importlib.import_module(f".{name}", __name__)
+            return _importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'glasstorch' has no attribute '{name}'")
 
 

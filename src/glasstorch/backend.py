@@ -40,27 +40,39 @@ def device_module(device_type: str = "cpu"):
     return _MODULE_OF_DEVICE[device_type]
 
 
-def _tune_malloc() -> bool:
+def tune_malloc() -> bool:
     """Keep freed array buffers in the heap instead of returning them to the OS.
 
     A training step allocates and frees the same few-megabyte temporaries
     every step. glibc serves blocks above its mmap threshold with fresh
     ``mmap`` pages, which the kernel must fault in and zero on first touch:
-    measured here, that doubled LeNet-5's step time. Raising the threshold to
-    32 MiB and the trim threshold to 256 MiB lets those buffers be reused;
-    peak memory is unchanged. Set ``GLASSTORCH_MALLOPT=0`` to leave malloc alone.
+    measured on a 2-core machine, that took LeNet-5 from 14 to 26 ms per
+    step (``docs/performance.md``). Raising the mmap threshold to 32 MiB and
+    the trim threshold to 256 MiB lets those buffers be reused; peak memory
+    is unchanged.
+
+    It changes a process-wide setting, so importing glasstorch does not do
+    it: call this once (the benchmarks and ``make demo`` do), or set
+    ``GLASSTORCH_MALLOPT=1`` to have ``import glasstorch`` call it. Returns
+    whether malloc was tuned (False off Linux/glibc); :data:`MALLOC_TUNED`
+    records it.
     """
-    if os.environ.get("GLASSTORCH_MALLOPT", "1") == "0" or not sys.platform.startswith("linux"):
+    global MALLOC_TUNED
+    if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc (e.g. musl): nothing to tune
         return False
     m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's parameter numbers
-    return bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and bool(libc.mallopt(m_trim_threshold, 256 << 20))
+    tuned = bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and bool(libc.mallopt(m_trim_threshold, 256 << 20))
+    MALLOC_TUNED = MALLOC_TUNED or tuned
+    return tuned
 
 
-MALLOC_TUNED = _tune_malloc()
+MALLOC_TUNED = False  # whether tune_malloc() has changed this process's malloc settings
+if os.environ.get("GLASSTORCH_MALLOPT", "0") == "1":  # asked for in the environment
+    tune_malloc()
 
 
 class device:

@@ -1,30 +1,36 @@
 """Tensor: an array, its dtype, and its place in the autograd graph.
 
-A Tensor wraps one NumPy array (``_data``). If it was made by an op while
+A Tensor wraps one array (``_data``). If it was made by an op while
 recording, ``grad_fn`` is the graph node of that op; if it is a leaf that
 requires grad, ``backward()`` leaves the gradient in ``.grad``.
 
-Every maths method here is a one-line delegation to a function in
-``glasstorch.ops`` (attached at the end of this file), so an op's forward
-and backward live in one place: ``ops/<family>.py``.
+This module is the tensor layer: it imports nothing above it (neither the
+autograd package nor the ops), so every layer above imports it without an
+import circle. The methods that need those layers are written there and
+attached to the class when ``glasstorch`` is imported:
+
+- ``autograd/tensor_methods.py``: ``backward``, ``register_hook``,
+  ``retain_grad`` and the in-place path ``_inplace`` (they reach the engine
+  or make graph nodes);
+- ``_operators.py``: Python's operators (``+``, ``==``, ``x[i]``, ...) and
+  ``_cast``, the recorded dtype cast behind ``float()``, ``to()`` and type
+  promotion;
+- ``_methods.py``: the ops as methods (``x.exp()`` is ``glasstorch.exp(x)``).
 """
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from . import autograd as _autograd
 from . import dtypes as _dt
-from .autograd import grad_mode as _gm
-from .autograd.trace import _tracer
+from ._formatting import tensor_repr
+from ._grad_state import _tls
 from .backend import CPU, check_device
-
-_tls = _gm._tls
-
-_NP_FLOAT_KINDS = "f"
 
 _TYPE_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
@@ -47,11 +53,9 @@ class Tensor:
     # NumPy should hand binary operators over to us (np.float32(2) * t).
     __array_priority__ = 1000
     __array_ufunc__ = None
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # by identity, though ``==`` (from _operators.py) compares values
 
     def __init__(self, data: Any = None, *, requires_grad: bool = False) -> None:
-        from .ops.creation import _to_array
-
         arr = _to_array([] if data is None else data, None)
         self._init(arr, requires_grad)
 
@@ -70,7 +74,10 @@ class Tensor:
 
     @classmethod
     def _make(cls, arr, requires_grad, grad_fn, out_nr):
-        """Fast constructor used by every op: no checks, no copies."""
+        """Fast constructor used by every op: no checks, no copies.
+
+        ``autograd.function._apply_arrays_fast`` sets these same fields inline.
+        """
         t = object.__new__(Tensor)
         if type(arr) is not np.ndarray:
             arr = np.asarray(arr)
@@ -215,8 +222,6 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         if self._data.ndim > 2:
-            import warnings
-
             warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
                           "shape is deprecated.", UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self._data.ndim)))
@@ -238,7 +243,7 @@ class Tensor:
     # -- conversion -------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
-        if self._requires_grad and _gm._tls.grad and not force:
+        if self._requires_grad and _tls.grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
@@ -291,8 +296,6 @@ class Tensor:
         return bool((self._data == other).any())
 
     def __repr__(self) -> str:
-        from ._formatting import tensor_repr
-
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
@@ -314,8 +317,6 @@ class Tensor:
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
         if hasattr(self, "__dict__"):
-            import copy
-
             for k, v in self.__dict__.items():
                 setattr(new, k, copy.deepcopy(v, memo))
         memo[id(self)] = new
@@ -344,14 +345,6 @@ class Tensor:
         if copy and out is self:
             out = self.clone()
         return out
-
-    def _cast(self, d: _dt.dtype) -> Tensor:
-        if self._data.dtype == d.np:
-            return self
-        return _Cast.apply(self, d.np)
-
-    def _cast_np(self, np_dtype) -> Tensor:
-        return _Cast.apply(self, np_dtype)
 
     def type(self, dtype=None, non_blocking: bool = False):
         if dtype is None:
@@ -421,49 +414,6 @@ class Tensor:
         self._requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs=None) -> None:
-        """Compute the gradient of this tensor w.r.t. graph leaves into their ``.grad``."""
-        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
-            return
-        self._retains_grad = True
-        self.grad_fn._retain(self._out_nr, self)
-
-    def register_hook(self, hook):
-        """Run ``hook(grad)`` when this tensor's gradient is computed; it may return a new grad."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._add_pre_hook(self._out_nr, hook)
-        from .autograd.function import _Handle
-
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _Handle(self._hooks, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """Run ``hook(tensor)`` on this leaf after its ``.grad`` has been accumulated in backward.
-
-        The hook returns nothing; it sees the updated ``.grad`` (data-parallel
-        training starts reducing a gradient here, while backward goes on).
-        """
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        from .autograd.function import _Handle
-
-        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
-        hooks.append(hook)
-        return _Handle(hooks, hook)
-
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is not part of the graph."""
         t = Tensor._make(self._data, False, None, 0)
@@ -474,12 +424,6 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
-
-    def _accumulator(self):
-        acc = self._accum
-        if acc is None:
-            acc = self._accum = _function.AccumulateGrad(self)
-        return acc
 
     def _accumulate_(self, arr) -> None:
         d = self._data
@@ -501,72 +445,6 @@ class Tensor:
     @property
     def _version_counter(self) -> int:
         return self._version[0]
-
-    # -- in place -------------------------------------------------------------
-    def _check_inplace(self) -> None:
-        if not (self._requires_grad and _gm._tls.grad):
-            return
-        node = self.grad_fn
-        if node is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        first = node
-        # A chain of view ops down to a leaf: writing here would write into the leaf.
-        while node._fn is not None and node._fn.is_view and node._next:
-            node = node._next[0][0]
-            if node is None:
-                return
-            if type(node).__name__ == "AccumulateGrad":
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place operation."
-                )
-        if first._fn is not None and first._fn.is_view and first._out_metas is not None:
-            raise RuntimeError(
-                f"Output {self._out_nr} of {type(first).__name__.removesuffix('Backward0')} is a view and is "
-                "being modified inplace. This view is the output of a function that returns multiple views. "
-                "Such functions do not allow the output views to be modified inplace. You should replace the "
-                "inplace operation by an out-of-place one.")
-
-    def _inplace(self, op, *args) -> Tensor:
-        """Run out-of-place ``op(self, *args)`` and write the result into ``self``.
-
-        When the op is recorded, ``self`` takes over the new node as its
-        ``grad_fn`` (as torch's in-place ops do); the op sees a twin of
-        ``self`` holding the old values, so its backward is unaffected.
-        """
-        self._check_inplace()
-        recording = _gm._tls.grad and (
-            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
-        )
-        if recording:
-            twin = Tensor._make(self._data, self._requires_grad, self.grad_fn, self._out_nr)
-            twin._accum = self._accum
-            r = op(twin, *args)
-            node = r.grad_fn
-            if node is not None and node._saved and any(
-                type(s) is tuple and s[0] is twin for s in node._saved
-            ):
-                twin._data = self._data.copy()  # backward needs the values from before the write
-            self._write(r._data, r.dtype)
-            self.grad_fn, self._out_nr, self._requires_grad = node, r._out_nr, r._requires_grad
-            base = getattr(self, "_view_base", None)  # a view: its base changed too
-            if base is not None and r._requires_grad:
-                from .autograd.view_write import rebase_after_view_write
-
-                rebase_after_view_write(base, self, r)
-        else:
-            prev = _gm._tls.grad
-            _gm._tls.grad = False
-            try:
-                r = op(self, *args)
-            finally:
-                _gm._tls.grad = prev
-            self._write(r._data, r.dtype)
-            if _tracer[0] is not None:  # an export: ``self`` now holds what ``r`` holds
-                _tracer[0](None, (self,), r)
-        self._version[0] += 1
-        return self
 
     def _write(self, arr, result_dtype) -> None:
         d = self._data
@@ -593,179 +471,6 @@ class Tensor:
             )
         np.copyto(d, arr, casting="unsafe")
 
-    def __setitem__(self, key, value) -> None:
-        from .ops.indexing import index_put_
-
-        index_put_(self, key, value)
-
-    def __getitem__(self, key) -> Tensor:
-        from .ops.indexing import getitem
-
-        return getitem(self, key)
-
-    # -- operators ------------------------------------------------------------
-    # The arithmetic operators take a shortcut when both operands are already
-    # of one float dtype and shape (the common case, and the whole of most
-    # backward formulas): straight to the op, skipping promotion. Anything
-    # else goes through the op's function in glasstorch.ops.
-    def __add__(self, other):
-        if _needs_no_promotion(self, other):
-            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
-                a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return Tensor._make(a + b, False, None, 0)
-            return _Add.apply(self, other)
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        if _needs_no_promotion(self, other):
-            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
-                a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return Tensor._make(b + a, False, None, 0)
-            return _Add.apply(self, other)
-        return _ops.add(other, self)
-
-    def __sub__(self, other):
-        if _needs_no_promotion(self, other):
-            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
-                a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return Tensor._make(a - b, False, None, 0)
-            return _Sub.apply(self, other)
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other):
-        if _needs_no_promotion(self, other) and not isinstance(other, Tensor):
-            if not _tls.grad:
-                return Tensor._make(other - self._data, False, None, 0)
-            return _Rsub.apply(other, self)
-        return _ops.sub(other, self)
-
-    def __mul__(self, other):
-        if _needs_no_promotion(self, other):
-            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
-                a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return Tensor._make(a * b, False, None, 0)
-            return _Mul.apply(self, other)
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other):
-        if _needs_no_promotion(self, other):
-            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
-                a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return Tensor._make(b * a, False, None, 0)
-            return _Mul.apply(self, other)
-        return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        if _needs_no_promotion(self, other):
-            if not _tls.grad:  # nothing to record (no_grad, or a backward formula)
-                a, b = self._data, other._data if isinstance(other, Tensor) else other
-                return Tensor._make(a / b, False, None, 0)
-            return _Div.apply(self, other)
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __floordiv__(self, other):
-        return _ops.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return _ops.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return _ops.remainder(self, other)
-
-    def __rmod__(self, other):
-        return _ops.remainder(other, self)
-
-    def __pow__(self, other):
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ops.pow(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
-    def __neg__(self):
-        return _ops.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __invert__(self):
-        return _ops.pointwise._invert(self)
-
-    def __and__(self, other):
-        return _ops.bitwise_and(self, other)
-
-    __rand__ = __and__
-
-    def __or__(self, other):
-        return _ops.bitwise_or(self, other)
-
-    __ror__ = __or__
-
-    def __xor__(self, other):
-        return _ops.bitwise_xor(self, other)
-
-    __rxor__ = __xor__
-
-    def __eq__(self, other):
-        return _ops.eq(self, other)
-
-    def __ne__(self, other):
-        return _ops.ne(self, other)
-
-    def __lt__(self, other):
-        return _ops.lt(self, other)
-
-    def __le__(self, other):
-        return _ops.le(self, other)
-
-    def __gt__(self, other):
-        return _ops.gt(self, other)
-
-    def __ge__(self, other):
-        return _ops.ge(self, other)
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    def __ifloordiv__(self, other):
-        return self._inplace(_ops.floor_divide, other)
-
-    def __imod__(self, other):
-        return self._inplace(_ops.remainder, other)
-
-    def __ipow__(self, other):
-        return self.pow_(other)
-
-    def __iand__(self, other):
-        return self._inplace(_ops.bitwise_and, other)
-
-    def __ior__(self, other):
-        return self._inplace(_ops.bitwise_or, other)
-
-    def __ixor__(self, other):
-        return self._inplace(_ops.bitwise_xor, other)
-
-
 # the C++ type names torch's messages use for a dtype's elements
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
             "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
@@ -775,24 +480,58 @@ _KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8
                "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
-def _needs_no_promotion(t, other) -> bool:
-    """Whether ``t <op> other`` can skip promotion: a float tensor with a float
-    tensor of the same dtype and shape, or with a Python int or float."""
-    d = t._data.dtype
-    if d.kind != "f":
-        return False
-    k = type(other)
-    if k is float or k is int:
-        return True
-    return isinstance(other, Tensor) and other._data.dtype == d and other._data.shape == t._data.shape
-
-
 def _broadcastable(a, b) -> bool:
     try:
         np.broadcast_shapes(a, b)
         return True
     except ValueError:
         return False
+
+
+def _to_array(data: Any, dtype) -> np.ndarray:
+    """Convert nested lists, scalars, arrays or tensors into an array of the right dtype."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and _has_tensor(data):
+            data = _untensor(data)
+        try:
+            arr = np.array(data)
+        except ValueError:  # ragged nesting
+            raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
+        if dtype is None:
+            k = arr.dtype.kind
+            if k == "f":
+                arr = arr.astype(_dt.get_default_dtype().np, copy=False)
+            elif k in "iu":
+                arr = arr.astype(np.int64, copy=False)
+            elif k == "c":
+                raise TypeError("complex tensors are not supported by glasstorch")
+            elif k not in "b":
+                raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
+    else:
+        _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
+    return arr
+
+
+def _has_tensor(seq) -> bool:
+    for x in seq:
+        if isinstance(x, Tensor):
+            return True
+        if isinstance(x, (list, tuple)) and _has_tensor(x):
+            return True
+    return False
+
+
+def _untensor(seq):
+    return [
+        x._data if isinstance(x, Tensor) else (_untensor(x) if isinstance(x, (list, tuple)) else x)
+        for x in seq
+    ]
 
 
 def _rebuild(arr, requires_grad):
@@ -837,13 +576,3 @@ class Size(tuple):
         return Size(tuple.__add__(self, tuple(other)))
 
 
-from .autograd import function as _function  # noqa: E402
-
-_function._Tensor = Tensor
-from . import ops as _ops  # noqa: E402  (ops import Tensor from this module)
-from .ops.pointwise import Add as _Add  # noqa: E402
-from .ops.pointwise import Cast as _Cast  # noqa: E402
-from .ops.pointwise import Div as _Div  # noqa: E402
-from .ops.pointwise import Mul as _Mul  # noqa: E402
-from .ops.pointwise import Rsub as _Rsub  # noqa: E402
-from .ops.pointwise import Sub as _Sub  # noqa: E402

@@ -25,22 +25,104 @@ gradient is a Tensor and every formula is recorded.
 
 from __future__ import annotations
 
+import warnings
 from heapq import heappop, heappush
 
 import numpy as np
 
-from ..backend import xp
-from . import function as _function
-from . import grad_mode
+from .._grad_state import _recorders, _tls
+from ..backend import array_module, xp
+from ..tensor import Tensor, _to_array
 from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
 
-_tls = grad_mode._tls
-_recorders = grad_mode._recorders
+__all__ = ["backward", "grad", "run_backward"]
 
 
+# -- the entry points: torch.autograd.backward and torch.autograd.grad -----
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables=None, inputs=None) -> None:
+    """Accumulate into ``.grad`` of the leaves the gradient of ``tensors``."""
+    outputs = _as_list(tensors)
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    seeds = _seed_grads(outputs, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_list(inputs) if inputs is not None else None
+    if inputs is not None and not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    run_backward(outputs, seeds, retain_graph, create_graph, inputs=inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False):
+    """Return the gradients of ``outputs`` w.r.t. ``inputs`` (``.grad`` is left alone)."""
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    for t in outs:
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    seeds = _seed_grads(outs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    res = run_backward(outs, seeds, retain_graph, create_graph, inputs=ins, accumulate=False,
+                       allow_unused=allow_unused)
+    if materialize_grads:  # zeros for inputs the outputs do not depend on
+        res = [_zeros(i._data.shape, i._data.dtype, i._data) if r is None else r for r, i in zip(res, ins)]
+    return tuple(res)
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _seed_grads(outputs, grad_outputs):
+    """The gradients backward starts from: given ones, or ones for a scalar output."""
+    grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(
+            "grad can be implicitly created only for scalar outputs" if not grads else
+            f"Mismatch in number of gradients and outputs: got {len(grads)} gradients for {len(outputs)} outputs"
+        )
+    seeds = []
+    for out, g in zip(outputs, grads):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.is_floating_point():
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
+                )
+            d = out._data
+            g = Tensor._make(array_module(d).ones(d.shape, d.dtype), False, None, 0)
+        elif not isinstance(g, Tensor):  # a number or nested lists, as torch.tensor(g) would take
+            g = Tensor._make(np.array(_to_array(g, out.dtype)), False, None, 0)
+        if g._data.shape != out._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
+                f"shape of {out.shape}."
+            )
+        seeds.append(g)
+    return seeds
+
+
+def _zeros(shape, dtype, like):
+    """A zero gradient as a Tensor, made by the array module of ``like`` (an array of the graph)."""
+    return Tensor._make(array_module(like).zeros(shape, dtype), False, None, 0)
+
+
+# -- the walk ----------------------------------------------------------------
 def _wrap(a):
-    return None if a is None else _function._Tensor._make(a, False, None, 0)
+    return None if a is None else Tensor._make(a, False, None, 0)
 
 
 def _unwrap(g):
@@ -55,22 +137,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     ``accumulate=False`` (``autograd.grad``) the gradients for ``inputs`` are
     returned instead and no ``.grad`` is touched.
     """
-    roots = []
-    for t, g in zip(tensors, grad_tensors):
-        node, nr = _edge(t)
-        if node is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        roots.append((node, nr, g))
-
-    # Gradients wanted for particular inputs: captured where they enter the graph.
-    captures = None
-    if inputs is not None:
-        captures = {}
-        for i, t in enumerate(inputs):
-            node, nr = _edge(t)
-            if node is None:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-            captures.setdefault((node, nr), []).append(i)
+    roots = [(*_entry(t, "element 0 of tensors does not require grad and does not have a grad_fn"), g)
+             for t, g in zip(tensors, grad_tensors)]
+    captures = None if inputs is None else _captures(inputs)
     results = [None] * (len(inputs) if inputs is not None else 0)
 
     # 1. seed the output nodes
@@ -131,10 +200,31 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     if inputs is None:
         return None
-    if raw:
-        results = [_wrap(g) for g in results]
+    return _deliver(inputs, [_wrap(g) for g in results] if raw else results, accumulate, create_graph,
+                    allow_unused)
+
+
+def _entry(t, message):
+    """The (node, output_nr) where ``t``'s gradient enters the graph, or torch's error if none."""
+    node, nr = _edge(t)
+    if node is None:
+        raise RuntimeError(message)
+    return node, nr
+
+
+def _captures(inputs) -> dict:
+    """Gradients wanted for particular inputs are captured where they enter the graph:
+    ``{(node, output_nr): [positions in inputs]}``."""
+    captures = {}
+    for i, t in enumerate(inputs):
+        captures.setdefault(_entry(t, "One of the differentiated Tensors does not require grad"), []).append(i)
+    return captures
+
+
+def _deliver(inputs, results, accumulate, create_graph, allow_unused):
+    """The captured gradients: into non-leaf inputs' ``.grad`` (``backward(inputs=...)``,
+    leaves got theirs already), or returned (``autograd.grad``)."""
     if accumulate:
-        # Non-leaf inputs of backward(inputs=...) get .grad like leaves do.
         for t, g in zip(inputs, results):
             if g is None or t.grad_fn is None or t._retains_grad:
                 continue
@@ -231,11 +321,11 @@ def _call_backward(node, grads, arrays=False):
     """Run the op's backward on the node (with ``arrays``, the one that runs on
     arrays); check and hook what comes back."""
     metas = node._out_metas
-    if metas is not None and node._materialize:
-        from ..ops.creation import zeros_for
-
-        zeros = (lambda m: xp.zeros(*m)) if arrays else zeros_for
-        grads = [zeros(m) if g is None and m is not None else g for g, m in zip(grads, metas)]
+    if metas is not None and node._materialize:  # an output that got no gradient gets zeros
+        like = next((g if arrays else g._data for g in grads if g is not None), None)
+        grads = [g if g is not None or m is None else
+                 array_module(like).zeros(*m) if arrays else _zeros(*m, like)
+                 for g, m in zip(grads, metas)]
     out = (node._raw_backward if arrays else node._fn.backward)(node, *grads)
     if type(out) is not tuple:
         out = (out,)
@@ -262,8 +352,6 @@ def _trim(node, out):
 
 def _call_backward_checked(node, grads):
     """Anomaly mode: an error or a nan in backward points at the forward call that made the node."""
-    import warnings
-
     def show_forward():
         if node._trace:
             warnings.warn(
@@ -324,7 +412,7 @@ def _accumulate_array(t, a, stolen):
         if id(a) in stolen or not a.flags.writeable or not a.flags.owndata:
             a = xp.array(a, copy=True)
         stolen.add(id(a))
-        t._grad = _function._Tensor._make(a, False, None, 0)
+        t._grad = Tensor._make(a, False, None, 0)
     elif old.requires_grad:
         t._grad = old + _wrap(a)
     else:

@@ -20,13 +20,11 @@ import itertools
 import traceback
 import weakref
 
+from .._grad_state import _recorders, _tls
 from ..backend import xp
-from . import grad_mode
+from ..tensor import Tensor, _type_name
 from .anomaly import _anomaly
 from .trace import _tracer
-
-_tls = grad_mode._tls
-_recorders = grad_mode._recorders
 
 # ``_tls.raw`` is True while the engine runs a backward pass that builds no
 # graph: then ``saved_tensors`` hands a backward that runs on arrays bare arrays.
@@ -60,9 +58,6 @@ class _NoCtx:
 
     def set_materialize_grads(self, value):
         pass
-
-
-NO_CTX = _NoCtx()  # kept for code that imports it
 
 
 class _Freed(tuple):
@@ -154,13 +149,13 @@ class BackwardNode:
                 if raw:
                     out.append(s.array)
                     continue
-                t = _Tensor._make(s.array, s.requires_grad, self if s.requires_grad else None, s.index)
+                t = Tensor._make(s.array, s.requires_grad, self if s.requires_grad else None, s.index)
                 t._version = s.version_box
                 out.append(t)
             elif raw:
-                out.append(s._data if isinstance(s, _Tensor) else s)
+                out.append(s._data if isinstance(s, Tensor) else s)
             elif type(s) is xp.ndarray:  # a constant the forward kept
-                out.append(_Tensor._make(s, False, None, 0))
+                out.append(Tensor._make(s, False, None, 0))
             else:
                 out.append(s)
         return out if raw else tuple(out)
@@ -224,8 +219,6 @@ class BackwardNode:
 
 def _modified_msg(array, now, expected, maker=None, index=0) -> str:
     """torch's message for a saved value edited in place; ``maker`` made it (None for a leaf)."""
-    from ..tensor import _type_name
-
     shape = ", ".join(str(s) for s in array.shape)
     origin = ""
     if maker is not None:
@@ -290,7 +283,7 @@ class _FunctionMeta(type):
         })
         if cls.array_io and "apply" not in ns:
             # Built-in ops call the array path directly: one call fewer on every op.
-            cls.apply = classmethod(_apply_arrays)
+            cls.apply = classmethod(_apply_arrays_fast)
 
 
 class Function(metaclass=_FunctionMeta):
@@ -332,90 +325,120 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args):
         """Run ``forward`` on ``args`` and, if any input requires grad, record a node."""
         if cls.array_io:
-            return _apply_arrays(cls, *args)
+            return _apply_arrays_fast(cls, *args)
         return _apply_tensors(cls, args)
 
 
 def _apply_arrays(cls, *args):
-    """The path every built-in op takes: unwrap, run forward, record a node.
+    """How a built-in op runs and is recorded: the plain path, to read.
 
-    The hottest code in the library (once per op), so it is written out
-    flat. Ops of a tensor and at most one more argument (a second operand,
-    a dim, a dtype) take a short path with no per-argument lists; the rest
-    take the general loop and :func:`_connect`. One float output with
-    nothing unusual about it is wrapped here; anything else goes to _finish.
+    1. Unwrap: each Tensor argument gives its array; numbers, dims and
+       flags pass as they are.
+    2. Nothing to record (grad mode off, or no input requires grad): run
+       ``forward`` on the arrays and wrap what it returns; no node.
+    3. Otherwise make the graph node (it is also ``forward``'s ``ctx``),
+       connect it to the nodes that made the inputs (:func:`_connect`), and
+       run ``forward`` on the arrays.
+    4. Wrap the outputs as Tensors whose ``grad_fn`` is the node, and turn
+       what ``forward`` saved into entries that know their tensor and its
+       version (:func:`_finish`).
+
+    Built-in ops run :func:`_apply_arrays_fast` instead, which does the same
+    for the common shapes of call with fewer steps; tests check that the two
+    give the same tensors, nodes and saved values.
+    """
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    record = _tls.grad and cls.differentiable and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    if not record:
+        return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
+    node = cls._node_cls()
+    node._seq = next(_SEQ)
+    _connect(cls, node, args)
+    out = cls.forward(node, *arrays)
+    return _finish(cls, node, args, arrays, out, True)
+
+
+def _apply_arrays_fast(cls, *args):
+    """:func:`_apply_arrays` written flat for speed: what every built-in op runs.
+
+    The hottest code in the library (once per op call). What it skips
+    against the plain path: for an op of a tensor and at most one more
+    argument (a second operand, a dim, a dtype) it builds no per-argument
+    lists and makes the edges inline instead of calling :func:`_connect`;
+    for one float output with nothing unusual about it (no view, no
+    non-differentiable output, no recording of values, no anomaly mode) it
+    fills in the output tensor's fields itself (``Tensor._make`` inline:
+    keep the two in step) and resolves saved values in one loop instead of
+    calling :func:`_finish`. What it buys,
+    measured with ``benchmarks/overhead.py`` (a chain of small ops, forward
+    and backward): 9.1 against 11.5 us per op. It is one function of about
+    80 lines, not split into helpers, on purpose: each helper call would be
+    paid on every op.
     """
     if not _tls.grad:  # e.g. backward formulas: nothing to record
-        out = cls.forward(_NoCtx(), *[a._data if isinstance(a, _Tensor) else a for a in args])
+        out = cls.forward(_NoCtx(), *[a._data if isinstance(a, Tensor) else a for a in args])
         return _wrap_unrecorded(cls, args, out)
     n = len(args)
     a = args[0] if n else None
-    node = None
-    if n < 3 and isinstance(a, _Tensor) and cls.differentiable:
-        da = a._data
-        if n == 1:
-            if not a._requires_grad:
-                return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
-            node = cls._node_cls()
-            node._seq = next(_SEQ)
-            fn = a.grad_fn
-            node._next = ((fn, a._out_nr) if fn is not None else (a._accumulator(), 0),)
-            node._metas = ((da.shape, da.dtype),)
-            node.needs_input_grad = _NEED_ONE
-            arrays = (da,)
-            out = cls.forward(node, da)
-        else:
-            b = args[1]
-            need_b = False
-            if isinstance(b, _Tensor):
-                db = b._data
-                need_b = b._requires_grad
-                edge_b = _NO_EDGE
-            else:  # a number operand, or a dim, a flag, a dtype (not an edge in torch's graph)
-                db = b
-                edge_b = _NO_EDGE if cls.scalar_operands and type(b) in _SCALARS else _HIDDEN_EDGE
-            need_a = a._requires_grad
-            if not (need_a or need_b):
-                return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
-            node = cls._node_cls()
-            node._seq = next(_SEQ)
-            if need_a:
-                fn = a.grad_fn
-                edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
-                meta_a = (da.shape, da.dtype)
-            else:
-                edge_a, meta_a = _NO_EDGE, None
-            if need_b:
-                fn = b.grad_fn
-                edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
-                meta_b = (db.shape, db.dtype)
-            else:
-                meta_b = None
-            node._next = (edge_a, edge_b)
-            node._metas = (meta_a, meta_b)
-            node.needs_input_grad = (need_a, need_b)
-            arrays = (da, db)
-            out = cls.forward(node, da, db)
-    if node is None:
-        arrays = []
-        record = False
-        for a in args:
-            if isinstance(a, _Tensor):
-                arrays.append(a._data)
-                record = record or a._requires_grad
-            else:
-                arrays.append(a)
-        if not (record and cls.differentiable):
+    if not (n < 3 and isinstance(a, Tensor) and cls.differentiable):  # the plain path's steps 1-3
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if not (cls.differentiable and any(isinstance(a, Tensor) and a._requires_grad for a in args)):
             return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), *arrays))
         node = cls._node_cls()
         node._seq = next(_SEQ)
         _connect(cls, node, args)
         out = cls.forward(node, *arrays)
+    elif n == 1:
+        da = a._data
+        if not a._requires_grad:
+            return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da))
+        node = cls._node_cls()
+        node._seq = next(_SEQ)
+        fn = a.grad_fn
+        node._next = ((fn, a._out_nr) if fn is not None else (a._accumulator(), 0),)
+        node._metas = ((da.shape, da.dtype),)
+        node.needs_input_grad = _NEED_ONE
+        arrays = (da,)
+        out = cls.forward(node, da)
+    else:
+        da = a._data
+        b = args[1]
+        need_b = False
+        if isinstance(b, Tensor):
+            db = b._data
+            need_b = b._requires_grad
+            edge_b = _NO_EDGE
+        else:  # a number operand, or a dim, a flag, a dtype (not an edge in torch's graph)
+            db = b
+            edge_b = _NO_EDGE if cls.scalar_operands and type(b) in _SCALARS else _HIDDEN_EDGE
+        need_a = a._requires_grad
+        if not (need_a or need_b):
+            return _wrap_unrecorded(cls, args, cls.forward(_NoCtx(), da, db))
+        node = cls._node_cls()
+        node._seq = next(_SEQ)
+        if need_a:
+            fn = a.grad_fn
+            edge_a = (fn, a._out_nr) if fn is not None else (a._accumulator(), 0)
+            meta_a = (da.shape, da.dtype)
+        else:
+            edge_a, meta_a = _NO_EDGE, None
+        if need_b:
+            fn = b.grad_fn
+            edge_b = (fn, b._out_nr) if fn is not None else (b._accumulator(), 0)
+            meta_b = (db.shape, db.dtype)
+        else:
+            meta_b = None
+        node._next = (edge_a, edge_b)
+        node._metas = (meta_a, meta_b)
+        node.needs_input_grad = (need_a, need_b)
+        arrays = (da, db)
+        out = cls.forward(node, da, db)
 
+    # One float output with nothing unusual about it: wrapped here; anything else goes to _finish.
     if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
             or (_recorders[0] and _tls.record) or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
-    t = _new_tensor(_Tensor)  # Tensor._make, inline: keep the two in step
+    t = _new_tensor(Tensor)  # Tensor._make, inline: keep the two in step
     t._data = out
     t._requires_grad = True
     t._grad = t._accum = t._hooks = None
@@ -434,7 +457,7 @@ def _apply_arrays(cls, *args):
                 continue
             for a, u in zip(args, arrays):
                 if s is u:
-                    resolved.append((a, a._version[0]) if isinstance(a, _Tensor) else s)
+                    resolved.append((a, a._version[0]) if isinstance(a, Tensor) else s)
                     break
             else:
                 resolved.append(_resolve_other(s))
@@ -451,10 +474,10 @@ _new_tensor = object.__new__
 def _wrap_unrecorded(cls, args, out):
     """Outputs of a forward that recorded nothing: plain tensors (a view shares its version)."""
     if type(out) is tuple:
-        t = tuple(_Tensor._make(o, False, None, 0) for o in out)
+        t = tuple(Tensor._make(o, False, None, 0) for o in out)
     else:
-        t = _Tensor._make(out, False, None, 0)
-        if cls.is_view and isinstance(args[0], _Tensor):
+        t = Tensor._make(out, False, None, 0)
+        if cls.is_view and isinstance(args[0], Tensor):
             _share_memory(t, args[0])
     if _tracer[0] is not None:  # an export is tracing this forward pass (see glasstorch.onnx)
         _tracer[0](cls, args, t)
@@ -470,7 +493,7 @@ def _share_memory(view, base) -> None:
 
 def _apply_tensors(cls, args):
     """The path of user-defined Functions: forward sees Tensors, with recording off."""
-    record = _tls.grad and any(isinstance(a, _Tensor) and a._requires_grad for a in args)
+    record = _tls.grad and any(isinstance(a, Tensor) and a._requires_grad for a in args)
     custom_setup = cls.setup_context is not Function.setup_context
     node = cls._node_cls()  # forward may use ctx even when nothing is recorded
     node._seq = next(_SEQ)
@@ -488,7 +511,7 @@ def _apply_tensors(cls, args):
     single = type(out) is not tuple
     outs = (out,) if single else out
     if not record:
-        res = tuple(_Tensor._make(o._data, False, None, 0) if isinstance(o, _Tensor) else o for o in outs)
+        res = tuple(Tensor._make(o._data, False, None, 0) if isinstance(o, Tensor) else o for o in outs)
         if _tracer[0] is not None:
             _tracer[0](cls, args, res[0] if single else res)
         return res[0] if single else res
@@ -504,7 +527,7 @@ _SCALARS = (int, float, bool)
 
 def _edge(t):
     """The (node, output_nr) edge where gradient for tensor ``t`` enters the graph
-    (``_apply_arrays`` writes it out inline for its one or two operands)."""
+    (``_apply_arrays_fast`` writes it out inline for its one or two operands)."""
     if t.grad_fn is not None:
         return t.grad_fn, t._out_nr
     if t.requires_grad:
@@ -518,14 +541,14 @@ def _connect(cls, node, args) -> None:
     edges = []
     metas = []
     for a in args:
-        if isinstance(a, _Tensor) and a._requires_grad:
+        if isinstance(a, Tensor) and a._requires_grad:
             needs.append(True)
             edges.append(_edge(a))
             metas.append((a._data.shape, a._data.dtype))
             continue
         needs.append(False)
         metas.append(None)
-        if isinstance(a, _Tensor) or (cls.scalar_operands and type(a) in _SCALARS):
+        if isinstance(a, Tensor) or (cls.scalar_operands and type(a) in _SCALARS):
             edges.append(_NO_EDGE)
         else:
             edges.append(_HIDDEN_EDGE)
@@ -539,8 +562,8 @@ def _finish(cls, node, args, unwrapped, out, array_io):
     if type(out) is not tuple:  # the common case: one output
         o = out if array_io else out._data
         diff = o.dtype.kind in "fc" and not (node._non_diff and _is_in(o, node._non_diff, array_io, out))
-        t = _Tensor._make(o, diff, node if diff else None, 0)
-        if cls.is_view and isinstance(args[0], _Tensor):
+        t = Tensor._make(o, diff, node if diff else None, 0)
+        if cls.is_view and isinstance(args[0], Tensor):
             _share_memory(t, args[0])
         tensors = (t,)
         outs = (out,)
@@ -555,8 +578,8 @@ def _finish(cls, node, args, unwrapped, out, array_io):
             if not array_io:
                 o = o._data
             diff = o.dtype.kind in "fc" and not (non_diff and _is_in(o, non_diff, array_io, outs[i]))
-            tensors.append(_Tensor._make(o, diff, node if diff else None, i))
-        if cls.is_view and tensors[0] is not None and isinstance(args[0], _Tensor):
+            tensors.append(Tensor._make(o, diff, node if diff else None, i))
+        if cls.is_view and tensors[0] is not None and isinstance(args[0], Tensor):
             _share_memory(tensors[0], args[0])
         node._out_metas = tuple(None if t is None else (t._data.shape, t._data.dtype) for t in tensors)
         node._plain = False
@@ -579,12 +602,12 @@ def _resolve_saved(saved, args, unwrapped, outs, tensors):
     """Turn what forward saved into entries that know their tensor and version."""
     resolved = []
     for s in saved:
-        if not (type(s) is xp.ndarray or isinstance(s, _Tensor) or (s is not None and hasattr(s, "shape"))):
+        if not (type(s) is xp.ndarray or isinstance(s, Tensor) or (s is not None and hasattr(s, "shape"))):
             resolved.append(s)  # a plain Python value
             continue
         entry = None
         for a, u in zip(args, unwrapped):
-            if s is u and isinstance(a, _Tensor):
+            if s is u and isinstance(a, Tensor):
                 entry = (a, a._version[0])
                 break
         if entry is None:
@@ -604,7 +627,7 @@ def _resolve_other(s):
     """A saved value that is neither an input nor an output of the op."""
     if type(s) is xp.ndarray:  # a constant (e.g. a number as a 0-d array)
         return s
-    if isinstance(s, _Tensor):
+    if isinstance(s, Tensor):
         return (s, s._version[0])  # tracked for in-place edits
     if s is None or type(s) in _SCALARS or not hasattr(s, "shape"):
         return s  # a plain Python value
@@ -615,6 +638,3 @@ def _resolve_other(s):
 def once_differentiable(fn):
     """Mark a backward as not differentiable twice (accepted; runs as written)."""
     return fn
-
-
-_Tensor = None  # set by glasstorch.tensor once the Tensor class exists

@@ -1,9 +1,7 @@
 """Switches that decide whether ops record the graph.
 
-As in torch, each thread has its own switches: ``no_grad`` in one thread
-leaves every other thread recording, and a new thread starts with grad
-enabled and inference mode off. The state is one ``threading.local`` so the
-hot path in :meth:`Function.apply` reads it with a single attribute lookup.
+Each thread has its own switches, as in torch; their state lives in
+``glasstorch._grad_state`` (below the Tensor class, which reads it too).
 """
 
 from __future__ import annotations
@@ -11,24 +9,10 @@ from __future__ import annotations
 import functools
 import threading
 
+from .._grad_state import _recorders, _recorders_lock, _tls  # noqa: F401  (read from here by ops, nn, viz)
+
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled"]
-
-
-class _ThreadState(threading.local):
-    """The per-thread switches; the class attributes are a new thread's values."""
-
-    grad = True  # ops record the graph
-    inference = False  # inside inference_mode
-    record = False  # viz.record(): nodes keep their values and gradients
-    raw = False  # the engine runs a backward that builds no graph on bare arrays
-
-
-_tls = _ThreadState()
-# How many threads are inside viz.record() now: the hot path reads this list
-# item (cheap) and looks at its own thread's flag only when it is not 0.
-_recorders = [0]
-_recorders_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:

@@ -16,7 +16,7 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 def _T():
-    return _function._Tensor
+    return _function.Tensor
 
 
 class GradcheckError(RuntimeError):
@@ -51,7 +51,7 @@ def _numerical(fn, inputs, diff_idx, eps):
 
 
 def _analytical(fn, inputs, diff_idx):
-    from . import grad as autograd_grad
+    from .engine import grad as autograd_grad
 
     outs = _outputs(fn, inputs)
     n_out = sum(o.numel() for o in outs)
@@ -114,7 +114,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
                   check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
                   check_rev_over_rev: bool = True, fast_mode: bool = False, masked=None) -> bool:
     """Check second derivatives: gradcheck the function that returns ``func``'s gradients."""
-    from . import grad as autograd_grad
+    from .engine import grad as autograd_grad
 
     inputs = _as_tuple(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _T()) and x.requires_grad]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..tensor import Tensor
 from .function import Function
 
 __all__ = ["rebase_after_view_write"]
@@ -59,8 +60,6 @@ class _WriteIntoBase(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..tensor import Tensor
-
         pos = ctx.positions
         g_base = g_written = None
         if ctx.needs_input_grad[0]:
@@ -74,8 +73,6 @@ class _WriteIntoBase(Function):
 
 def rebase_after_view_write(base, view, written) -> None:
     """Give ``base`` the history of the write of ``written`` into its ``view``."""
-    from ..tensor import Tensor
-
     pos = _positions(base._data, view._data)
     if pos is None:
         raise RuntimeError(

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..backend import check_device, xp
-from ..tensor import Tensor
+from ..tensor import Tensor, _to_array
 from ._util import write_out
 
 __all__ = [
@@ -19,52 +19,6 @@ __all__ = [
     "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
     "logspace", "eye", "scalar_tensor", "complex_unsupported",
 ]
-
-
-def _to_array(data: Any, dtype) -> np.ndarray:
-    """Convert nested lists, scalars, arrays or tensors into an array of the right dtype."""
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
-        arr = np.asarray(data)
-    else:
-        if isinstance(data, (list, tuple)) and _has_tensor(data):
-            data = _untensor(data)
-        try:
-            arr = np.array(data)
-        except ValueError:  # ragged nesting
-            raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
-        if dtype is None:
-            k = arr.dtype.kind
-            if k == "f":
-                arr = arr.astype(_dt.get_default_dtype().np, copy=False)
-            elif k in "iu":
-                arr = arr.astype(np.int64, copy=False)
-            elif k == "c":
-                raise TypeError("complex tensors are not supported by glasstorch")
-            elif k not in "b":
-                raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-    if dtype is not None:
-        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
-    else:
-        _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
-    return arr
-
-
-def _has_tensor(seq) -> bool:
-    for x in seq:
-        if isinstance(x, Tensor):
-            return True
-        if isinstance(x, (list, tuple)) and _has_tensor(x):
-            return True
-    return False
-
-
-def _untensor(seq):
-    return [
-        x._data if isinstance(x, Tensor) else (_untensor(x) if isinstance(x, (list, tuple)) else x)
-        for x in seq
-    ]
 
 
 def _new(arr, requires_grad: bool) -> Tensor:
