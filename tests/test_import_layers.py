@@ -166,15 +166,6 @@ _KNOWN_CYCLES = {
         "indexing._pad_zeros from shape, shape.index_select from indexing (both inside functions)",
     frozenset({"glasstorch.ops.fft", "glasstorch.ops.pointwise"}):
         "pointwise imports fft.conj / complex_abs, fft imports pointwise.atan2 (inside functions)",
-    frozenset({"glasstorch.linalg", "glasstorch.ops.decomp"}):
-        "ops.decomp imports linalg.solve / inv inside functions; linalg imports ops.decomp",
-    frozenset({"glasstorch.amp", "glasstorch.cuda", "glasstorch.cuda.amp"}):
-        "amp imports cuda, cuda/__init__ imports cuda.amp, cuda.amp imports amp",
-    frozenset({"glasstorch.nn.modules.attention", "glasstorch.nn.modules.linear"}):
-        "linear imports attention.NonDynamicallyQuantizableLinear inside a function",
-    frozenset({"glasstorch.onnx._builder", "glasstorch.onnx._modules", "glasstorch.onnx._nn_ops",
-               "glasstorch.onnx._ops"}):
-        "onnx._builder imports _ops and _modules inside functions; they import _builder",
 }
 
 

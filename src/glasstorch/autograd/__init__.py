@@ -17,7 +17,7 @@ from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "Function", "once_differentiable", "gradcheck", "gradgradcheck",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "no_grad",
-           "enable_grad", "set_grad_enabled", "inference_mode", "grad_mode"]
+           "enable_grad", "set_grad_enabled", "inference_mode", "grad_mode", "functional"]
 
 
 def __getattr__(name):
