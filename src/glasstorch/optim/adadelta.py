@@ -31,23 +31,16 @@ class Adadelta(Optimizer):
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "square_avg": self._zeros_like(p),
+                "acc_delta": self._zeros_like(p)}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, rho, eps = _float(group["lr"]), group["rho"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["square_avg"] = self._zeros_like(p)
-                    state["acc_delta"] = self._zeros_like(p)
-                work, tmp, delta = self._work(d, 3)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            for _p, d, g, state, (_, tmp, delta) in self._params_with_grad(group, 3):
                 state["step"]._data += 1
                 sq, acc = state["square_avg"]._data, state["acc_delta"]._data
                 _ema_sq_(sq, g, rho, tmp)
@@ -60,5 +53,4 @@ class Adadelta(Optimizer):
                 _ema_sq_(acc, delta, rho, tmp)
                 np.multiply(delta, lr, out=delta)
                 np.subtract(d, delta, out=d)
-                self._bump(p)
         return loss

@@ -39,12 +39,12 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self.state[p].update(self._init_state(p, group))
 
-    def _init_state(self, p, group) -> None:
-        state = self.state[p]
-        state["step"] = self._scalar_state()
-        state["sum"] = self._zeros_like(p, group["initial_accumulator_value"])
+    def _init_state(self, p, group) -> dict:
+        # made for every parameter at construction; later for a group added after it
+        return {"step": self._scalar_state(),
+                "sum": self._zeros_like(p, group["initial_accumulator_value"])}
 
     def share_memory(self) -> None:
         """Accepted for compatibility: there is one process's memory to share."""
@@ -54,16 +54,7 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = _float(group["lr"]), group["lr_decay"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:  # a group added after construction
-                    self._init_state(p, group)
-                work, tmp = self._work(d, 2)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 clr = lr / (1 + (self._count_step(state) - 1) * lr_decay)
                 s = state["sum"]._data
                 np.multiply(g, g, out=tmp)
@@ -73,5 +64,4 @@ class Adagrad(Optimizer):
                 np.divide(g, tmp, out=tmp)
                 np.multiply(tmp, clr, out=tmp)
                 np.subtract(d, tmp, out=d)
-                self._bump(p)
         return loss

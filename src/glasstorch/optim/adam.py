@@ -54,27 +54,20 @@ class Adam(Optimizer):
             group.setdefault("maximize", False)
             group.setdefault("decoupled_weight_decay", False)
 
+    def _init_state(self, p, group) -> dict:
+        state = {"step": self._scalar_state(), "exp_avg": self._zeros_like(p),
+                 "exp_avg_sq": self._zeros_like(p)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = self._zeros_like(p)
+        return state
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, eps, amsgrad = _float(group["lr"]), group["eps"], group["amsgrad"]
             beta1, beta2 = (_float(b) for b in group["betas"])
-            wd, maximize = _float(group["weight_decay"]), group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_avg_sq"] = self._zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 step = self._count_step(state)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
@@ -92,5 +85,4 @@ class Adam(Optimizer):
                 np.divide(m, tmp, out=tmp)
                 np.multiply(tmp, step_size, out=tmp)
                 np.subtract(d, tmp, out=d)
-                self._bump(p)
         return loss

@@ -30,23 +30,16 @@ class ASGD(Optimizer):
                         capturable=capturable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "eta": self._scalar_state(_float(group["lr"])),
+                "mu": self._scalar_state(1.0), "ax": self._zeros_like(p)}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, lambd, alpha, t0 = _float(group["lr"]), group["lambd"], group["alpha"], group["t0"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["eta"] = self._scalar_state(lr)
-                    state["mu"] = self._scalar_state(1.0)
-                    state["ax"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._grad(p, p.grad._data, group["weight_decay"], group["maximize"], work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 step = self._count_step(state)
                 # eta and mu live in 0-d tensors of the scalar dtype: use their rounded values
                 eta, mu = float(state["eta"]._data), float(state["mu"]._data)
@@ -65,5 +58,4 @@ class ASGD(Optimizer):
                 rnd = self._scalar_dtype()
                 state["eta"]._data[...] = rnd(lr / ((1 + lambd * lr * step) ** alpha))
                 state["mu"]._data[...] = rnd(1 / max(1, step - t0))
-                self._bump(p)
         return loss

@@ -35,26 +35,17 @@ class NAdam(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "mu_product": self._scalar_state(1.0),
+                "exp_avg": self._zeros_like(p), "exp_avg_sq": self._zeros_like(p)}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, eps, md = _float(group["lr"]), group["eps"], group["momentum_decay"]
             beta1, beta2 = group["betas"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["mu_product"] = self._scalar_state(1.0)
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_avg_sq"] = self._zeros_like(p)
-                work, tmp, denom = self._work(d, 3)
-                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+            for _p, d, g, state, (_, tmp, denom) in self._params_with_grad(group, 3):
                 step = self._count_step(state)
                 bc2 = 1 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
@@ -77,5 +68,4 @@ class NAdam(Optimizer):
                 np.divide(m, denom, out=tmp)
                 np.multiply(tmp, lr * mu_next / (1.0 - mu_product_next), out=tmp)
                 np.subtract(d, tmp, out=d)
-                self._bump(p)
         return loss

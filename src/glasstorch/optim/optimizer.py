@@ -210,6 +210,39 @@ class Optimizer:
         raise NotImplementedError
 
     # -- helpers for subclasses ---------------------------------------------------
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """The state a parameter starts with, made on its first step (each optimizer
+        lists its buffers here)."""
+        return {}
+
+    def _params_with_grad(self, group: dict[str, Any], n_work: int = 1, with_state: bool = True):
+        """Walk the parameters of ``group`` that have a gradient, for one step.
+
+        Yields ``(p, d, g, state, work)``: ``d`` is ``p``'s writable array;
+        ``state`` its state, filled by :meth:`_init_state` on the first step
+        (``None`` with ``with_state=False``: then no entry is made, as torch's SGD
+        without momentum makes none); ``work`` ``n_work`` scratch arrays shaped like
+        ``d``; ``g`` the gradient for this step: ``p.grad`` negated for ``maximize``
+        and with ``weight_decay`` applied (``+ wd * p``, or with
+        ``decoupled_weight_decay`` by shrinking ``d`` here), held in ``work[0]`` or
+        in ``p.grad``'s own array (then read only). After the caller's loop body has
+        updated ``d`` in place, ``p``'s version counter is bumped.
+        """
+        lr, wd = _float(group["lr"]), _float(group.get("weight_decay", 0))
+        maximize = group.get("maximize", False)
+        decoupled = group.get("decoupled_weight_decay", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            d = self._data(p)
+            state = self.state[p] if with_state else None
+            if with_state and not state:
+                state.update(self._init_state(p, group))
+            work = self._work(d, n_work)[:n_work]
+            g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work[0])
+            yield p, d, g, state, work
+            self._bump(p)
+
     @staticmethod
     def _closure_loss(closure):
         if closure is None:

@@ -30,26 +30,18 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "exp_avg": self._zeros_like(p),
+                "exp_avg_sq": self._zeros_like(p)}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, eps = _float(group["lr"]), group["eps"]
             beta1, beta2 = group["betas"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_avg_sq"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 step = self._count_step(state)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
@@ -67,5 +59,4 @@ class RAdam(Optimizer):
                 else:
                     np.multiply(m, lr / bc1, out=tmp)
                 np.subtract(d, tmp, out=d)
-                self._bump(p)
         return loss

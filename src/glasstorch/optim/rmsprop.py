@@ -39,26 +39,21 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        state = {"step": self._scalar_state(), "square_avg": self._zeros_like(p)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = self._zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = self._zeros_like(p)
+        return state
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, alpha, eps, mu = _float(group["lr"]), group["alpha"], group["eps"], group["momentum"]
-            wd, maximize, centered = group["weight_decay"], group["maximize"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["square_avg"] = self._zeros_like(p)
-                    if mu > 0:
-                        state["momentum_buffer"] = self._zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            centered = group["centered"]
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 state["step"]._data += 1
                 sq = state["square_avg"]._data
                 _ema_sq_(sq, g, alpha, tmp)
@@ -80,5 +75,4 @@ class RMSprop(Optimizer):
                 else:
                     np.multiply(tmp, lr, out=tmp)
                 np.subtract(d, tmp, out=d)
-                self._bump(p)
         return loss

@@ -30,23 +30,17 @@ class Rprop(Optimizer):
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "prev": self._zeros_like(p),
+                "step_size": self._zeros_like(p, _float(group["lr"]))}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             eta_minus, eta_plus = group["etas"]
             lo, hi = group["step_sizes"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["prev"] = self._zeros_like(p)
-                    state["step_size"] = self._zeros_like(p, _float(group["lr"]))
-                work, factor = self._work(d, 2)
-                g = self._grad(p, p.grad._data, 0, group["maximize"], work)
+            for _p, d, g, state, (work, factor) in self._params_with_grad(group, 2):
                 state["step"]._data += 1
                 prev, size = state["prev"]._data, state["step_size"]._data
                 np.multiply(g, prev, out=factor)
@@ -61,5 +55,4 @@ class Rprop(Optimizer):
                 np.sign(prev, out=work)
                 np.multiply(work, size, out=work)
                 np.subtract(d, work, out=d)
-                self._bump(p)
         return loss

@@ -46,16 +46,10 @@ class SGD(Optimizer):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, mu, damp = _float(group["lr"]), group["momentum"], group["dampening"]
-            wd, nesterov, maximize = _float(group["weight_decay"]), group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                work = self._work(d)[0]
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            lr, mu, damp, nesterov = _float(group["lr"]), group["momentum"], group["dampening"], group["nesterov"]
+            # torch keeps no state for a parameter until momentum needs a buffer
+            for p, d, g, state, (work,) in self._params_with_grad(group, 1, with_state=mu != 0):
                 if mu != 0:
-                    state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = self._zeros_like(p)
@@ -82,5 +76,4 @@ class SGD(Optimizer):
                 else:
                     np.multiply(g, lr, out=work)
                 np.subtract(d, work, out=d)
-                self._bump(p)
         return loss
