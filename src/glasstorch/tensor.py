@@ -18,6 +18,7 @@ import numpy as np
 
 from . import autograd as _autograd
 from . import dtypes as _dt
+from ._hooks import RemovableHandle
 from .autograd import grad_mode as _gm
 from .autograd.trace import _tracer
 from .backend import CPU, check_device
@@ -441,12 +442,10 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             return self.grad_fn._add_pre_hook(self._out_nr, hook)
-        from .autograd.function import _Handle
-
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
-        return _Handle(self._hooks, hook)
+        return RemovableHandle(self._hooks, item=hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """Run ``hook(tensor)`` on this leaf after its ``.grad`` has been accumulated in backward.
@@ -458,11 +457,9 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        from .autograd.function import _Handle
-
         hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
         hooks.append(hook)
-        return _Handle(hooks, hook)
+        return RemovableHandle(hooks, item=hook)
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is not part of the graph."""

@@ -67,10 +67,11 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
     Raises:
         UnsupportedOperatorError: an op or module of the model has no ONNX translation.
     """
+    from .._hooks import RemovableHandle
     from ..autograd import grad_mode
     from ..autograd.trace import _tracer, record_values
     from ..nn.modules import module as _module_mod
-    from ..nn.modules.module import Module, _RemovableHandle
+    from ..nn.modules.module import Module
     from ..tensor import Tensor
 
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
@@ -113,8 +114,8 @@ def export(model, args, f, export_params: bool = True, verbose: bool = False, tr
 
     modules = [m for m in model.modules()] if isinstance(model, Module) else []
     was_training = [m.training for m in modules]
-    pre = _RemovableHandle(_module_mod._global_forward_pre_hooks)
-    post = _RemovableHandle(_module_mod._global_forward_hooks)
+    pre = RemovableHandle(_module_mod._global_forward_pre_hooks)
+    post = RemovableHandle(_module_mod._global_forward_hooks)
     for m in modules:
         m.training = training is not None and str(training).upper().endswith("TRAINING")
     # Grad mode stays on (the arithmetic operators skip the op machinery under no_grad, and

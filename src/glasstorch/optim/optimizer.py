@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._hooks import RemovableHandle
 from ..autograd import grad_mode as _gm
 from ..tensor import Tensor
 
@@ -37,36 +38,16 @@ _global_pre_hooks: OrderedDict = OrderedDict()
 _global_post_hooks: OrderedDict = OrderedDict()
 
 
-class _Handle:
-    """Removes a hook from the dict it was registered in."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks = hooks
-        self.id = _Handle._next_id
-        _Handle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
-
-
-def register_optimizer_step_pre_hook(hook: Callable) -> _Handle:
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
     """Run ``hook(optimizer, args, kwargs)`` before every optimizer's step."""
-    h = _Handle(_global_pre_hooks)
+    h = RemovableHandle(_global_pre_hooks)
     _global_pre_hooks[h.id] = hook
     return h
 
 
-def register_optimizer_step_post_hook(hook: Callable) -> _Handle:
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     """Run ``hook(optimizer, args, kwargs)`` after every optimizer's step."""
-    h = _Handle(_global_post_hooks)
+    h = RemovableHandle(_global_post_hooks)
     _global_post_hooks[h.id] = hook
     return h
 
@@ -393,35 +374,35 @@ class Optimizer:
             hook(self)
 
     # -- hooks ----------------------------------------------------------------------
-    def register_step_pre_hook(self, hook: Callable) -> _Handle:
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` runs before each step; it may return new (args, kwargs)."""
-        h = _Handle(self._optimizer_step_pre_hooks)
+        h = RemovableHandle(self._optimizer_step_pre_hooks)
         self._optimizer_step_pre_hooks[h.id] = hook
         return h
 
-    def register_step_post_hook(self, hook: Callable) -> _Handle:
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` runs after each step."""
-        h = _Handle(self._optimizer_step_post_hooks)
+        h = RemovableHandle(self._optimizer_step_post_hooks)
         self._optimizer_step_post_hooks[h.id] = hook
         return h
 
-    def _register(self, hooks: OrderedDict, hook: Callable, prepend: bool) -> _Handle:
-        h = _Handle(hooks)
+    def _register(self, hooks: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
+        h = RemovableHandle(hooks)
         hooks[h.id] = hook
         if prepend:
             hooks.move_to_end(h.id, last=False)
         return h
 
-    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
-    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
 
-    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
-    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     # -- misc -------------------------------------------------------------------------
