@@ -22,16 +22,13 @@ from ._hooks import RemovableHandle
 from .autograd import grad_mode as _gm
 from .autograd.trace import _tracer
 from .backend import CPU, check_device
+from .dtypes import CPP_TYPE_NAMES as _C_NAMES
+from .dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
+from .dtypes import TENSOR_TYPE_NAMES as _TYPE_NAMES
 
 _tls = _gm._tls
 
 _NP_FLOAT_KINDS = "f"
-
-_TYPE_NAMES = {
-    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-    "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
-}
 
 
 def _type_name(np_dtype) -> str:
@@ -761,15 +758,6 @@ class Tensor:
 
     def __ixor__(self, other):
         return self._inplace(_ops.bitwise_xor, other)
-
-
-# the C++ type names torch's messages use for a dtype's elements
-_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
-            "bool": "bool"}
-_KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-               "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
-               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def _needs_no_promotion(t, other) -> bool:
