@@ -113,6 +113,37 @@ def _a(value):
     return value._data if isinstance(value, Tensor) else value
 
 
+def _remember(y, s, old_dirs: list, old_stps: list, ro: list, history_size: int, h_diag):
+    """Add the gradient change ``y`` and step ``s`` to the history (dropping the oldest
+    pair when full) when their curvature ``y.s`` is positive; return the initial inverse
+    Hessian's scale."""
+    ys = y.dot(s)
+    if ys <= 1e-10:
+        return h_diag
+    if len(old_dirs) == history_size:
+        old_dirs.pop(0)
+        old_stps.pop(0)
+        ro.pop(0)
+    old_dirs.append(y)
+    old_stps.append(s)
+    ro.append(1.0 / ys)
+    return ys / y.dot(y)
+
+
+def _two_loop(g, old_dirs: list, old_stps: list, ro: list, h_diag):
+    """The two-loop recursion: ``-H g`` for the inverse Hessian ``H`` the history describes."""
+    al = [None] * len(old_dirs)
+    q = -g
+    for i in range(len(old_dirs) - 1, -1, -1):
+        al[i] = old_stps[i].dot(q) * ro[i]
+        q = q - al[i] * old_dirs[i]
+    r = q * h_diag
+    for i in range(len(old_dirs)):
+        be_i = old_dirs[i].dot(r) * ro[i]
+        r += (al[i] - be_i) * old_stps[i]
+    return r
+
+
 class LBFGS(Optimizer):
     """Limited-memory BFGS (``torch.optim.LBFGS``).
 
@@ -174,6 +205,31 @@ class LBFGS(Optimizer):
         with _gm.no_grad():
             return self._step(closure)
 
+    def _move(self, closure: Callable, line_search_fn, d, t, loss, flat_grad, gtd, tol_grad, last: bool):
+        """Move the parameters along ``d``: by ``t``, or by the step a strong Wolfe line
+        search finds. Returns (loss, flat_grad, t, closure calls, gradient small enough)."""
+        if line_search_fn is not None:
+            if line_search_fn != "strong_wolfe":
+                raise RuntimeError("only 'strong_wolfe' is supported")
+            x0 = self._copy_params()
+
+            def evaluate(step):
+                self._add_grad(step, d)
+                value = self._evaluate(closure)
+                g = self._flat_grad()
+                self._set_params(x0)
+                return value, g
+
+            loss, flat_grad, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, flat_grad, gtd)
+            self._add_grad(t, d)
+            return loss, flat_grad, t, ls_evals, np.abs(flat_grad).max() <= tol_grad
+        self._add_grad(t, d)
+        if last:  # the last iteration's loss is the next step's first
+            return loss, flat_grad, t, 0, False
+        loss = self._evaluate(closure)
+        flat_grad = self._flat_grad()
+        return loss, flat_grad, t, 1, np.abs(flat_grad).max() <= tol_grad
+
     def _step(self, closure: Callable):
         group = self.param_groups[0]
         lr = _float(group["lr"])
@@ -210,28 +266,9 @@ class LBFGS(Optimizer):
                 old_dirs, old_stps, ro = [], [], []
                 h_diag = 1
             else:
-                y = flat_grad - prev_flat_grad
-                s = d * t
-                ys = y.dot(s)
-                if ys > 1e-10:  # keep the pair only when the curvature is positive
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / y.dot(y)  # the initial inverse Hessian's scale
-                # two-loop recursion: d = -H g
-                al = [None] * len(old_dirs)
-                q = -flat_grad
-                for i in range(len(old_dirs) - 1, -1, -1):
-                    al[i] = old_stps[i].dot(q) * ro[i]
-                    q = q - al[i] * old_dirs[i]
-                d = r = q * h_diag
-                for i in range(len(old_dirs)):
-                    be_i = old_dirs[i].dot(r) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
+                h_diag = _remember(flat_grad - prev_flat_grad, d * t, old_dirs, old_stps, ro,
+                                   history_size, h_diag)
+                d = _two_loop(flat_grad, old_dirs, old_stps, ro, h_diag)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
 
@@ -240,30 +277,8 @@ class LBFGS(Optimizer):
             if gtd > -tol_change:  # not a descent direction any more
                 break
 
-            ls_evals = 0
-            if line_search_fn is not None:
-                if line_search_fn != "strong_wolfe":
-                    raise RuntimeError("only 'strong_wolfe' is supported")
-                x0 = self._copy_params()
-
-                def evaluate(step, x0=x0, d=d):
-                    self._add_grad(step, d)
-                    value = self._evaluate(closure)
-                    g = self._flat_grad()
-                    self._set_params(x0)
-                    return value, g
-
-                loss, flat_grad, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, flat_grad, gtd)
-                self._add_grad(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tol_grad
-            else:
-                self._add_grad(t, d)
-                opt_cond = False
-                if n_iter != max_iter:  # the last iteration's loss is the next step's first
-                    loss = self._evaluate(closure)
-                    flat_grad = self._flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tol_grad
-                    ls_evals = 1
+            loss, flat_grad, t, ls_evals, opt_cond = self._move(
+                closure, line_search_fn, d, t, loss, flat_grad, gtd, tol_grad, last=n_iter == max_iter)
             current_evals += ls_evals
             state["func_evals"] += ls_evals
 
