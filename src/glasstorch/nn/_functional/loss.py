@@ -52,12 +52,14 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     return "mean" if size_average else "sum"
 
 
-def _reduction(reduction: str, size_average=None, reduce=None, also: tuple = ()) -> str:
+def _reduction(reduction: str, size_average=None, reduce=None, also: tuple = (),
+               error: str = "{} is not a valid value for reduction") -> str:
     """The checked ``reduction`` ('none' | 'mean' | 'sum', or one of ``also``), after
-    the deprecated ``size_average`` / ``reduce`` flags have had their say."""
+    the deprecated ``size_average`` / ``reduce`` flags have had their say; a bad one
+    raises ValueError with torch's ``error`` (two losses word it shorter)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in _REDUCTIONS + also:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        raise ValueError(error.format(reduction))
     return reduction
 
 
@@ -580,8 +582,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
             pass
         else:
             raise ValueError("var is of incorrect size")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(reduction + " is not valid")
+    reduction = _reduction(reduction, error="{} is not valid")
     if (var._data < 0).any():
         raise ValueError("var has negative entry/entries")
     var = _ClampKeepGrad.apply(var, eps)
@@ -625,7 +626,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Per-class binary logistic loss, averaged over the classes (last dim)."""
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = _reduction(reduction, size_average, reduce, error="{} is not valid")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
