@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import grad_mode as _gm
 from ..tensor import Tensor
-from .optimizer import Optimizer, _float
+from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["LBFGS"]
 
@@ -160,8 +160,7 @@ class LBFGS(Optimizer):
                  line_search_fn: str | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= _float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,

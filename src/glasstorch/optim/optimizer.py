@@ -435,15 +435,25 @@ def _float(x) -> float:
     return float(x.item()) if isinstance(x, Tensor) else x
 
 
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_non_negative(**options) -> None:
+    """torch's ValueError ("Invalid momentum value: -1") for the first option, in the
+    order given, that is not ``>= 0`` (NaN included)."""
+    for name, value in options.items():
+        _check(0.0 <= _float(value), f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
 def _check_common(lr, eps=None, weight_decay=None, betas=None) -> None:
     """The range checks most optimizers share, with torch's messages."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    _check(0.0 <= _float(lr), f"Invalid learning rate: {lr}")
+    _check_non_negative(lr=lr)
     if eps is not None:
-        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_non_negative(eps=eps)
     if betas is not None:
         _check(0.0 <= _float(betas[0]) < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         _check(0.0 <= _float(betas[1]) < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
     if weight_decay is not None:
-        _check(0.0 <= _float(weight_decay), f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(weight_decay=weight_decay)
