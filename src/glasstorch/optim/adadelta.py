@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _ema_sq_
 from .optimizer import Optimizer, _check_non_negative, _float
 
@@ -37,16 +36,17 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho, eps = _float(group["lr"]), group["rho"], group["eps"]
             for _p, d, g, state, (_, tmp, delta) in self._params_with_grad(group, 3):
+                xp = array_module(d)
                 state["step"]._data += 1
                 sq, acc = state["square_avg"]._data, state["acc_delta"]._data
                 _ema_sq_(sq, g, rho, tmp)
-                np.add(acc, eps, out=delta)
-                np.sqrt(delta, out=delta)
-                np.add(sq, eps, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                np.divide(delta, tmp, out=delta)
-                np.multiply(delta, g, out=delta)
+                xp.add(acc, eps, out=delta)
+                xp.sqrt(delta, out=delta)
+                xp.add(sq, eps, out=tmp)
+                xp.sqrt(tmp, out=tmp)
+                xp.divide(delta, tmp, out=delta)
+                xp.multiply(delta, g, out=delta)
                 _ema_sq_(acc, delta, rho, tmp)
-                np.multiply(delta, lr, out=delta)
-                np.subtract(d, delta, out=d)
+                xp.multiply(delta, lr, out=delta)
+                xp.subtract(d, delta, out=d)
         return loss

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["Adagrad"]
@@ -47,13 +46,14 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr, lr_decay, eps = _float(group["lr"]), group["lr_decay"], group["eps"]
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 clr = lr / (1 + (self._count_step(state) - 1) * lr_decay)
                 s = state["sum"]._data
-                np.multiply(g, g, out=tmp)
-                np.add(s, tmp, out=s)
-                np.sqrt(s, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(g, tmp, out=tmp)
-                np.multiply(tmp, clr, out=tmp)
-                np.subtract(d, tmp, out=d)
+                xp.multiply(g, g, out=tmp)
+                xp.add(s, tmp, out=s)
+                xp.sqrt(s, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.divide(g, tmp, out=tmp)
+                xp.multiply(tmp, clr, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

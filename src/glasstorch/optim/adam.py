@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..backend import array_module
 from .optimizer import Optimizer, _check_common, _float
 
 __all__ = ["Adam"]
@@ -13,17 +14,19 @@ __all__ = ["Adam"]
 
 def _lerp_(avg: np.ndarray, g: np.ndarray, weight: float, tmp: np.ndarray) -> None:
     """``avg += weight * (g - avg)`` in place (torch's ``lerp_``)."""
-    np.subtract(g, avg, out=tmp)
-    np.multiply(tmp, weight, out=tmp)
-    np.add(avg, tmp, out=avg)
+    xp = array_module(avg)
+    xp.subtract(g, avg, out=tmp)
+    xp.multiply(tmp, weight, out=tmp)
+    xp.add(avg, tmp, out=avg)
 
 
 def _ema_sq_(avg: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
     """``avg = beta * avg + (1 - beta) * g * g`` in place."""
-    np.multiply(avg, beta, out=avg)
-    np.multiply(g, g, out=tmp)
-    np.multiply(tmp, 1 - beta, out=tmp)
-    np.add(avg, tmp, out=avg)
+    xp = array_module(avg)
+    xp.multiply(avg, beta, out=avg)
+    xp.multiply(g, g, out=tmp)
+    xp.multiply(tmp, 1 - beta, out=tmp)
+    xp.add(avg, tmp, out=avg)
 
 
 class Adam(Optimizer):
@@ -68,6 +71,7 @@ class Adam(Optimizer):
             lr, eps, amsgrad = _float(group["lr"]), group["eps"], group["amsgrad"]
             beta1, beta2 = (_float(b) for b in group["betas"])
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
@@ -76,13 +80,13 @@ class Adam(Optimizer):
                 bc2_sqrt = (1 - beta2 ** step) ** 0.5
                 if amsgrad:
                     vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
+                    xp.maximum(vmax, v, out=vmax)
                     v = vmax
                 # denominator sqrt(v) / sqrt(bc2) + eps, then p -= step_size * m / denom
-                np.sqrt(v, out=tmp)
-                np.divide(tmp, bc2_sqrt, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(m, tmp, out=tmp)
-                np.multiply(tmp, step_size, out=tmp)
-                np.subtract(d, tmp, out=d)
+                xp.sqrt(v, out=tmp)
+                xp.divide(tmp, bc2_sqrt, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.divide(m, tmp, out=tmp)
+                xp.multiply(tmp, step_size, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

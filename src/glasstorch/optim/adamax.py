@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _lerp_
 from .optimizer import Optimizer, _check_common, _float
 
@@ -35,15 +34,16 @@ class Adamax(Optimizer):
             lr, eps = _float(group["lr"]), group["eps"]
             beta1, beta2 = group["betas"]
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
                 m, u = state["exp_avg"]._data, state["exp_inf"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
-                np.multiply(u, beta2, out=u)
-                np.abs(g, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.maximum(u, tmp, out=u)
+                xp.multiply(u, beta2, out=u)
+                xp.abs(g, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.maximum(u, tmp, out=u)
                 clr = lr / (1 - beta1 ** step)
-                np.divide(m, u, out=tmp)
-                np.multiply(tmp, clr, out=tmp)
-                np.subtract(d, tmp, out=d)
+                xp.divide(m, u, out=tmp)
+                xp.multiply(tmp, clr, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["ASGD"]
@@ -37,19 +36,20 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr, lambd, alpha, t0 = _float(group["lr"]), group["lambd"], group["alpha"], group["t0"]
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
                 # eta and mu live in 0-d tensors of the scalar dtype: use their rounded values
                 eta, mu = float(state["eta"]._data), float(state["mu"]._data)
-                np.multiply(d, 1 - lambd * eta, out=d)
-                np.multiply(g, eta, out=tmp)
-                np.subtract(d, tmp, out=d)
+                xp.multiply(d, 1 - lambd * eta, out=d)
+                xp.multiply(g, eta, out=tmp)
+                xp.subtract(d, tmp, out=d)
                 ax = state["ax"]._data
                 if mu != 1:
-                    np.subtract(d, ax, out=tmp)
-                    np.multiply(tmp, mu, out=tmp)
-                    np.add(ax, tmp, out=ax)
+                    xp.subtract(d, ax, out=tmp)
+                    xp.multiply(tmp, mu, out=tmp)
+                    xp.add(ax, tmp, out=ax)
                 else:
-                    np.copyto(ax, d)
+                    xp.copyto(ax, d)
                 # the new values pass through the scalar dtype even when a loaded state_dict made
                 # eta/mu float64 tensors, as torch's do
                 rnd = self._scalar_dtype()

@@ -7,11 +7,13 @@ The parameters are handled as one flat vector; every step calls the closure
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from ..autograd import grad_mode as _gm
+from ..backend import array_module
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_non_negative, _float
 
@@ -26,7 +28,7 @@ def _cubic_min(x1, f1, g1, x2, f2, g2, bounds=None):
     disc = d1 * d1 - g1 * g2
     if disc < 0:
         return (lo + hi) / 2.0
-    d2 = np.sqrt(disc)
+    d2 = math.sqrt(disc)
     if x1 <= x2:
         m = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -40,7 +42,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     ``evaluate(t)`` returns the loss and flat gradient at x + t d. Returns
     (loss, gradient, t, number of evaluations).
     """
-    d_norm = np.abs(d).max()
+    d_norm = abs(d).max()
     f_new, g_new = evaluate(t)
     evals = 1
     gtd_new = g_new.dot(d)
@@ -105,8 +107,10 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     return br_f[low], br_g[low], br[low], evals
 
 
-def _t(arr) -> Tensor:
-    return Tensor._make(np.array(arr, copy=True), False, None, 0)
+def _t(value) -> Tensor:
+    """A state entry as a tensor: a copy of an array, or a number as a 0-d host array."""
+    arr = np.array(value) if isinstance(value, (int, float, np.generic)) else value.copy()
+    return Tensor._make(arr, False, None, 0)
 
 
 def _a(value):
@@ -173,9 +177,10 @@ class LBFGS(Optimizer):
 
     # -- the parameters as one flat vector ------------------------------------------
     def _flat_grad(self) -> np.ndarray:
-        parts = [np.zeros(p.numel(), p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
+        xp = array_module(self._params[0]._data)
+        parts = [xp.zeros(p.numel(), p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
                  for p in self._params]
-        return np.concatenate(parts)
+        return xp.concatenate(parts)
 
     def _add_grad(self, step, update: np.ndarray) -> None:
         offset = 0
@@ -191,7 +196,7 @@ class LBFGS(Optimizer):
 
     def _set_params(self, saved: list) -> None:
         for p, arr in zip(self._params, saved):
-            np.copyto(self._data(p), arr)
+            self._data(p)[...] = arr
             self._bump(p)
 
     def _evaluate(self, closure: Callable) -> float:
@@ -221,13 +226,13 @@ class LBFGS(Optimizer):
 
             loss, flat_grad, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, flat_grad, gtd)
             self._add_grad(t, d)
-            return loss, flat_grad, t, ls_evals, np.abs(flat_grad).max() <= tol_grad
+            return loss, flat_grad, t, ls_evals, abs(flat_grad).max() <= tol_grad
         self._add_grad(t, d)
         if last:  # the last iteration's loss is the next step's first
             return loss, flat_grad, t, 0, False
         loss = self._evaluate(closure)
         flat_grad = self._flat_grad()
-        return loss, flat_grad, t, 1, np.abs(flat_grad).max() <= tol_grad
+        return loss, flat_grad, t, 1, abs(flat_grad).max() <= tol_grad
 
     def _step(self, closure: Callable):
         group = self.param_groups[0]
@@ -246,7 +251,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
-        if np.abs(flat_grad).max() <= tol_grad:
+        if abs(flat_grad).max() <= tol_grad:
             return orig_loss
 
         d, t = _a(state.get("d")), _a(state.get("t"))
@@ -271,7 +276,7 @@ class LBFGS(Optimizer):
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
 
-            t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
+            t = min(1.0, 1.0 / abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
             gtd = flat_grad.dot(d)
             if gtd > -tol_change:  # not a descent direction any more
                 break
@@ -283,7 +288,7 @@ class LBFGS(Optimizer):
 
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * t).max() <= tol_change or abs(loss - prev_loss) < tol_change:
+            if abs(d * t).max() <= tol_change or abs(loss - prev_loss) < tol_change:
                 break
 
         state["d"] = _t(d)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _ema_sq_, _lerp_
 from .optimizer import Optimizer, _check_common, _check_non_negative, _float
 
@@ -43,6 +42,7 @@ class NAdam(Optimizer):
             lr, eps, md = _float(group["lr"]), group["eps"], group["momentum_decay"]
             beta1, beta2 = group["betas"]
             for _p, d, g, state, (_, tmp, denom) in self._params_with_grad(group, 3):
+                xp = array_module(d)
                 step = self._count_step(state)
                 bc2 = 1 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
@@ -50,19 +50,19 @@ class NAdam(Optimizer):
                 # mu_product is a 0-d state tensor in the scalar dtype (float32 by default):
                 # the product is rounded to it each step, as torch's is.
                 mp = state["mu_product"]._data
-                np.multiply(mp, mp.dtype.type(mu), out=mp)
+                xp.multiply(mp, mp.dtype.type(mu), out=mp)
                 mu_product = float(mp)
                 mu_product_next = mu_product * mu_next
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
                 _ema_sq_(v, g, beta2, tmp)
-                np.divide(v, bc2, out=denom)
-                np.sqrt(denom, out=denom)
-                np.add(denom, eps, out=denom)
-                np.divide(g, denom, out=tmp)
-                np.multiply(tmp, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
-                np.subtract(d, tmp, out=d)
-                np.divide(m, denom, out=tmp)
-                np.multiply(tmp, lr * mu_next / (1.0 - mu_product_next), out=tmp)
-                np.subtract(d, tmp, out=d)
+                xp.divide(v, bc2, out=denom)
+                xp.sqrt(denom, out=denom)
+                xp.add(denom, eps, out=denom)
+                xp.divide(g, denom, out=tmp)
+                xp.multiply(tmp, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+                xp.subtract(d, tmp, out=d)
+                xp.divide(m, denom, out=tmp)
+                xp.multiply(tmp, lr * mu_next / (1.0 - mu_product_next), out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

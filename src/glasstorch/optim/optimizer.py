@@ -19,6 +19,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._hooks import RemovableHandle
 from ..autograd import grad_mode as _gm
+from ..backend import array_module
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
@@ -183,7 +184,7 @@ class Optimizer:
                 if g._data.flags.writeable:
                     g._data.fill(0)
                 else:
-                    g._data = np.zeros_like(g._data)
+                    g._data = array_module(g._data).zeros_like(g._data)
                 g._version[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None):
@@ -237,7 +238,7 @@ class Optimizer:
         key = (arr.shape, arr.dtype.str)
         bufs = cache.get(key)
         if bufs is None or len(bufs) < n:
-            bufs = cache[key] = [np.empty_like(arr) for _ in range(n)]
+            bufs = cache[key] = [array_module(arr).empty_like(arr) for _ in range(n)]
         return bufs
 
     @staticmethod
@@ -252,16 +253,17 @@ class Optimizer:
     def _grad(p: Tensor, g: np.ndarray, wd: float, maximize: bool, out: np.ndarray) -> np.ndarray:
         """``(-g if maximize else g) + wd * p`` without touching ``p.grad``: either ``g`` itself
         (nothing to change, read only) or ``out`` holding the result."""
+        xp = array_module(g)
         if wd == 0:
             if not maximize:
                 return g
-            np.negative(g, out=out)
+            xp.negative(g, out=out)
             return out
-        np.multiply(p._data, wd, out=out)
+        xp.multiply(p._data, wd, out=out)
         if maximize:
-            np.subtract(out, g, out=out)
+            xp.subtract(out, g, out=out)
         else:
-            np.add(out, g, out=out)
+            xp.add(out, g, out=out)
         return out
 
     def _decayed_grad(self, p: Tensor, d: np.ndarray, lr: float, wd: float, maximize: bool,
@@ -269,7 +271,7 @@ class Optimizer:
         """The gradient for this step. Decoupled weight decay (AdamW's) shrinks the weights
         ``d`` by ``1 - lr * wd`` here; otherwise ``wd * p`` is added to the gradient (L2)."""
         if decoupled and wd != 0:
-            np.multiply(d, 1 - lr * wd, out=d)
+            array_module(d).multiply(d, 1 - lr * wd, out=d)
             wd = 0
         return self._grad(p, p.grad._data, wd, maximize, out)
 
@@ -288,12 +290,14 @@ class Optimizer:
 
     @staticmethod
     def _scalar_state(value: float = 0.0) -> Tensor:
-        """A 0-d tensor for ``step``/``mu_product``/...: in :meth:`_scalar_dtype`."""
+        """A 0-d tensor for ``step``/``mu_product``/...: in :meth:`_scalar_dtype`, on the host
+        (torch keeps these scalars on the CPU whatever the parameters' device)."""
         return Tensor._make(np.array(value, dtype=Optimizer._scalar_dtype()), False, None, 0)
 
     @staticmethod
     def _zeros_like(p: Tensor, fill: float = 0.0) -> Tensor:
-        arr = np.zeros_like(p._data) if fill == 0 else np.full_like(p._data, fill)
+        xp = array_module(p._data)
+        arr = xp.zeros_like(p._data) if fill == 0 else xp.full_like(p._data, fill)
         return Tensor._make(arr, False, None, 0)
 
     @staticmethod
@@ -335,7 +339,7 @@ class Optimizer:
             if key != "step" and param.is_floating_point() and arr.dtype != param._data.dtype:
                 arr = arr.astype(param._data.dtype)
             else:
-                arr = np.array(arr, copy=True)
+                arr = arr.copy()
             return Tensor._make(arr, False, None, 0)
         if isinstance(value, dict):
             return {k: Optimizer._cast_state(param, v, k) for k, v in value.items()}

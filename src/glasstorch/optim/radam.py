@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _ema_sq_, _lerp_
 from .optimizer import Optimizer, _check_common, _float
 
@@ -42,6 +41,7 @@ class RAdam(Optimizer):
             beta1, beta2 = group["betas"]
             rho_inf = 2 / (1 - beta2) - 1
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
@@ -52,11 +52,11 @@ class RAdam(Optimizer):
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    np.sqrt(v, out=tmp)
-                    np.add(tmp, eps, out=tmp)
-                    np.divide(m, tmp, out=tmp)
-                    np.multiply(tmp, lr / bc1 * bc2 ** 0.5 * rect, out=tmp)
+                    xp.sqrt(v, out=tmp)
+                    xp.add(tmp, eps, out=tmp)
+                    xp.divide(m, tmp, out=tmp)
+                    xp.multiply(tmp, lr / bc1 * bc2 ** 0.5 * rect, out=tmp)
                 else:
-                    np.multiply(m, lr / bc1, out=tmp)
-                np.subtract(d, tmp, out=d)
+                    xp.multiply(m, lr / bc1, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _ema_sq_, _lerp_
 from .optimizer import Optimizer, _check_non_negative, _float
 
@@ -45,25 +44,26 @@ class RMSprop(Optimizer):
             lr, alpha, eps, mu = _float(group["lr"]), group["alpha"], group["eps"], group["momentum"]
             centered = group["centered"]
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 state["step"]._data += 1
                 sq = state["square_avg"]._data
                 _ema_sq_(sq, g, alpha, tmp)
                 if centered:
                     ga = state["grad_avg"]._data
                     _lerp_(ga, g, 1 - alpha, tmp)
-                    np.multiply(ga, ga, out=tmp)
-                    np.subtract(sq, tmp, out=tmp)
-                    np.sqrt(tmp, out=tmp)
+                    xp.multiply(ga, ga, out=tmp)
+                    xp.subtract(sq, tmp, out=tmp)
+                    xp.sqrt(tmp, out=tmp)
                 else:
-                    np.sqrt(sq, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(g, tmp, out=tmp)  # g / avg
+                    xp.sqrt(sq, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.divide(g, tmp, out=tmp)  # g / avg
                 if mu > 0:
                     buf = state["momentum_buffer"]._data
-                    np.multiply(buf, mu, out=buf)
-                    np.add(buf, tmp, out=buf)
-                    np.multiply(buf, lr, out=tmp)
+                    xp.multiply(buf, mu, out=buf)
+                    xp.add(buf, tmp, out=buf)
+                    xp.multiply(buf, lr, out=tmp)
                 else:
-                    np.multiply(tmp, lr, out=tmp)
-                np.subtract(d, tmp, out=d)
+                    xp.multiply(tmp, lr, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

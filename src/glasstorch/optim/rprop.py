@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["Rprop"]
@@ -40,18 +39,19 @@ class Rprop(Optimizer):
             eta_minus, eta_plus = group["etas"]
             lo, hi = group["step_sizes"]
             for _p, d, g, state, (work, factor) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 state["step"]._data += 1
                 prev, size = state["prev"]._data, state["step_size"]._data
-                np.multiply(g, prev, out=factor)
-                np.sign(factor, out=factor)
+                xp.multiply(g, prev, out=factor)
+                xp.sign(factor, out=factor)
                 flipped = factor < 0
                 # sign > 0 -> eta_plus, sign < 0 -> eta_minus, sign == 0 -> 1
-                np.copyto(factor, np.where(factor > 0, eta_plus, np.where(flipped, eta_minus, 1.0)))
-                np.multiply(size, factor, out=size)
-                np.clip(size, lo, hi, out=size)
-                np.copyto(prev, g)
+                xp.copyto(factor, xp.where(factor > 0, eta_plus, xp.where(flipped, eta_minus, 1.0)))
+                xp.multiply(size, factor, out=size)
+                xp.clip(size, lo, hi, out=size)
+                xp.copyto(prev, g)
                 prev[flipped] = 0  # a flipped coordinate rests this step and forgets its gradient
-                np.sign(prev, out=work)
-                np.multiply(work, size, out=work)
-                np.subtract(d, work, out=d)
+                xp.sign(prev, out=work)
+                xp.multiply(work, size, out=work)
+                xp.subtract(d, work, out=d)
         return loss
