@@ -29,6 +29,15 @@ def _ema_sq_(avg: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> No
     xp.add(avg, tmp, out=avg)
 
 
+def _moments_(state: dict, g, beta1: float, beta2: float, tmp) -> tuple:
+    """Adam's moving averages of ``g`` and ``g * g`` (``exp_avg``, ``exp_avg_sq``) updated
+    in place; returns them."""
+    m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    _lerp_(m, g, 1 - beta1, tmp)
+    _ema_sq_(v, g, beta2, tmp)
+    return m, v
+
+
 class Adam(Optimizer):
     r"""Adam (``torch.optim.Adam``): moving averages of the gradient and of its square,
     bias-corrected; ``p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``.
@@ -73,9 +82,7 @@ class Adam(Optimizer):
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 xp = array_module(d)
                 step = self._count_step(state)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
+                m, v = _moments_(state, g, beta1, beta2, tmp)
                 step_size = lr / (1 - beta1 ** step)
                 bc2_sqrt = (1 - beta2 ** step) ** 0.5
                 if amsgrad:

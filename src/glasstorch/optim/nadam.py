@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..backend import array_module
-from .adam import _ema_sq_, _lerp_
+from .adam import _moments_
 from .optimizer import Optimizer, _check_common, _check_non_negative, _float
 
 __all__ = ["NAdam"]
@@ -53,9 +53,7 @@ class NAdam(Optimizer):
                 xp.multiply(mp, mp.dtype.type(mu), out=mp)
                 mu_product = float(mp)
                 mu_product_next = mu_product * mu_next
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
+                m, v = _moments_(state, g, beta1, beta2, tmp)
                 xp.divide(v, bc2, out=denom)
                 xp.sqrt(denom, out=denom)
                 xp.add(denom, eps, out=denom)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..backend import array_module
-from .adam import _ema_sq_, _lerp_
+from .adam import _moments_
 from .optimizer import Optimizer, _check_common, _float
 
 __all__ = ["RAdam"]
@@ -43,9 +43,7 @@ class RAdam(Optimizer):
             for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
                 xp = array_module(d)
                 step = self._count_step(state)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
+                m, v = _moments_(state, g, beta1, beta2, tmp)
                 bc1 = 1 - beta1 ** step
                 bc2 = 1 - beta2 ** step
                 rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
