@@ -13,7 +13,8 @@ import numpy as np
 from . import ops as _ops
 from . import random as _random
 from .autograd import grad_mode as _gm
-from .tensor import _KIND_NAMES, Tensor
+from .dtypes import SCALAR_TYPE_NAMES
+from .tensor import Tensor
 
 _SAME_SIGNATURE = """
 abs absolute acos add allclose amax amin arccos arcsin arctan arctan2 argmax argmin argwhere
@@ -163,7 +164,7 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
     if self._data.dtype.kind != "f":
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
-                           f"floating point but you specified {_KIND_NAMES[self.dtype.name]}")
+                           f"floating point but you specified {SCALAR_TYPE_NAMES[self.dtype.name]}")
     return _write_values(self, _random._rng(generator).exponential(1.0 / lambd, self._data.shape))
 
 

@@ -69,6 +69,20 @@ _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, compl
 _FROM_NP = {d.np: d for d in _ALL}
 _NAMES = {d.name: d for d in _ALL}
 
+# torch's names for a dtype, as its messages and legacy APIs spell them, keyed by the
+# dtype's name (which is also NumPy's name for the array's dtype).
+# The scalar type (c10::ScalarType): "expected scalar type Float but found Double".
+SCALAR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+                     "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
+                     "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+# The C++ element type: "value cannot be converted to type float", "c10::Half".
+CPP_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+                  "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
+                  "bool": "bool"}
+# The legacy tensor and storage types: torch.FloatTensor, torch.FloatStorage (real dtypes only).
+TENSOR_TYPE_NAMES = {k: v + "Tensor" for k, v in SCALAR_TYPE_NAMES.items() if not k.startswith("complex")}
+STORAGE_TYPE_NAMES = {k: v + "Storage" for k, v in SCALAR_TYPE_NAMES.items() if not k.startswith("complex")}
+
 
 def _by_name(name: str) -> dtype:
     return _NAMES[name]

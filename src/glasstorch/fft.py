@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
+from .dtypes import SCALAR_TYPE_NAMES
 from .ops import fft as _f
 from .ops import roll
 from .ops._util import Tensor, accepts_out, as_float, wrap_dim
 from .ops.fft import conj
-from .tensor import _KIND_NAMES
 
 __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
@@ -45,7 +45,7 @@ def _points(n) -> None:
 
 def _real_only(name: str, x: Tensor) -> None:
     if x._data.dtype.kind == "c":
-        raise RuntimeError(f"{name} expects a real input tensor, but got {_KIND_NAMES[x.dtype.name]}")
+        raise RuntimeError(f"{name} expects a real input tensor, but got {SCALAR_TYPE_NAMES[x.dtype.name]}")
 
 
 def _dims(x: Tensor, s, dim) -> tuple:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import return_types as _rt
+from .dtypes import SCALAR_TYPE_NAMES
 from .ops import broadcast_tensors, cat, stack
 from .ops import decomp as _d
 from .ops import matmul as _matmul
 from .ops._util import Tensor, accepts_out, wrap_dim
 from .ops.decomp import LinAlgError
 from .ops.reduce import norm as _norm
-from .tensor import _KIND_NAMES
 
 __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
@@ -45,7 +45,7 @@ def _tensor(name: str, x, arg: str = "A") -> None:
 def _floating(name: str, x: Tensor) -> None:
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {_KIND_NAMES[x.dtype.name]}")
+                           f"Got {SCALAR_TYPE_NAMES[x.dtype.name]}")
 
 
 def _matrix(name: str, x: Tensor, arg: str = "A") -> None:
@@ -71,7 +71,7 @@ def _full_precision(name: str, x: Tensor) -> None:
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
-                           f"{_KIND_NAMES[a.dtype.name]} and B of type {_KIND_NAMES[b.dtype.name]} instead")
+                           f"{SCALAR_TYPE_NAMES[a.dtype.name]} and B of type {SCALAR_TYPE_NAMES[b.dtype.name]} instead")
 
 
 def _info(x: Tensor) -> Tensor:
@@ -446,7 +446,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     _tensor("linalg_vecdot", y, "y")
     if x._data.dtype != y._data.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
-                           f"x of type {_KIND_NAMES[x.dtype.name]} and y of type {_KIND_NAMES[y.dtype.name]} instead")
+                           f"x of type {SCALAR_TYPE_NAMES[x.dtype.name]} and y of type {SCALAR_TYPE_NAMES[y.dtype.name]} instead")
     return (x * y).sum(dim)
 
 

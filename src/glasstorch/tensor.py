@@ -31,12 +31,9 @@ from . import dtypes as _dt
 from ._formatting import tensor_repr
 from ._grad_state import _tls
 from .backend import CPU, check_device
-
-_TYPE_NAMES = {
-    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-    "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
-}
+from .dtypes import CPP_TYPE_NAMES as _C_NAMES
+from .dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
+from .dtypes import TENSOR_TYPE_NAMES as _TYPE_NAMES
 
 
 def _type_name(np_dtype) -> str:
@@ -471,13 +468,6 @@ class Tensor:
             )
         np.copyto(d, arr, casting="unsafe")
 
-# the C++ type names torch's messages use for a dtype's elements
-_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
-            "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
-            "bool": "bool"}
-_KIND_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-               "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
-               "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def _broadcastable(a, b) -> bool:

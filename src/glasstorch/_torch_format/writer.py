@@ -25,9 +25,6 @@ from ..tensor import Size, Tensor
 
 __all__ = ["write_torch_zip"]
 
-_STORAGE_OF = {"float64": "DoubleStorage", "float32": "FloatStorage", "float16": "HalfStorage",
-               "int64": "LongStorage", "int32": "IntStorage", "int16": "ShortStorage",
-               "int8": "CharStorage", "uint8": "ByteStorage", "bool": "BoolStorage"}
 _ALIGN = 64
 _BATCH = 1000  # items per APPENDS/SETITEMS, as pickle does
 
@@ -121,7 +118,7 @@ class _Pickler:
 
     def tensor(self, t: Tensor) -> None:
         arr = t._data
-        kind = _STORAGE_OF.get(arr.dtype.name)
+        kind = _dt.STORAGE_TYPE_NAMES.get(arr.dtype.name)
         if kind is None:
             raise TypeError(f"glasstorch.save can't store a tensor of dtype {arr.dtype} in torch's format")
         param_mod = sys.modules.get("glasstorch.nn.parameter")

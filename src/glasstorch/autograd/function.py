@@ -21,6 +21,7 @@ import traceback
 import weakref
 
 from .._grad_state import _recorders, _tls
+from .._hooks import RemovableHandle
 from ..backend import xp
 from ..tensor import Tensor, _type_name
 from .anomaly import _anomaly
@@ -181,7 +182,7 @@ class BackwardNode:
             self._hooks = []
             self._plain = False
         self._hooks.append(fn)
-        return _Handle(self._hooks, fn)
+        return RemovableHandle(self._hooks, item=fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node's backward; may return new grads."""
@@ -193,7 +194,7 @@ class BackwardNode:
             self._plain = False
         entry = (output_nr, fn)
         self._pre_hooks.append(entry)
-        return _Handle(self._pre_hooks, entry)
+        return RemovableHandle(self._pre_hooks, item=entry)
 
     def _retain(self, output_nr, tensor) -> None:
         if self._retained is None:
@@ -231,27 +232,6 @@ def _modified_msg(array, now, expected, maker=None, index=0) -> str:
         f"version {expected} instead. Hint: enable anomaly detection to find the operation that "
         "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
-
-
-class _Handle:
-    """Returned by ``register_*hook``; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("_list", "_item")
-
-    def __init__(self, lst, item) -> None:
-        self._list, self._item = lst, item
-
-    def remove(self) -> None:
-        try:
-            self._list.remove(self._item)
-        except ValueError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class AccumulateGrad(BackwardNode):

@@ -10,9 +10,10 @@ is attached here.
 from __future__ import annotations
 
 from .._grad_state import _tls
+from .._hooks import RemovableHandle
 from ..tensor import Tensor
 from . import engine as _engine
-from .function import AccumulateGrad, _Handle
+from .function import AccumulateGrad
 from .trace import _tracer
 from .view_write import rebase_after_view_write
 
@@ -44,7 +45,7 @@ def register_hook(self, hook):
     if self._hooks is None:
         self._hooks = []
     self._hooks.append(hook)
-    return _Handle(self._hooks, hook)
+    return RemovableHandle(self._hooks, item=hook)
 
 
 def register_post_accumulate_grad_hook(self, hook):
@@ -59,7 +60,7 @@ def register_post_accumulate_grad_hook(self, hook):
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
     hooks.append(hook)
-    return _Handle(hooks, hook)
+    return RemovableHandle(hooks, item=hook)
 
 
 def _accumulator(self):

@@ -12,11 +12,12 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 
+from .._hooks import RemovableHandle
 from .._nested import tensors_in
 from ..autograd import grad_mode
 from ..autograd.trace import _tracer, record_values
 from ..nn.modules import module as _module_mod
-from ..nn.modules.module import Module, _RemovableHandle
+from ..nn.modules.module import Module
 from ..tensor import Tensor
 from . import _nn_ops, _ops  # noqa: F401  (importing them fills the converter table)
 from ._builder import Builder
@@ -139,8 +140,8 @@ def _trace(b: Builder, model, args, kw, inputs, params, train: bool):
     """Run ``model`` once with every op and module reporting to the builder; restore all after."""
     modules = list(model.modules()) if isinstance(model, Module) else []
     was_training = [m.training for m in modules]
-    pre = _RemovableHandle(_module_mod._global_forward_pre_hooks)
-    post = _RemovableHandle(_module_mod._global_forward_hooks)
+    pre = RemovableHandle(_module_mod._global_forward_pre_hooks)
+    post = RemovableHandle(_module_mod._global_forward_hooks)
     for m in modules:
         m.training = train
     # Grad mode stays on (the arithmetic operators skip the op machinery under no_grad, and

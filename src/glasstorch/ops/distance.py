@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 
+from ..dtypes import SCALAR_TYPE_NAMES
 from ._util import Tensor, broadcast_shape
 
 _MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
@@ -30,16 +31,14 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = _MODES[0])
         if t._data.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t._data.ndim}D")
         if t._data.dtype.kind != "f":
-            from ..tensor import _KIND_NAMES
-
-            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {_KIND_NAMES[t.dtype.name]}")
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{SCALAR_TYPE_NAMES[t.dtype.name]}")
     if x1._data.shape[-1] != x2._data.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} "
                            f"X2: {x2._data.shape[-1]}")
     if x1._data.dtype != x2._data.dtype:
-        from ..tensor import _KIND_NAMES
-
-        raise RuntimeError(f"expected scalar type {_KIND_NAMES[x1.dtype.name]} but found {_KIND_NAMES[x2.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {SCALAR_TYPE_NAMES[x1.dtype.name]} but found "
+                           f"{SCALAR_TYPE_NAMES[x2.dtype.name]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     broadcast_shape(x1._data.shape[:-2], x2._data.shape[:-2])
@@ -62,15 +61,14 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The mean of the elements that are not NaN."""
-    from ..tensor import _KIND_NAMES
     from .pointwise import isnan
 
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
-                           f"{_KIND_NAMES[input.dtype.name]}")
+                           f"{SCALAR_TYPE_NAMES[input.dtype.name]}")
     if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
         raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating "
-                           f"point or complex dtype. Got: {_KIND_NAMES[dtype.name]}")
+                           f"point or complex dtype. Got: {SCALAR_TYPE_NAMES[dtype.name]}")
     if dtype is not None:
         input = input.to(dtype)
     keep = isnan(input).logical_not()

@@ -14,6 +14,8 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
+from ..dtypes import CPP_TYPE_NAMES as _SCALAR_NAMES
+from ..dtypes import SCALAR_TYPE_NAMES as _KIND
 from ._util import Tensor, broadcast_shape, wrap_dim
 from .creation import check_fits
 
@@ -681,13 +683,6 @@ def _check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> No
         bad = idx.max() if idx.max() >= n else idx.min()
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
 
-
-_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-_SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
-                 "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
-                 "bool": "bool"}
 
 
 class MaskedFill(_Op):

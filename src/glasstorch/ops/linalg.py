@@ -7,6 +7,7 @@ import string
 
 from ..autograd.function import Function
 from ..backend import xp
+from ..dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES
 from ._util import Tensor, accepts_out, broadcast_shape
 
 
@@ -18,21 +19,14 @@ def _shape_str(shape) -> str:
     return "x".join(str(s) for s in shape)
 
 
-_C_NAMES = {
-    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-
-
 def _dn(t) -> str:
     """A dtype as torch's C++ messages spell it (``float``, ``double``)."""
-    return _C_NAMES[t.dtype.name]
+    return CPP_TYPE_NAMES[t.dtype.name]
 
 
 def _kn(t) -> str:
     """A dtype as torch's scalar-type names spell it (``Float``, ``Double``)."""
-    from ..tensor import _KIND_NAMES
-
-    return _KIND_NAMES[t.dtype.name]
+    return SCALAR_TYPE_NAMES[t.dtype.name]
 
 
 def _require_tensor(fn: str, **args) -> None:

@@ -58,7 +58,7 @@ def _conj(x):
 
 
 def _not_implemented(op: str, t: Tensor):
-    from ..tensor import _KIND_NAMES
+    from ..dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 
     return NotImplementedError(f'"{op}" not implemented for \'{_KIND_NAMES[t.dtype.name]}\'')
 
@@ -1348,9 +1348,7 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
 
 def _dn(t) -> str:
     """A dtype as torch's C++ messages spell it."""
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}[t.dtype.name]
+    return _dt.CPP_TYPE_NAMES[t.dtype.name]
 
 
 def _broadcast_shape(a: Tensor, b: Tensor) -> None:
@@ -1427,7 +1425,7 @@ def _bitwise(np_fn, name):
 
 
 def _kind_name(t) -> str:
-    from ..tensor import _KIND_NAMES
+    from ..dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 
     return _KIND_NAMES[t.dtype.name]
 

@@ -67,7 +67,7 @@ def _count(shape, dims) -> int:
 
 
 def _kind(t) -> str:
-    from ..tensor import _KIND_NAMES
+    from ..dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 
     return _KIND_NAMES[t.dtype.name]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _ema_sq_
-from .optimizer import Optimizer, _float
+from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["Adadelta"]
 
@@ -19,46 +18,35 @@ class Adadelta(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False) -> None:
-        if not 0.0 <= _float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "square_avg": self._zeros_like(p),
+                "acc_delta": self._zeros_like(p)}
 
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, rho, eps = _float(group["lr"]), group["rho"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["square_avg"] = self._zeros_like(p)
-                    state["acc_delta"] = self._zeros_like(p)
-                work, tmp, delta = self._work(d, 3)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            for _p, d, g, state, (_, tmp, delta) in self._params_with_grad(group, 3):
+                xp = array_module(d)
                 state["step"]._data += 1
                 sq, acc = state["square_avg"]._data, state["acc_delta"]._data
                 _ema_sq_(sq, g, rho, tmp)
-                np.add(acc, eps, out=delta)
-                np.sqrt(delta, out=delta)
-                np.add(sq, eps, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                np.divide(delta, tmp, out=delta)
-                np.multiply(delta, g, out=delta)
+                xp.add(acc, eps, out=delta)
+                xp.sqrt(delta, out=delta)
+                xp.add(sq, eps, out=tmp)
+                xp.sqrt(tmp, out=tmp)
+                xp.divide(delta, tmp, out=delta)
+                xp.multiply(delta, g, out=delta)
                 _ema_sq_(acc, delta, rho, tmp)
-                np.multiply(delta, lr, out=delta)
-                np.subtract(d, delta, out=d)
-                self._bump(p)
+                xp.multiply(delta, lr, out=delta)
+                xp.subtract(d, delta, out=d)
         return loss

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
-from .optimizer import Optimizer, _float
+from ..backend import array_module
+from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["Adagrad"]
 
@@ -23,28 +22,20 @@ class Adagrad(Optimizer):
                  initial_accumulator_value: float = 0, eps: float = 1e-10,
                  foreach: bool | None = None, *, maximize: bool = False, differentiable: bool = False,
                  fused: bool | None = None) -> None:
-        if not 0.0 <= _float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self.state[p].update(self._init_state(p, group))
 
-    def _init_state(self, p, group) -> None:
-        state = self.state[p]
-        state["step"] = self._scalar_state()
-        state["sum"] = self._zeros_like(p, group["initial_accumulator_value"])
+    def _init_state(self, p, group) -> dict:
+        # made for every parameter at construction; later for a group added after it
+        return {"step": self._scalar_state(),
+                "sum": self._zeros_like(p, group["initial_accumulator_value"])}
 
     def share_memory(self) -> None:
         """Accepted for compatibility: there is one process's memory to share."""
@@ -54,24 +45,15 @@ class Adagrad(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = _float(group["lr"]), group["lr_decay"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:  # a group added after construction
-                    self._init_state(p, group)
-                work, tmp = self._work(d, 2)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 clr = lr / (1 + (self._count_step(state) - 1) * lr_decay)
                 s = state["sum"]._data
-                np.multiply(g, g, out=tmp)
-                np.add(s, tmp, out=s)
-                np.sqrt(s, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(g, tmp, out=tmp)
-                np.multiply(tmp, clr, out=tmp)
-                np.subtract(d, tmp, out=d)
-                self._bump(p)
+                xp.multiply(g, g, out=tmp)
+                xp.add(s, tmp, out=s)
+                xp.sqrt(s, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.divide(g, tmp, out=tmp)
+                xp.multiply(tmp, clr, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

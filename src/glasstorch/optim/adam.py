@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..backend import array_module
 from .optimizer import Optimizer, _check_common, _float
 
 __all__ = ["Adam"]
@@ -13,17 +14,28 @@ __all__ = ["Adam"]
 
 def _lerp_(avg: np.ndarray, g: np.ndarray, weight: float, tmp: np.ndarray) -> None:
     """``avg += weight * (g - avg)`` in place (torch's ``lerp_``)."""
-    np.subtract(g, avg, out=tmp)
-    np.multiply(tmp, weight, out=tmp)
-    np.add(avg, tmp, out=avg)
+    xp = array_module(avg)
+    xp.subtract(g, avg, out=tmp)
+    xp.multiply(tmp, weight, out=tmp)
+    xp.add(avg, tmp, out=avg)
 
 
 def _ema_sq_(avg: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
     """``avg = beta * avg + (1 - beta) * g * g`` in place."""
-    np.multiply(avg, beta, out=avg)
-    np.multiply(g, g, out=tmp)
-    np.multiply(tmp, 1 - beta, out=tmp)
-    np.add(avg, tmp, out=avg)
+    xp = array_module(avg)
+    xp.multiply(avg, beta, out=avg)
+    xp.multiply(g, g, out=tmp)
+    xp.multiply(tmp, 1 - beta, out=tmp)
+    xp.add(avg, tmp, out=avg)
+
+
+def _moments_(state: dict, g, beta1: float, beta2: float, tmp) -> tuple:
+    """Adam's moving averages of ``g`` and ``g * g`` (``exp_avg``, ``exp_avg_sq``) updated
+    in place; returns them."""
+    m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    _lerp_(m, g, 1 - beta1, tmp)
+    _ema_sq_(v, g, beta2, tmp)
+    return m, v
 
 
 class Adam(Optimizer):
@@ -54,43 +66,34 @@ class Adam(Optimizer):
             group.setdefault("maximize", False)
             group.setdefault("decoupled_weight_decay", False)
 
+    def _init_state(self, p, group) -> dict:
+        state = {"step": self._scalar_state(), "exp_avg": self._zeros_like(p),
+                 "exp_avg_sq": self._zeros_like(p)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = self._zeros_like(p)
+        return state
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, eps, amsgrad = _float(group["lr"]), group["eps"], group["amsgrad"]
             beta1, beta2 = (_float(b) for b in group["betas"])
-            wd, maximize = _float(group["weight_decay"]), group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_avg_sq"] = self._zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
+                m, v = _moments_(state, g, beta1, beta2, tmp)
                 step_size = lr / (1 - beta1 ** step)
                 bc2_sqrt = (1 - beta2 ** step) ** 0.5
                 if amsgrad:
                     vmax = state["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
+                    xp.maximum(vmax, v, out=vmax)
                     v = vmax
                 # denominator sqrt(v) / sqrt(bc2) + eps, then p -= step_size * m / denom
-                np.sqrt(v, out=tmp)
-                np.divide(tmp, bc2_sqrt, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(m, tmp, out=tmp)
-                np.multiply(tmp, step_size, out=tmp)
-                np.subtract(d, tmp, out=d)
-                self._bump(p)
+                xp.sqrt(v, out=tmp)
+                xp.divide(tmp, bc2_sqrt, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.divide(m, tmp, out=tmp)
+                xp.multiply(tmp, step_size, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

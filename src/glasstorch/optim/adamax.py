@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _lerp_
 from .optimizer import Optimizer, _check_common, _float
 
@@ -24,34 +23,27 @@ class Adamax(Optimizer):
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "exp_avg": self._zeros_like(p),
+                "exp_inf": self._zeros_like(p)}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, eps = _float(group["lr"]), group["eps"]
             beta1, beta2 = group["betas"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_inf"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
                 m, u = state["exp_avg"]._data, state["exp_inf"]._data
                 _lerp_(m, g, 1 - beta1, tmp)
-                np.multiply(u, beta2, out=u)
-                np.abs(g, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.maximum(u, tmp, out=u)
+                xp.multiply(u, beta2, out=u)
+                xp.abs(g, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.maximum(u, tmp, out=u)
                 clr = lr / (1 - beta1 ** step)
-                np.divide(m, u, out=tmp)
-                np.multiply(tmp, clr, out=tmp)
-                np.subtract(d, tmp, out=d)
-                self._bump(p)
+                xp.divide(m, u, out=tmp)
+                xp.multiply(tmp, clr, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

@@ -7,13 +7,15 @@ The parameters are handled as one flat vector; every step calls the closure
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from ..autograd import grad_mode as _gm
+from ..backend import array_module
 from ..tensor import Tensor
-from .optimizer import Optimizer, _float
+from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["LBFGS"]
 
@@ -26,7 +28,7 @@ def _cubic_min(x1, f1, g1, x2, f2, g2, bounds=None):
     disc = d1 * d1 - g1 * g2
     if disc < 0:
         return (lo + hi) / 2.0
-    d2 = np.sqrt(disc)
+    d2 = math.sqrt(disc)
     if x1 <= x2:
         m = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -40,7 +42,7 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     ``evaluate(t)`` returns the loss and flat gradient at x + t d. Returns
     (loss, gradient, t, number of evaluations).
     """
-    d_norm = np.abs(d).max()
+    d_norm = abs(d).max()
     f_new, g_new = evaluate(t)
     evals = 1
     gtd_new = g_new.dot(d)
@@ -105,12 +107,45 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
     return br_f[low], br_g[low], br[low], evals
 
 
-def _t(arr) -> Tensor:
-    return Tensor._make(np.array(arr, copy=True), False, None, 0)
+def _t(value) -> Tensor:
+    """A state entry as a tensor: a copy of an array, or a number as a 0-d host array."""
+    arr = np.array(value) if isinstance(value, (int, float, np.generic)) else value.copy()
+    return Tensor._make(arr, False, None, 0)
 
 
 def _a(value):
     return value._data if isinstance(value, Tensor) else value
+
+
+def _remember(y, s, old_dirs: list, old_stps: list, ro: list, history_size: int, h_diag):
+    """Add the gradient change ``y`` and step ``s`` to the history (dropping the oldest
+    pair when full) when their curvature ``y.s`` is positive; return the initial inverse
+    Hessian's scale."""
+    ys = y.dot(s)
+    if ys <= 1e-10:
+        return h_diag
+    if len(old_dirs) == history_size:
+        old_dirs.pop(0)
+        old_stps.pop(0)
+        ro.pop(0)
+    old_dirs.append(y)
+    old_stps.append(s)
+    ro.append(1.0 / ys)
+    return ys / y.dot(y)
+
+
+def _two_loop(g, old_dirs: list, old_stps: list, ro: list, h_diag):
+    """The two-loop recursion: ``-H g`` for the inverse Hessian ``H`` the history describes."""
+    al = [None] * len(old_dirs)
+    q = -g
+    for i in range(len(old_dirs) - 1, -1, -1):
+        al[i] = old_stps[i].dot(q) * ro[i]
+        q = q - al[i] * old_dirs[i]
+    r = q * h_diag
+    for i in range(len(old_dirs)):
+        be_i = old_dirs[i].dot(r) * ro[i]
+        r += (al[i] - be_i) * old_stps[i]
+    return r
 
 
 class LBFGS(Optimizer):
@@ -129,8 +164,7 @@ class LBFGS(Optimizer):
                  line_search_fn: str | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= _float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
@@ -143,9 +177,10 @@ class LBFGS(Optimizer):
 
     # -- the parameters as one flat vector ------------------------------------------
     def _flat_grad(self) -> np.ndarray:
-        parts = [np.zeros(p.numel(), p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
+        xp = array_module(self._params[0]._data)
+        parts = [xp.zeros(p.numel(), p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
                  for p in self._params]
-        return np.concatenate(parts)
+        return xp.concatenate(parts)
 
     def _add_grad(self, step, update: np.ndarray) -> None:
         offset = 0
@@ -161,7 +196,7 @@ class LBFGS(Optimizer):
 
     def _set_params(self, saved: list) -> None:
         for p, arr in zip(self._params, saved):
-            np.copyto(self._data(p), arr)
+            self._data(p)[...] = arr
             self._bump(p)
 
     def _evaluate(self, closure: Callable) -> float:
@@ -173,6 +208,31 @@ class LBFGS(Optimizer):
         calls ``backward()`` and returns the loss. Returns the first loss."""
         with _gm.no_grad():
             return self._step(closure)
+
+    def _move(self, closure: Callable, line_search_fn, d, t, loss, flat_grad, gtd, tol_grad, last: bool):
+        """Move the parameters along ``d``: by ``t``, or by the step a strong Wolfe line
+        search finds. Returns (loss, flat_grad, t, closure calls, gradient small enough)."""
+        if line_search_fn is not None:
+            if line_search_fn != "strong_wolfe":
+                raise RuntimeError("only 'strong_wolfe' is supported")
+            x0 = self._copy_params()
+
+            def evaluate(step):
+                self._add_grad(step, d)
+                value = self._evaluate(closure)
+                g = self._flat_grad()
+                self._set_params(x0)
+                return value, g
+
+            loss, flat_grad, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, flat_grad, gtd)
+            self._add_grad(t, d)
+            return loss, flat_grad, t, ls_evals, abs(flat_grad).max() <= tol_grad
+        self._add_grad(t, d)
+        if last:  # the last iteration's loss is the next step's first
+            return loss, flat_grad, t, 0, False
+        loss = self._evaluate(closure)
+        flat_grad = self._flat_grad()
+        return loss, flat_grad, t, 1, abs(flat_grad).max() <= tol_grad
 
     def _step(self, closure: Callable):
         group = self.param_groups[0]
@@ -191,7 +251,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
-        if np.abs(flat_grad).max() <= tol_grad:
+        if abs(flat_grad).max() <= tol_grad:
             return orig_loss
 
         d, t = _a(state.get("d")), _a(state.get("t"))
@@ -210,66 +270,25 @@ class LBFGS(Optimizer):
                 old_dirs, old_stps, ro = [], [], []
                 h_diag = 1
             else:
-                y = flat_grad - prev_flat_grad
-                s = d * t
-                ys = y.dot(s)
-                if ys > 1e-10:  # keep the pair only when the curvature is positive
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    h_diag = ys / y.dot(y)  # the initial inverse Hessian's scale
-                # two-loop recursion: d = -H g
-                al = [None] * len(old_dirs)
-                q = -flat_grad
-                for i in range(len(old_dirs) - 1, -1, -1):
-                    al[i] = old_stps[i].dot(q) * ro[i]
-                    q = q - al[i] * old_dirs[i]
-                d = r = q * h_diag
-                for i in range(len(old_dirs)):
-                    be_i = old_dirs[i].dot(r) * ro[i]
-                    r += (al[i] - be_i) * old_stps[i]
+                h_diag = _remember(flat_grad - prev_flat_grad, d * t, old_dirs, old_stps, ro,
+                                   history_size, h_diag)
+                d = _two_loop(flat_grad, old_dirs, old_stps, ro, h_diag)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
 
-            t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
+            t = min(1.0, 1.0 / abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
             gtd = flat_grad.dot(d)
             if gtd > -tol_change:  # not a descent direction any more
                 break
 
-            ls_evals = 0
-            if line_search_fn is not None:
-                if line_search_fn != "strong_wolfe":
-                    raise RuntimeError("only 'strong_wolfe' is supported")
-                x0 = self._copy_params()
-
-                def evaluate(step, x0=x0, d=d):
-                    self._add_grad(step, d)
-                    value = self._evaluate(closure)
-                    g = self._flat_grad()
-                    self._set_params(x0)
-                    return value, g
-
-                loss, flat_grad, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, flat_grad, gtd)
-                self._add_grad(t, d)
-                opt_cond = np.abs(flat_grad).max() <= tol_grad
-            else:
-                self._add_grad(t, d)
-                opt_cond = False
-                if n_iter != max_iter:  # the last iteration's loss is the next step's first
-                    loss = self._evaluate(closure)
-                    flat_grad = self._flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tol_grad
-                    ls_evals = 1
+            loss, flat_grad, t, ls_evals, opt_cond = self._move(
+                closure, line_search_fn, d, t, loss, flat_grad, gtd, tol_grad, last=n_iter == max_iter)
             current_evals += ls_evals
             state["func_evals"] += ls_evals
 
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * t).max() <= tol_change or abs(loss - prev_loss) < tol_change:
+            if abs(d * t).max() <= tol_change or abs(loss - prev_loss) < tol_change:
                 break
 
         state["d"] = _t(d)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
-from .adam import _ema_sq_, _lerp_
-from .optimizer import Optimizer, _check_common, _float
+from ..backend import array_module
+from .adam import _moments_
+from .optimizer import Optimizer, _check_common, _check_non_negative, _float
 
 __all__ = ["NAdam"]
 
@@ -25,15 +24,16 @@ class NAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
         _check_common(lr, eps, None, betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_non_negative(weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "mu_product": self._scalar_state(1.0),
+                "exp_avg": self._zeros_like(p), "exp_avg_sq": self._zeros_like(p)}
 
     def step(self, closure: Callable | None = None):
         """Perform one update."""
@@ -41,20 +41,8 @@ class NAdam(Optimizer):
         for group in self.param_groups:
             lr, eps, md = _float(group["lr"]), group["eps"], group["momentum_decay"]
             beta1, beta2 = group["betas"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["mu_product"] = self._scalar_state(1.0)
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_avg_sq"] = self._zeros_like(p)
-                work, tmp, denom = self._work(d, 3)
-                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+            for _p, d, g, state, (_, tmp, denom) in self._params_with_grad(group, 3):
+                xp = array_module(d)
                 step = self._count_step(state)
                 bc2 = 1 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * md))
@@ -62,20 +50,17 @@ class NAdam(Optimizer):
                 # mu_product is a 0-d state tensor in the scalar dtype (float32 by default):
                 # the product is rounded to it each step, as torch's is.
                 mp = state["mu_product"]._data
-                np.multiply(mp, mp.dtype.type(mu), out=mp)
+                xp.multiply(mp, mp.dtype.type(mu), out=mp)
                 mu_product = float(mp)
                 mu_product_next = mu_product * mu_next
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
-                np.divide(v, bc2, out=denom)
-                np.sqrt(denom, out=denom)
-                np.add(denom, eps, out=denom)
-                np.divide(g, denom, out=tmp)
-                np.multiply(tmp, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
-                np.subtract(d, tmp, out=d)
-                np.divide(m, denom, out=tmp)
-                np.multiply(tmp, lr * mu_next / (1.0 - mu_product_next), out=tmp)
-                np.subtract(d, tmp, out=d)
-                self._bump(p)
+                m, v = _moments_(state, g, beta1, beta2, tmp)
+                xp.divide(v, bc2, out=denom)
+                xp.sqrt(denom, out=denom)
+                xp.add(denom, eps, out=denom)
+                xp.divide(g, denom, out=tmp)
+                xp.multiply(tmp, lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
+                xp.subtract(d, tmp, out=d)
+                xp.divide(m, denom, out=tmp)
+                xp.multiply(tmp, lr * mu_next / (1.0 - mu_product_next), out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

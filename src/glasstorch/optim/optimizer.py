@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .._hooks import RemovableHandle
 from ..autograd import grad_mode as _gm
+from ..backend import array_module
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
@@ -37,36 +39,16 @@ _global_pre_hooks: OrderedDict = OrderedDict()
 _global_post_hooks: OrderedDict = OrderedDict()
 
 
-class _Handle:
-    """Removes a hook from the dict it was registered in."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks = hooks
-        self.id = _Handle._next_id
-        _Handle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
-
-
-def register_optimizer_step_pre_hook(hook: Callable) -> _Handle:
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
     """Run ``hook(optimizer, args, kwargs)`` before every optimizer's step."""
-    h = _Handle(_global_pre_hooks)
+    h = RemovableHandle(_global_pre_hooks)
     _global_pre_hooks[h.id] = hook
     return h
 
 
-def register_optimizer_step_post_hook(hook: Callable) -> _Handle:
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     """Run ``hook(optimizer, args, kwargs)`` after every optimizer's step."""
-    h = _Handle(_global_post_hooks)
+    h = RemovableHandle(_global_post_hooks)
     _global_post_hooks[h.id] = hook
     return h
 
@@ -202,7 +184,7 @@ class Optimizer:
                 if g._data.flags.writeable:
                     g._data.fill(0)
                 else:
-                    g._data = np.zeros_like(g._data)
+                    g._data = array_module(g._data).zeros_like(g._data)
                 g._version[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None):
@@ -210,6 +192,39 @@ class Optimizer:
         raise NotImplementedError
 
     # -- helpers for subclasses ---------------------------------------------------
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """The state a parameter starts with, made on its first step (each optimizer
+        lists its buffers here)."""
+        return {}
+
+    def _params_with_grad(self, group: dict[str, Any], n_work: int = 1, with_state: bool = True):
+        """Walk the parameters of ``group`` that have a gradient, for one step.
+
+        Yields ``(p, d, g, state, work)``: ``d`` is ``p``'s writable array;
+        ``state`` its state, filled by :meth:`_init_state` on the first step
+        (``None`` with ``with_state=False``: then no entry is made, as torch's SGD
+        without momentum makes none); ``work`` ``n_work`` scratch arrays shaped like
+        ``d``; ``g`` the gradient for this step: ``p.grad`` negated for ``maximize``
+        and with ``weight_decay`` applied (``+ wd * p``, or with
+        ``decoupled_weight_decay`` by shrinking ``d`` here), held in ``work[0]`` or
+        in ``p.grad``'s own array (then read only). After the caller's loop body has
+        updated ``d`` in place, ``p``'s version counter is bumped.
+        """
+        lr, wd = _float(group["lr"]), _float(group.get("weight_decay", 0))
+        maximize = group.get("maximize", False)
+        decoupled = group.get("decoupled_weight_decay", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            d = self._data(p)
+            state = self.state[p] if with_state else None
+            if with_state and not state:
+                state.update(self._init_state(p, group))
+            work = self._work(d, n_work)[:n_work]
+            g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work[0])
+            yield p, d, g, state, work
+            self._bump(p)
+
     @staticmethod
     def _closure_loss(closure):
         if closure is None:
@@ -223,7 +238,7 @@ class Optimizer:
         key = (arr.shape, arr.dtype.str)
         bufs = cache.get(key)
         if bufs is None or len(bufs) < n:
-            bufs = cache[key] = [np.empty_like(arr) for _ in range(n)]
+            bufs = cache[key] = [array_module(arr).empty_like(arr) for _ in range(n)]
         return bufs
 
     @staticmethod
@@ -238,16 +253,17 @@ class Optimizer:
     def _grad(p: Tensor, g: np.ndarray, wd: float, maximize: bool, out: np.ndarray) -> np.ndarray:
         """``(-g if maximize else g) + wd * p`` without touching ``p.grad``: either ``g`` itself
         (nothing to change, read only) or ``out`` holding the result."""
+        xp = array_module(g)
         if wd == 0:
             if not maximize:
                 return g
-            np.negative(g, out=out)
+            xp.negative(g, out=out)
             return out
-        np.multiply(p._data, wd, out=out)
+        xp.multiply(p._data, wd, out=out)
         if maximize:
-            np.subtract(out, g, out=out)
+            xp.subtract(out, g, out=out)
         else:
-            np.add(out, g, out=out)
+            xp.add(out, g, out=out)
         return out
 
     def _decayed_grad(self, p: Tensor, d: np.ndarray, lr: float, wd: float, maximize: bool,
@@ -255,7 +271,7 @@ class Optimizer:
         """The gradient for this step. Decoupled weight decay (AdamW's) shrinks the weights
         ``d`` by ``1 - lr * wd`` here; otherwise ``wd * p`` is added to the gradient (L2)."""
         if decoupled and wd != 0:
-            np.multiply(d, 1 - lr * wd, out=d)
+            array_module(d).multiply(d, 1 - lr * wd, out=d)
             wd = 0
         return self._grad(p, p.grad._data, wd, maximize, out)
 
@@ -274,12 +290,14 @@ class Optimizer:
 
     @staticmethod
     def _scalar_state(value: float = 0.0) -> Tensor:
-        """A 0-d tensor for ``step``/``mu_product``/...: in :meth:`_scalar_dtype`."""
+        """A 0-d tensor for ``step``/``mu_product``/...: in :meth:`_scalar_dtype`, on the host
+        (torch keeps these scalars on the CPU whatever the parameters' device)."""
         return Tensor._make(np.array(value, dtype=Optimizer._scalar_dtype()), False, None, 0)
 
     @staticmethod
     def _zeros_like(p: Tensor, fill: float = 0.0) -> Tensor:
-        arr = np.zeros_like(p._data) if fill == 0 else np.full_like(p._data, fill)
+        xp = array_module(p._data)
+        arr = xp.zeros_like(p._data) if fill == 0 else xp.full_like(p._data, fill)
         return Tensor._make(arr, False, None, 0)
 
     @staticmethod
@@ -321,7 +339,7 @@ class Optimizer:
             if key != "step" and param.is_floating_point() and arr.dtype != param._data.dtype:
                 arr = arr.astype(param._data.dtype)
             else:
-                arr = np.array(arr, copy=True)
+                arr = arr.copy()
             return Tensor._make(arr, False, None, 0)
         if isinstance(value, dict):
             return {k: Optimizer._cast_state(param, v, k) for k, v in value.items()}
@@ -360,35 +378,35 @@ class Optimizer:
             hook(self)
 
     # -- hooks ----------------------------------------------------------------------
-    def register_step_pre_hook(self, hook: Callable) -> _Handle:
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` runs before each step; it may return new (args, kwargs)."""
-        h = _Handle(self._optimizer_step_pre_hooks)
+        h = RemovableHandle(self._optimizer_step_pre_hooks)
         self._optimizer_step_pre_hooks[h.id] = hook
         return h
 
-    def register_step_post_hook(self, hook: Callable) -> _Handle:
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` runs after each step."""
-        h = _Handle(self._optimizer_step_post_hooks)
+        h = RemovableHandle(self._optimizer_step_post_hooks)
         self._optimizer_step_post_hooks[h.id] = hook
         return h
 
-    def _register(self, hooks: OrderedDict, hook: Callable, prepend: bool) -> _Handle:
-        h = _Handle(hooks)
+    def _register(self, hooks: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
+        h = RemovableHandle(hooks)
         hooks[h.id] = hook
         if prepend:
             hooks.move_to_end(h.id, last=False)
         return h
 
-    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
-    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
 
-    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
-    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> _Handle:
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     # -- misc -------------------------------------------------------------------------
@@ -421,15 +439,25 @@ def _float(x) -> float:
     return float(x.item()) if isinstance(x, Tensor) else x
 
 
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_non_negative(**options) -> None:
+    """torch's ValueError ("Invalid momentum value: -1") for the first option, in the
+    order given, that is not ``>= 0`` (NaN included)."""
+    for name, value in options.items():
+        _check(0.0 <= _float(value), f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
 def _check_common(lr, eps=None, weight_decay=None, betas=None) -> None:
     """The range checks most optimizers share, with torch's messages."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    _check(0.0 <= _float(lr), f"Invalid learning rate: {lr}")
+    _check_non_negative(lr=lr)
     if eps is not None:
-        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_non_negative(eps=eps)
     if betas is not None:
         _check(0.0 <= _float(betas[0]) < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         _check(0.0 <= _float(betas[1]) < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
     if weight_decay is not None:
-        _check(0.0 <= _float(weight_decay), f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(weight_decay=weight_decay)

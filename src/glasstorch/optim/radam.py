@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
-from .adam import _ema_sq_, _lerp_
+from ..backend import array_module
+from .adam import _moments_
 from .optimizer import Optimizer, _check_common, _float
 
 __all__ = ["RAdam"]
@@ -30,42 +29,32 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "exp_avg": self._zeros_like(p),
+                "exp_avg_sq": self._zeros_like(p)}
+
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, eps = _float(group["lr"]), group["eps"]
             beta1, beta2 = group["betas"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["exp_avg"] = self._zeros_like(p)
-                    state["exp_avg_sq"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._decayed_grad(p, d, lr, wd, maximize, decoupled, work)
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 step = self._count_step(state)
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1, tmp)
-                _ema_sq_(v, g, beta2, tmp)
+                m, v = _moments_(state, g, beta1, beta2, tmp)
                 bc1 = 1 - beta1 ** step
                 bc2 = 1 - beta2 ** step
                 rho_t = rho_inf - 2 * step * (beta2 ** step) / bc2
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    np.sqrt(v, out=tmp)
-                    np.add(tmp, eps, out=tmp)
-                    np.divide(m, tmp, out=tmp)
-                    np.multiply(tmp, lr / bc1 * bc2 ** 0.5 * rect, out=tmp)
+                    xp.sqrt(v, out=tmp)
+                    xp.add(tmp, eps, out=tmp)
+                    xp.divide(m, tmp, out=tmp)
+                    xp.multiply(tmp, lr / bc1 * bc2 ** 0.5 * rect, out=tmp)
                 else:
-                    np.multiply(m, lr / bc1, out=tmp)
-                np.subtract(d, tmp, out=d)
-                self._bump(p)
+                    xp.multiply(m, lr / bc1, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

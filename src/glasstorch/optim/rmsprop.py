@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .adam import _ema_sq_, _lerp_
-from .optimizer import Optimizer, _float
+from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["RMSprop"]
 
@@ -24,61 +23,47 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        if not 0.0 <= _float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
+
+    def _init_state(self, p, group) -> dict:
+        state = {"step": self._scalar_state(), "square_avg": self._zeros_like(p)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = self._zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = self._zeros_like(p)
+        return state
 
     def step(self, closure: Callable | None = None):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             lr, alpha, eps, mu = _float(group["lr"]), group["alpha"], group["eps"], group["momentum"]
-            wd, maximize, centered = group["weight_decay"], group["maximize"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["square_avg"] = self._zeros_like(p)
-                    if mu > 0:
-                        state["momentum_buffer"] = self._zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = self._zeros_like(p)
-                work, tmp = self._work(d, 2)
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            centered = group["centered"]
+            for _p, d, g, state, (_, tmp) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 state["step"]._data += 1
                 sq = state["square_avg"]._data
                 _ema_sq_(sq, g, alpha, tmp)
                 if centered:
                     ga = state["grad_avg"]._data
                     _lerp_(ga, g, 1 - alpha, tmp)
-                    np.multiply(ga, ga, out=tmp)
-                    np.subtract(sq, tmp, out=tmp)
-                    np.sqrt(tmp, out=tmp)
+                    xp.multiply(ga, ga, out=tmp)
+                    xp.subtract(sq, tmp, out=tmp)
+                    xp.sqrt(tmp, out=tmp)
                 else:
-                    np.sqrt(sq, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(g, tmp, out=tmp)  # g / avg
+                    xp.sqrt(sq, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.divide(g, tmp, out=tmp)  # g / avg
                 if mu > 0:
                     buf = state["momentum_buffer"]._data
-                    np.multiply(buf, mu, out=buf)
-                    np.add(buf, tmp, out=buf)
-                    np.multiply(buf, lr, out=tmp)
+                    xp.multiply(buf, mu, out=buf)
+                    xp.add(buf, tmp, out=buf)
+                    xp.multiply(buf, lr, out=tmp)
                 else:
-                    np.multiply(tmp, lr, out=tmp)
-                np.subtract(d, tmp, out=d)
-                self._bump(p)
+                    xp.multiply(tmp, lr, out=tmp)
+                xp.subtract(d, tmp, out=d)
         return loss

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
-from .optimizer import Optimizer, _float
+from ..backend import array_module
+from .optimizer import Optimizer, _check_non_negative, _float
 
 __all__ = ["Rprop"]
 
@@ -22,13 +21,16 @@ class Rprop(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
-        if not 0.0 <= _float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_non_negative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
+
+    def _init_state(self, p, group) -> dict:
+        return {"step": self._scalar_state(), "prev": self._zeros_like(p),
+                "step_size": self._zeros_like(p, _float(group["lr"]))}
 
     def step(self, closure: Callable | None = None):
         """Perform one update."""
@@ -36,30 +38,20 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             eta_minus, eta_plus = group["etas"]
             lo, hi = group["step_sizes"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._scalar_state()
-                    state["prev"] = self._zeros_like(p)
-                    state["step_size"] = self._zeros_like(p, _float(group["lr"]))
-                work, factor = self._work(d, 2)
-                g = self._grad(p, p.grad._data, 0, group["maximize"], work)
+            for _p, d, g, state, (work, factor) in self._params_with_grad(group, 2):
+                xp = array_module(d)
                 state["step"]._data += 1
                 prev, size = state["prev"]._data, state["step_size"]._data
-                np.multiply(g, prev, out=factor)
-                np.sign(factor, out=factor)
+                xp.multiply(g, prev, out=factor)
+                xp.sign(factor, out=factor)
                 flipped = factor < 0
                 # sign > 0 -> eta_plus, sign < 0 -> eta_minus, sign == 0 -> 1
-                np.copyto(factor, np.where(factor > 0, eta_plus, np.where(flipped, eta_minus, 1.0)))
-                np.multiply(size, factor, out=size)
-                np.clip(size, lo, hi, out=size)
-                np.copyto(prev, g)
+                xp.copyto(factor, xp.where(factor > 0, eta_plus, xp.where(flipped, eta_minus, 1.0)))
+                xp.multiply(size, factor, out=size)
+                xp.clip(size, lo, hi, out=size)
+                xp.copyto(prev, g)
                 prev[flipped] = 0  # a flipped coordinate rests this step and forgets its gradient
-                np.sign(prev, out=work)
-                np.multiply(work, size, out=work)
-                np.subtract(d, work, out=d)
-                self._bump(p)
+                xp.sign(prev, out=work)
+                xp.multiply(work, size, out=work)
+                xp.subtract(d, work, out=d)
         return loss

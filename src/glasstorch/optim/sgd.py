@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import numpy as np
-
+from ..backend import array_module
 from .optimizer import Optimizer, _float
 
 __all__ = ["SGD"]
@@ -46,41 +45,35 @@ class SGD(Optimizer):
         """Perform one update."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, mu, damp = _float(group["lr"]), group["momentum"], group["dampening"]
-            wd, nesterov, maximize = _float(group["weight_decay"]), group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = self._data(p)
-                work = self._work(d)[0]
-                g = self._grad(p, p.grad._data, wd, maximize, work)
+            lr, mu, damp, nesterov = _float(group["lr"]), group["momentum"], group["dampening"], group["nesterov"]
+            # torch keeps no state for a parameter until momentum needs a buffer
+            for p, d, g, state, (work,) in self._params_with_grad(group, 1, with_state=mu != 0):
+                xp = array_module(d)
                 if mu != 0:
-                    state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = self._zeros_like(p)
-                        np.copyto(buf._data, g)
+                        xp.copyto(buf._data, g)
                     else:
                         b = buf._data
-                        np.multiply(b, mu, out=b)
+                        xp.multiply(b, mu, out=b)
                         if damp == 0:
-                            np.add(b, g, out=b)
+                            xp.add(b, g, out=b)
                         else:
                             tmp = self._work(d, 2)[1]
-                            np.multiply(g, 1 - damp, out=tmp)
-                            np.add(b, tmp, out=b)
+                            xp.multiply(g, 1 - damp, out=tmp)
+                            xp.add(b, tmp, out=b)
                     if nesterov:
                         # g + mu * buf, into the scratch array (g may be p.grad itself)
                         tmp = self._work(d, 2)[1]
-                        np.multiply(buf._data, mu, out=tmp)
-                        np.add(tmp, g, out=work)
+                        xp.multiply(buf._data, mu, out=tmp)
+                        xp.add(tmp, g, out=work)
                         g = work
                     else:
                         g = buf._data
                 if g is work:
-                    np.multiply(work, lr, out=work)
+                    xp.multiply(work, lr, out=work)
                 else:
-                    np.multiply(g, lr, out=work)
-                np.subtract(d, work, out=d)
-                self._bump(p)
+                    xp.multiply(g, lr, out=work)
+                xp.subtract(d, work, out=d)
         return loss

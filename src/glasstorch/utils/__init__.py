@@ -6,7 +6,7 @@ import os
 from . import data  # noqa: F401
 
 # Loaded on first use: each may need an optional extra.
-_LAZY_SUBMODULES = ("checkpoint", "tensorboard")
+_LAZY_SUBMODULES = ("checkpoint", "tensorboard", "hooks")
 
 
 def __getattr__(name: str):

@@ -14,6 +14,7 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...backend import xp
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops._util import wrap_dim
 from ...ops.pointwise import _erf
 from ...tensor import Tensor
@@ -654,7 +655,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     x = _float(input, "softshrink")
     top = float(np.finfo(x._data.dtype).max)
     if not 0 <= lambd <= top:
-        kind = {"float32": "Float", "float64": "Double", "float16": "Half"}[x.dtype.name]
+        kind = SCALAR_TYPE_NAMES[x.dtype.name]
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {kind}, but found {lambd:g}")
     return Softshrink.apply(x, lambd)
 

@@ -10,6 +10,7 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...backend import xp
+from ...dtypes import CPP_TYPE_NAMES
 from ...random import _rng
 from ...tensor import Tensor
 from .dropout import dropout as _dropout
@@ -127,7 +128,7 @@ class _SDPA(Function):
 
 
 def _dtype_name(t: Tensor) -> str:
-    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
+    return CPP_TYPE_NAMES.get(t.dtype.name, t.dtype.name)
 
 
 _CAUSAL: dict = {}

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops.conv import ConvGeometry, Convolution, ConvTranspose, Fold, Unfold
 from ...tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold"]
-
-_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short"}
 
 
 def _ntuple(value, n: int, name: str) -> tuple:
@@ -29,7 +27,7 @@ def _ntuple(value, n: int, name: str) -> tuple:
 
 
 def _dtype_name(t: Tensor) -> str:
-    return _DTYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+    return SCALAR_TYPE_NAMES.get(t._data.dtype.name, t._data.dtype.name)
 
 
 def _check_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:

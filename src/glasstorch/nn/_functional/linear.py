@@ -6,6 +6,7 @@ import math
 
 from ...autograd.function import Function
 from ...backend import xp
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -85,9 +86,6 @@ class _LinearNDNoBias(_Linear):
     node_name = "UnsafeViewBackward0"
 
 
-_DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
 
 def _type_name(x) -> str:
     t = type(x)
@@ -104,8 +102,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {xd}D and {wd}D")
     if input.dtype != weight.dtype:
         raise RuntimeError(
-            f"mat1 and mat2 must have the same dtype, but got {_DTYPE_NAMES[input.dtype.name]} and "
-            f"{_DTYPE_NAMES[weight.dtype.name]}")
+            f"mat1 and mat2 must have the same dtype, but got {SCALAR_TYPE_NAMES[input.dtype.name]} and "
+            f"{SCALAR_TYPE_NAMES[weight.dtype.name]}")
     if wd == 1:
         if bias is not None:  # torch then adds through addmm, which wants a matrix
             raise RuntimeError("mat2 must be a matrix, got 1-D tensor")

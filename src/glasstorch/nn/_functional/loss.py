@@ -19,7 +19,8 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
-from ...backend import xp
+from ...backend import array_module
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
@@ -34,8 +35,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
-_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 # ---------------------------------------------------------------- reduction helpers
@@ -53,18 +52,38 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     return "mean" if size_average else "sum"
 
 
-def _check_reduction(reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+def _reduction(reduction: str, size_average=None, reduce=None, also: tuple = (),
+               error: str = "{} is not a valid value for reduction") -> str:
+    """The checked ``reduction`` ('none' | 'mean' | 'sum', or one of ``also``), after
+    the deprecated ``size_average`` / ``reduce`` flags have had their say; a bad one
+    raises ValueError with torch's ``error`` (two losses word it shorter)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS + also:
+        raise ValueError(error.format(reduction))
+    return reduction
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    _check_reduction(reduction)
+def _reduce(loss: Tensor, reduction: str, weight: Tensor | None = None) -> Tensor:
+    """Reduce a per-element loss: 'none' keeps it, 'sum' adds it up, 'mean' divides the
+    sum by the number of elements, or by the summed ``weight`` for a weighted mean."""
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean() if weight is None else loss.sum() / weight.sum()
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def _reduce_rows(rows, reduction: str, denom):
+    """A fused op's per-row losses (an array) reduced: 'mean' divides the sum by ``denom``
+    (the rows' summed weight, 0 when every row is ignored: then NaN, as in torch)."""
+    if reduction == "none":
+        return rows
+    xp = array_module(rows)
+    total = rows.sum(dtype=rows.dtype)
+    if reduction == "sum":
+        return xp.asarray(total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return xp.asarray(total / denom)
 
 
 def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
@@ -84,11 +103,13 @@ class _ClassTargets:
     """
 
     def __init__(self, target, weight, ignore_index, n_classes, dtype):
+        xp = array_module(target)
         valid = target != ignore_index
         self.mask = valid  # ignored rows add exactly 0, even where the input is NaN
-        self.idx = np.where(valid, target, 0)
+        self.idx = xp.where(valid, target, 0)
+        self.rows = xp.arange(target.shape[0])
         self.valid = valid.astype(dtype)
-        w = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype, copy=False)
+        w = xp.ones(n_classes, dtype) if weight is None else weight.astype(dtype, copy=False)
         self.w = w
         self.tw = w[self.idx] * self.valid
         self.weighted = weight is not None
@@ -119,22 +140,17 @@ class NllLoss(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = array_module(x)
         ct = _ClassTargets(target, weight, ignore_index, x.shape[1], x.dtype)
-        rows = np.where(ct.mask, -x[np.arange(x.shape[0]), ct.idx] * ct.tw, 0).astype(x.dtype, copy=False)
+        rows = xp.where(ct.mask, -x[ct.rows, ct.idx] * ct.tw, 0).astype(x.dtype, copy=False)
         ctx.ct, ctx.reduction, ctx.shape = ct, reduction, x.shape
-        if reduction == "none":
-            return rows
-        total = rows.sum(dtype=x.dtype)
-        if reduction == "sum":
-            return np.asarray(total)
-        ctx.denom = denom = ct.tw.sum(dtype=x.dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / denom)
+        ctx.denom = ct.tw.sum(dtype=x.dtype)
+        return _reduce_rows(rows, reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
         ct = ctx.ct
-        g = _scale(grad, ctx.reduction, ctx.shape[0], getattr(ctx, "denom", 1.0))
+        g = _scale(grad, ctx.reduction, ctx.shape[0], ctx.denom)
         tw = Tensor._make(ct.tw, False, None, 0)
         return _put_rows(-(g * tw), ct.idx, ctx.shape), None, None, None, None
 
@@ -152,29 +168,24 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, eps):
-        m, c = x.shape
+        xp = array_module(x)
+        c = x.shape[1]
         ct = _ClassTargets(target, weight, ignore_index, c, x.dtype)
         shifted = x - _max_along(x, 1)
         e = xp.exp(shifted)
         sum_e = _sum_along(e, 1)
         logp = shifted - xp.log(sum_e)
-        rows = -logp[np.arange(m), ct.idx] * ct.tw
+        rows = -logp[ct.rows, ct.idx] * ct.tw
         qsum = ct.tw
         if eps:
             smooth = -(logp * ct.w).sum(axis=1) * ct.valid
             rows = (1 - eps) * rows + (eps / c) * smooth
             qsum = (1 - eps) * ct.tw + (eps / c) * ct.w.sum() * ct.valid
-        rows = np.where(ct.mask, rows, 0)
+        rows = xp.where(ct.mask, rows, 0).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, e / sum_e)
         ctx.ct, ctx.reduction, ctx.eps, ctx.qsum = ct, reduction, eps, qsum
-        if reduction == "none":
-            return rows.astype(x.dtype, copy=False)
-        total = rows.sum(dtype=x.dtype)
-        if reduction == "sum":
-            return np.asarray(total)
-        ctx.denom = denom = ct.tw.sum(dtype=x.dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / denom)
+        ctx.denom = ct.tw.sum(dtype=x.dtype)
+        return _reduce_rows(rows, reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
@@ -183,12 +194,12 @@ class CrossEntropy(Function):
         if is_grad_enabled():  # building a graph of the gradient: probs must depend on x
             probs = ops.softmax(x, 1)
         m, c = x.shape
-        g = _scale(grad, ctx.reduction, m, getattr(ctx, "denom", 1.0))
+        g = _scale(grad, ctx.reduction, m, ctx.denom)
         qsum = Tensor._make(ctx.qsum, False, None, 0)
         tw = Tensor._make(ct.tw * (1 - eps), False, None, 0)
         gx = (g * qsum).unsqueeze(1) * probs - _put_rows(g * tw, ct.idx, (m, c))
         if eps:
-            smooth = Tensor._make(np.outer(ct.valid, ct.w * (eps / c)), False, None, 0)
+            smooth = Tensor._make(ct.valid[:, None] * (ct.w * (eps / c)), False, None, 0)
             gx = gx - g.unsqueeze(1) * smooth
         return gx, None, None, None, None, None
 
@@ -198,14 +209,14 @@ class CrossEntropy(Function):
         written in place instead of a chain of Tensor ops and a scatter."""
         _, probs = ctx.saved_tensors
         ct, eps = ctx.ct, ctx.eps
-        m, c = probs.shape
+        c = probs.shape[1]
         g = grad
         if ctx.reduction != "none":
             g = grad.reshape(1)
             if ctx.reduction == "mean":
                 g = g / ctx.denom
         gx = probs * (g * ctx.qsum)[:, None]
-        gx[np.arange(m), ct.idx] -= g * (ct.tw * (1 - eps))
+        gx[ct.rows, ct.idx] -= g * (ct.tw * (1 - eps))
         if eps:
             gx -= (g * ct.valid)[:, None] * (ct.w * (eps / c))
         return gx.astype(probs.dtype, copy=False), None, None, None, None, None
@@ -219,6 +230,7 @@ class SoftCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, q, weight, reduction, eps):
+        xp = array_module(x)
         c = x.shape[1]
         wq = q * (1 - eps) + eps / c if eps else q
         if weight is not None:
@@ -227,11 +239,7 @@ class SoftCrossEntropy(Function):
         logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         ctx.save_for_backward(x, q, logp)
         ctx.reduction, ctx.eps, ctx.weight = reduction, eps, weight
-        rows = -(wq * logp).sum(axis=1)
-        if reduction == "none":
-            return rows
-        total = rows.sum(dtype=x.dtype)
-        return np.asarray(total / x.shape[0] if reduction == "mean" else total)
+        return _reduce_rows(-(wq * logp).sum(axis=1), reduction, x.shape[0])
 
     @staticmethod
     def backward(ctx, grad):
@@ -287,7 +295,7 @@ def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -
             raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_KIND[target.dtype.name]}")
+            f"expected target dtype to be Long or Byte, but got {SCALAR_TYPE_NAMES[target.dtype.name]}")
     if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(
             f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
@@ -307,8 +315,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     ``weight`` rescales each class; targets equal to ``ignore_index`` add nothing
     and ``mean`` divides by the summed weight of the counted targets.
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
@@ -329,8 +336,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     One fused, numerically stable op: log_softmax over the class dim (dim 1, or
     dim 0 for unbatched input) followed by the negative log-likelihood.
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
@@ -364,6 +370,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, y, w):
+        xp = array_module(x)
         with np.errstate(divide="ignore"):
             log_x = xp.maximum(xp.log(x), -100)
             log_1mx = xp.maximum(xp.log1p(-x), -100)
@@ -392,7 +399,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, w, pw):
-        sp = xp.logaddexp(0, -x)  # softplus(-x) = log(1 + exp(-x)) without overflow
+        sp = array_module(x).logaddexp(0, -x)  # softplus(-x) = log(1 + exp(-x)) without overflow
         lw = 1 if pw is None else 1 + (pw - 1) * y
         out = (1 - y) * x + lw * sp
         if w is not None:
@@ -420,14 +427,13 @@ class BinaryCrossEntropyWithLogits(Function):
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy between probabilities ``input`` and ``target``."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size.")
     x = input._data
-    if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
+    if ((x < 0) | (x > 1)).any() or array_module(x).isnan(x).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
     if weight is not None:
         weight = weight.expand(input.shape) if tuple(weight.shape) != tuple(input.shape) else weight
@@ -439,8 +445,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """sigmoid + binary cross-entropy in one stable op; ``pos_weight`` weighs the positive term."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     for extra in (weight, pos_weight):
@@ -457,17 +462,13 @@ def _pointwise(input, target, loss, weight, reduction, weighted_mean=True):
         return _reduce(loss, reduction)
     if tuple(weight.shape) != tuple(input.shape):
         raise ValueError("Weights and input must have the same size.")
-    loss = loss * weight
-    if reduction == "mean" and weighted_mean:
-        return loss.sum() / weight.sum()
-    return _reduce(loss, reduction)
+    return _reduce(loss * weight, reduction, weight if weighted_mean else None)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """|input - target|, reduced."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _check_same_size(input, target, "l1_loss")
     return _pointwise(input, target, (input - target).abs(), weight, reduction)
 
@@ -475,8 +476,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _check_same_size(input, target, "mse_loss")
     d = input - target
     return _pointwise(input, target, d * d, weight, reduction)
@@ -485,8 +485,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     _check_same_size(input, target, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -500,7 +499,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) elsewhere."""
-    _check_reduction(reduction)
+    reduction = _reduction(reduction)
     _check_same_size(input, target, "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -517,9 +516,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     ``reduction='batchmean'`` divides the sum by the batch size (the true KL);
     ``'mean'`` divides by the number of elements.
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    reduction = _reduction(reduction, size_average, reduce, also=("batchmean",))
     if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if reduction == "mean":
@@ -545,8 +542,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average=None, eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
     """Poisson negative log-likelihood: exp(x) - y x (log_input) or x - y log(x + eps)."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -567,7 +563,7 @@ class _ClampKeepGrad(Function):
 
     @staticmethod
     def forward(ctx, x, eps):
-        return xp.maximum(x, eps).astype(x.dtype, copy=False)
+        return array_module(x).maximum(x, eps).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -586,8 +582,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
             pass
         else:
             raise ValueError("var is of incorrect size")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(reduction + " is not valid")
+    reduction = _reduction(reduction, error="{} is not valid")
     if (var._data < 0).any():
         raise ValueError("var has negative entry/entries")
     var = _ClampKeepGrad.apply(var, eps)
@@ -602,8 +597,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
                         reduce=None, reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin)."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -614,8 +608,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     broadcast_shape(tuple(input.shape), tuple(target.shape))
     zeros = ops.zeros_like(input)
     margin_part = ops.where(target != 1, ops.clamp_min(margin - input, 0), zeros)
@@ -626,16 +619,14 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                      reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)), computed without overflow."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     return _reduce(softplus(-target * input, 1.0, math.inf), reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Per-class binary logistic loss, averaged over the classes (last dim)."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce, error="{} is not valid")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
@@ -647,8 +638,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                       weight: Tensor | None = None, size_average=None, reduce=None,
                       reduction: str = "mean") -> Tensor:
     """sum over j != y of max(0, margin - x[y] + x[j])^p / C (times weight[y])."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     if input.ndim > 2 or (input.ndim == 2 and target.ndim != 1) or (input.ndim < 2 and target.ndim > 1):
@@ -657,6 +647,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
             f"{list(target.shape)}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(-1).astype(np.int64)
+    xp = array_module(t)
     n, c = x.shape
     if t.shape[0] != n:
         raise RuntimeError(f"inconsistent target size, expected {[n]} but got {list(target.shape)}")
@@ -669,7 +660,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         z = z * z
     if weight is not None:
         z = z * ops.gather(weight.reshape(1, -1).expand(n, c), 1, idx)
-    not_target = Tensor._make(np.arange(c)[None, :] != t[:, None], False, None, 0)
+    not_target = Tensor._make(xp.arange(c)[None, :] != t[:, None], False, None, 0)
     loss = (z * not_target._cast_np(z._data.dtype)).sum(1) / c
     if input.ndim < 2:
         loss = loss.reshape(())
@@ -679,8 +670,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if input1.ndim != input2.ndim or tuple(input1.shape) != tuple(input2.shape):
         raise RuntimeError(
             f"cosine_embedding_loss: Input1 and Input2 must have the same shape, got {list(input1.shape)} "
@@ -705,8 +695,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     dims = (anchor.ndim, positive.ndim, negative.ndim)
     if not (dims[0] == dims[1] == dims[2]) or dims[0] not in (1, 2):
         raise RuntimeError(
@@ -723,7 +712,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                                       distance_function=None, margin: float = 1.0, swap: bool = False,
                                       reduction: str = "mean") -> Tensor:
     """Triplet loss with any distance function (default: pairwise L2 distance)."""
-    _check_reduction(reduction)
+    reduction = _reduction(reduction)
     if margin <= 0:
         raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
     dist = distance_function or (lambda a, b: _pairwise(a, b, 2.0, 1e-6))
@@ -740,22 +729,22 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
 
     Each row of ``target`` lists class indices, ended by the first -1.
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
+    reduction = _reduction(reduction, size_average, reduce)
     if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(
             f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(x.shape).astype(np.int64)
+    xp = array_module(t)
     n, c = x.shape
-    live = np.cumprod(t != -1, axis=1).astype(bool)  # entries before the first -1
+    live = xp.cumprod(t != -1, axis=1).astype(bool)  # entries before the first -1
     if ((t[live] < 0) | (t[live] >= c)).any():
         bad = t[live][(t[live] < 0) | (t[live] >= c)][0]
         raise IndexError(f"Target {bad} is out of bounds.")
     # how often each class is listed as a target, per row
-    counts = np.zeros((n, c), dtype=x._data.dtype)
-    rows = np.broadcast_to(np.arange(n)[:, None], t.shape)
-    np.add.at(counts, (rows[live], t[live]), 1)
+    counts = xp.zeros((n, c), dtype=x._data.dtype)
+    rows = xp.broadcast_to(xp.arange(n)[:, None], t.shape)
+    xp.add.at(counts, (rows[live], t[live]), 1)
     not_target = (counts == 0).astype(x._data.dtype)
     pair = ops.clamp_min(1 - x.unsqueeze(2) + x.unsqueeze(1), 0)  # [n, j, i]
     mask = Tensor._make(counts[:, :, None] * not_target[:, None, :], False, None, 0)

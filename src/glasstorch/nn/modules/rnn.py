@@ -13,6 +13,7 @@ import numbers
 import warnings
 
 from ... import ops
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...tensor import Tensor
 from .._functional.dropout import dropout as _dropout
 from .._functional.linear import linear
@@ -536,7 +537,7 @@ class RNNCellBase(Module):
 
 
 def _dt_name(t: Tensor) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
+    return SCALAR_TYPE_NAMES.get(t.dtype.name, t.dtype.name)
 
 
 class RNNCell(RNNCellBase):
