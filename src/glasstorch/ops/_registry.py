@@ -44,7 +44,7 @@ as_tensor          -               2      ToCopyBackward0             -         
 asarray            -               -      -                           -              -
 complex_unsupported -               -      -                           -              -
 empty              -               o      -                           -              -
-empty_like         -               -      -                           real           fib
+empty_like         -               -      -                           -              -
 eye                -               o      -                           -              -
 from_numpy         -               -      -                           -              -
 full               -               o      -                           -              -
@@ -208,7 +208,7 @@ log_softmax        LogSoftmax      m2     LogSoftmaxBackward0         -         
 logsumexp          Logsumexp       m2     LogsumexpBackward0          -              fib
 max                MaxDim          m2     MaxBackward0                -              fib
 mean               MeanAll         m2     MeanBackward0               real           f
-median             MedianAll       m2     MedianBackward0             real           fi
+median             MedianAll       m2     MedianBackward0             -              fi
 min                -               m2     MinimumBackward0            -              fib
 norm               Norm            co2    LinalgVectorNormBackward0   real           f
 prod               ProdAll         m2     ProdBackward0               real           fib
@@ -216,19 +216,19 @@ softmax            Softmax         m2     SoftmaxBackward0            -         
 softmin            -               -      -                           -              -
 sort               Sort            c2     SortBackward0               -              fib
 std                Std             m2     StdBackward0                real           f
-std_mean           -               2      StdMeanBackward0            real           f
+std_mean           -               2      StdMeanBackward0            -              f
 sum                SumAll          m2     SumBackward0                real           fib
 sum_to_size        -               m      -                           -              -
 topk               Topk            c2     TopkBackward0               -              fi
 var                Var             m2     VarBackward0                real           f
-var_mean           -               2      VarMeanBackward0            real           f
+var_mean           -               2      VarMeanBackward0            -              f
 
 [ops.shape -> glasstorch.ops]
 # name             Function        flags  node                        domain         dtypes
 adjoint            Transpose       m2     TransposeBackward0          -              fib
-atleast_1d         Reshape         2      ViewBackward0               real           fib
-atleast_2d         -               2      UnsqueezeBackward0          real           fib
-atleast_3d         Unsqueeze       2      UnsqueezeBackward0          real           fib
+atleast_1d         Reshape         2      ViewBackward0               -              fib
+atleast_2d         -               2      UnsqueezeBackward0          -              fib
+atleast_3d         Unsqueeze       2      UnsqueezeBackward0          -              fib
 broadcast_shapes   -               -      -                           -              -
 broadcast_tensors  Expand          2      ExpandBackward0             -              fib
 broadcast_to       Expand          m2     ExpandBackward0             -              fib
@@ -306,16 +306,16 @@ slogdet            -               m2     LinalgSlogdetBackward0      -         
 
 [special:TOP_LEVEL -> glasstorch]
 # name             Function        flags  node                        domain         dtypes
-digamma            -               mo2    DigammaBackward0            real           fib
+digamma            -               mo2    DigammaBackward0            -              fib
 erfc               -               mo2    ErfcBackward0               real           fib
-erfinv             -               mo2    ErfinvBackward0             real           fib
+erfinv             -               mo2    ErfinvBackward0             unit           fib
 i0                 -               mo2    I0Backward0                 real           fib
 lgamma             -               mo2    LgammaBackward0             real           fib
-logit              -               mo2    LogitBackward0              real           fib
+logit              -               mo2    LogitBackward0              -              fib
 mvlgamma           -               co2    MvlgammaBackward0           -              fi
 polygamma          -               co2    PolygammaBackward0          -              fib
 sinc               -               mo2    SincBackward0               real           fib
-xlogy              -               mo2    XlogyBackward0              real,real      fib
+xlogy              -               mo2    XlogyBackward0              real,pos       fib
 
 [random -> glasstorch]
 # name             Function        flags  node                        domain         dtypes
@@ -324,11 +324,11 @@ multinomial        -               c      -                           -         
 normal             -               io     -                           -              -
 poisson            -               -      -                           -              -
 rand               -               o      -                           -              -
-rand_like          -               -      -                           real           f
+rand_like          -               -      -                           -              f
 randint            -               -      -                           -              -
 randint_like       -               -      -                           -              -
 randn              -               o      -                           -              -
-randn_like         -               -      -                           real           f
+randn_like         -               -      -                           -              f
 randperm           -               -      -                           -              -
 """
 
