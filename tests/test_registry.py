@@ -206,6 +206,15 @@ def test_every_entry_is_named_in_a_test_table():
     assert not missing, f"registry ops no test names (add a domain or an EXTRA case): {missing}"
 
 
+def test_every_entry_is_fuzzed_or_skipped_with_a_reason():
+    from fuzz.engine import NOT_IN_TORCH, fuzzed_entries
+    from fuzz.specs import SKIP
+
+    fuzzed = set(fuzzed_entries())
+    missing = sorted(n for n in OPS if n not in fuzzed and n not in SKIP and n not in NOT_IN_TORCH)
+    assert not missing, f"registry ops the differential fuzzer does not draw: {missing}"
+
+
 # ---------------------------------------------------------------- the table built from the registry
 
 DOMAINS = {
