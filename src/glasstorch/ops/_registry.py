@@ -1,15 +1,18 @@
 """Every op of glasstorch, declared once.
 
 One line per op in ``TABLE`` below. From it ``glasstorch.ops`` takes its
-functions, ``Tensor`` its op methods and in-place methods, and the tests their
-tables (``tests/test_registry.py``, ``tests/ops/test_registry_table.py``,
-``tests/fuzz/specs.py``).
+functions (and so ``glasstorch``), ``Tensor`` its op methods and in-place
+methods (``_methods.py``), and the tests their tables (``tests/test_registry.py``
+runs every op with a domain against torch; ``tests/fuzz/specs.py`` draws them).
+The table is parsed once at import (well under a millisecond); nothing here runs
+when an op is called.
 
 A section header ``[ops.pointwise -> glasstorch.ops]`` names the module the
 functions live in (relative to ``glasstorch``; ``linalg:TOP_LEVEL`` is the dict
-``TOP_LEVEL`` of ``glasstorch.linalg``) and the namespace that exports them. Only ``glasstorch.ops`` sections are built here; the others
-(``-> glasstorch``) are installed by their own module and only declared, so the
-tests can hold them to the same columns.
+``TOP_LEVEL`` of ``glasstorch.linalg``) and the namespace that exports them.
+Only ``glasstorch.ops`` sections are built here; the others (``-> glasstorch``)
+are installed by their own module and only declared, so the tests hold them to
+the same columns.
 
 Columns of an op line::
 
@@ -22,13 +25,21 @@ Columns of an op line::
               i  ``Tensor.name_`` works in place
               o  takes ``out=``
               2  twice differentiable (``create_graph=True`` records the backward)
-    node      torch's name for its backward node (``grad_fn.name()``), ``-`` if none
+    node      torch's name for its backward node (``grad_fn.name()``) on the plain
+              call (overloads such as ``sum(x, dim)`` may record another), ``-`` if none
     domain    where its tests draw each tensor operand, comma-separated
-              (real, pos, unit, away0, frac, wide, grid, special); ``-``: no generic
-              call, a test table calls it with its own arguments
-    dtypes    the input dtypes torch accepts: f float, i integer, b bool
+              (real, pos, unit, away0, frac, wide, grid, special): the op is then run
+              as ``glasstorch.name(*tensors)`` against torch. ``-``: no such plain
+              call; a test table calls it with its own arguments
+    dtypes    the input dtypes torch accepts: f float, i integer, b bool (``-``: not
+              recorded)
 
-Adding an op: write it in its family module, then add its line here.
+Adding an op: write it (forward and backward side by side) in its family module,
+then add its line here, in its family's section. That makes it
+``glasstorch.ops.name``, ``glasstorch.name``, ``Tensor.name`` and ``Tensor.name_``
+as the flags say, and puts it in the test tables: with a domain it is tested
+against torch from this line alone; without one, ``tests/test_registry.py`` asks
+for a case in a test table.
 """
 
 from __future__ import annotations
