@@ -51,6 +51,10 @@ NODE_DIFFERS = {
     "rsub": "SubBackward0",  # composed of sub()
     "nansum": "SumBackward0",  # composed of sum()
     "digamma": "PolygammaBackward0", "i0": "BesselIBackward0",  # one Function serves a family
+    "vdot": "DotBackward0",  # composed of dot()
+    "index_add": "AddBackward0",  # composed of an index and add()
+    "masked_scatter": "IndexPutBackward0",  # composed of index_put()
+    "atleast_2d": "ViewBackward0", "atleast_3d": "ViewBackward0",  # a reshape where torch unsqueezes
 }
 
 
@@ -343,7 +347,7 @@ EXTRA = {
     "adjoint": (lambda m, x: m.adjoint(x), [_r(2, 3, 4)], True),
     "flipud": (lambda m, x: m.flipud(x), [_r(3, 2)], True),
     "atleast_1d": (lambda m, x: m.atleast_1d(x), [np.array(1.5)], True),
-    "atleast_2d": (lambda m, x, y: (m.atleast_2d(x), m.atleast_2d(y)), [np.array(1.5), _r(3)], True),
+    "atleast_2d": (lambda m, x, y: (m.atleast_2d(y), m.atleast_2d(x)), [np.array(1.5), _r(3)], True),
     "atleast_3d": (lambda m, x, y: (m.atleast_3d(x), m.atleast_3d(y)), [_r(3), _r(2, 3)], True),
     "moveaxis": (lambda m, x: m.moveaxis(x, (0, 2), (2, 0)), [_r(2, 3, 4)], True),
     "swapdims": (lambda m, x: m.swapdims(x, 0, -1), [_r(2, 3, 4)], True),
@@ -376,6 +380,10 @@ def test_extra_cases_match_torch(name):
     fn, arrays, grad = EXTRA[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.range's deprecation note
-        check(lambda *xs: fn(gt, *xs), lambda *xs: fn(torch, *xs), *arrays, grad=grad, msg=name)
+        out_gt, out_t = check(lambda *xs: fn(gt, *xs), lambda *xs: fn(torch, *xs), *arrays, grad=grad, msg=name)
     if grad and OPS[name].node is not None:
+        first_gt = out_gt[0] if isinstance(out_gt, (tuple, list)) else out_gt
+        first_t = out_t[0] if isinstance(out_t, (tuple, list)) else out_t
+        assert first_t.grad_fn.name() == OPS[name].node, f"torch records {first_t.grad_fn.name()} for {name}"
+        assert first_gt.grad_fn.name() == NODE_DIFFERS.get(name, OPS[name].node), name
         gradchecks(lambda *xs: fn(gt, *xs), *arrays, second=OPS[name].twice_differentiable)

@@ -262,7 +262,7 @@ flip                 Flip               c2     FlipBackward0               -    
 fliplr               Flip               m2     FlipBackward0               -              fib
 flipud               Flip               m2     FlipBackward0               -              fib
 hstack               Cat                2      CatBackward0                -              fib
-moveaxis             -                  m2     AliasBackward0              -              fib
+moveaxis             -                  m2     PermuteBackward0             -              fib
 movedim              Permute            m2     PermuteBackward0            -              fib
 narrow               Narrow             m2     SliceBackward0              -              fib
 permute              Permute            v2     PermuteBackward0            -              fib
