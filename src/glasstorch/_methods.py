@@ -1,9 +1,11 @@
 """Tensor methods that are the ops of ``glasstorch.ops`` with ``self`` first.
 
-Most methods are the op functions themselves (``x.exp()`` is
-``glasstorch.exp(x)``). The rest differ from their function only in
-accepting varargs shapes (``x.view(2, 3)``) or in working in place
-(``x.add_(y)``), and are written out below.
+Which ops are methods, and which have an in-place form, is declared in the op
+registry (``ops/_registry.py``, flags ``m``, ``v``, ``i``). Most methods are
+the op functions themselves (``x.exp()`` is ``glasstorch.exp(x)``); varargs
+shapes (``x.view(2, 3)``) and in-place forms (``x.add_(y)``) are made here from
+the registry, and the methods whose signature differs from their function
+(flag ``c``) are written out below.
 """
 
 from __future__ import annotations
@@ -14,29 +16,12 @@ from . import ops as _ops
 from . import random as _random
 from .autograd import grad_mode as _gm
 from .dtypes import SCALAR_TYPE_NAMES
+from .ops import _registry
 from .tensor import Tensor
 
-_SAME_SIGNATURE = """
-abs absolute acos add allclose amax amin arccos arcsin arctan arctan2 argmax argmin argwhere
-asin atan atan2 bitwise_and bitwise_not bitwise_or bitwise_xor bmm broadcast_to ceil chunk
-clamp clamp_max clamp_min clip clone contiguous cos cosh diag diag_embed diagonal div divide dot
-eq equal erf exp exp2 expand_as expm1 fix flatten float_power floor floor_divide fmax fmin fmod
-frac gather ge greater greater_equal gt index_add index_put index_select inner isclose
-isfinite isinf isnan isneginf isposinf le lerp less less_equal log log1p log2 log10
-log_softmax logical_and logical_not logical_or logical_xor logsumexp lt masked_fill
-masked_scatter masked_select matmul max maximum mean min minimum mm moveaxis movedim mul
-multiply mv nan_to_num narrow ne neg negative nonzero not_equal outer pow reciprocal relu
-remainder repeat_interleave reshape_as roll rot90 round rsqrt scatter scatter_add select sigmoid
-sign sin sinh softmax split sqrt square squeeze std sub subtract sum sum_to_size swapaxes
-swapdims t take take_along_dim tan tanh tensor_split tile transpose tril triu true_divide
-trunc unbind unflatten unsqueeze var view_as where adjoint fliplr flipud ger vdot
-""".split()
-
-for _name in _SAME_SIGNATURE:
-    setattr(Tensor, _name, getattr(_ops, _name))
-
-for _name in """prod cumsum cumprod all any median count_nonzero aminmax cummax cummin kthvalue
-""".split():
+# The op methods: each op of glasstorch.ops whose registry line carries ``m`` is
+# its own method (``x.exp()`` is ``glasstorch.exp(x)``).
+for _name in _registry.with_flag("m"):
     setattr(Tensor, _name, getattr(_ops, _name))
 
 
@@ -53,11 +38,8 @@ def _varargs(fn):
     return method
 
 
-Tensor.view = _varargs(_ops.view)
-Tensor.reshape = _varargs(_ops.reshape)
-Tensor.permute = _varargs(_ops.permute)
-Tensor.expand = _varargs(_ops.expand)
-Tensor.repeat = _varargs(_ops.repeat)
+for _name in _registry.with_flag("v"):  # view reshape permute expand repeat
+    setattr(Tensor, _name, _varargs(getattr(_ops, _name)))
 
 
 def _flip(self, *dims):
@@ -69,7 +51,6 @@ def _flip(self, *dims):
 
 
 Tensor.flip = _flip
-Tensor.view_as = _ops.view_as
 Tensor.norm = lambda self, p="fro", dim=None, keepdim=False, dtype=None: _ops.norm(self, p, dim, keepdim, dtype=dtype)
 
 
@@ -83,11 +64,7 @@ def _inplace_of(fn):
     return method
 
 
-for _name in """add sub mul div pow clamp clamp_min clamp_max clip neg exp log sqrt rsqrt relu
-sigmoid tanh abs floor ceil round trunc frac reciprocal sin cos tan sign square exp2 expm1 log1p
-log2 log10 masked_fill lerp remainder fmod floor_divide atan2 nan_to_num logical_not
-logical_and logical_or logical_xor erf sinh cosh asin acos atan true_divide multiply subtract
-divide scatter scatter_add index_add tril triu fix""".split():
+for _name in _registry.with_flag("i"):
     setattr(Tensor, _name + "_", _inplace_of(getattr(_ops, _name)))
 
 
@@ -263,7 +240,6 @@ Tensor.apply_ = _apply_
 Tensor.new_zeros = _new_like(_ops.zeros)
 Tensor.new_ones = _new_like(_ops.ones)
 Tensor.new_empty = _new_like(_ops.empty)
-Tensor.masked_fill_ = _inplace_of(_ops.masked_fill)
 Tensor.sort = lambda self, dim=-1, descending=False, stable=False: _ops.sort(self, dim, descending, stable=stable)
 Tensor.argsort = lambda self, dim=-1, descending=False, stable=False: _ops.argsort(self, dim, descending, stable=stable)
 Tensor.topk = lambda self, k, dim=-1, largest=True, sorted=True: _ops.topk(self, k, dim, largest, sorted)
@@ -276,9 +252,3 @@ def _where_method(self, condition, other):
 
 
 Tensor.where = _where_method
-Tensor.addmm = _ops.addmm
-Tensor.baddbmm = _ops.baddbmm
-for _name in """negative absolute arcsin arccos arctan arctan2 float_power eq ne lt le gt ge not_equal
-greater greater_equal less less_equal bitwise_and bitwise_or bitwise_xor bitwise_not addmm baddbmm
-clip""".split():
-    setattr(Tensor, _name + "_", _inplace_of(getattr(_ops, _name)))

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import glasstorch as gt
+from glasstorch.ops._registry import OPS
 
 A = np.array([[0.5, -1.0, 2.0], [3.0, -0.25, 1.5]], dtype=np.float32)
 B = np.array([[1.0, 2.0, -1.0], [0.5, 4.0, -2.0]], dtype=np.float32)
@@ -38,6 +39,10 @@ def test_out_gets_the_result_and_is_returned(name):
         assert res_g is out_g and res_t is out_t
         assert out_g.shape == tuple(out_t.shape)
         np.testing.assert_allclose(out_g.numpy(), out_t.numpy(), rtol=1e-6)
+
+
+def test_the_cases_are_the_registry_ops_flagged_out():
+    assert all(OPS[name].out for name in CASES), [n for n in CASES if not OPS[n].out]
 
 
 def test_comparison_into_a_bool_out():
