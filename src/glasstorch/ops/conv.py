@@ -25,6 +25,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import xp
+from ..kernels import first_match
 from ._util import Tensor
 
 
@@ -313,7 +314,7 @@ class MaxPool(_Op):
         best = views[0].copy()
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # propagates NaN, like torch
-        arg = _first_match(views, best)
+        arg = first_match(views, best)  # a speed trick: see kernels.py
         nan = xp.isnan(best)
         if nan.any():  # NaN equals nothing: the first NaN in the window is the max
             for q in range(len(views) - 1, -1, -1):
@@ -328,35 +329,6 @@ class MaxPool(_Op):
     @staticmethod
     def backward(ctx, grad, _grad_idx=None):
         return MaxPoolGrad.apply(grad, ctx.arg, ctx.geom), None, None
-
-
-# _LOWEST_BIT[c]: the index of the lowest set bit of c (0 for c == 0); c & -c
-# isolates that bit, and log2 of a power of two is exact
-_LOWEST_BIT = np.zeros(2**16, np.int8)
-_LOWEST_BIT[1:] = np.log2(np.arange(1, 2**16) & -np.arange(1, 2**16)).astype(np.int8)
-
-
-def _first_match(views, best):
-    """For each position, the first window offset q with ``views[q] == best``.
-
-    Up to 16 offsets, branch-free: bit q of a code is set where offset q
-    matches, and a table gives the lowest set bit. That is one compare and
-    one OR per offset, about twice as fast as masked copies. Larger windows
-    walk the offsets backwards with masked copies, so the first one wins.
-    """
-    k = len(views)
-    if k <= 16:
-        code_t = np.uint8 if k <= 8 else np.uint16
-        code = xp.zeros(best.shape, code_t)
-        eq = xp.empty(best.shape, bool)
-        for q, v in enumerate(views):
-            xp.equal(v, best, out=eq)
-            code |= eq.view(np.uint8).astype(code_t, copy=False) << code_t(q)
-        return _LOWEST_BIT[code]
-    arg = xp.zeros(best.shape, np.int16 if k < 2**15 else np.int64)
-    for q in range(k - 1, -1, -1):
-        xp.copyto(arg, q, where=views[q] == best)
-    return arg
 
 
 class MaxPool3D(MaxPool):
