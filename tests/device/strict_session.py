@@ -12,9 +12,9 @@ import collections
 import contextlib
 import re
 
-from glasstorch import backend
-
 from device.strict import StrictArray, module
+
+from glasstorch import backend
 
 _STACK = contextlib.ExitStack()
 _FAILED: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
