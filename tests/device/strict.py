@@ -57,7 +57,7 @@ class StrictArray:
         if name in _ATTRIBUTES:
             return wrap(getattr(self._a, name))
         if name in _METHODS:
-            return _wrapped_function(getattr(self._a, name))
+            return _wrapped_function(getattr(self._a, name), on_device=True)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def get(self) -> np.ndarray:
@@ -196,7 +196,12 @@ def _unwrap(x, same: dict, host_ok: bool):
 _FROM_HOST = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray"})
 
 
-def _wrapped_function(fn, name: str = ""):
+def _wrapped_function(fn, name: str = "", on_device: bool = False):
+    """``fn`` with arrays unwrapped on the way in and wrapped on the way out.
+
+    A NumPy scalar result becomes a 0-d device array when the call involved one
+    (``on_device``: a method of a device array), as in CuPy.
+    """
     host_ok = name in _FROM_HOST
 
     def call(*args, **kwargs):
@@ -204,7 +209,7 @@ def _wrapped_function(fn, name: str = ""):
         args = _unwrap(args, same, host_ok)
         kwargs = _unwrap(kwargs, same, host_ok)
         got = fn(*args, **kwargs)
-        if isinstance(got, np.generic) and not same:
+        if isinstance(got, np.generic) and not (same or on_device):
             return got  # a scalar from host-only arguments (xp.prod(shape))
         return wrap(got, same)
 
