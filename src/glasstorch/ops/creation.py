@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes as _dt
 from .. import backend
+from .. import dtypes as _dt
 from ..backend import array_module, check_device, device_module
 from ..tensor import Tensor
 from ._util import write_out
