@@ -6,7 +6,7 @@ import math
 import string
 
 from ..autograd.function import Function
-from ..backend import xp
+from ..backend import array_module
 from ._util import Tensor, accepts_out, broadcast_shape
 
 
@@ -58,6 +58,7 @@ class MatMul(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a)
         ctx.save_for_backward(a, b)
         return xp.matmul(a, b)
 
@@ -75,6 +76,7 @@ class Dot(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a)
         ctx.save_for_backward(a, b)
         return xp.asarray(xp.dot(a, b))
 
@@ -232,6 +234,7 @@ class Addmm(_Op):
 
     @staticmethod
     def forward(ctx, input, mat1, mat2, beta, alpha):
+        xp = array_module(mat1)
         ctx.save_for_backward(mat1, mat2)
         ctx.beta, ctx.alpha = beta, alpha
         out = xp.matmul(mat1, mat2)
@@ -312,6 +315,7 @@ class Einsum(_Op):
 
     @staticmethod
     def forward(ctx, equation, *operands):
+        xp = array_module(operands[0])
         ctx.equation = equation
         ctx.save_for_backward(*operands)
         big = len(operands) > 2 or sum(o.size for o in operands) > 4096
@@ -348,6 +352,7 @@ class Einsum(_Op):
 
 def _undiagonal(g: Tensor, letters: str, term: str, sizes: dict) -> Tensor:
     """Spread ``g`` (one axis per distinct letter) onto ``term``'s repeated-letter diagonals."""
+    xp = array_module(g._data)
     free = iter(c for c in string.ascii_letters if c not in term)
     spelled, eyes, specs = [], [], []
     seen = set()
