@@ -14,7 +14,8 @@ draw to the device (``backend.from_numpy``), so a run on this device is bit for
 bit the run on NumPy. The module has no ``random``, to keep it that way.
 
 ``GLASSTORCH_STRICT_DEVICE=1 pytest tests/ops tests/nn`` runs the tests with the
-``"cpu"`` device switched to this module (see ``tests/conftest.py``).
+``"cpu"`` device switched to this module (see ``tests/conftest.py``);
+``GLASSTORCH_STRICT_DEVICE=cupy`` with CuPy's leniency (:func:`allow_numpy_dispatch`).
 """
 
 from __future__ import annotations
@@ -268,3 +269,25 @@ class StrictModule:
 
 
 module = StrictModule(np)
+
+
+def _dispatch_ufunc(self, ufunc, method, *inputs, **kwargs):
+    same: dict = {}
+    inputs, kwargs = _unwrap(inputs, same, False), _unwrap(kwargs, same, False)
+    return wrap(getattr(ufunc, method)(*inputs, **kwargs), same)
+
+
+def _dispatch_function(self, func, types, args, kwargs):
+    same: dict = {}
+    return wrap(func(*_unwrap(args, same, False), **_unwrap(kwargs, same, False)), same)
+
+
+def allow_numpy_dispatch() -> None:
+    """CuPy's own leniency: NumPy's functions and ufuncs hand device arrays to the device
+    (NEP 13/18) instead of refusing them; implicit conversion is still refused.
+
+    ``GLASSTORCH_STRICT_DEVICE=cupy`` runs the tests so: what fails then would fail on
+    CuPy too, while ``=1`` also finds the NumPy calls the contract forbids.
+    """
+    StrictArray.__array_ufunc__ = _dispatch_ufunc
+    StrictArray.__array_function__ = _dispatch_function

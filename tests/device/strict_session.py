@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import re
 
-from device.strict import StrictArray, module
+import pytest
+from device.strict import StrictArray, allow_numpy_dispatch, module
 
 from glasstorch import backend
 
 _STACK = contextlib.ExitStack()
 _FAILED: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-_SITE = re.compile(r"(glasstorch/[\w/]+\.py):(\d+)")
+_SITE = re.compile(r"glasstorch/[\w/]+\.py:\d+")
 
 
 def pytest_configure(config) -> None:
+    if os.environ.get("GLASSTORCH_STRICT_DEVICE") == "cupy":
+        allow_numpy_dispatch()
     _STACK.enter_context(backend.cpu_module_replaced(module, StrictArray))
 
 
@@ -33,15 +37,25 @@ def pytest_report_header(config) -> str:
     return "glasstorch: the 'cpu' device runs on the strict stand-in module (tests/device/strict.py)"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Note the innermost glasstorch line of a failure on the report (it reaches the
+    controller under xdist too), so the run can go with ``--tb=no``."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is None or not report.failed:
+        return
+    sites = [f"{e.path}:{e.lineno + 1}" for e in call.excinfo.traceback if _SITE.search(f"{e.path}:{e.lineno + 1}")]
+    where = _SITE.search(sites[-1]).group(0) if sites else "(in the test)"
+    error = f"{call.excinfo.typename}: {str(call.excinfo.value).splitlines()[0] if str(call.excinfo.value) else ''}"
+    report.user_properties.append(("strict_site", f"{where}  {error[:110]}"))
+
+
 def pytest_runtest_logreport(report) -> None:
     if not report.failed:
         return
-    text = str(report.longrepr)
-    sites = _SITE.findall(text)
-    site = f"{sites[-1][0]}:{sites[-1][1]}" if sites else "(in the test)"
-    errors = [line[2:].strip() for line in text.splitlines() if line.startswith("E ")]
-    error = (errors[-1] if errors else text.strip().splitlines()[-1])[:110]
-    _FAILED[report.nodeid.split("::")[0]][f"{site}  {error}"] += 1
+    site = dict(report.user_properties).get("strict_site", "(setup)")
+    _FAILED[report.nodeid.split("::")[0]][site] += 1
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
