@@ -63,7 +63,8 @@ class Complex(_Op):
     def forward(ctx, re, im):
         xp = array_module(re)
         out = xp.empty(np.broadcast_shapes(re.shape, im.shape), _complex_of(np.result_type(re.dtype, im.dtype)))
-        out.real, out.imag = re, im
+        out.real[...] = re  # through the views: a device array's parts may not be assignable
+        out.imag[...] = im
         return out
 
     @staticmethod
