@@ -15,6 +15,9 @@ for _p in (str(ROOT), str(Path(__file__).resolve().parent)):
         sys.path.insert(0, _p)
 DATA = Path(os.environ.get("GLASSTORCH_DATA", ROOT.parent / "shared" / "data"))
 
+if os.environ.get("GLASSTORCH_STRICT_DEVICE") in ("1", "cupy"):  # the whole session on the strict stand-in device
+    from device.strict_session import *  # noqa: F403  (pytest hooks)
+
 
 @pytest.fixture
 def data_dir() -> Path:

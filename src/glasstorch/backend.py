@@ -1,33 +1,59 @@
-"""The array module behind each device.
+"""The array module behind each device, and the explicit ways across devices.
 
-Every op reaches NumPy through :data:`xp`, so a GPU array module with the
-same API (CuPy) can stand behind a ``"cuda"`` device later without touching
-the ops. Only ``"cpu"`` is available today.
+A tensor's data is an array owned by the array module of its device: NumPy's
+``ndarray`` for ``"cpu"``. Op code asks :func:`array_module` which module owns
+its input arrays and computes with that module's functions and the arrays' own
+methods, so a device whose module has NumPy's API (CuPy for ``"cuda"``) can be
+added with :func:`register_device` without touching the ops. New data that does
+not derive from an input comes from :func:`device_module`.
+
+Data crosses to NumPy only on purpose, through :func:`to_numpy` (``.numpy()``,
+``tolist()``, printing, saving), and comes from NumPy through :func:`from_numpy`.
+Calls that only touch dtypes, shapes or Python numbers (``np.dtype``,
+``np.result_type``, ``np.finfo``) stay NumPy: they are not data.
+
+Only ``"cpu"`` is available to users today. The tests prove the contract with
+:func:`cpu_module_replaced`, which puts a strict stand-in module behind
+``"cpu"`` whose arrays refuse implicit conversion to NumPy, as CuPy's do.
+:data:`xp` is NumPy itself, for the few places that only ever run on the host.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import sys
+from collections.abc import Iterator
 
 import numpy
 
-xp = numpy  # the CPU device's array module (kept for code that only ever runs on the CPU)
+xp = numpy  # NumPy, for host-only code; op code asks array_module(data) instead
 
-# Which array module owns an array, by the array's type. A device registers its
-# module here (CuPy for "cuda" one day; a strict stand-in in the tests).
+# Which array module owns an array, by the array's type, and which module stands
+# behind each device type. register_device fills both.
 _MODULE_OF_TYPE: dict[type, object] = {numpy.ndarray: numpy}
 _MODULE_OF_DEVICE: dict[str, object] = {"cpu": numpy}
+
+
+def register_device(device_type: str, module, array_type: type) -> None:
+    """Put ``module`` (NumPy's API; arrays of ``array_type``) behind ``device_type``.
+
+    The module must also offer ``asnumpy(array)`` (a host copy) and
+    ``asarray(ndarray)`` (a device copy of a NumPy array), as CuPy does.
+    """
+    _MODULE_OF_TYPE[array_type] = module
+    _MODULE_OF_DEVICE[device_type] = module
 
 
 def array_module(array):
     """The array module that owns ``array`` (NumPy for CPU data).
 
     Ops call this on their input arrays instead of naming NumPy, so the same op
-    code runs on any device whose array module has NumPy's API.
+    code runs on any device whose array module has NumPy's API. Anything that is
+    not a device array (a Python or NumPy scalar) belongs to the ``"cpu"`` module.
     """
-    return _MODULE_OF_TYPE.get(type(array), numpy)
+    return _MODULE_OF_TYPE.get(type(array)) or _MODULE_OF_DEVICE["cpu"]
 
 
 def device_available(device_type: str) -> bool:
@@ -38,6 +64,56 @@ def device_available(device_type: str) -> bool:
 def device_module(device_type: str = "cpu"):
     """The array module behind a device type, for creating new data on it."""
     return _MODULE_OF_DEVICE[device_type]
+
+
+def is_device_array(obj) -> bool:
+    """Whether ``obj`` is an array of a registered device (NumPy's included)."""
+    return type(obj) in _MODULE_OF_TYPE
+
+
+def to_numpy(array) -> numpy.ndarray:
+    """A NumPy array with the values of ``array``: the explicit host copy.
+
+    NumPy arrays (and scalars) come back as they are, without a copy; a device
+    array is copied to the host by its own module's ``asnumpy``.
+    """
+    if isinstance(array, (numpy.ndarray, numpy.generic)):
+        return numpy.asarray(array)
+    module = _MODULE_OF_TYPE.get(type(array))
+    if module is None:
+        return numpy.asarray(array)  # Python scalars and nested lists
+    return module.asnumpy(array)
+
+
+def from_numpy(array, device_type: str = "cpu"):
+    """``array`` (NumPy, or anything NumPy reads) as an array of ``device_type``.
+
+    On a NumPy device this is ``numpy.asarray`` (no copy); elsewhere the
+    device module copies the host array over.
+    """
+    module = _MODULE_OF_DEVICE[device_type]
+    if module is numpy:
+        return numpy.asarray(array)
+    if type(array) in _MODULE_OF_TYPE and _MODULE_OF_TYPE[type(array)] is module:
+        return array
+    return module.asarray(numpy.asarray(array))
+
+
+@contextlib.contextmanager
+def cpu_module_replaced(module, array_type: type) -> Iterator[None]:
+    """For tests: the ``"cpu"`` device uses ``module`` (arrays of ``array_type``) inside.
+
+    Tensors made inside hold ``array_type`` arrays; NumPy is put back on exit.
+    """
+    saved_types, saved_devices = dict(_MODULE_OF_TYPE), dict(_MODULE_OF_DEVICE)
+    register_device("cpu", module, array_type)
+    try:
+        yield
+    finally:
+        _MODULE_OF_TYPE.clear()
+        _MODULE_OF_TYPE.update(saved_types)
+        _MODULE_OF_DEVICE.clear()
+        _MODULE_OF_DEVICE.update(saved_devices)
 
 
 def tune_malloc() -> bool:

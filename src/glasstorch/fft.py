@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
+from .backend import from_numpy
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import fft as _f
 from .ops import roll
@@ -211,7 +212,7 @@ def _to_complex(x: Tensor) -> Tensor:
 # ---------------------------------------------------------------- frequencies and shifts
 def _freq_tensor(values: np.ndarray, dtype, requires_grad: bool) -> Tensor:
     d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
-    t = Tensor._make(values.astype(d.np), False, None, 0)
+    t = Tensor._make(from_numpy(values.astype(d.np)), False, None, 0)  # made on the host
     return t.requires_grad_(True) if requires_grad else t
 
 

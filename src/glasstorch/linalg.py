@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import return_types as _rt
+from .backend import array_module
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import broadcast_tensors, cat, stack
 from .ops import decomp as _d
@@ -76,7 +77,7 @@ def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
 
 def _info(x: Tensor) -> Tensor:
     """The ``info`` of the ``*_ex`` functions: 0 per matrix (errors are raised, not reported)."""
-    return Tensor._make(np.zeros(x._data.shape[:-2], np.int32), False, None, 0)
+    return Tensor._make(array_module(x._data).zeros(x._data.shape[:-2], np.int32), False, None, 0)
 
 
 # ---------------------------------------------------------------- norms
@@ -235,7 +236,7 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
 
 
 def _zero(t) -> bool:
-    return not np.any(t._data if isinstance(t, Tensor) else t)
+    return not bool(t._data.any()) if isinstance(t, Tensor) else not np.any(t)
 
 
 def _value(t):
@@ -268,14 +269,15 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     tol = eps * max(m, n) if rcond is None else float(rcond)
     x = pinv(A, rtol=tol) @ b
     s = svdvals(A.detach())
-    rank = (s._data > tol * s._data[..., :1]).sum(-1) if s._data.shape[-1] else np.zeros(s._data.shape[:-1], int)
-    rank_t = Tensor._make(np.asarray(rank, np.int64), False, None, 0)
-    empty = Tensor._make(np.zeros((0,), A._data.dtype), False, None, 0)
+    xp = array_module(s._data)
+    rank = (s._data > tol * s._data[..., :1]).sum(-1) if s._data.shape[-1] else xp.zeros(s._data.shape[:-1], int)
+    rank_t = Tensor._make(xp.asarray(rank, np.int64), False, None, 0)
+    empty = Tensor._make(xp.zeros((0,), A._data.dtype), False, None, 0)
     driver = driver or "gelsy"
     residuals, svals = empty, empty
     if driver in ("gelsd", "gelss"):
         svals = s
-    if driver != "gelsy" and m > n and np.all(rank == n):
+    if driver != "gelsy" and m > n and bool((rank == n).all()):
         residuals = ((A @ x - b) ** 2).sum(-2)
         if vec:
             residuals = residuals.squeeze(-1)
@@ -293,7 +295,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         raise TypeError(f"linalg_matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     n = int(n)
     if n == 0:
-        eye = np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape).copy()
+        xp = array_module(A._data)
+        eye = xp.broadcast_to(xp.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape).copy()
         return Tensor._make(eye, False, None, 0)
     if n < 0:
         A, n = inv(A), -n
@@ -387,7 +390,7 @@ def qr(A: Tensor, mode: str = "reduced"):
         return _rt.named("linalg_qr", q, r)
     q, r = _d.QR.apply(A, mode)
     if mode == "r":
-        q = Tensor._make(np.zeros((0,), A._data.dtype), False, None, 0)
+        q = Tensor._make(array_module(A._data).zeros((0,), A._data.dtype), False, None, 0)
     return _rt.named("linalg_qr", q, r)
 
 
@@ -459,10 +462,11 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
     if rtol is None:
         rtol = eps * max(m, n) if atol is None or _zero(atol) else 0.0
     atol = 0.0 if atol is None else atol
-    s = np.linalg.svd(A._data, compute_uv=False)
-    top = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
-    cut = np.maximum(np.asarray(_value(atol))[..., None], np.asarray(_value(rtol))[..., None] * top)
-    return Tensor._make(np.asarray((s > cut).sum(-1), np.int64), False, None, 0)
+    xp = array_module(A._data)
+    s = xp.linalg.svd(A._data, compute_uv=False)
+    top = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    cut = xp.maximum(xp.asarray(_value(atol))[..., None], xp.asarray(_value(rtol))[..., None] * top)
+    return Tensor._make(xp.asarray((s > cut).sum(-1), np.int64), False, None, 0)
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

@@ -3,6 +3,9 @@
 Each Generator wraps a NumPy ``Generator`` (PCG64), so a seed gives the same
 numbers on every run and machine. The streams differ from PyTorch's: the
 same seed gives different (equally random) numbers than torch.
+
+Numbers are drawn on the host and moved to the tensor's device
+(``backend.from_numpy``), so a seed gives the same tensors on every device.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
-from .backend import check_device
+from .backend import check_device, from_numpy, to_numpy
 from .tensor import Tensor
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator", "get_rng_state",
@@ -44,12 +47,12 @@ class Generator:
         import json
 
         raw = json.dumps(self._rng.bit_generator.state).encode()
-        return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy(), False, None, 0)
+        return Tensor._make(from_numpy(np.frombuffer(raw, dtype=np.uint8).copy()), False, None, 0)
 
     def set_state(self, state: Tensor) -> Generator:
         import json
 
-        self._rng.bit_generator.state = json.loads(bytes(state._data.astype(np.uint8)).decode())
+        self._rng.bit_generator.state = json.loads(bytes(to_numpy(state._data).astype(np.uint8)).decode())
         return self
 
     @property
@@ -95,7 +98,7 @@ def _size(size):
 
 def _new(arr, dtype, requires_grad):
     d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
-    t = Tensor._make(arr.astype(d.np, copy=False), False, None, 0)
+    t = Tensor._make(from_numpy(arr.astype(d.np, copy=False)), False, None, 0)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -139,7 +142,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     arr = _rng(generator).integers(low, high, size=tuple(size))
-    return Tensor._make(arr.astype(_dt.to_dtype(dtype or _dt.int64).np), False, None, 0)
+    return Tensor._make(from_numpy(arr.astype(_dt.to_dtype(dtype or _dt.int64).np)), False, None, 0)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -147,7 +150,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     arr = _rng(generator).permutation(n)
-    return Tensor._make(arr.astype(_dt.to_dtype(dtype or _dt.int64).np), False, None, 0)
+    return Tensor._make(from_numpy(arr.astype(_dt.to_dtype(dtype or _dt.int64).np)), False, None, 0)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
@@ -157,13 +160,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
-        if np.any(np.asarray(s) < 0):
+        if bool((s < 0).any()) if isinstance(std, Tensor) else s < 0:
             raise RuntimeError("normal expects all elements of std >= 0.0")
         from .ops._util import broadcast_shape
 
-        shape = broadcast_shape(np.shape(m), np.shape(s))
+        shape = broadcast_shape(getattr(m, "shape", ()), getattr(s, "shape", ()))
         ref = mean if isinstance(mean, Tensor) else std
-        arr = m + s * rng.standard_normal(shape)
+        arr = m + s * from_numpy(rng.standard_normal(shape))
         result = Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
         return result if out is None else _write_out("normal", out, result, (mean, std))
     if std < 0:
@@ -182,21 +185,22 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     if p is None and input._data.dtype.kind == "f" and not ((prob >= 0) & (prob <= 1)).all():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
-    arr = (_rng(generator).random(input._data.shape) < prob).astype(input._data.dtype)
+    arr = (from_numpy(_rng(generator).random(input._data.shape)) < prob).astype(input._data.dtype)
     return Tensor._make(arr, False, None, 0)
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:
     if not (input._data >= 0).all():  # NaN fails this too
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return Tensor._make(np.asarray(_rng(generator).poisson(input._data)).astype(input._data.dtype), False, None, 0)
+    drawn = np.asarray(_rng(generator).poisson(to_numpy(input._data)))  # drawn on the host
+    return Tensor._make(from_numpy(drawn.astype(input._data.dtype)), False, None, 0)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Sample category indices from (unnormalised) probabilities in each row."""
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    probs = np.asarray(input._data, dtype=np.float64)
+    probs = to_numpy(input._data).astype(np.float64)  # drawn on the host
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if (probs < 0).any() or not np.isfinite(probs).all():
@@ -222,7 +226,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         with np.errstate(divide="ignore"):
             keys = np.log(p) - np.log(-np.log(rng.random(p.shape)))
         out[:] = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    return Tensor._make(out.reshape(probs.shape[:-1] + (num_samples,)), False, None, 0)
+    return Tensor._make(from_numpy(out.reshape(probs.shape[:-1] + (num_samples,))), False, None, 0)
 
 
 def rand_like(input: Tensor, *, dtype=None, **kwargs) -> Tensor:

@@ -37,6 +37,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._torch_format import LEGACY_MAGIC, CheckpointError, read_torch_zip, write_torch_zip
+from .backend import from_numpy, to_numpy
 from .tensor import Size, Tensor
 
 __all__ = ["save", "load", "CheckpointError"]
@@ -69,7 +70,7 @@ class _Encoder:
     def tensor(self, t: Tensor) -> dict:
         name = self.seen.get(id(t))
         if name is None:
-            arr = t._data
+            arr = to_numpy(t._data)  # the host copy that is written
             if arr.dtype.name not in _DTYPES:
                 raise TypeError(f"glasstorch.save can't store a tensor of dtype {t.dtype}")
             name = self.seen[id(t)] = f"t{len(self.arrays)}"
@@ -153,9 +154,9 @@ class _Decoder:
             if param:
                 from .nn.parameter import Parameter
 
-                t = Parameter(Tensor._make(arr, False, None, 0), requires_grad=grad)
+                t = Parameter(Tensor._make(from_numpy(arr), False, None, 0), requires_grad=grad)
             else:
-                t = Tensor._make(arr, False, None, 0)
+                t = Tensor._make(from_numpy(arr), False, None, 0)
                 if grad:
                     t.requires_grad_(True)
             self.made[key] = t
@@ -342,7 +343,7 @@ def _from_bytes(data: bytes, where: str) -> Any:
         # a plain safetensors file: a dict of tensors, in the file's order
         names = [k for k in header if k != "__metadata__"]
         names.sort(key=lambda k: header[k].get("data_offsets", [0])[0] if isinstance(header[k], dict) else 0)
-        return {k: Tensor._make(arrays[k], False, None, 0) for k in names if k in arrays}
+        return {k: Tensor._make(from_numpy(arrays[k]), False, None, 0) for k in names if k in arrays}
     if len(tree_text) > _MAX_STRUCTURE:
         raise RuntimeError(f"{where} is corrupted: its glasstorch structure is {len(tree_text)} bytes, "
                            f"more than the limit of {_MAX_STRUCTURE}")

@@ -30,7 +30,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._formatting import tensor_repr
 from ._grad_state import _tls
-from .backend import CPU, check_device
+from .backend import CPU, check_device, from_numpy, is_device_array, to_numpy
 from .dtypes import CPP_TYPE_NAMES as _C_NAMES
 from .dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 from .dtypes import TENSOR_TYPE_NAMES as _TYPE_NAMES
@@ -76,8 +76,8 @@ class Tensor:
         ``autograd.function._apply_arrays_fast`` sets these same fields inline.
         """
         t = object.__new__(Tensor)
-        if type(arr) is not np.ndarray:
-            arr = np.asarray(arr)
+        if type(arr) is not np.ndarray and not is_device_array(arr):
+            arr = np.asarray(arr)  # a NumPy scalar from a reduction becomes a 0-d array
         t._data = arr
         t._requires_grad = requires_grad
         t._grad = None
@@ -157,7 +157,7 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else from_numpy(value)
 
     @property
     def _base(self):
@@ -242,10 +242,10 @@ class Tensor:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
         if self._requires_grad and _tls.grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self._data
+        return to_numpy(self._data)  # the same array on the CPU; a host copy from another device
 
     def __array__(self, dtype=None, copy=None):
-        a = self._data
+        a = to_numpy(self._data)
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def item(self):
@@ -257,7 +257,7 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self):
-        return self._data.tolist()
+        return to_numpy(self._data).tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -478,12 +478,17 @@ def _broadcastable(a, b) -> bool:
         return False
 
 
-def _to_array(data: Any, dtype) -> np.ndarray:
-    """Convert nested lists, scalars, arrays or tensors into an array of the right dtype."""
+def _to_array(data: Any, dtype):
+    """Convert nested lists, scalars, arrays or tensors into a device array of the right dtype.
+
+    Host data is read by NumPy, typed, then moved to the device.
+    """
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
         arr = np.asarray(data)
+    elif is_device_array(data):
+        arr = data
     else:
         if isinstance(data, (list, tuple)) and _has_tensor(data):
             data = _untensor(data)
@@ -505,7 +510,7 @@ def _to_array(data: Any, dtype) -> np.ndarray:
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
-    return arr
+    return from_numpy(arr) if isinstance(arr, np.ndarray) else arr
 
 
 def _has_tensor(seq) -> bool:
@@ -519,7 +524,7 @@ def _has_tensor(seq) -> bool:
 
 def _untensor(seq):
     return [
-        x._data if isinstance(x, Tensor) else (_untensor(x) if isinstance(x, (list, tuple)) else x)
+        to_numpy(x._data) if isinstance(x, Tensor) else (_untensor(x) if isinstance(x, (list, tuple)) else x)
         for x in seq
     ]
 

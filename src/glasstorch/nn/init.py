@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
+from ..backend import from_numpy
 from ..random import _rng
 from ..tensor import Tensor
 
@@ -52,6 +53,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _fill(tensor: Tensor, arr) -> Tensor:
+    """Write ``arr`` into ``tensor``: initial values are made on the host, then moved."""
+    if isinstance(arr, np.ndarray):
+        arr = from_numpy(arr)
     with no_grad():
         tensor._data[...] = arr
         tensor._version[0] += 1

@@ -24,7 +24,8 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import xp
+from ..backend import array_module
+from ..kernels import first_match
 from ._util import Tensor
 
 
@@ -76,6 +77,7 @@ def _to_cf(x):
 
 def _pad_cf(x, geom, fill=0.0):
     """The input as a (C, N, *padded) array; a view when there is no padding."""
+    xp = array_module(x)
     xc = _to_cf(x)
     if not any(lo or hi for lo, hi in geom.pads):
         return xc
@@ -94,6 +96,7 @@ def _crop_nc(gpad, geom):
 def im2col(x, geom, allow_view=True):
     """Windows of ``x`` (N, C, *in) as ``cols`` (C, K, N, *out); a 1x1 kernel with stride 1
     may give a view of ``x`` itself (``allow_view``)."""
+    xp = array_module(x)
     xpad = _pad_cf(x, geom)
     C, N = xpad.shape[:2]
     if allow_view and geom.ksize == 1 and all(s == 1 for s in geom.stride) and xpad.shape[2:] == geom.out_sp:
@@ -106,6 +109,7 @@ def im2col(x, geom, allow_view=True):
 
 def col2im(cols, geom):
     """Adjoint of :func:`im2col`: add the columns (C, K, N, *out) back into an (N, C, *in) array."""
+    xp = array_module(cols)
     C, _, N = cols.shape[:3]
     gpad = xp.zeros((C, N) + geom.padded_sp, dtype=cols.dtype)
     for q, key in geom.offsets():
@@ -119,6 +123,7 @@ def _grouped(mat, groups, rows):
 
 
 def _conv_forward(x, w, b, geom, cols=None):
+    xp = array_module(x)
     N, O, G = x.shape[0], w.shape[0], geom.groups
     if cols is None:
         cols = im2col(x, geom)
@@ -139,6 +144,7 @@ def _grad_matrix(g, groups):
 
 
 def _conv_transpose_forward(g, w, geom):
+    xp = array_module(g)
     G = geom.groups
     O, Cg = w.shape[:2]
     N = g.shape[0]
@@ -161,6 +167,7 @@ def _conv_transpose_flat(g, wmat, geom, C):
     K-times-larger product is still in cache when it is added back (a third
     faster on the residual CNN's 32x32 layers than one product over all).
     """
+    xp = array_module(g)
     O, N = g.shape[1], g.shape[0]
     sp = geom.padded_sp
     grid = xp.zeros((O, N) + sp, dtype=g.dtype)
@@ -185,6 +192,7 @@ _FLAT_BLOCK = 8192  # columns per block: the fastest of 2048, 8192 and 32768 mea
 
 
 def _conv_weight_grad(x, g, geom, wshape, cols=None):
+    xp = array_module(x)
     if cols is None:
         cols = im2col(x, geom)
     G = geom.groups
@@ -307,13 +315,14 @@ class MaxPool(_Op):
 
     @staticmethod
     def forward(ctx, x, geom, with_indices):
+        xp = array_module(x)
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min  # padding never wins
         xpad = _to_cf(_pad_cf(x, geom, low))  # (N, C, *padded); x itself without padding
         views = [xpad[(slice(None), slice(None)) + key] for _, key in geom.offsets()]
         best = views[0].copy()
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # propagates NaN, like torch
-        arg = _first_match(views, best)
+        arg = first_match(views, best)  # a speed trick: see kernels.py
         nan = xp.isnan(best)
         if nan.any():  # NaN equals nothing: the first NaN in the window is the max
             for q in range(len(views) - 1, -1, -1):
@@ -330,42 +339,14 @@ class MaxPool(_Op):
         return MaxPoolGrad.apply(grad, ctx.arg, ctx.geom), None, None
 
 
-# _LOWEST_BIT[c]: the index of the lowest set bit of c (0 for c == 0); c & -c
-# isolates that bit, and log2 of a power of two is exact
-_LOWEST_BIT = np.zeros(2**16, np.int8)
-_LOWEST_BIT[1:] = np.log2(np.arange(1, 2**16) & -np.arange(1, 2**16)).astype(np.int8)
-
-
-def _first_match(views, best):
-    """For each position, the first window offset q with ``views[q] == best``.
-
-    Up to 16 offsets, branch-free: bit q of a code is set where offset q
-    matches, and a table gives the lowest set bit. That is one compare and
-    one OR per offset, about twice as fast as masked copies. Larger windows
-    walk the offsets backwards with masked copies, so the first one wins.
-    """
-    k = len(views)
-    if k <= 16:
-        code_t = np.uint8 if k <= 8 else np.uint16
-        code = xp.zeros(best.shape, code_t)
-        eq = xp.empty(best.shape, bool)
-        for q, v in enumerate(views):
-            xp.equal(v, best, out=eq)
-            code |= eq.view(np.uint8).astype(code_t, copy=False) << code_t(q)
-        return _LOWEST_BIT[code]
-    arg = xp.zeros(best.shape, np.int16 if k < 2**15 else np.int64)
-    for q in range(k - 1, -1, -1):
-        xp.copyto(arg, q, where=views[q] == best)
-    return arg
-
-
 class MaxPool3D(MaxPool):
     node_name = "MaxPool3DWithIndicesBackward0"
 
 
 def _flat_index(arg, geom):
     """Kernel-offset argmax (C, N, *out) -> flat position in the unpadded input."""
-    offs = np.unravel_index(arg, geom.kernel) if len(geom.kernel) > 1 else (arg,)
+    xp = array_module(arg)
+    offs = xp.unravel_index(arg, geom.kernel) if len(geom.kernel) > 1 else (arg,)
     flat = 0
     nd = len(geom.kernel)
     for dim in range(nd):
@@ -384,6 +365,7 @@ class MaxPoolGrad(_Op):
 
     @staticmethod
     def forward(ctx, g, arg, geom):
+        xp = array_module(g)
         ctx.arg, ctx.geom = arg, geom
         gc = _to_cf(g)
         gpad = xp.zeros(gc.shape[:2] + geom.padded_sp, dtype=g.dtype)
@@ -412,8 +394,8 @@ class MaxPoolGrad(_Op):
         return picked.reshape(idx.shape), None, None
 
 
-def avg_divisor(geom, count_include_pad, divisor_override, dtype):
-    """The divisor of each output position, broadcastable to (N, C, *out)."""
+def avg_divisor(geom, count_include_pad, divisor_override, dtype, xp):
+    """The divisor of each output position, broadcastable to (N, C, *out), made by module ``xp``."""
     if divisor_override:
         return xp.asarray(divisor_override, dtype=dtype)
     div = xp.ones((), dtype=dtype)
@@ -437,6 +419,7 @@ class AvgPool(_Op):
 
     @staticmethod
     def forward(ctx, x, geom, div):
+        xp = array_module(x)
         xpad = _pad_cf(x, geom)
         total = None
         for _, key in geom.offsets():
@@ -463,6 +446,7 @@ class AvgPoolGrad(_Op):
 
     @staticmethod
     def forward(ctx, g, geom, div):
+        xp = array_module(g)
         ctx.geom, ctx.div = geom, div
         gc = _to_cf(g / div)
         gpad = xp.zeros(gc.shape[:2] + geom.padded_sp, dtype=g.dtype)
@@ -493,6 +477,7 @@ class ConstantPad(_Op):
 
 def _constant_pad(x, pads, value):
     """``pads`` holds one (lo, hi) pair per dim of ``x``."""
+    xp = array_module(x)
     shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, pads))
     if any(s < 0 for s in shape):
         raise RuntimeError(
@@ -513,6 +498,7 @@ class TakeAlong(_Op):
 
     @staticmethod
     def forward(ctx, x, dim, index):
+        xp = array_module(x)
         ctx.dim, ctx.index, ctx.size = dim, index, x.shape[dim]
         return xp.take(x, index, axis=dim)
 
@@ -528,10 +514,11 @@ class TakeAlongGrad(_Op):
 
     @staticmethod
     def forward(ctx, g, dim, index, size):
+        xp = array_module(g)
         ctx.dim, ctx.index = dim, index
         g = xp.moveaxis(g, dim, 0)
         out = xp.zeros((size,) + g.shape[1:], dtype=g.dtype)
-        if len(np.unique(index)) == len(index):
+        if len(xp.unique(index)) == len(index):
             out[index] += g
         else:
             xp.add.at(out, index, g)
@@ -544,4 +531,4 @@ class TakeAlongGrad(_Op):
 
 def take_along(x: Tensor, dim: int, index) -> Tensor:
     """``x`` indexed by the integer array ``index`` along ``dim`` (differentiable)."""
-    return TakeAlong.apply(x, dim, np.asarray(index, dtype=np.int64))
+    return TakeAlong.apply(x, dim, array_module(x._data).asarray(index, dtype=np.int64))

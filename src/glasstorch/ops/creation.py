@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import dtypes as _dt
-from ..backend import check_device, xp
+from ..backend import array_module, check_device, device_module
 from ..tensor import Tensor, _to_array
 from ._util import write_out
 
@@ -34,7 +35,7 @@ def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False,
     check_device(device)
     arr = _to_array(data, dtype)
     if arr is data or (isinstance(data, Tensor) and arr is data._data) or (
-        isinstance(data, np.ndarray) and np.shares_memory(arr, data)
+        isinstance(data, np.ndarray) and isinstance(arr, np.ndarray) and np.shares_memory(arr, data)
     ):
         arr = arr.copy()
     return _new(arr, requires_grad)
@@ -60,7 +61,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dt.from_numpy_dtype(ndarray.dtype)
-    return Tensor._make(ndarray, False, None, 0)
+    return Tensor._make(backend.from_numpy(ndarray), False, None, 0)
 
 
 def _size(size, name: str = "zeros") -> tuple:
@@ -92,38 +93,36 @@ def _float_or(dtype):
     return (_dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)).np
 
 
-def _filled(name, fill, size, dtype, requires_grad, out) -> Tensor:
-    """zeros/ones/empty: ``fill`` (np.zeros or np.ones) of ``size``; with ``out=``,
-    in ``out``'s dtype unless ``dtype`` says otherwise, written into ``out``."""
+def _filled(name, fill, size, dtype, device, requires_grad, out) -> Tensor:
+    """zeros/ones/empty: ``fill`` ("zeros" or "ones") of ``size`` on ``device``; with
+    ``out=``, in ``out``'s dtype unless ``dtype`` says otherwise, written into ``out``."""
+    xp = device_module(check_device(device).type)
     if out is not None and dtype is None:
         dtype = out.dtype
-    result = _new(fill(_varargs_size(size, name), _float_or(dtype)), requires_grad)
+    result = _new(getattr(xp, fill)(_varargs_size(size, name), _float_or(dtype)), requires_grad)
     return result if out is None else write_out(name, out, result, ())
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 0 (the default dtype unless ``dtype`` says otherwise)."""
-    check_device(device)
-    return _filled("zeros", xp.zeros, size, dtype, requires_grad, out)
+    return _filled("zeros", "zeros", size, dtype, device, requires_grad, out)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
     """A tensor filled with 1."""
-    check_device(device)
-    return _filled("ones", xp.ones, size, dtype, requires_grad, out)
+    return _filled("ones", "ones", size, dtype, device, requires_grad, out)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None,
           memory_format=None, pin_memory=False) -> Tensor:
     """An uninitialised tensor (glasstorch fills it with zeros)."""
-    check_device(device)
-    return _filled("empty", xp.zeros, size, dtype, requires_grad, out)
+    return _filled("empty", "zeros", size, dtype, device, requires_grad, out)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None,
          layout=None) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value's kind."""
-    check_device(device)
+    xp = device_module(check_device(device).type)
     if dtype is None and out is not None:
         dtype = out.dtype
     if dtype is None:
@@ -154,30 +153,30 @@ def _like(x: Tensor, dtype):
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
                memory_format=None, layout=None) -> Tensor:
-    return _new(xp.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+    return _new(array_module(input._data).zeros(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None, layout=None) -> Tensor:
-    return _new(xp.ones(input._data.shape, _like(input, dtype)), requires_grad)
+    return _new(array_module(input._data).ones(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
                memory_format=None, layout=None) -> Tensor:
-    return _new(xp.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+    return _new(array_module(input._data).zeros(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None, layout=None) -> Tensor:
     np_dtype = _like(input, dtype)
     check_fits(fill_value, _dt.from_numpy_dtype(np.dtype(np_dtype)))
-    return _new(xp.full(input._data.shape, fill_value, np_dtype), requires_grad)
+    return _new(array_module(input._data).full(input._data.shape, fill_value, np_dtype), requires_grad)
 
 
 def zeros_for(meta) -> Tensor:
     """Zeros of a recorded (shape, np dtype) pair; the engine uses it for unused outputs."""
     shape, np_dtype = meta
-    return Tensor._make(xp.zeros(shape, np_dtype), False, None, 0)
+    return Tensor._make(device_module("cpu").zeros(shape, np_dtype), False, None, 0)
 
 
 def _num(x):
@@ -187,7 +186,7 @@ def _num(x):
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False,
            out=None, layout=None) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``."""
-    check_device(device)
+    xp = device_module(check_device(device).type)
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
@@ -212,13 +211,14 @@ def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = 
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     n = int(math.floor((end - start) / step)) + 1
+    xp = device_module(check_device(device).type)
     return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False,
              out=None, layout=None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    check_device(device)
+    xp = device_module(check_device(device).type)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     arr = xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
@@ -229,6 +229,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
              requires_grad: bool = False) -> Tensor:
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    xp = device_module(check_device(device).type)
     arr = base ** xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
     return _new(arr.astype(_float_or(dtype)), requires_grad)
 
@@ -236,7 +237,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False,
         out=None, layout=None) -> Tensor:
     """A 2-D tensor with ones on the diagonal."""
-    check_device(device)
+    xp = device_module(check_device(device).type)
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
@@ -244,7 +245,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.array(s, dtype=_float_or(dtype)), requires_grad)
+    return _new(backend.from_numpy(np.array(s, dtype=_float_or(dtype))), requires_grad)
 
 
 def complex_unsupported(*args, **kwargs):

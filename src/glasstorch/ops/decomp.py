@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import array_module
 from ._util import Tensor
 from .creation import arange, eye, zeros_like
 from .pointwise import where
@@ -31,11 +32,13 @@ class _Op(Function):
 
 
 def _t(arr) -> Tensor:
-    return Tensor._make(np.asarray(arr), False, None, 0)
+    xp = array_module(arr)
+    return Tensor._make(xp.asarray(arr), False, None, 0)
 
 
 def _eye_like(x: Tensor, n: int) -> Tensor:
-    return _t(np.eye(n, dtype=x._data.dtype))
+    xp = array_module(x._data)
+    return _t(xp.eye(n, dtype=x._data.dtype))
 
 
 def _off_diag_inverse(d: Tensor) -> Tensor:
@@ -67,7 +70,8 @@ class Inv(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _lapack(np.linalg.inv, "linalg.inv", a)
+        xp = array_module(a)
+        out = _lapack(xp.linalg.inv, "linalg.inv", a)
         ctx.save_for_backward(out)
         return out
 
@@ -85,9 +89,10 @@ class Solve(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a)
         try:
             with np.errstate(all="ignore"):
-                out = np.linalg.solve(a, b)
+                out = xp.linalg.solve(a, b)
         except np.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
         ctx.save_for_backward(a, out)
@@ -108,8 +113,9 @@ class Det(_Op):
 
     @staticmethod
     def forward(ctx, a):
+        xp = array_module(a)
         with np.errstate(all="ignore"):
-            out = np.asarray(np.linalg.det(a), dtype=a.dtype)
+            out = xp.asarray(xp.linalg.det(a), dtype=a.dtype)
         ctx.save_for_backward(a, out)
         return out
 
@@ -126,9 +132,10 @@ class Slogdet(_Op):
 
     @staticmethod
     def forward(ctx, a):
+        xp = array_module(a)
         with np.errstate(all="ignore"):
-            sign, logabs = np.linalg.slogdet(a)
-        sign, logabs = np.asarray(sign, a.dtype), np.asarray(logabs, a.dtype)
+            sign, logabs = xp.linalg.slogdet(a)
+        sign, logabs = xp.asarray(sign, a.dtype), xp.asarray(logabs, a.dtype)
         ctx.save_for_backward(a)
         return sign, logabs
 
@@ -154,10 +161,11 @@ class Cholesky(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        low = np.tril(a)
-        sym = low + np.swapaxes(np.tril(a, -1), -1, -2)
+        xp = array_module(a)
+        low = xp.tril(a)
+        sym = low + xp.swapaxes(xp.tril(a, -1), -1, -2)
         try:
-            out = np.linalg.cholesky(sym)
+            out = xp.linalg.cholesky(sym)
         except np.linalg.LinAlgError:
             raise LinAlgError(_not_pd_message(sym)) from None
         ctx.save_for_backward(out)
@@ -173,11 +181,12 @@ class Cholesky(_Op):
 
 def _not_pd_message(sym) -> str:
     """torch's message, naming the first leading minor that is not positive-definite."""
+    xp = array_module(sym)
     m = sym.reshape((-1,) + sym.shape[-2:])
     order = 1
     for k in range(1, m.shape[-1] + 1):  # error path only: find the failing minor
         try:
-            np.linalg.cholesky(m[..., :k, :k])
+            xp.linalg.cholesky(m[..., :k, :k])
         except np.linalg.LinAlgError:
             order = k
             break
@@ -197,7 +206,8 @@ class QR(_Op):
 
     @staticmethod
     def forward(ctx, a, mode):
-        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        xp = array_module(a)
+        q, r = xp.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
         ctx.save_for_backward(q, r)
         ctx.mode = mode
         return q, r
@@ -230,7 +240,8 @@ class Eigh(_Op):
 
     @staticmethod
     def forward(ctx, a, uplo):
-        w, v = np.linalg.eigh(a, UPLO=uplo)
+        xp = array_module(a)
+        w, v = xp.linalg.eigh(a, UPLO=uplo)
         ctx.save_for_backward(w, v)
         return w, v
 
@@ -278,7 +289,8 @@ class SVD(_Op):
 
     @staticmethod
     def forward(ctx, a, full_matrices):
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        xp = array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
         ctx.save_for_backward(u, s, vh)
         return u, s, vh
 
@@ -302,12 +314,13 @@ class Pinv(_Op):
 
     @staticmethod
     def forward(ctx, a, atol, rtol):
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
-        smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
-        cut = np.maximum(np.asarray(atol, s.dtype)[..., None], np.asarray(rtol, s.dtype)[..., None] * smax)
+        xp = array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        smax = s[..., :1] if s.shape[-1] else xp.zeros(s.shape[:-1] + (1,), s.dtype)
+        cut = xp.maximum(xp.asarray(atol, s.dtype)[..., None], xp.asarray(rtol, s.dtype)[..., None] * smax)
         keep = s > cut
-        sinv = np.where(keep, 1.0 / np.where(keep, s, 1), 0).astype(a.dtype)
-        out = np.swapaxes(vh, -1, -2) * sinv[..., None, :] @ np.swapaxes(u, -1, -2)
+        sinv = xp.where(keep, 1.0 / xp.where(keep, s, 1), 0).astype(a.dtype)
+        out = xp.swapaxes(vh, -1, -2) * sinv[..., None, :] @ xp.swapaxes(u, -1, -2)
         ctx.save_for_backward(a, out)
         return out
 
@@ -329,12 +342,13 @@ class _SolveTriangular(Function):
 
     @staticmethod
     def forward(ctx, a, b, upper):
-        a = np.triu(a) if upper else np.tril(a)
+        xp = array_module(a)
+        a = xp.triu(a) if upper else xp.tril(a)
         try:
-            x = np.linalg.solve(a, b)
+            x = xp.linalg.solve(a, b)
         except np.linalg.LinAlgError:  # a zero on the diagonal: torch answers inf/nan, not an error
             shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
-            x = np.full(shape, np.nan, np.result_type(a, b))
+            x = xp.full(shape, np.nan, np.result_type(a.dtype, b.dtype))
         ctx.upper = upper
         ctx.save_for_backward(a, x)
         return x
@@ -349,10 +363,11 @@ class _SolveTriangular(Function):
 
 def _expm_array(a):
     """exp(A) for a stack of matrices: scale to norm <= 1/2, Taylor series, square back."""
-    norm = np.abs(a).sum(-2).max() if a.size else 0.0  # the largest 1-norm in the stack
-    s = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
+    xp = array_module(a)
+    norm = xp.abs(a).sum(-2).max() if a.size else 0.0  # the largest 1-norm in the stack
+    s = max(0, int(xp.ceil(xp.log2(norm))) + 1) if norm > 0 else 0
     a = a / 2.0 ** s
-    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
     result, term = eye.copy(), eye
     for k in range(1, 19):
         term = term @ a / k

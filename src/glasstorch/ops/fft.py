@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import array_module
 from ._util import Tensor, broadcast_shape
 
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -34,7 +35,8 @@ class Real(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        return np.array(z.real, order="C")  # ascontiguousarray would make a 0-d part 1-d
+        xp = array_module(z)
+        return xp.array(z.real, order="C")  # ascontiguousarray would make a 0-d part 1-d
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,7 +48,8 @@ class Imag(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        return np.array(z.imag, order="C")
+        xp = array_module(z)
+        return xp.array(z.imag, order="C")
 
     @staticmethod
     def backward(ctx, grad):
@@ -58,8 +61,10 @@ class Complex(_Op):
 
     @staticmethod
     def forward(ctx, re, im):
-        out = np.empty(np.broadcast_shapes(re.shape, im.shape), _complex_of(np.result_type(re, im)))
-        out.real, out.imag = re, im
+        xp = array_module(re)
+        out = xp.empty(np.broadcast_shapes(re.shape, im.shape), _complex_of(np.result_type(re.dtype, im.dtype)))
+        out.real[...] = re  # through the views: a device array's parts may not be assignable
+        out.imag[...] = im
         return out
 
     @staticmethod
@@ -72,7 +77,8 @@ class ComplexAbs(_Op):
 
     @staticmethod
     def forward(ctx, z):
-        out = np.abs(z)
+        xp = array_module(z)
+        out = xp.abs(z)
         ctx.save_for_backward(z, out)
         return out
 
@@ -85,12 +91,14 @@ class ComplexAbs(_Op):
 
 
 def _zeros_like(t: Tensor) -> Tensor:
-    return Tensor._make(np.zeros(t._data.shape, t._data.dtype), False, None, 0)
+    xp = array_module(t._data)
+    return Tensor._make(xp.zeros(t._data.shape, t._data.dtype), False, None, 0)
 
 
 # ---------------------------------------------------------------- resizing along a dim
 def _resize(t: Tensor, axis: int, size: int) -> Tensor:
     """``t`` cut or zero-padded along ``axis`` to ``size`` (the adjoint of fft's ``n``)."""
+    xp = array_module(t._data)
     from .shape import cat
 
     have = t._data.shape[axis]
@@ -100,7 +108,7 @@ def _resize(t: Tensor, axis: int, size: int) -> Tensor:
         return t.narrow(axis, 0, size)
     shape = list(t._data.shape)
     shape[axis] = size - have
-    return cat([t, Tensor._make(np.zeros(shape, t._data.dtype), False, None, 0)], axis)
+    return cat([t, Tensor._make(xp.zeros(shape, t._data.dtype), False, None, 0)], axis)
 
 
 # ---------------------------------------------------------------- transforms
@@ -109,7 +117,8 @@ class FFT(_Op):
 
     @staticmethod
     def forward(ctx, x, n, axis, norm, inverse):
-        out = (np.fft.ifft if inverse else np.fft.fft)(x, n, axis, norm)
+        xp = array_module(x)
+        out = (xp.fft.ifft if inverse else xp.fft.fft)(x, n, axis, norm)
         ctx.m, ctx.n, ctx.axis, ctx.norm, ctx.inverse = x.shape[axis], n, axis, norm, inverse
         ctx.real_input = x.dtype.kind != "c"
         return out.astype(_complex_of(x.dtype), copy=False)
@@ -130,7 +139,8 @@ class RFFT(_Op):
 
     @staticmethod
     def forward(ctx, x, n, axis, norm):
-        out = np.fft.rfft(x, n, axis, norm)
+        xp = array_module(x)
+        out = xp.fft.rfft(x, n, axis, norm)
         ctx.m, ctx.n, ctx.axis, ctx.norm = x.shape[axis], n, axis, norm
         return out.astype(_complex_of(x.dtype), copy=False)
 
@@ -152,7 +162,8 @@ class IRFFT(_Op):
 
     @staticmethod
     def forward(ctx, x, n, axis, norm):
-        out = np.fft.irfft(x, n, axis, norm)
+        xp = array_module(x)
+        out = xp.fft.irfft(x, n, axis, norm)
         ctx.m, ctx.n, ctx.axis, ctx.norm = x.shape[axis], n, axis, norm
         ctx.real_input = x.dtype.kind != "c"
         real = np.float64 if x.dtype in (np.float64, np.complex128) else np.float32
@@ -160,9 +171,10 @@ class IRFFT(_Op):
 
     @staticmethod
     def backward(ctx, grad):
+        xp = array_module(grad._data)
         g = RFFT.apply(grad, ctx.n, ctx.axis, _DUAL[ctx.norm])
         half = ctx.n // 2 + 1
-        w = np.full(half, 2.0, grad._data.dtype)
+        w = xp.full(half, 2.0, grad._data.dtype)
         w[0] = 1.0
         if ctx.n % 2 == 0:
             w[-1] = 1.0
@@ -239,9 +251,10 @@ def angle(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "c":
         return atan2(Imag.apply(input), Real.apply(input))
     x = as_float_tensor(input)
+    xp = array_module(x._data)
     with np.errstate(invalid="ignore"):
-        vals = np.where(x._data < 0, np.pi, 0.0).astype(x._data.dtype)
-    vals = np.where(np.isnan(x._data), np.nan, vals).astype(x._data.dtype)
+        vals = xp.where(x._data < 0, np.pi, 0.0).astype(x._data.dtype)
+    vals = xp.where(xp.isnan(x._data), np.nan, vals).astype(x._data.dtype)
     return Tensor._make(vals, False, None, 0)
 
 

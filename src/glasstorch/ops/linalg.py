@@ -6,7 +6,7 @@ import math
 import string
 
 from ..autograd.function import Function
-from ..backend import xp
+from ..backend import array_module
 from ..dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES
 from ._util import Tensor, accepts_out, broadcast_shape
 
@@ -52,6 +52,7 @@ class MatMul(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a)
         ctx.save_for_backward(a, b)
         return xp.matmul(a, b)
 
@@ -69,6 +70,7 @@ class Dot(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        xp = array_module(a)
         ctx.save_for_backward(a, b)
         return xp.asarray(xp.dot(a, b))
 
@@ -226,6 +228,7 @@ class Addmm(_Op):
 
     @staticmethod
     def forward(ctx, input, mat1, mat2, beta, alpha):
+        xp = array_module(mat1)
         ctx.save_for_backward(mat1, mat2)
         ctx.beta, ctx.alpha = beta, alpha
         out = xp.matmul(mat1, mat2)
@@ -306,6 +309,7 @@ class Einsum(_Op):
 
     @staticmethod
     def forward(ctx, equation, *operands):
+        xp = array_module(operands[0])
         ctx.equation = equation
         ctx.save_for_backward(*operands)
         big = len(operands) > 2 or sum(o.size for o in operands) > 4096
@@ -342,6 +346,7 @@ class Einsum(_Op):
 
 def _undiagonal(g: Tensor, letters: str, term: str, sizes: dict) -> Tensor:
     """Spread ``g`` (one axis per distinct letter) onto ``term``'s repeated-letter diagonals."""
+    xp = array_module(g._data)
     free = iter(c for c in string.ascii_letters if c not in term)
     spelled, eyes, specs = [], [], []
     seen = set()

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..backend import array_module
 from ._util import Tensor
 from .pointwise import _erf
 
@@ -34,9 +35,10 @@ def _f64(forward):
     """Run a kernel in float64 without warnings; the result takes the input's dtype."""
 
     def run(x, *args):
+        xp = array_module(x)
         with np.errstate(all="ignore"):
-            out = forward(np.asarray(x, np.float64), *args)
-        return np.asarray(out).astype(x.dtype, copy=False)
+            out = forward(xp.asarray(x, np.float64), *args)
+        return xp.asarray(out).astype(x.dtype, copy=False)
 
     return run
 
@@ -54,20 +56,22 @@ def _erfcx_cf(z):
 
 def _erfc64(x):
     """erfc in float64: 1 - erf where erfc is not small, e^(-x^2) erfcx(x) beyond x = 2."""
+    xp = array_module(x)
     big = x >= 2.0
-    out = np.array(1.0 - _erf(np.where(big, 0.0, x)), dtype=np.float64)  # an array even when 0-d
-    if np.any(big):
+    out = xp.array(1.0 - _erf(xp.where(big, 0.0, x)), dtype=np.float64)  # an array even when 0-d
+    if xp.any(big):
         z = x[big]
-        out[big] = np.exp(-z * z) * _erfcx_cf(z)
+        out[big] = xp.exp(-z * z) * _erfcx_cf(z)
     return out
 
 
 def _erfcx64(x):
     """e^(x^2) erfc(x), without under/overflow for large positive x."""
+    xp = array_module(x)
     big = x >= 2.0
-    safe = np.where(big, 0.0, x)
-    out = np.exp(safe * safe) * (1.0 - _erf(safe))
-    if np.any(big):
+    safe = xp.where(big, 0.0, x)
+    out = xp.exp(safe * safe) * (1.0 - _erf(safe))
+    if xp.any(big):
         out[big] = _erfcx_cf(x[big])
     return out
 
@@ -80,10 +84,11 @@ def _halley(x, f, slope):
 
 def _winitzki(q):
     """erfcinv(q) to about 2e-3 (Winitzki's closed form), from q = 1 - y without cancellation."""
+    xp = array_module(q)
     a = 0.147
-    ln = np.log(q * (2.0 - q))  # log(1 - y^2)
+    ln = xp.log(q * (2.0 - q))  # log(1 - y^2)
     b = 2.0 / (math.pi * a) + ln / 2.0
-    return np.sqrt(np.sqrt(b * b - ln / a) - b) * np.sign(1.0 - q)
+    return xp.sqrt(xp.sqrt(b * b - ln / a) - b) * xp.sign(1.0 - q)
 
 
 def _erfcinv64(q):
@@ -93,30 +98,32 @@ def _erfcinv64(q):
     erfc(x) - q, whose value keeps full relative precision there. A Winitzki
     start and four Halley steps converge to float64 precision.
     """
-    q = np.asarray(q, np.float64)
+    xp = array_module(q)
+    q = xp.asarray(q, np.float64)
     flip = q > 1.0
-    t = np.where(flip, 2.0 - q, q)  # erfcinv(2 - q) = -erfcinv(q): work on t in [0, 1]
+    t = xp.where(flip, 2.0 - q, q)  # erfcinv(2 - q) = -erfcinv(q): work on t in [0, 1]
     central = t > 0.5
-    x = _winitzki(np.clip(t, 1e-300, 1.0))
-    x = np.where(central, np.where(t == 1.0, 0.0, x), x)
+    x = _winitzki(xp.clip(t, 1e-300, 1.0))
+    x = xp.where(central, xp.where(t == 1.0, 0.0, x), x)
     for _ in range(4):
-        slope = (2.0 / _SQRT_PI) * np.exp(-x * x)
-        f = np.where(central, _erf(x) - (1.0 - t), t - _erfc64(x))
-        x = np.where(slope > 0, _halley(x, f, slope), x)
-    x = np.where(t == 0.0, np.inf, x)
-    x = np.where((q < 0) | (q > 2) | np.isnan(q), np.nan, x)
-    return np.where(flip, -x, x)
+        slope = (2.0 / _SQRT_PI) * xp.exp(-x * x)
+        f = xp.where(central, _erf(x) - (1.0 - t), t - _erfc64(x))
+        x = xp.where(slope > 0, _halley(x, f, slope), x)
+    x = xp.where(t == 0.0, np.inf, x)
+    x = xp.where((q < 0) | (q > 2) | xp.isnan(q), np.nan, x)
+    return xp.where(flip, -x, x)
 
 
 def _erfinv64(y):
     """x with erf(x) = y: Halley on erf(x) - y for |y| <= 1/2 (full relative precision near 0), else via erfcinv."""
-    small = np.abs(y) <= 0.5
-    x = np.where(small, 0.0, _erfcinv64(1.0 - np.abs(y)) * np.sign(y))
-    ys = np.where(small, y, 0.0)
+    xp = array_module(y)
+    small = xp.abs(y) <= 0.5
+    x = xp.where(small, 0.0, _erfcinv64(1.0 - xp.abs(y)) * xp.sign(y))
+    ys = xp.where(small, y, 0.0)
     xs = ys * (_SQRT_PI / 2.0) * (1.0 + math.pi / 12.0 * ys * ys)
     for _ in range(4):
-        xs = _halley(xs, _erf(xs) - ys, (2.0 / _SQRT_PI) * np.exp(-xs * xs))
-    return np.where(small, xs, x)
+        xs = _halley(xs, _erf(xs) - ys, (2.0 / _SQRT_PI) * xp.exp(-xs * xs))
+    return xp.where(small, xs, x)
 
 
 def _ndtri64(p):
@@ -125,13 +132,14 @@ def _ndtri64(p):
 
 def _log_ndtr64(x):
     """log Phi(x): log1p(-Phi(-x)) for x > 0, log of erfcx's tail form for x < -2 sqrt 2."""
+    xp = array_module(x)
     z = -x / _SQRT_2  # Phi(x) = erfc(z) / 2
     low = z >= 2.0
-    out = np.where(x > 0, np.log1p(-0.5 * _erfc64(np.where(x > 0, -z, 0.0))),
-                   np.log(0.5 * _erfc64(np.where(low | (x > 0), 0.0, z))))
-    if np.any(low):
+    out = xp.where(x > 0, xp.log1p(-0.5 * _erfc64(xp.where(x > 0, -z, 0.0))),
+                   xp.log(0.5 * _erfc64(xp.where(low | (x > 0), 0.0, z))))
+    if xp.any(low):
         zl = z[low]
-        out[low] = -zl * zl + np.log(0.5 * _erfcx_cf(zl))
+        out[low] = -zl * zl + xp.log(0.5 * _erfcx_cf(zl))
     return out
 
 
@@ -143,29 +151,32 @@ _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.323
 
 def _sinpi(x):
     """sin(pi x), exactly 0 at integers (x is reduced to [-1, 1] first)."""
-    r = x - 2.0 * np.round(x / 2.0)
-    return np.sin(math.pi * r)
+    xp = array_module(x)
+    r = x - 2.0 * xp.round(x / 2.0)
+    return xp.sin(math.pi * r)
 
 
 def _lgamma_pos(x):
     """log Gamma(x) for x >= 1/2: Lanczos' approximation with g = 7, nine terms (about 1e-15 relative)."""
+    xp = array_module(x)
     z = x - 1.0
-    a = np.full_like(z, _LANCZOS[0])
+    a = xp.full_like(z, _LANCZOS[0])
     for i in range(1, 9):
         a += _LANCZOS[i] / (z + i)
     t = z + 7.5
-    return 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(a)
+    return 0.5 * math.log(2 * math.pi) + (z + 0.5) * xp.log(t) - t + xp.log(a)
 
 
 def _gammaln64(x):
     """log|Gamma(x)|; below 1/2 by reflection, Gamma(x) Gamma(1 - x) = pi / sin(pi x); poles are +inf."""
+    xp = array_module(x)
     low = x < 0.5
-    out = np.array(_lgamma_pos(np.where(low, 1.0, x)), dtype=np.float64)  # an array even when 0-d
-    if np.any(low):
+    out = xp.array(_lgamma_pos(xp.where(low, 1.0, x)), dtype=np.float64)  # an array even when 0-d
+    if xp.any(low):
         v = x[low]
-        out[low] = np.log(math.pi / np.abs(_sinpi(v))) - _lgamma_pos(1.0 - v)
-    pole = (x <= 0) & (x == np.floor(x))
-    return np.where(np.isinf(x) | pole, np.inf, out)
+        out[low] = xp.log(math.pi / xp.abs(_sinpi(v))) - _lgamma_pos(1.0 - v)
+    pole = (x <= 0) & (x == xp.floor(x))
+    return xp.where(xp.isinf(x) | pole, np.inf, out)
 
 
 # Bernoulli numbers B_2, B_4, ..., B_20 for the asymptotic series of digamma and polygamma
@@ -175,12 +186,13 @@ _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617
 
 def _shift_up(x, bound, term):
     """Move every x to at least ``bound`` by x -> x + 1, summing ``term(x)`` over the steps taken."""
-    acc = np.zeros_like(x)
+    xp = array_module(x)
+    acc = xp.zeros_like(x)
     x = x.copy()
-    steps = int(np.ceil(bound - np.nanmin(x))) if x.size and np.isfinite(np.nanmin(x)) else 0
+    steps = int(xp.ceil(bound - xp.nanmin(x))) if x.size and xp.isfinite(xp.nanmin(x)) else 0
     for _ in range(max(steps, 0)):  # one step per unit of the smallest x, not per element
         low = x < bound
-        acc += np.where(low, term(np.where(low, x, 1.0)), 0.0)
+        acc += xp.where(low, term(xp.where(low, x, 1.0)), 0.0)
         x += low
     return x, acc
 
@@ -188,20 +200,21 @@ def _shift_up(x, bound, term):
 def _digamma64(x):
     """psi(x): reflection psi(x) = psi(1 - x) - pi / tan(pi x) below 1/2, recurrence up to 10, then
     psi(x) ~ log x - 1/(2x) - sum B_2k / (2k x^2k)."""
+    xp = array_module(x)
     low = x < 0.5
-    y = np.where(low, 1.0 - x, x)
+    y = xp.where(low, 1.0 - x, x)
     y, acc = _shift_up(y, 10.0, lambda v: -1.0 / v)
     inv2 = 1.0 / (y * y)
-    series = np.zeros_like(y)
+    series = xp.zeros_like(y)
     for k in range(len(_BERNOULLI) - 1, -1, -1):
         series = series * inv2 + _BERNOULLI[k] / (2 * k + 2)
-    out = acc + np.log(y) - 0.5 / y - series * inv2
-    r = x - np.round(x)
-    refl = out - math.pi * np.cos(math.pi * r) / np.sin(math.pi * r)
-    out = np.where(low, refl, out)
-    out = np.where((x <= 0) & (r == 0), np.nan, out)
-    out = np.where(x == 0, -np.inf, out)
-    return np.where(x == np.inf, np.inf, out)
+    out = acc + xp.log(y) - 0.5 / y - series * inv2
+    r = x - xp.round(x)
+    refl = out - math.pi * xp.cos(math.pi * r) / xp.sin(math.pi * r)
+    out = xp.where(low, refl, out)
+    out = xp.where((x <= 0) & (r == 0), np.nan, out)
+    out = xp.where(x == 0, -np.inf, out)
+    return xp.where(x == np.inf, np.inf, out)
 
 
 def _polygamma64(x, n: int):
@@ -210,6 +223,7 @@ def _polygamma64(x, n: int):
     The first terms of the sum by recurrence until x >= 20 + n, the tail by its
     asymptotic series (n-1)!/x^n + n!/(2x^(n+1)) + sum B_2k (2k+n-1)! / ((2k)! x^(2k+n)).
     """
+    xp = array_module(x)
     if n == 0:
         return _digamma64(x)
     fact = math.factorial(n)
@@ -219,8 +233,8 @@ def _polygamma64(x, n: int):
     for k, b in enumerate(_BERNOULLI, 1):
         tail = tail + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) / y ** (2 * k + n)
     out = sign * (fact * acc + tail)
-    pole = (x <= 0) & (x == np.round(x))
-    return np.where(pole, np.inf if n % 2 else np.nan, out)
+    pole = (x <= 0) & (x == xp.round(x))
+    return xp.where(pole, np.inf if n % 2 else np.nan, out)
 
 
 # ---------------------------------------------------------------- Bessel I0, I1 kernels
@@ -232,31 +246,33 @@ def _bessel_i64(x, nu: int, scaled: bool):
     e^x / sqrt(2 pi x) sum (-1)^k a_k / x^k, a_k = a_(k-1) (4nu^2 - (2k-1)^2) / (8k),
     30 terms (its smallest term there is below 1e-18).
     """
-    ax = np.abs(x)
+    xp = array_module(x)
+    ax = xp.abs(x)
     big = ax >= 25.0
-    small = np.where(big, 0.0, ax)
+    small = xp.where(big, 0.0, ax)
     half2 = (small / 2.0) ** 2
-    term = small / 2.0 if nu else np.ones_like(small)
+    term = small / 2.0 if nu else xp.ones_like(small)
     total = term.copy()
     for k in range(1, 61):
         term = term * half2 / (k * (k + nu))
         total += term
-    out = total * np.exp(-small) if scaled else total
-    if np.any(big):
+    out = total * xp.exp(-small) if scaled else total
+    if xp.any(big):
         v = ax[big]
-        a = np.ones_like(v)
-        s = np.ones_like(v)
+        a = xp.ones_like(v)
+        s = xp.ones_like(v)
         for k in range(1, 31):
             a = a * -(4.0 * nu * nu - (2 * k - 1) ** 2) / (8.0 * k * v)
             s += a
-        s /= np.sqrt(2.0 * math.pi * v)
-        out[big] = s if scaled else s * np.exp(v)
+        s /= xp.sqrt(2.0 * math.pi * v)
+        out[big] = s if scaled else s * xp.exp(v)
     return out
 
 
 # ---------------------------------------------------------------- Functions
 def _t(arr) -> Tensor:
-    return Tensor._make(np.asarray(arr), False, None, 0)
+    xp = array_module(arr)
+    return Tensor._make(xp.asarray(arr), False, None, 0)
 
 
 class Erfc(_Op):
@@ -386,7 +402,8 @@ class BesselI(_Op):
 
     @staticmethod
     def forward(ctx, x, nu, scaled):
-        out = _f64(lambda v: _bessel_i64(v, nu, scaled) * (np.sign(v) if nu else 1.0))(x)
+        xp = array_module(x)
+        out = _f64(lambda v: _bessel_i64(v, nu, scaled) * (xp.sign(v) if nu else 1.0))(x)
         ctx.save_for_backward(x, out)
         ctx.nu, ctx.scaled = nu, scaled
         return out
@@ -415,9 +432,10 @@ class Xlogy(_Op):
 
     @staticmethod
     def forward(ctx, x, y, log1p):
+        xp = array_module(x)
         with np.errstate(all="ignore"):
-            out = x * (np.log1p(y) if log1p else np.log(y))
-            out = np.where((x == 0) & ~np.isnan(y), 0.0, out).astype(out.dtype, copy=False)
+            out = x * (xp.log1p(y) if log1p else xp.log(y))
+            out = xp.where((x == 0) & ~xp.isnan(y), 0.0, out).astype(out.dtype, copy=False)
         ctx.save_for_backward(x, y)
         ctx.log1p = log1p
         return out
@@ -440,9 +458,10 @@ class Entr(_Op):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         with np.errstate(all="ignore"):
-            out = np.where(x > 0, -x * np.log(x), np.where(x == 0, 0.0, -np.inf))
-            out = np.where(np.isnan(x), np.nan, out).astype(x.dtype, copy=False)
+            out = xp.where(x > 0, -x * xp.log(x), xp.where(x == 0, 0.0, -np.inf))
+            out = xp.where(xp.isnan(x), np.nan, out).astype(x.dtype, copy=False)
         ctx.save_for_backward(x)
         return out
 
@@ -457,9 +476,10 @@ class Sinc(_Op):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         with np.errstate(all="ignore"):
             px = math.pi * x
-            out = np.where(x == 0, 1.0, np.sin(px) / px).astype(x.dtype, copy=False)
+            out = xp.where(x == 0, 1.0, xp.sin(px) / px).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, out)
         return out
 

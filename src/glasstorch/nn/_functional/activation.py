@@ -13,7 +13,7 @@ import numpy as np
 
 from ... import ops
 from ...autograd.function import Function
-from ...backend import xp
+from ...backend import array_module
 from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops._util import wrap_dim
 from ...ops.pointwise import _erf
@@ -39,6 +39,7 @@ class _Act(Function):
 
 
 def _sigmoid_np(x):
+    xp = array_module(x)
     # exp of a non-positive number only: no overflow for large |x|
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
@@ -65,6 +66,7 @@ class LeakyRelu(_Act):
 
     @staticmethod
     def forward(ctx, x, slope):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.slope = slope
         return xp.where(x > 0, x, x * slope)
@@ -80,6 +82,7 @@ class Hardtanh(_Act):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
@@ -96,6 +99,7 @@ class Threshold(_Act):
 
     @staticmethod
     def forward(ctx, x, threshold, value):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.threshold = threshold
         return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
@@ -111,6 +115,7 @@ class Hardshrink(_Act):
 
     @staticmethod
     def forward(ctx, x, lambd):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return xp.where(xp.abs(x) <= lambd, 0, x).astype(x.dtype, copy=False)
@@ -126,6 +131,7 @@ class Softshrink(_Act):
 
     @staticmethod
     def forward(ctx, x, lambd):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return (xp.where(x > lambd, x - lambd, 0) + xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype)
@@ -141,6 +147,7 @@ class Hardsigmoid(_Act):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         return (xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
@@ -156,6 +163,7 @@ class Hardswish(_Act):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
@@ -175,6 +183,7 @@ class Prelu(_Act):
 
     @staticmethod
     def forward(ctx, x, w):
+        xp = array_module(x)
         ctx.save_for_backward(x, w)
         return xp.where(x > 0, x, w * x)
 
@@ -207,6 +216,7 @@ class Elu(_Act):
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
+        xp = array_module(x)
         neg = alpha * xp.expm1(xp.minimum(x, 0) * input_scale)
         ctx.save_for_backward(x)
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
@@ -229,6 +239,7 @@ class Softplus(_Act):
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
+        xp = array_module(x)
         bx = x * beta
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
@@ -246,6 +257,7 @@ class LogSigmoid(_Act):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
@@ -275,6 +287,7 @@ class Mish(_Act):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         return (x * xp.tanh(xp.logaddexp(0, x))).astype(x.dtype, copy=False)
 
@@ -290,6 +303,7 @@ class Gelu(_Act):
 
     @staticmethod
     def forward(ctx, x, approximate):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         # the derivative is kept only where a backward may need it (a node records
@@ -340,20 +354,21 @@ def _gelu_and_derivative(x, want_d):
     Phi(-|x|) = erfc(|x|/sqrt 2)/2 is formed without cancellation, and
     Phi(x) = 1/2 + copysign(1/2 - Phi(-|x|), x) from it.
     """
+    xp = array_module(x)
     if x.dtype == np.float64:
         cdf = 0.5 * (1.0 + _erf(x / _SQRT_2))
         d = None
         if want_d:
-            d = x * (np.exp(-0.5 * x * x) * _INV_SQRT_2PI)
+            d = x * (xp.exp(-0.5 * x * x) * _INV_SQRT_2PI)
             d += cdf
         return x * cdf, d
     dt = x.dtype.type
-    flat = np.ascontiguousarray(x).reshape(-1)
+    flat = xp.ascontiguousarray(x).reshape(-1)
     n = flat.size
-    out = np.empty_like(flat)
-    deriv = np.empty_like(flat) if want_d else None
+    out = xp.empty_like(flat)
+    deriv = xp.empty_like(flat) if want_d else None
     m = min(_GELU_BLOCK, n)
-    t_, h_, e_ = (np.empty(m, flat.dtype) for _ in range(3))
+    t_, h_, e_ = (xp.empty(m, flat.dtype) for _ in range(3))
     # the sign bit through an unsigned view: np.copysign is several times slower
     bits = np.dtype(f"u{flat.dtype.itemsize}")
     sign_bit = bits.type(1 << (8 * flat.dtype.itemsize - 1))
@@ -368,23 +383,23 @@ def _gelu_and_derivative(x, want_d):
     # resolution of GELU's value, and the exact tail would run through
     # subnormal numbers, on which every pass is some 40 times slower. An array
     # operand: np.minimum against a scalar is not vectorised.
-    cap = np.full(m, 100, flat.dtype)
+    cap = xp.full(m, 100, flat.dtype)
     for lo in range(0, n, _GELU_BLOCK):
         hi = lo + _GELU_BLOCK
         c = flat[lo:hi]
         k = c.size
         t, h, e = t_[:k], h_[:k], e_[:k]
-        np.square(c, out=e)
+        xp.square(c, out=e)
         # past the cap x phi(x) is 0 in float32, but x * e^-50 is not: those
         # elements' derivative is patched below (a reduction, not another pass)
         capped = want_d and not e.max() <= 100  # (a nan makes max nan: look then too)
-        np.minimum(e, cap[:k], out=e)
+        xp.minimum(e, cap[:k], out=e)
         e *= half_neg
-        np.exp(e, out=e)  # e^(-x^2/2)
-        np.abs(c, out=t)
+        xp.exp(e, out=e)  # e^(-x^2/2)
+        xp.abs(c, out=t)
         t += inv_p
-        np.divide(one, t, out=t)
-        np.multiply(t, coef[0], out=h)
+        xp.divide(one, t, out=t)
+        xp.multiply(t, coef[0], out=h)
         for ai in coef[1:]:
             h += ai
             h *= t
@@ -392,18 +407,18 @@ def _gelu_and_derivative(x, want_d):
         # 1/2 - h >= 0, so or-ing in x's sign bit is the copysign; t's buffer,
         # spent, holds the sign bits. x * Phi(x) keeps inf -> inf, -inf -> nan.
         sign = t.view(bits)
-        np.bitwise_and(ubits[lo:hi], sign_bit, out=sign)
-        np.subtract(half, h, out=h)
+        xp.bitwise_and(ubits[lo:hi], sign_bit, out=sign)
+        xp.subtract(half, h, out=h)
         hb = h.view(bits)
         hb |= sign
         h += half  # Phi(x)
-        np.multiply(c, h, out=out[lo:hi])
+        xp.multiply(c, h, out=out[lo:hi])
         if want_d:
             e *= c
             e *= k_pdf
-            np.add(e, h, out=deriv[lo:hi])
+            xp.add(e, h, out=deriv[lo:hi])
             if capped:  # Phi(x) + 0 * x: 1 or 0 for large finite |x|, nan at +-inf (as torch)
-                far = np.abs(c) > 10
+                far = xp.abs(c) > 10
                 deriv[lo:hi][far] = h[far] + c[far] * 0
     return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
 
@@ -415,6 +430,7 @@ class Softsign(_Act):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         return x / (1 + xp.abs(x))
 
@@ -434,6 +450,7 @@ class Tanhshrink(_Act):
 
     @staticmethod
     def forward(ctx, x):
+        xp = array_module(x)
         ctx.save_for_backward(x)
         return x - xp.tanh(x)
 
@@ -449,6 +466,7 @@ class Glu(_Act):
 
     @staticmethod
     def forward(ctx, x, dim):
+        xp = array_module(x)
         a, b = xp.split(x, 2, axis=dim)
         ctx.save_for_backward(x)
         ctx.dim = dim
@@ -538,11 +556,12 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 
     x = _float(input, "rrelu")
     d = x._data
-    if training:
-        slope = _rng(None).uniform(lower, upper, d.shape).astype(d.dtype)
+    xp = array_module(d)
+    if training:  # drawn on the host
+        slope = xp.asarray(_rng(None).uniform(lower, upper, d.shape).astype(d.dtype))
     else:
-        slope = np.asarray((lower + upper) / 2, d.dtype)
-    noise = Tensor._make(np.where(d > 0, np.asarray(1, d.dtype), slope).astype(d.dtype, copy=False),
+        slope = xp.asarray((lower + upper) / 2, d.dtype)
+    noise = Tensor._make(xp.where(d > 0, xp.asarray(1, d.dtype), slope).astype(d.dtype, copy=False),
                          False, None, 0)
     return _maybe_inplace(x, inplace, RreluWithNoise, noise)
 

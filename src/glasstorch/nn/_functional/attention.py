@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import ops
 from ...autograd.function import Function
-from ...backend import xp
+from ...backend import array_module
 from ...dtypes import CPP_TYPE_NAMES
 from ...random import _rng
 from ...tensor import Tensor
@@ -38,6 +38,7 @@ class _SDPA(Function):
         # array of the op: every step below rewrites them in place. Reducing
         # over the key axis is then a reduction over rows, which NumPy
         # vectorises; along the short last axis it is several times slower.
+        xp = array_module(q)
         st = xp.matmul(k, xp.swapaxes(q, -1, -2))
         st *= st.dtype.type(scale)
         if bias is not None:
@@ -93,6 +94,7 @@ class _SDPA(Function):
         """The backward above on arrays (no graph to build), in the forward's
         transposed (..., S, L) layout and reusing its temporaries."""
         q, k, v, p, keep = ctx.saved_tensors
+        xp = array_module(p)
         need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
         pt = xp.swapaxes(p, -1, -2)
         wt = pt if keep is None else pt * xp.swapaxes(keep, -1, -2)
@@ -134,14 +136,15 @@ def _dtype_name(t: Tensor) -> str:
 _CAUSAL: dict = {}
 
 
-def _causal_bias(length: int, source: int, dtype) -> np.ndarray:
-    """The additive upper-triangle -inf mask, built once per shape and dtype (read-only)."""
-    key = (length, source, np.dtype(dtype).str)
+def _causal_bias(length: int, source: int, dtype, xp):
+    """The additive upper-triangle -inf mask, built once per shape, dtype and array module (read-only)."""
+    key = (length, source, np.dtype(dtype).str, xp)
     bias = _CAUSAL.get(key)
     if bias is None:
-        bias = np.zeros((length, source), dtype)
-        bias[np.triu_indices(length, 1, source)] = -np.inf
-        bias.flags.writeable = False
+        bias = xp.zeros((length, source), dtype)
+        bias[xp.triu_indices(length, 1, source)] = -np.inf
+        if isinstance(bias, np.ndarray):  # a NumPy array can guard itself against writes
+            bias.flags.writeable = False
         if len(_CAUSAL) >= 64:  # bounded: a model sees few sequence lengths
             _CAUSAL.clear()
         _CAUSAL[key] = bias
@@ -170,19 +173,20 @@ def _sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, sca
         value = value.repeat_interleave(groups, dim=-3)
     scale = 1.0 / math.sqrt(dim) if scale is None else float(scale)
     np_dtype = query._data.dtype
+    xp = array_module(query._data)
     bias = None
     if is_causal:
-        bias = Tensor._make(_causal_bias(length, source, np_dtype), False, None, 0)
+        bias = Tensor._make(_causal_bias(length, source, np_dtype, xp), False, None, 0)
     if attn_mask is not None:
         if attn_mask.dtype.name == "bool":  # True = may attend
-            m = Tensor._make(np.where(attn_mask._data, 0, -np.inf).astype(np_dtype), False, None, 0)
+            m = Tensor._make(xp.where(attn_mask._data, 0, -np.inf).astype(np_dtype), False, None, 0)
         else:
             m = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
         bias = m if bias is None else bias + m
     keep = None
     if dropout_p > 0:
         batch_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
-        keep = _dropout_keep(tuple(batch_shape) + (length, source), dropout_p, np_dtype)
+        keep = xp.asarray(_dropout_keep(tuple(batch_shape) + (length, source), dropout_p, np_dtype))  # drawn on the host
     return _SDPA.apply(query, key, value, bias, keep, scale, zero_dead)
 
 
@@ -206,7 +210,7 @@ def _float_mask(mask: Tensor | None, dtype, name: str) -> Tensor | None:
     if mask is None:
         return None
     if mask.dtype.name == "bool":
-        return Tensor._make(np.where(mask._data, -np.inf, 0).astype(dtype.np), False, None, 0)
+        return Tensor._make(array_module(mask._data).where(mask._data, -np.inf, 0).astype(dtype.np), False, None, 0)
     if not mask.is_floating_point():
         raise AssertionError(f"only bool and floating types of {name} are supported")
     return mask

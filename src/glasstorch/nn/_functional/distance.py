@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ...autograd.function import Function
+from ...backend import array_module
 from ...ops.shape import broadcast_tensors
 from ...tensor import Tensor, _wrap_dim
 
@@ -21,7 +22,8 @@ class _VectorNorm(Function):
 
     @staticmethod
     def forward(ctx, x, p, dim):
-        a = np.abs(x)
+        xp = array_module(x)
+        a = xp.abs(x)
         if p == math.inf:
             n = a.max(axis=dim, keepdims=True)
         elif p == -math.inf:
@@ -31,7 +33,7 @@ class _VectorNorm(Function):
         elif p == 1:
             n = a.sum(axis=dim, keepdims=True)
         elif p == 2:
-            n = np.sqrt((x * x).sum(axis=dim, keepdims=True))
+            n = xp.sqrt((x * x).sum(axis=dim, keepdims=True))
         else:
             n = ((a ** p).sum(axis=dim, keepdims=True)) ** (1.0 / p)
         ctx.p, ctx.dim = p, dim
@@ -99,7 +101,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
-    i, j = np.triu_indices(input._data.shape[0], 1)
+    xp = array_module(input._data)
+    i, j = xp.triu_indices(input._data.shape[0], 1)
     left = input.index_select(0, Tensor._make(i.astype(np.int64), False, None, 0))
     right = input.index_select(0, Tensor._make(j.astype(np.int64), False, None, 0))
     return _norm(left - right, p, 1, False)

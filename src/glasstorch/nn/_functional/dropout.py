@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ... import random as _random
+from ...backend import array_module
 from ...tensor import Tensor
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -45,10 +46,12 @@ def _mask_shape(shape, feature) -> tuple:
 
 
 def _apply(input: Tensor, mask: np.ndarray, inplace: bool, shift=None) -> Tensor:
-    m = Tensor._make(mask, False, None, 0)
+    """``input * mask (+ shift)``; the mask, drawn on the host, moves to the input's device."""
+    xp = array_module(input._data)
+    m = Tensor._make(xp.asarray(mask), False, None, 0)
     if shift is None:
         return input.mul_(m) if inplace else input * m
-    s = Tensor._make(shift, False, None, 0)
+    s = Tensor._make(xp.asarray(shift), False, None, 0)
     if inplace:
         return input.mul_(m).add_(s)
     return input * m + s

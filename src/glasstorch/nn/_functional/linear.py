@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ...autograd.function import Function
-from ...backend import xp
+from ...backend import array_module, xp
 from ...dtypes import SCALAR_TYPE_NAMES
 from ...tensor import Tensor
 
@@ -24,6 +24,7 @@ class _Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
+        xp = array_module(x)
         n_out, n_in = w.shape
         if x.ndim > 2:
             # one (rows, in) @ (in, out) product: NumPy's matmul would otherwise
@@ -59,6 +60,7 @@ class _Linear(Function):
         n_out, n_in = w.shape
         rows = math.prod(x.shape[:-1])
         g2 = grad.reshape(rows, n_out)
+        xp = array_module(grad)
         gx = xp.matmul(g2, w).reshape(x.shape) if need_x else None
         gw = xp.matmul(g2.T, x.reshape(rows, n_in)) if need_w else None
         gb = None

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...autograd.function import Function
+from ...backend import array_module
 from ...ops.shape import _pad_zeros
 from ...tensor import Tensor
 
@@ -74,22 +75,23 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     """The forward of :class:`_FusedNorm`; ``overflow_nan``: rows whose variance
     overflows the dtype (e.g. 3e38 in float32) give nan, as torch's layer and
     group norm kernels do (its batch norm gives 0 there, as invstd = 0 does)."""
+    xp = array_module(x)
     x3 = x.reshape(shape3)
     m = shape3[0] * shape3[2]
     mean = _sum02(x3) / m
     y = x3 - _col(mean)
     var = _sum02(y, y) / m
-    invstd = 1.0 / np.sqrt(var + eps)
-    if overflow_nan and np.isinf(var).any():
-        invstd = np.where(np.isinf(var), np.nan, invstd).astype(invstd.dtype, copy=False)
+    invstd = 1.0 / xp.sqrt(var + eps)
+    if overflow_nan and xp.isinf(var).any():
+        invstd = xp.where(xp.isinf(var), xp.nan, invstd).astype(invstd.dtype, copy=False)
     if w is not None and per_b:
-        np.multiply(y, _col(invstd * w), out=y)
+        xp.multiply(y, _col(invstd * w), out=y)
     else:
-        np.multiply(y, _col(invstd), out=y)
+        xp.multiply(y, _col(invstd), out=y)
         if w is not None:
-            np.multiply(y, w.reshape(1, 1, -1), out=y)
+            xp.multiply(y, w.reshape(1, 1, -1), out=y)
     if b is not None:
-        np.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
+        xp.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
     if stats is not None:
         stats.extend((mean, var))
     ctx.save_for_backward(x, w)
@@ -106,6 +108,7 @@ def _norm_backward_fast(ctx, x, w, dy):
     ``dx = invstd * (g - mean(g) - xhat * mean(g * xhat))``, which is an
     affine function of ``dy`` and ``x`` with one coefficient per ``B``.
     """
+    xp = array_module(x)
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     shape3, per_b = ctx.shape3, ctx.per_b
     mean, invstd = ctx.mean, ctx.invstd
@@ -122,7 +125,7 @@ def _norm_backward_fast(ctx, x, w, dy):
             k, cg, cgx = invstd * w, sg * w, sgxhat * w
         kx = -invstd * invstd * cgx / m
         kc = -invstd * cg / m - kx * mean
-        dx = np.multiply(g, _col(k), out=g) if g is not dy3 else g * _col(k)
+        dx = xp.multiply(g, _col(k), out=g) if g is not dy3 else g * _col(k)
         dx += x3 * _col(kx)
         dx += _col(kc)
         dx = dx.reshape(x.shape)
@@ -132,8 +135,8 @@ def _norm_backward_fast(ctx, x, w, dy):
         else:
             # sum over rows of dy * (x - mean) * invstd, as two matrix-vector products
             dy2 = dy3.reshape(-1, shape3[2])
-            rows = np.tile(invstd, shape3[0])
-            dwa = rows @ (dy2 * x3.reshape(-1, shape3[2])) - (np.tile(mean, shape3[0]) * rows) @ dy2
+            rows = xp.tile(invstd, shape3[0])
+            dwa = rows @ (dy2 * x3.reshape(-1, shape3[2])) - (xp.tile(mean, shape3[0]) * rows) @ dy2
         dw = dwa.reshape(w.shape)
     if need_b:
         dba = (sg if g is dy3 else _sum02(dy3)) if per_b else dy3.sum(axis=(0, 1))

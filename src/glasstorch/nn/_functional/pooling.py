@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ...backend import array_module
 from ...ops import where
 from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
 from ...tensor import Tensor
@@ -143,7 +144,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
         raise RuntimeError("divisor must be not zero")
     geom = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, nd, name)
     x, unbatched = _batched(input, nd)
-    div = avg_divisor(geom, count_include_pad, divisor_override, x._data.dtype)
+    div = avg_divisor(geom, count_include_pad, divisor_override, x._data.dtype, array_module(x._data))
     out = (AvgPool3D if nd == 3 else AvgPool).apply(x, geom, div)
     return out.squeeze(0) if unbatched else out
 
@@ -195,12 +196,13 @@ def _bounds(n: int, o: int):
     return (i * n) // o, -((-(i + 1) * n) // o)
 
 
-def _averaging_matrix(n: int, o: int, dtype) -> Tensor:
+def _averaging_matrix(n: int, o: int, dtype, xp) -> Tensor:
+    """The (o, n) matrix that averages each adaptive window, made on the host, moved by ``xp``."""
     start, end = _bounds(n, o)
     pos = np.arange(n)
     inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
     m = inside / (end - start)[:, None]
-    return Tensor._make(m.astype(dtype), False, None, 0)
+    return Tensor._make(xp.asarray(m.astype(dtype)), False, None, 0)
 
 
 def _adaptive_avg(input, output_size, nd):
@@ -210,7 +212,8 @@ def _adaptive_avg(input, output_size, nd):
         return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
     out = input
     # a product with an averaging matrix would spread inf * 0 = NaN into every window
-    finite = input._data.dtype.kind != "f" or bool(np.isfinite(input._data).all())
+    xp = array_module(input._data)
+    finite = input._data.dtype.kind != "f" or bool(xp.isfinite(input._data).all())
     # each spatial dim is averaged independently: one small matrix product per dim
     for i in range(nd):
         dim = input.dim() - nd + i
@@ -219,23 +222,24 @@ def _adaptive_avg(input, output_size, nd):
         if not finite:
             out = _window_means(out, dim, in_sp[i], sizes[i])
             continue
-        m = _averaging_matrix(in_sp[i], sizes[i], input._data.dtype)
+        m = _averaging_matrix(in_sp[i], sizes[i], input._data.dtype, xp)
         out = (out.transpose(dim, -1) @ m.t()).transpose(dim, -1)
     return out if out is not input else input.clone()
 
 
 def _window_means(x: Tensor, dim: int, n: int, o: int) -> Tensor:
     """The adaptive windows along ``dim`` gathered side by side and averaged, so a
-    value only ever meets the windows that hold it."""
+    value only ever meets the windows that hold it. The window geometry is made on the host."""
+    xp = array_module(x._data)
     start, end = _bounds(n, o)
     pos = start[:, None] + np.arange(int((end - start).max(initial=1)))
     inside = pos < end[:, None]
     shape = [1] * (x.dim() + 1)
     shape[dim:dim + 2] = pos.shape
-    g = x.index_select(dim, Tensor._make(np.minimum(pos, n - 1).reshape(-1), False, None, 0))
+    g = x.index_select(dim, Tensor._make(xp.asarray(np.minimum(pos, n - 1).reshape(-1)), False, None, 0))
     g = g.unflatten(dim, pos.shape)
-    g = where(Tensor._make(inside.reshape(shape), False, None, 0), g, 0.0)
-    counts = (end - start).astype(x._data.dtype).reshape(shape[:dim + 1] + shape[dim + 2:])
+    g = where(Tensor._make(xp.asarray(inside.reshape(shape)), False, None, 0), g, 0.0)
+    counts = xp.asarray((end - start).astype(x._data.dtype).reshape(shape[:dim + 1] + shape[dim + 2:]))
     return g.sum(dim + 1) / Tensor._make(counts, False, None, 0)
 
 
@@ -273,12 +277,13 @@ def _adaptive_max(input, output_size, return_indices, nd):
         flat = flat.transpose(0, 2, 1, 3).reshape(sizes[0], grids[0].shape[1], sizes[1], grids[1].shape[1])
         flat = flat.transpose(0, 2, 1, 3)  # (oh, ow, wh, ww)
     kk = int(np.prod(flat.shape[nd:]))
-    flat = flat.reshape(tuple(sizes) + (kk,))
+    xp = array_module(x._data)
+    flat = xp.asarray(flat.reshape(tuple(sizes) + (kk,)))  # the geometry, made on the host
     xa = x._data.reshape(N, C, math.prod(in_sp))
     vals = xa[:, :, flat]  # (N, C, *sizes, kk)
-    nan_first = np.isnan(vals)
-    pick = np.where(nan_first.any(-1), nan_first.argmax(-1), vals.argmax(-1))
-    idx = np.take_along_axis(np.broadcast_to(flat, vals.shape), pick[..., None], -1)[..., 0]
+    nan_first = xp.isnan(vals)
+    pick = xp.where(nan_first.any(-1), nan_first.argmax(-1), vals.argmax(-1))
+    idx = xp.take_along_axis(xp.broadcast_to(flat, vals.shape), pick[..., None], -1)[..., 0]
     index = Tensor._make(idx.astype(np.int64), False, None, 0)
     out = x.reshape(N, C, math.prod(in_sp)).gather(2, index.reshape(N, C, math.prod(sizes))).reshape((N, C) + tuple(sizes))
     if unbatched:
@@ -347,7 +352,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     if idx._data.size and (idx._data.max() >= total or idx._data.min() < 0):
         raise RuntimeError(f"Found an invalid max index: {int(idx._data.max())} (output volumes are of "
                            f"size {'x'.join(map(str, out_sp))}")
-    zeros = Tensor._make(np.zeros((N, C, total), dtype=x._data.dtype), False, None, 0)
+    zeros = Tensor._make(array_module(x._data).zeros((N, C, total), dtype=x._data.dtype), False, None, 0)
     out = zeros.scatter(2, idx.reshape(N, C, -1), x.reshape(N, C, -1)).reshape((N, C) + out_sp)
     return out.squeeze(0) if unbatched else out
 

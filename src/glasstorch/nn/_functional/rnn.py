@@ -21,7 +21,7 @@ along the last dim.
 from __future__ import annotations
 
 from ...autograd.function import Function
-from ...backend import xp
+from ...backend import array_module
 from ...ops.creation import zeros_for
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
@@ -29,9 +29,9 @@ from ...tensor import Tensor
 __all__ = ["lstm_cell", "gru_cell", "lstm_layer", "gru_layer", "unstack"]
 
 
-def _lstm_scale(h: int, dtype):
-    """Per-column scale and shift that turn one tanh over all four LSTM gates into
-    sigmoid(i), sigmoid(f), tanh(g), sigmoid(o): sigmoid(x) = tanh(x / 2) / 2 + 1 / 2."""
+def _lstm_scale(h: int, dtype, xp):
+    """Per-column scale and shift (made by module ``xp``) that turn one tanh over all four
+    LSTM gates into sigmoid(i), sigmoid(f), tanh(g), sigmoid(o): sigmoid(x) = tanh(x / 2) / 2 + 1 / 2."""
     scale = xp.full(4 * h, 0.5, dtype)
     scale[2 * h:3 * h] = 1.0
     shift = xp.full(4 * h, 0.5, dtype)
@@ -41,6 +41,7 @@ def _lstm_scale(h: int, dtype):
 
 def _lstm_activate_(a, scale, shift):
     """Pre-activation gates (B, 4H) to activated gates, in place."""
+    xp = array_module(a)
     a *= scale
     xp.tanh(a, out=a)
     a *= scale
@@ -48,6 +49,7 @@ def _lstm_activate_(a, scale, shift):
 
 
 def _sigmoid_(a):
+    xp = array_module(a)
     a *= 0.5
     xp.tanh(a, out=a)
     a *= 0.5
@@ -91,8 +93,9 @@ class LSTMCellFn(Function):
 
     @staticmethod
     def forward(ctx, gates, c_prev):
+        xp = array_module(gates)
         h = c_prev.shape[-1]
-        scale, shift = _lstm_scale(h, gates.dtype)
+        scale, shift = _lstm_scale(h, gates.dtype, xp)
         a = gates.copy()
         _lstm_activate_(a, scale, shift)
         c = a[..., h:2 * h] * c_prev + a[..., :h] * a[..., 2 * h:3 * h]
@@ -140,6 +143,7 @@ class GRUCellFn(Function):
 
     @staticmethod
     def forward(ctx, gi, gh, h_prev):
+        xp = array_module(gi)
         h = h_prev.shape[-1]
         a = gi + gh
         _sigmoid_(a[..., :2 * h])
@@ -214,10 +218,11 @@ class LSTMLayer(Function):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, bias, reverse):
+        xp = array_module(x)
         steps, batch, n_in = x.shape
         h = w_hh.shape[1]
         dt = x.dtype
-        half = _lstm_scale(h, dt)[0][:, None]  # 1/2 on the sigmoid gates' rows
+        half = _lstm_scale(h, dt, xp)[0][:, None]  # 1/2 on the sigmoid gates' rows
         w_rec = w_hh * half
         # every step's input part, (T, 4H, B), as one batched product
         rows = n_in if bias is None else n_in + 1
@@ -278,6 +283,7 @@ class LSTMLayer(Function):
         arrays, gates on rows, each step a few in-place ufuncs on cache-sized
         contiguous blocks and one GEMM."""
         x, h0, c0, w_ih, w_hh, y, c, a, tc = ctx.saved_tensors
+        xp = array_module(x)
         reverse = ctx.reverse
         need = ctx.needs_input_grad
         steps, batch, h = y.shape
@@ -404,6 +410,7 @@ class GRULayer(Function):
 
     @staticmethod
     def forward(ctx, xw, h0, w_hh, b_hh, reverse):
+        xp = array_module(xw)
         steps, batch, g3 = xw.shape
         h = g3 // 3
         w_t = w_hh.T

@@ -15,6 +15,7 @@ import numpy as np
 from ... import ops
 from ... import random as _random
 from ...autograd.function import Function
+from ...backend import array_module
 from ...tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample", "gumbel_softmax"]
@@ -50,7 +51,7 @@ class _ZeroGradTo(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, dtype = ctx.other_meta
-        return grad, Tensor._make(np.zeros(shape, dtype), False, None, 0)
+        return grad, Tensor._make(array_module(grad).zeros(shape, dtype), False, None, 0)
 
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
@@ -210,6 +211,6 @@ def affine_grid(theta: Tensor, size: list, align_corners: bool | None = None) ->
     axes = [_base_coords(s, align_corners, theta.dtype) for s in spatial]
     mesh = np.meshgrid(*axes, indexing="ij")          # slowest dim first
     cols = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(mesh[0].size, theta.dtype.np)]
-    base = Tensor._make(np.stack(cols, -1), False, None, 0)
+    base = Tensor._make(array_module(theta._data).asarray(np.stack(cols, -1)), False, None, 0)  # made on the host
     grid = base @ theta.mT                             # (N, L, d)
     return grid.reshape([size[0]] + list(spatial) + [len(spatial)])

@@ -7,6 +7,7 @@ import numpy as np
 
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
+from ...backend import array_module
 from ...ops.indexing import scatter_zeros
 from ...tensor import Tensor, _type_name
 
@@ -47,13 +48,14 @@ class Embedding(Function):
 
 def _grad_scale(idx: np.ndarray, rows: int, padding_idx, freq: bool, dtype):
     """Per-lookup weight of the gradient: 0 for the padding row, 1 / count with ``freq``."""
+    xp = array_module(idx)
     flat = idx.reshape(-1)
     scale = None
     if freq:
-        scale = (1.0 / np.bincount(flat, minlength=rows)[flat]).astype(dtype)
+        scale = (1.0 / xp.bincount(flat, minlength=rows)[flat]).astype(dtype)
     if padding_idx is not None:
         if scale is None:
-            scale = np.ones(flat.shape, dtype)
+            scale = xp.ones(flat.shape, dtype)
         scale[flat == padding_idx] = 0
     return scale
 
@@ -69,12 +71,13 @@ class _EmbeddingGrad(Function):
     def forward(ctx, grad, idx, rows, padding_idx, freq):
         ctx.save_for_backward(idx)
         ctx.padding_idx, ctx.freq = padding_idx, freq
+        xp = array_module(grad)
         flat = idx.reshape(-1)
         g = grad.reshape(flat.size, grad.shape[-1])
         scale = _grad_scale(idx, rows, padding_idx, freq, grad.dtype)
         if scale is not None:
             g = g * scale[:, None]
-        out = np.zeros((rows, g.shape[1]), grad.dtype)
+        out = xp.zeros((rows, g.shape[1]), grad.dtype)
         _sum_rows_into(out, flat, g)
         return out
 
@@ -97,23 +100,25 @@ def _sum_rows_into(out: np.ndarray, idx: np.ndarray, g: np.ndarray) -> None:
     """
     if idx.size == 0:
         return
-    order = np.argsort(idx, kind="stable")
+    xp = array_module(g)
+    order = xp.argsort(idx, kind="stable")
     s = idx[order]
-    starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
-    out[s[starts]] += np.add.reduceat(g[order], starts, axis=0)
+    starts = xp.flatnonzero(xp.concatenate((xp.ones(1, bool), s[1:] != s[:-1])))
+    out[s[starts]] += xp.add.reduceat(g[order], starts, axis=0)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rescale, in place, the looked-up rows whose norm exceeds ``max_norm``."""
-    rows = np.unique(idx)
+    xp = array_module(idx)
+    rows = xp.unique(idx)
     w = weight._data
     sub = w[rows]
     if norm_type == float("inf"):
-        norms = np.abs(sub).max(axis=1)
+        norms = xp.abs(sub).max(axis=1)
     elif norm_type == 0:
         norms = (sub != 0).sum(axis=1).astype(w.dtype)
     else:
-        norms = (np.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+        norms = (xp.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     big = norms > max_norm
     if big.any():
         scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
@@ -160,13 +165,14 @@ class _BagMax(Function):
 
     @staticmethod
     def forward(ctx, rows, bag, nbags):
+        xp = array_module(rows)
         n, d = rows.shape
-        out = np.full((nbags, d), -np.inf, rows.dtype)
-        np.maximum.at(out, bag, rows)
+        out = xp.full((nbags, d), -np.inf, rows.dtype)
+        xp.maximum.at(out, bag, rows)
         # first row attaining the maximum, as the index whose gradient it receives
-        pos = np.where(rows == out[bag], np.arange(n)[:, None], n)
-        first = np.full((nbags, d), n, np.int64)
-        np.minimum.at(first, bag, pos)
+        pos = xp.where(rows == out[bag], xp.arange(n)[:, None], n)
+        first = xp.full((nbags, d), n, np.int64)
+        xp.minimum.at(first, bag, pos)
         empty = first == n
         out[empty] = 0
         first[empty] = 0
@@ -189,7 +195,8 @@ class _BagSum(Function):
 
     @staticmethod
     def forward(ctx, rows, bag, nbags):
-        out = np.zeros((nbags, rows.shape[1]), rows.dtype)
+        xp = array_module(rows)
+        out = xp.zeros((nbags, rows.shape[1]), rows.dtype)
         _sum_rows_into(out, bag, rows)
         ctx.bag = bag
         return out
@@ -214,20 +221,21 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if weight._data.ndim != 2:
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight._data.ndim}")
     idx = _index_array(input, "embedding_bag")
+    xp = array_module(weight._data)
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError(
                 "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed "
                 f"length sequences. However, found offsets of type {type(offsets)}")
         nbags, length = idx.shape
-        starts = np.arange(0, nbags * length, length, dtype=np.int64)
+        starts = xp.arange(0, nbags * length, length, dtype=np.int64)
         idx = idx.reshape(-1)
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)
     elif idx.ndim == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
-        starts = (offsets._data if isinstance(offsets, Tensor) else np.asarray(offsets)).astype(np.int64)
+        starts = (offsets._data if isinstance(offsets, Tensor) else xp.asarray(offsets)).astype(np.int64)
         if starts.ndim != 1:
             raise ValueError("offsets has to be a 1D Tensor")
         if starts.size and starts[0] != 0:
@@ -256,17 +264,17 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if max_norm is not None:
         with no_grad():
             _renorm_(weight, idx, max_norm, norm_type)
-    bag = np.searchsorted(starts, np.arange(idx.size), side="right") - 1
-    keep = np.ones(idx.size, bool) if padding_idx is None else idx != padding_idx
+    bag = xp.searchsorted(starts, xp.arange(idx.size), side="right") - 1
+    keep = xp.ones(idx.size, bool) if padding_idx is None else idx != padding_idx
     idx_k, bag_k = idx[keep].astype(np.int64), bag[keep]
     rows = Embedding.apply(weight, idx_k, None, scale_grad_by_freq)
     if mode == "max":
         return _BagMax.apply(rows, bag_k, nbags)
     if per_sample_weights is not None:
-        w = per_sample_weights[Tensor._make(np.flatnonzero(keep), False, None, 0)]
+        w = per_sample_weights[Tensor._make(xp.flatnonzero(keep), False, None, 0)]
         rows = rows * w.unsqueeze(1)
     out = _BagSum.apply(rows, bag_k, nbags)
     if mode == "mean":
-        counts = np.bincount(bag_k, minlength=nbags).astype(weight._data.dtype)
-        out = out / Tensor._make(np.maximum(counts, 1)[:, None], False, None, 0)
+        counts = xp.bincount(bag_k, minlength=nbags).astype(weight._data.dtype)
+        out = out / Tensor._make(xp.maximum(counts, 1)[:, None], False, None, 0)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import ops
+from ...backend import array_module
 from ...ops._util import write_out
 from ...tensor import Tensor
 
@@ -27,7 +28,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be smaller than num_classes.")
     elif num_classes < 0:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
+    out = (idx[..., None] == array_module(idx).arange(num_classes)).astype(np.int64)
     return Tensor._make(out, False, None, 0)
 
 

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ...backend import array_module
 from ...ops.conv import take_along
 from ...tensor import Tensor
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
@@ -51,10 +52,11 @@ def _source_coords(in_size, out_size, scale, align_corners, cubic, dtype):
     return src if cubic else np.maximum(src, 0)
 
 
-def _along(w: np.ndarray, dim: int, ndim: int) -> Tensor:
-    shape = [1] * ndim
+def _along(w: np.ndarray, dim: int, x: Tensor) -> Tensor:
+    """Host weights ``w`` along ``dim``, as a tensor broadcastable against ``x`` on its device."""
+    shape = [1] * x.dim()
     shape[dim] = w.shape[0]
-    return Tensor._make(w.reshape(shape), False, None, 0)
+    return Tensor._make(array_module(x._data).asarray(w.reshape(shape)), False, None, 0)
 
 
 def _linear_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) -> Tensor:
@@ -64,8 +66,8 @@ def _linear_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) -
     i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
     i1 = np.minimum(i0 + 1, n - 1)
     lam = np.clip(src - i0, 0, 1).astype(dtype)
-    a = take_along(x, dim, i0) * _along((1 - lam).astype(dtype), dim, x.dim())
-    return a + take_along(x, dim, i1) * _along(lam, dim, x.dim())
+    a = take_along(x, dim, i0) * _along((1 - lam).astype(dtype), dim, x)
+    return a + take_along(x, dim, i1) * _along(lam, dim, x)
 
 
 def _cubic_weights(t: np.ndarray) -> list:
@@ -90,7 +92,7 @@ def _cubic_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) ->
     out = None
     for k, w in enumerate(_cubic_weights(t)):
         idx = np.clip(i0 - 1 + k, 0, n - 1)
-        term = take_along(x, dim, idx) * _along(w.astype(dtype), dim, x.dim())
+        term = take_along(x, dim, idx) * _along(w.astype(dtype), dim, x)
         out = term if out is None else out + term
     return out
 

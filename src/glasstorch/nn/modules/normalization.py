@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from ... import dtypes as _dt
 from ... import ops as _ops
 from ...autograd.grad_mode import no_grad
+from ...backend import array_module
 from ...tensor import Tensor
 from .._functional import normalization as _F
 from ..parameter import Parameter
@@ -158,7 +157,8 @@ class CrossMapLRN2d(Module):
         for i in range(1, 2 * half + 1):
             window = window + padded.narrow(1, i, c)
         # as in Lua torch, channel 0 stays in the running sum of every later window
-        later = Tensor._make((np.arange(c) > half).astype(input._data.dtype).reshape(1, c, 1, 1), False, None, 0)
+        xp = array_module(input._data)
+        later = Tensor._make((xp.arange(c) > half).astype(input._data.dtype).reshape(1, c, 1, 1), False, None, 0)
         window = window + sq.narrow(1, 0, 1) * later
         scale = window * (self.alpha / self.size) + self.k
         return input * scale ** (-self.beta)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Function, once_differentiable
+from ...backend import array_module, to_numpy
 from ...tensor import Tensor
 from .._functional import normalization as _F
 from .batchnorm import _BatchNorm
@@ -12,13 +13,16 @@ from .batchnorm import _BatchNorm
 __all__ = ["SyncBatchNorm"]
 
 
-def _all_sum(pg, arr: np.ndarray) -> np.ndarray:
-    """``arr`` summed over the group's ranks (float64, so the sums are exact enough to agree)."""
+def _all_sum(pg, arr):
+    """``arr`` summed over the group's ranks (float64, so the sums are exact enough to agree).
+
+    MPI reduces a host buffer: the sums go to the host and back to ``arr``'s device.
+    """
     from ...distributed.process_group import _wait
 
-    buf = np.ascontiguousarray(arr, dtype=np.float64)
+    buf = np.ascontiguousarray(to_numpy(arr), dtype=np.float64)
     _wait(pg.comm.Iallreduce(_mpi_in_place(), buf), pg, "SyncBatchNorm all-reduce")
-    return buf
+    return array_module(arr).asarray(buf)
 
 
 def _mpi_in_place():
@@ -35,16 +39,17 @@ class _SyncBatchNormFn(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, eps, pg, stats):
         a = x._data
+        xp = array_module(a)
         axes = (0,) + tuple(range(2, a.ndim))
         view = (1, -1) + (1,) * (a.ndim - 2)
         c = a.shape[1]
-        local = np.concatenate([a.sum(axis=axes, dtype=np.float64), [a.size / c]])
+        local = xp.concatenate([a.sum(axis=axes, dtype=np.float64), xp.full(1, a.size / c)])
         total = _all_sum(pg, local)
         count = total[-1]
         mean = total[:-1] / count
         centered = a - mean.astype(a.dtype).reshape(view)
-        var = _all_sum(pg, np.square(centered, dtype=np.float64).sum(axis=axes)) / count
-        invstd = 1.0 / np.sqrt(var + eps)
+        var = _all_sum(pg, xp.square(centered, dtype=np.float64).sum(axis=axes)) / count
+        invstd = 1.0 / xp.sqrt(var + eps)
         x_hat = centered * invstd.astype(a.dtype).reshape(view)
         stats.extend([mean, var, count])
         out = x_hat if weight is None else x_hat * weight._data.reshape(view)
@@ -64,7 +69,7 @@ class _SyncBatchNormFn(Function):
         sum_dy = dy.sum(axis=axes, dtype=np.float64)
         sum_dy_xhat = (dy * x_hat).sum(axis=axes, dtype=np.float64)
         c = sum_dy.size
-        both = _all_sum(ctx.pg, np.concatenate([sum_dy, sum_dy_xhat]))
+        both = _all_sum(ctx.pg, array_module(dy).concatenate([sum_dy, sum_dy_xhat]))
         mean_dy, mean_dy_xhat = both[:c] / ctx.count, both[c:] / ctx.count
         scale = ctx.invstd if ctx.weight is None else ctx.invstd * ctx.weight._data
         dx = (dy - mean_dy.astype(dy.dtype).reshape(view)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ... import dtypes as _dt
+from ...backend import array_module, check_device, device_module
 from ...tensor import Tensor
 from .. import init
 from .._functional.activation import gelu, relu
@@ -35,7 +36,8 @@ def _activation(activation: str | Callable) -> Callable:
 def _generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
     """A float (sz, sz) mask: 0 on and below the diagonal, -inf above it."""
     np_dtype = (_dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()).np
-    mask = np.triu(np.full((sz, sz), -np.inf, np_dtype), 1)
+    xp = device_module(check_device(device).type)
+    mask = xp.triu(xp.full((sz, sz), -np.inf, np_dtype), 1)
     return Tensor._make(mask, False, None, 0)
 
 
@@ -50,8 +52,9 @@ def _is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int | Non
         causal = _generate_square_subsequent_mask(sz, dtype=mask.dtype if mask.is_floating_point() else None)
         if tuple(mask.shape) == tuple(causal.shape):
             if mask.dtype.name == "bool":
-                return bool(np.array_equal(mask._data, np.isinf(causal._data)))
-            return bool(np.array_equal(mask._data, causal._data))
+                xp = array_module(mask._data)
+                return bool(xp.array_equal(mask._data, xp.isinf(causal._data)))
+            return bool(array_module(mask._data).array_equal(mask._data, causal._data))
         return False
     return bool(is_causal)
 

@@ -7,20 +7,23 @@ import numpy as np
 
 from ... import linalg, ops
 from ...autograd import grad_mode as _gm
+from ...backend import array_module
 from ...tensor import Tensor
 from ..modules.module import Module
 
 
 def _make_orthogonal(a: np.ndarray) -> np.ndarray:
     """The Q of A = QR with R's diagonal made positive."""
-    q, r = np.linalg.qr(a)
-    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+    xp = array_module(a)
+    q, r = xp.linalg.qr(a)
+    return q * xp.sign(xp.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
 
 
 def _is_orthogonal(q: np.ndarray) -> bool:
+    xp = array_module(q)
     n, k = q.shape[-2], q.shape[-1]
     eps = 10 * n * np.finfo(q.dtype).eps
-    return bool(np.allclose(np.swapaxes(q, -1, -2) @ q, np.eye(k), atol=eps))
+    return bool(xp.allclose(xp.swapaxes(q, -1, -2) @ q, xp.eye(k), atol=eps))
 
 
 _MAPS = ("matrix_exp", "cayley", "householder")
@@ -68,6 +71,7 @@ class _Orthogonal(Module):
         return q
 
     def right_inverse(self, q: Tensor) -> Tensor:
+        xp = array_module(q._data)
         if tuple(q.shape) != tuple(self.shape):
             raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
                              f"Got a tensor of shape {q.shape}.")
@@ -76,29 +80,29 @@ class _Orthogonal(Module):
             n, k = arr.shape[-2], arr.shape[-1]
             transpose = n < k
             if transpose:
-                arr = np.swapaxes(arr, -1, -2)
+                arr = xp.swapaxes(arr, -1, -2)
                 n, k = k, n
             if not self._trivial():
                 if self.orthogonal_map != "householder":
                     raise NotImplementedError("It is not possible to assign to the matrix exponential or the "
                                               "Cayley parametrizations when use_trivialization=False.")
-                h, tau = np.linalg.qr(arr, mode="raw")  # LAPACK's geqrf, its matrix transposed
-                a = np.swapaxes(h, -1, -2).copy()
-                diag = np.sign(np.diagonal(a, axis1=-2, axis2=-1))
-                diag = np.where(tau == 0, -diag, diag)
-                idx = np.arange(k)
+                h, tau = xp.linalg.qr(arr, mode="raw")  # LAPACK's geqrf, its matrix transposed
+                a = xp.swapaxes(h, -1, -2).copy()
+                diag = xp.sign(xp.diagonal(a, axis1=-2, axis2=-1))
+                diag = xp.where(tau == 0, -diag, diag)
+                idx = xp.arange(k)
                 a[..., idx, idx] = diag
-                a = np.swapaxes(a, -1, -2) if transpose else a
-                return Tensor._make(np.ascontiguousarray(a).astype(q._data.dtype), False, None, 0)
+                a = xp.swapaxes(a, -1, -2) if transpose else a
+                return Tensor._make(xp.ascontiguousarray(a).astype(q._data.dtype), False, None, 0)
             if n == k:
                 base = arr.copy() if _is_orthogonal(arr) else _make_orthogonal(arr)
             else:
                 from ... import random as _random
 
                 extra = _random._rng(None).standard_normal(arr.shape[:-2] + (n, n - k)).astype(arr.dtype)
-                base = _make_orthogonal(np.concatenate([arr, extra], -1))
+                base = _make_orthogonal(xp.concatenate([arr, xp.asarray(extra)], -1))  # drawn on the host
             self.base = Tensor._make(base.astype(q._data.dtype), False, None, 0)
-            neg_eye = np.zeros(q.shape, q._data.dtype)
-            idx = np.arange(min(q.shape[-2], q.shape[-1]))
+            neg_eye = xp.zeros(q.shape, q._data.dtype)
+            idx = xp.arange(min(q.shape[-2], q.shape[-1]))
             neg_eye[..., idx, idx] = -1.0
             return Tensor._make(neg_eye, False, None, 0)

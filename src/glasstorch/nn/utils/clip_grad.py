@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ... import dtypes as _dt
+from ...backend import array_module, device_module
 from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"]
@@ -19,18 +20,20 @@ def _grads(parameters) -> list[Tensor]:
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _norm(arr: np.ndarray, p: float) -> np.ndarray:
-    a = np.abs(arr)
+def _norm(arr, p: float):
+    """The ``p``-norm of all of ``arr``, a 0-d array of its module."""
+    xp = array_module(arr)
+    a = xp.abs(arr)
     if p == math.inf:
         return a.max(initial=0)
     if p == -math.inf:
         return a.min(initial=math.inf)
     if p == 0:
-        return np.asarray((a != 0).sum(), dtype=arr.dtype)
+        return xp.asarray((a != 0).sum(), dtype=arr.dtype)
     if p == 1:
         return a.sum()
     if p == 2:
-        return np.sqrt(np.vdot(arr.ravel(), arr.ravel()))
+        return xp.sqrt(xp.vdot(arr.ravel(), arr.ravel()))
     return (a ** p).sum() ** (1.0 / p)
 
 
@@ -43,18 +46,20 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     grads = _grads(parameters)
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
-        return Tensor._make(np.asarray(0.0, _dt.get_default_dtype().np), False, None, 0)
+        return Tensor._make(device_module("cpu").asarray(0.0, _dt.get_default_dtype().np), False, None, 0)
     dtype = np.result_type(*[g._data.dtype for g in grads])
-    per_grad = np.array([_norm(g._data, norm_type) for g in grads], dtype=dtype)
-    total = np.asarray(_norm(per_grad, norm_type), dtype=dtype)
-    if error_if_nonfinite and not np.isfinite(total):
+    xp = array_module(grads[0]._data)
+    per_grad = xp.stack([xp.asarray(_norm(g._data, norm_type), dtype=dtype) for g in grads])
+    total = xp.asarray(_norm(per_grad, norm_type), dtype=dtype)
+    finite = bool(xp.isfinite(total))
+    if error_if_nonfinite and not finite:
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
             "cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
             "anyway, set `error_if_nonfinite=False`")
-    coef = min(max_norm / (float(total) + 1e-6), 1.0) if np.isfinite(total) else max_norm / (float(total) + 1e-6)
+    coef = min(max_norm / (float(total) + 1e-6), 1.0) if finite else max_norm / (float(total) + 1e-6)
     for g in grads:
-        g._data *= np.asarray(coef, g._data.dtype)
+        g._data *= g._data.dtype.type(coef)
         g._version[0] += 1
     return Tensor._make(total, False, None, 0)
 
@@ -74,5 +79,5 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     """Clamp every gradient element into ``[-clip_value, clip_value]`` in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g._data, -clip_value, clip_value, out=g._data)
+        array_module(g._data).clip(g._data, -clip_value, clip_value, out=g._data)
         g._version[0] += 1

@@ -2,6 +2,8 @@
 
 Every function here moves rows with one gather or one scatter over
 precomputed indices, so it is differentiable and has no loop over the batch.
+Lengths and batch sizes are bookkeeping: they are read on the host (as torch
+keeps them on the CPU) and the row indices made from them move to the data's device.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from ... import ops
 from ...autograd.function import Function
-from ...backend import xp
+from ...backend import array_module, from_numpy, to_numpy
 from ...tensor import Tensor
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -52,6 +54,8 @@ class _ScatterRows(Function):
 
     @staticmethod
     def forward(ctx, src, index, n_rows, value):
+        xp = array_module(src)
+        index = xp.asarray(index)  # made on the host
         out = xp.full((n_rows,) + src.shape[1:], value, src.dtype)
         out[index] = src
         ctx.index = index
@@ -71,14 +75,15 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     if permutation is None:
         return None
     p = permutation._data
-    inv = np.empty_like(p)
-    inv[p] = np.arange(p.shape[0], dtype=p.dtype)
+    xp = array_module(p)
+    inv = xp.empty_like(p)
+    inv[p] = xp.arange(p.shape[0], dtype=p.dtype)
     return Tensor._make(inv, False, None, 0)
 
 
 def _lengths_array(lengths) -> np.ndarray:
     if isinstance(lengths, Tensor):
-        return lengths._data.astype(np.int64).reshape(-1)
+        return to_numpy(lengths._data).astype(np.int64).reshape(-1)
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
 
 
@@ -95,7 +100,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
         sorted_indices = None
     else:
         order = np.argsort(-lens, kind="stable")
-        sorted_indices = Tensor._make(order.astype(np.int64), False, None, 0)
+        sorted_indices = Tensor._make(array_module(input._data).asarray(order.astype(np.int64)), False, None, 0)
         lens = lens[order]
         input = input.index_select(0 if batch_first else 1, sorted_indices)
     if lens.size and lens.min() <= 0:
@@ -108,15 +113,16 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     batch_sizes = active.sum(1).astype(np.int64)
     rows = np.flatnonzero(active)
     flat = input[:steps].reshape((steps * batch,) + tuple(input.shape[2:]))
-    data = flat[Tensor._make(rows, False, None, 0)]
-    return PackedSequence(data, Tensor._make(batch_sizes, False, None, 0), sorted_indices,
+    xp = array_module(input._data)
+    data = flat[Tensor._make(xp.asarray(rows), False, None, 0)]
+    return PackedSequence(data, Tensor._make(xp.asarray(batch_sizes), False, None, 0), sorted_indices,
                           invert_permutation(sorted_indices))
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
                         total_length: int | None = None) -> tuple:
     """Undo :func:`pack_padded_sequence`: returns ``(padded, lengths)``."""
-    sizes = sequence.batch_sizes._data.astype(np.int64)
+    sizes = to_numpy(sequence.batch_sizes._data).astype(np.int64)
     steps, batch = sizes.shape[0], int(sizes[0])
     if total_length is not None:
         if total_length < steps:
@@ -135,10 +141,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     unsorted = sequence.unsorted_indices
     if unsorted is not None:
         padded = padded.index_select(1, unsorted)
-        lengths = lengths[unsorted._data]
+        lengths = lengths[to_numpy(unsorted._data)]
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, Tensor._make(lengths, False, None, 0)
+    return padded, Tensor._make(array_module(data._data).asarray(lengths), False, None, 0)
 
 
 def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False, padding_value: float = 0.0,
@@ -176,7 +182,7 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of variable-length sequences."""
-    lengths = Tensor._make(np.array([s.shape[0] for s in sequences], dtype=np.int64), False, None, 0)
+    lengths = Tensor._make(from_numpy(np.array([s.shape[0] for s in sequences], dtype=np.int64)), False, None, 0)
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 
