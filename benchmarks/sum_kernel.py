@@ -4,9 +4,10 @@
 
 For each case (which axes, shape, dtype) prints the best-of-``--repeats``
 time of ``kernels.sum_axes_plain`` and of the product path of
-``kernels.sum_axes`` (forced on, whatever the size threshold says), in
-microseconds, and their ratio. ``SUM_BY_PRODUCT_MIN_SIZE`` in
-``glasstorch/kernels.py`` is chosen from this table.
+``kernels.sum_axes`` (forced on, whatever the size rule says), in
+microseconds, and their ratio; then the same for ``max_axis`` (halving)
+against ``max_axis_plain``. The size and row-length rules in
+``glasstorch/kernels.py`` are chosen from this table.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ CASES = [  # (name, axes, shape)
     ("axes 0,2", (0, 2), (1, 1024, 128)),
 ]
 
+MAX_CASES = [(64, 32), (128, 10), (128, 32), (256, 64), (1024, 64), (4096, 64), (16, 4, 64, 64), (256, 1024),
+             (4096, 1024)]
+
 
 def _best(fn, repeats: int) -> float:
     number = 50
@@ -41,16 +45,28 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    kernels.SUM_BY_PRODUCT_MIN_SIZE = 0  # time the product path at every size
-    print(f"{'case':10s} {'shape':>18s} {'dtype':>8s} {'size':>9s} {'plain us':>10s} {'product us':>11s} "
-          f"{'plain/product':>14s}")
+    # time the fast paths at every size and row length
+    kernels.SUM_BY_PRODUCT_MIN_SIZE = kernels.MAX_BY_HALVING_MIN_SIZE = 0
+    kernels.SUM_BY_PRODUCT_MAX_RUN = kernels.MAX_BY_HALVING_MAX_RUN = 1 << 62
+    print(f"{'case':10s} {'shape':>18s} {'dtype':>8s} {'size':>9s} {'plain us':>10s} {'fast us':>11s} "
+          f"{'plain/fast':>14s}")
     for name, axes, shape in CASES:
         for dtype in (np.float32, np.float64):
             a = rng.standard_normal(shape).astype(dtype)
             plain = _best(lambda a=a, axes=axes: kernels.sum_axes_plain(a, axes), args.repeats)
             fast = _best(lambda a=a, axes=axes: kernels.sum_axes(a, axes), args.repeats)
-            print(f"{name:10s} {str(shape):>18s} {np.dtype(dtype).name:>8s} {a.size:9d} {plain:10.1f} "
-                  f"{fast:11.1f} {plain / fast:14.2f}", flush=True)
+            _row(name, shape, a, plain, fast)
+    for shape in MAX_CASES:
+        for dtype in (np.float32, np.float64):
+            a = rng.standard_normal(shape).astype(dtype)
+            plain = _best(lambda a=a: kernels.max_axis_plain(a, -1), args.repeats)
+            fast = _best(lambda a=a: kernels.max_axis(a, -1), args.repeats)
+            _row("max rows", shape, a, plain, fast)
+
+
+def _row(name, shape, a, plain, fast) -> None:
+    print(f"{name:10s} {str(shape):>18s} {a.dtype.name:>8s} {a.size:9d} {plain:10.1f} {fast:11.1f} "
+          f"{plain / fast:14.2f}", flush=True)
 
 
 if __name__ == "__main__":

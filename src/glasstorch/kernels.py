@@ -22,21 +22,23 @@ from .backend import array_module
 # ---------------------------------------------------------------- sums over leading / trailing axes
 #
 # NumPy reduces over the short contiguous rows of a C-ordered array with a
-# loop per row, and over axis 0 with a strided pass; a BLAS matrix-vector
+# loop per row, and over axis 0 one narrow row at a time; a BLAS matrix-vector
 # product with a vector of ones reads the memory once, vectorised. The product
 # adds in a different order than NumPy's pairwise summation, so the two agree
 # to rounding (a few ulps times the log of the count), not bit for bit; inf
-# and NaN propagate the same way. One difference in sign: a sum whose terms
-# are all -0.0 is +0.0 by product (the accumulator starts at +0.0), -0.0 by
-# NumPy. Torch's own CPU sums are not bitwise NumPy's either.
+# and NaN propagate the same way, and a sum of -0.0 terms is +0.0 in both
+# (and in torch). Torch's own CPU sums are not bitwise NumPy's either.
 #
-# Below SUM_BY_PRODUCT_MIN_SIZE elements the product's set-up costs more than
-# it saves. Measured with
+# When it pays was measured with
 #     PYTHONPATH=src python benchmarks/sum_kernel.py
-# (rows-sums, column-sums and batch-norm's axes-(0, 2) sums of float32 and
-# float64 arrays from 256 to 4M elements, best of 7): the product is slower
-# than NumPy below about 1-2 thousand elements and 1.5-6x faster from 4096 on.
-SUM_BY_PRODUCT_MIN_SIZE = 4096
+# (which forces the product on and prints both timings; 2 shared cores,
+# OpenBLAS, NumPy 2.4, float32 and float64). The product loses below about
+# 8K elements (its set-up, ~7 us, against NumPy's ~4-7 us) and wins from 16K
+# elements while NumPy's inner loop is short: rows of up to 256 summed
+# elements, columns up to 256 wide. Past that NumPy's own SIMD loop is as fast
+# or faster (rows of 1024: product 0.5-0.8x; columns 512 wide: 0.8x).
+SUM_BY_PRODUCT_MIN_SIZE = 16384
+SUM_BY_PRODUCT_MAX_RUN = 256
 
 
 def sum_axes_plain(a, axes, keepdims: bool = False):
@@ -53,17 +55,19 @@ def _lead_trail(a, axes):
     nd = a.ndim
     if axes is None:
         return None  # a sum of everything: NumPy's own is as fast
-    axes = (axes,) if isinstance(axes, int) else tuple(axes)
-    if not all(-nd <= d < nd for d in axes):
-        return None  # let NumPy name the bad axis
-    dims = sorted({d % nd for d in axes})
+    axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    if not all(-nd <= d < nd for d in axes) or len({d % nd for d in axes}) != len(axes):
+        return None  # let NumPy name the bad or repeated axis
+    dims = sorted(d % nd for d in axes)
     lead = 0
     while lead < len(dims) and dims[lead] == lead:
         lead += 1
     trail = len(dims) - lead
     if dims[lead:] != list(range(nd - trail, nd)) or lead + trail == 0 or lead + trail == nd:
         return None  # a middle axis, nothing to sum, or a sum of everything (NumPy's own is as fast)
-    return lead, trail
+    # NumPy's inner loop runs along the last axes: the summed ones (rows), else the kept ones (columns)
+    run = math.prod(a.shape[nd - trail:] if trail else a.shape[lead:])
+    return (lead, trail) if run <= SUM_BY_PRODUCT_MAX_RUN else None
 
 
 def sum_axes(a, axes, keepdims: bool = False):
@@ -71,9 +75,9 @@ def sum_axes(a, axes, keepdims: bool = False):
     (``-1``; ``0``; ``(0, 2)`` of a 3-D array), as one or two matrix-vector
     products with vectors of ones; any other case is :func:`sum_axes_plain`.
 
-    Buys, on float32 arrays of 64K-4M elements: row sums 2-6x, column sums
-    1.3-2x, axes-(0, 2) sums 2-4x faster than ``a.sum(axes)`` (see the note
-    above ``SUM_BY_PRODUCT_MIN_SIZE`` for the command).
+    Buys (float32, best of 7, same command as above): row sums of (16384, 10)
+    19x, (16, 4, 64, 64) 10x, (1024, 64) 2.7x; column sums of (4096, 10) 10x,
+    (1024, 64) 2x; axes-(0, 2) sums of (32, 64, 256) 8x, (1, 1024, 128) 2x.
     """
     split = _lead_trail(a, axes)
     if split is None:
@@ -81,12 +85,11 @@ def sum_axes(a, axes, keepdims: bool = False):
     xp = array_module(a)
     lead, trail = split
     shape = a.shape
-    m = math.prod(shape[:lead])
-    n = math.prod(shape[a.ndim - trail:])
     kept = shape[lead:a.ndim - trail]
-    out = a.reshape(-1, n) @ xp.ones(n, a.dtype) if trail else a.reshape(m, -1)
+    m, k, n = math.prod(shape[:lead]), math.prod(kept), math.prod(shape[a.ndim - trail:])
+    out = a.reshape(m * k, n) @ xp.ones(n, a.dtype) if trail else a.reshape(m, k)
     if lead:
-        out = xp.ones(m, a.dtype) @ out.reshape(m, -1)
+        out = xp.ones(m, a.dtype) @ out.reshape(m, k)
     if keepdims:
         return out.reshape((1,) * lead + kept + (1,) * trail)
     return out.reshape(kept)
@@ -98,10 +101,14 @@ def sum_axes(a, axes, keepdims: bool = False):
 # reduction loop per row. Taking the larger of each row's two halves, again
 # and again, does the same work in log2(n) whole-array passes. Maximum is
 # exact, so the two agree bit for bit, NaN included (np.maximum propagates
-# NaN as max does); only the sign of a zero maximum may differ when a row
-# holds both 0.0 and -0.0 (either is a maximum). Same size rule as the sums:
-# measured with ``PYTHONPATH=src python benchmarks/sum_kernel.py`` (the
-# ``max rows`` lines).
+# NaN as max does); a row holding both 0.0 and -0.0 may come back with either
+# zero (NumPy's own reductions do not promise which). Measured with
+# ``PYTHONPATH=src python benchmarks/sum_kernel.py`` (the ``max rows``
+# lines): it pays only for very short rows, as a classifier's logits over a
+# handful of classes: (2048, 10) 2.3x, (4096, 4) 6x, (65536, 10) 1.3x; from
+# rows of 16-32 it ties, and from 64 NumPy's SIMD max is 1.5-10x faster.
+MAX_BY_HALVING_MIN_SIZE = 16384
+MAX_BY_HALVING_MAX_RUN = 16
 
 
 def max_axis_plain(a, axis):
@@ -110,8 +117,9 @@ def max_axis_plain(a, axis):
 
 
 def _max_by_halving_pays(a, axis) -> bool:
-    return (axis is not None and axis in (-1, a.ndim - 1) and a.ndim > 0 and a.shape[-1] > 1
-            and a.size >= SUM_BY_PRODUCT_MIN_SIZE and a.dtype.char in "fd" and a.flags.c_contiguous)
+    return (axis is not None and a.ndim > 0 and axis in (-1, a.ndim - 1)
+            and 1 < a.shape[-1] <= MAX_BY_HALVING_MAX_RUN and a.size >= MAX_BY_HALVING_MIN_SIZE
+            and a.dtype.char in "fd" and a.flags.c_contiguous)
 
 
 def max_axis(a, axis):
@@ -119,8 +127,8 @@ def max_axis(a, axis):
     float array, by repeatedly taking the larger of each row's two halves, with
     the odd column out folded into column 0.
 
-    Buys 2-5x on softmax-shaped float32 rows of 64K elements and more (see the
-    note above for the command).
+    Buys 1.3-6x on rows of at most 16 elements, 16K elements in all (the note
+    above has the figures and the command).
     """
     if not _max_by_halving_pays(a, axis):
         return max_axis_plain(a, axis)
