@@ -24,6 +24,11 @@ BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or by
 
 
 # ---------------------------------------------------------------- x[key] and x[key] = v
+def reject_index(k) -> None:
+    """An index entry of a type torch does not index with."""
+    raise IndexError(BAD_INDEX.format(type(k).__name__))
+
+
 def check_index_dtype(a) -> None:
     if a.dtype.kind == "f":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -77,6 +82,11 @@ def check_getitem(input: Tensor, key) -> None:
     if input._data.ndim == 0 and isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+
+
+def check_select_0d(input: Tensor) -> None:
+    if input._data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
 
 
 def check_select(input: Tensor, d: int, index: int) -> None:

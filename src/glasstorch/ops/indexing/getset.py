@@ -11,7 +11,14 @@ from __future__ import annotations
 from ...backend import array_module
 from .._util import Tensor, wrap_dim
 from ._common import _Op
-from .checks import check_getitem, check_leaf_write, check_put_dtypes, check_select, check_value_shape
+from .checks import (
+    check_getitem,
+    check_leaf_write,
+    check_put_dtypes,
+    check_select,
+    check_select_0d,
+    check_value_shape,
+)
 from .plan import _indexed_shape, _Plan, _plan
 
 
@@ -93,8 +100,7 @@ def getitem(input: Tensor, key) -> Tensor:
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, with that dim removed (a view)."""
-    if input._data.ndim == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    check_select_0d(input)
     d = wrap_dim(dim, input._data.ndim)
     index = int(index)
     check_select(input, d, index)

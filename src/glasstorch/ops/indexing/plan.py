@@ -6,7 +6,6 @@ import numpy as np
 
 from .._util import Tensor
 from .checks import (
-    BAD_INDEX,
     check_array_index,
     check_index_broadcast,
     check_index_count,
@@ -14,6 +13,7 @@ from .checks import (
     check_int_index,
     check_mask_shape,
     check_slice_step,
+    reject_index,
 )
 
 
@@ -51,7 +51,7 @@ def _item(k, xp):
         return a if a.dtype == np.bool_ else a.astype(np.int64)
     if isinstance(k, np.ndarray):
         return _item(Tensor._make(k, False, None, 0), xp)
-    raise IndexError(BAD_INDEX.format(type(k).__name__))
+    reject_index(k)
 
 
 class _Plan:

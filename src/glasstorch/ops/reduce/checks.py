@@ -77,6 +77,11 @@ def check_norm_dtype(input: Tensor, converted: Tensor) -> None:
                            f"without narrowing to the specified dtype ({kind_name(converted)})")
 
 
+def check_norm_p(p) -> None:
+    if isinstance(p, str):
+        raise NotImplementedError(f"norm(): p={p!r} is not supported (matrix norms live in linalg)")
+
+
 def check_norm_order(input: Tensor, p: float) -> None:
     if input._data.size == 0 and (p < 0 or p == float("inf")):
         shown = int(p) if p.is_integer() else p

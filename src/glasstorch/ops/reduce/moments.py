@@ -10,7 +10,7 @@ import numpy as np
 from ...backend import array_module
 from .._util import Tensor, write_out
 from ._common import _count, _keep, _Op, _reduce_dims, _t
-from .checks import check_norm_dtype, check_norm_input, check_norm_order, check_var_dtype
+from .checks import check_norm_dtype, check_norm_input, check_norm_order, check_norm_p, check_var_dtype
 from .extremes import _even_share
 from .sums import mean
 
@@ -164,8 +164,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         input = converted
     if p is None or p == "fro":
         p = 2
-    elif isinstance(p, str):
-        raise NotImplementedError(f"norm(): p={p!r} is not supported (matrix norms live in linalg)")
+    check_norm_p(p)
     dims = _reduce_dims(input, dim)
     p = float(p)
     check_norm_order(input, p)

@@ -201,6 +201,24 @@ def check_split_sizes(sizes: list, size: int, d: int) -> None:
         )
 
 
+def check_sections(n: int) -> None:
+    if n <= 0:
+        raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+
+
+def check_chunks(chunks: int) -> None:
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+
+
+def broadcast_of_shapes(shapes) -> tuple:
+    """The shape ``shapes`` (sizes or ints) broadcast to, or torch's error."""
+    try:
+        return np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes])
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}") from None
+
+
 def check_at_least_1d(input: Tensor, message: str, error=RuntimeError) -> None:
     if input._data.ndim == 0:
         raise error(message)

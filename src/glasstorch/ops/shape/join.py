@@ -12,8 +12,10 @@ from ._common import _Op, _share_version, _View
 from .checks import (
     check_at_least_1d,
     check_cat_list,
+    check_chunks,
     check_narrow,
     check_nonempty_list,
+    check_sections,
     check_split_size,
     check_split_sizes,
     check_stack,
@@ -229,8 +231,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     size = input._data.shape[d]
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
-        if n <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        check_sections(n)
         q, r = divmod(size, n)
         sizes = [q + 1] * r + [q] * (n - r)
     else:
@@ -245,8 +246,7 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of equal size (the last may be smaller)."""
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    check_chunks(chunks)
     check_at_least_1d(input, "chunk expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[d]

@@ -11,6 +11,7 @@ from ...backend import array_module
 from .._util import Tensor, dims_tuple, wrap_dim
 from ._common import _Op, _shape_args, _View
 from .checks import (
+    check_at_least_1d,
     check_diag,
     check_diagonal_dims,
     check_flip_dims,
@@ -123,8 +124,7 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
         input = input.flatten()
         dim = 0
     d = wrap_dim(dim, input._data.ndim)
-    if input._data.ndim == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    check_at_least_1d(input, f"Dimension specified as {dim} but tensor has no dimensions", IndexError)
     n = input._data.shape[d]
     is_array = isinstance(repeats, (Tensor, np.ndarray))
     reps = repeats._data if isinstance(repeats, Tensor) else repeats

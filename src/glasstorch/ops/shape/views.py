@@ -12,6 +12,7 @@ from ...backend import array_module
 from .._util import Tensor, broadcast_shape, dims_tuple, wrap_dim
 from ._common import _Op, _shape_args, _View
 from .checks import (
+    broadcast_of_shapes,
     check_adjoint,
     check_flatten,
     check_t,
@@ -260,10 +261,7 @@ def broadcast_tensors(*tensors):
 def broadcast_shapes(*shapes):
     from ...tensor import Size
 
-    try:
-        return Size(np.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,) for s in shapes]))
-    except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}") from None
+    return Size(broadcast_of_shapes(shapes))
 
 
 class Squeeze(Reshape):
