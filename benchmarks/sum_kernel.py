@@ -1,18 +1,20 @@
 """Row, column and batch-norm sums: NumPy's reduction against the ones-product kernel.
 
-    PYTHONPATH=src python benchmarks/sum_kernel.py [--repeats 7]
+    PYTHONPATH=src OPENBLAS_NUM_THREADS=1 python benchmarks/sum_kernel.py [--repeats 7]
 
 For each case (which axes, shape, dtype) prints the best-of-``--repeats``
-time of ``kernels.sum_axes_plain`` and of the product path of
+CPU time (steadier than wall time on a shared machine) of ``kernels.sum_axes_plain`` and of the product path of
 ``kernels.sum_axes`` (forced on, whatever the size rule says), in
 microseconds, and their ratio; then the same for ``max_axis`` (halving)
 against ``max_axis_plain``. The size and row-length rules in
-``glasstorch/kernels.py`` are chosen from this table.
+``glasstorch/kernels.py`` are chosen from this table, run with one and
+with two BLAS threads.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 import timeit
 
 import numpy as np
@@ -37,7 +39,7 @@ MAX_CASES = [(64, 32), (128, 10), (128, 32), (256, 64), (1024, 64), (4096, 64), 
 
 def _best(fn, repeats: int) -> float:
     number = 50
-    return min(timeit.repeat(fn, number=number, repeat=repeats)) / number * 1e6
+    return min(timeit.repeat(fn, number=number, repeat=repeats, timer=time.process_time)) / number * 1e6
 
 
 def main() -> None:
@@ -47,7 +49,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     # time the fast paths at every size and row length
     kernels.SUM_BY_PRODUCT_MIN_SIZE = kernels.MAX_BY_HALVING_MIN_SIZE = 0
-    kernels.SUM_BY_PRODUCT_MAX_RUN = kernels.MAX_BY_HALVING_MAX_RUN = 1 << 62
+    kernels.SUM_BY_PRODUCT_MAX_RUN = kernels.MAX_BY_HALVING_MAX_RUN = kernels.SUM_BY_PRODUCT_MAX_SIZE = 1 << 62
     print(f"{'case':10s} {'shape':>18s} {'dtype':>8s} {'size':>9s} {'plain us':>10s} {'fast us':>11s} "
           f"{'plain/fast':>14s}")
     for name, axes, shape in CASES:

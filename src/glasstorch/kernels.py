@@ -30,14 +30,17 @@ from .backend import array_module
 # (and in torch). Torch's own CPU sums are not bitwise NumPy's either.
 #
 # When it pays was measured with
-#     PYTHONPATH=src python benchmarks/sum_kernel.py
-# (which forces the product on and prints both timings; 2 shared cores,
-# OpenBLAS, NumPy 2.4, float32 and float64). The product loses below about
-# 8K elements (its set-up, ~7 us, against NumPy's ~4-7 us) and wins from 16K
-# elements while NumPy's inner loop is short: rows of up to 256 summed
-# elements, columns up to 256 wide. Past that NumPy's own SIMD loop is as fast
-# or faster (rows of 1024: product 0.5-0.8x; columns 512 wide: 0.8x).
+#     PYTHONPATH=src OPENBLAS_NUM_THREADS=1 python benchmarks/sum_kernel.py
+# and again with OPENBLAS_NUM_THREADS=2 (the script forces the product on and
+# prints the CPU time of both ways; 2 shared cores, OpenBLAS, NumPy 2.4). The
+# product loses below about 8K elements (its set-up, ~7 us, against NumPy's
+# 4-7 us) and wins from 16K elements while NumPy's inner loop is short: rows
+# of up to 256 summed elements, columns up to 256 wide (wider columns: 0.8-0.95x).
+# Above 256K elements OpenBLAS splits the product across threads: on one
+# thread it still wins (2.3-2.6x at 4M elements), on two threads of a busy
+# machine it lost 3-50x in spin-waiting; NumPy's loop is the safe choice there.
 SUM_BY_PRODUCT_MIN_SIZE = 16384
+SUM_BY_PRODUCT_MAX_SIZE = 262144
 SUM_BY_PRODUCT_MAX_RUN = 256
 
 
@@ -50,7 +53,8 @@ def _lead_trail(a, axes):
     """How many leading and trailing axes ``axes`` covers, when it is exactly
     a leading block plus a trailing block of a C-contiguous float32/64 array
     large enough for the product to pay; else None."""
-    if a.dtype.char not in "fd" or a.size < SUM_BY_PRODUCT_MIN_SIZE or not a.flags.c_contiguous:
+    if (a.dtype.char not in "fd" or not SUM_BY_PRODUCT_MIN_SIZE <= a.size <= SUM_BY_PRODUCT_MAX_SIZE
+            or not a.flags.c_contiguous):
         return None
     nd = a.ndim
     if axes is None:
@@ -75,9 +79,9 @@ def sum_axes(a, axes, keepdims: bool = False):
     (``-1``; ``0``; ``(0, 2)`` of a 3-D array), as one or two matrix-vector
     products with vectors of ones; any other case is :func:`sum_axes_plain`.
 
-    Buys (float32, best of 7, same command as above): row sums of (16384, 10)
-    19x, (16, 4, 64, 64) 10x, (1024, 64) 2.7x; column sums of (4096, 10) 10x,
-    (1024, 64) 2x; axes-(0, 2) sums of (32, 64, 256) 8x, (1, 1024, 128) 2x.
+    Buys (float32, CPU time, one or two BLAS threads; command above): row
+    sums of (16, 4, 64, 64) 4.5-4.9x, (1024, 64) 2.7-2.9x, (256, 64) 1.3x;
+    column sums of (1024, 64) 1.8-2x; axes-(0, 2) sums of (1, 1024, 128) 2x.
     """
     split = _lead_trail(a, axes)
     if split is None:
@@ -104,9 +108,10 @@ def sum_axes(a, axes, keepdims: bool = False):
 # NaN as max does); a row holding both 0.0 and -0.0 may come back with either
 # zero (NumPy's own reductions do not promise which). Measured with
 # ``PYTHONPATH=src python benchmarks/sum_kernel.py`` (the ``max rows``
-# lines): it pays only for very short rows, as a classifier's logits over a
-# handful of classes: (2048, 10) 2.3x, (4096, 4) 6x, (65536, 10) 1.3x; from
-# rows of 16-32 it ties, and from 64 NumPy's SIMD max is 1.5-10x faster.
+# lines) and by hand for rows of 4-32: it pays only for very short rows, as a
+# classifier's logits over a handful of classes: (2048, 10) 2.3x, (4096, 4)
+# 6x, (65536, 10) 1.3x; rows of 16-32 tie, and from 64 on NumPy's SIMD max is
+# 1.6-5x faster (softmax over (16, 4, 64, 64): halving 0.63x).
 MAX_BY_HALVING_MIN_SIZE = 16384
 MAX_BY_HALVING_MAX_RUN = 16
 
