@@ -162,8 +162,6 @@ def test_cycles_finds_every_circle_and_every_module_in_it():
 # close it. Remove an entry once its circle is gone (the test below says
 # when); never add one.
 _KNOWN_CYCLES = {
-    frozenset({"glasstorch.ops.indexing", "glasstorch.ops.shape"}):
-        "indexing._pad_zeros from shape, shape.index_select from indexing (both inside functions)",
     frozenset({"glasstorch.ops.fft", "glasstorch.ops.pointwise"}):
         "pointwise imports fft.conj / complex_abs, fft imports pointwise.atan2 (inside functions)",
 }

@@ -353,3 +353,49 @@ def test_out_of_range_message_and_state_unchanged():
     with pytest.raises(ValueError, match="step must be greater than zero"):
         x[::-2] = 1.0
     assert x.tolist() == [0.0, 0.0, 0.0] and x._version_counter == 0
+
+
+# ---------------------------------------------------------------- the checks module, case by case
+MORE_ERRORS = [
+    ("index_add_count", lambda L, x: x.index_add(0, T(L, [0, 1]), x[:1])),
+    ("index_add_dtype", lambda L, x: x.index_add(0, T(L, [0]), x[:1].float())),
+    ("index_add_index_dtype", lambda L, x: x.index_add(0, T(L, [0.0], L.float32), x[:1])),
+    ("index_add_shape", lambda L, x: x.index_add(0, T(L, [0]), x[:1, :2])),
+    ("index_select_0d_many", lambda L, x: x[0, 0, 0].index_select(0, T(L, [0, 0]))),
+    ("index_select_range_dim1", lambda L, x: x.index_select(1, T(L, [9]))),
+    ("masked_fill_value_1d", lambda L, x: x.masked_fill(x > 0, L.ones(2, dtype=x.dtype))),
+    ("masked_scatter_dtype", lambda L, x: x.masked_scatter(x > 0, x.float())),
+    ("masked_scatter_too_few", lambda L, x: x.masked_scatter(x > -10, x[0])),
+    ("take_along_dim_ndim", lambda L, x: L.take_along_dim(x, T(L, [0]), 1)),
+    ("take_along_dim_flat_range", lambda L, x: L.take_along_dim(x, T(L, [60]))),
+    ("index_put_dtype", lambda L, x: x.index_put((T(L, [0]),), T(L, [1]))),
+    ("scatter_bad_reduce", lambda L, x: x.scatter(0, T(L, [[[0]]]), 1.0, reduce="max")),
+    ("scatter_src_too_small", lambda L, x: x.scatter(0, T(L, [[[0, 0]]]), x[:1, :1, :1])),
+]
+
+
+@pytest.mark.parametrize("case", MORE_ERRORS, ids=[c[0] for c in MORE_ERRORS])
+def test_more_errors_match_torch(case):
+    _raises_like(case[1])
+
+
+def test_list_index_builds_an_array_of_the_data_module():
+    # a Python list in a key becomes an index array of the data's module (here NumPy)
+    from glasstorch.backend import array_module
+    from glasstorch.ops.indexing.plan import _plan
+
+    x = gt.tensor(X)
+    plan = _plan(x.shape, ([0, 2], slice(None), [1, 1]), array_module(x._data))
+    assert plan.kind == "Index"
+    assert all(type(a) is np.ndarray and a.dtype == np.int64 for a in plan.adv if not isinstance(a, slice))
+    np.testing.assert_array_equal(x[[0, 2], :, [1, 1]].numpy(), X[[0, 2], :, [1, 1]])
+
+
+def test_indexing_checks_module_holds_the_raises():
+    """An op file reads check, then compute: the messages live in checks.py."""
+    import inspect
+
+    from glasstorch.ops.indexing import gather, getset, masks, plan
+
+    for module in (plan, getset, gather, masks):
+        assert "raise " not in inspect.getsource(module), module.__name__

@@ -7,6 +7,7 @@ import math
 from ...autograd.function import Function
 from ...backend import array_module, xp
 from ...dtypes import SCALAR_TYPE_NAMES
+from ...kernels import sum_axes
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -65,15 +66,8 @@ class _Linear(Function):
         gw = xp.matmul(g2.T, x.reshape(rows, n_in)) if need_w else None
         gb = None
         if need_b:
-            gb = _column_sums(g2) if len(ctx.has_bias_shape) == 1 else grad
+            gb = sum_axes(g2, 0) if len(ctx.has_bias_shape) == 1 else grad
         return gx, gw, gb
-
-
-def _column_sums(a):
-    """``a.sum(0)``; for BLAS dtypes as ones @ a, a BLAS product about twice as fast."""
-    if a.dtype.char in "fd":
-        return xp.matmul(xp.ones(a.shape[0], a.dtype), a)
-    return a.sum(0)
 
 
 class _LinearNoBias(_Linear):

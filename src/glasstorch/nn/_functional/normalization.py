@@ -21,6 +21,7 @@ import numpy as np
 
 from ...autograd.function import Function
 from ...backend import array_module
+from ...kernels import sum_axes
 from ...ops.shape import _pad_zeros
 from ...tensor import Tensor
 
@@ -31,12 +32,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
 def _sum02(a, b=None):
     """Per-``B`` sums over axes 0 and 2 of ``a`` (or of ``a * b``) without a temporary."""
     if b is None:
-        if a.dtype.char in "fd" and a.flags.c_contiguous and a.size >= 4096:
-            # two BLAS matrix-vector products: about twice as fast as einsum's
-            # loop once there are several rows to add (batch norm's N > 1)
-            A, B, L = a.shape
-            return np.ones(A, a.dtype) @ (a.reshape(A * B, L) @ np.ones(L, a.dtype)).reshape(A, B)
-        return np.einsum("abl->b", a)
+        return sum_axes(a, (0, 2))
     return np.einsum("abl,abl->b", a, b)
 
 

@@ -1,0 +1,292 @@
+"""Argument checks of the indexing ops: torch's errors, raised before any work.
+
+Index bounds are checked here on the index arrays (a reduction each), so the
+ops below never see an out-of-range index.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ...dtypes import CPP_TYPE_NAMES as _SCALAR_NAMES
+from ...dtypes import SCALAR_TYPE_NAMES as _KIND
+from .._util import Tensor
+
+BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+             "valid indices (got {})")
+
+
+# ---------------------------------------------------------------- x[key] and x[key] = v
+def reject_index(k) -> None:
+    """An index entry of a type torch does not index with."""
+    raise IndexError(BAD_INDEX.format(type(k).__name__))
+
+
+def check_index_dtype(a) -> None:
+    if a.dtype.kind == "f":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+
+
+def check_slice_step(step) -> None:
+    if step is not None:
+        if step == 0:
+            raise ValueError("slice step cannot be zero")
+        if step < 0:
+            raise ValueError("step must be greater than zero")
+
+
+def check_index_count(used: int, nd: int) -> None:
+    if used > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+
+
+def check_int_index(k: int, size: int, dim: int) -> None:
+    if not -size <= k < size:
+        raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+
+
+def check_mask_shape(mask, shape, dim: int) -> None:
+    got, want = mask.shape, shape[dim:dim + mask.ndim]
+    for j, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            raise IndexError(
+                f"The shape of the mask {list(got)} at index {j} does not match the shape of the "
+                f"indexed tensor {list(shape)} at index {dim + j}")
+
+
+def check_array_index(k, size: int, n_arrays: int) -> None:
+    if k.size:
+        hi, lo = int(k.max()), int(k.min())
+        if hi >= size or lo < -size:
+            bad = hi if hi >= size else lo
+            raise IndexError(f"index {bad} is out of bounds for dimension {n_arrays} with size {size}")
+
+
+def check_index_broadcast(arrays) -> None:
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(str(list(a.shape)) for a in arrays)
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
+                         f"shapes {shapes}") from None
+
+
+def check_getitem(input: Tensor, key) -> None:
+    if input._data.ndim == 0 and isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+
+
+def check_select_0d(input: Tensor) -> None:
+    if input._data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+
+
+def check_select(input: Tensor, d: int, index: int) -> None:
+    size = input._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
+            f"dimension {d}")
+
+
+def check_value_shape(vshape, target, advanced: bool) -> None:
+    """A value written by ``x[key] = v`` must broadcast to ``x[key]``'s shape."""
+    try:
+        ok = np.broadcast_shapes(vshape, target) == tuple(target) or (
+            len(vshape) > len(target) and builtins.all(s == 1 for s in vshape[:len(vshape) - len(target)])
+            and np.broadcast_shapes(vshape[len(vshape) - len(target):], target) == tuple(target))
+    except ValueError:
+        ok = False
+    if ok:
+        return
+    if advanced:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                           f"indexing result of shape {list(target)}")
+    lead = len(target) - len(vshape)
+    for i, s in enumerate(vshape):
+        want = target[i + lead] if i + lead >= 0 else 1
+        if s != want and s != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({s}) at "
+                f"non-singleton dimension {i + lead}.  Target sizes: {list(target)}.  "
+                f"Tensor sizes: {list(vshape)}")
+    raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                       f"indexing result of shape {list(target)}")
+
+
+def check_leaf_write(input: Tensor, view_write: bool) -> None:
+    """No in-place write into a leaf that requires grad (or a view of one) while recording."""
+    if input._requires_grad and input.grad_fn is None:
+        raise RuntimeError(("a view of a leaf Variable" if view_write else "a leaf Variable")
+                           + " that requires grad is being used in an in-place operation.")
+
+
+def check_put_dtypes(input: Tensor, values: Tensor) -> None:
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_KIND[input.dtype.name]} for the destination and {_KIND[values.dtype.name]} for the source.")
+
+
+# ---------------------------------------------------------------- gather / scatter / index_select / index_add
+def index_array(index, name: str):
+    """The array of an int32/int64 index tensor (torch's error for anything else)."""
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu" or index._data.dtype == np.uint8:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    return index._data
+
+
+def check_index(name, input, d, idx, src=None):
+    """gather/scatter: ``idx`` as large as ``input`` (and ``src``) off ``d``, its values in range."""
+    shape = input._data.shape
+    src_nd = getattr(src, "ndim", 0)
+    if idx.ndim != input._data.ndim and (idx.size or idx.ndim > builtins.max(input._data.ndim, 1)):
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           + ("input tensor" if name == "gather" else "self tensor"))
+    if src is not None and src_nd != idx.ndim and idx.size:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if not idx.size:
+        return
+    for k in range(idx.ndim):
+        too_big = k != d and idx.shape[k] > shape[k]
+        too_big_src = src is not None and src_nd and idx.shape[k] > src.shape[k]
+        if too_big or too_big_src:
+            if name == "gather":
+                raise RuntimeError(
+                    f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no "
+                    f"larger than self {list(shape)} apart from dimension {d}")
+            raise RuntimeError(
+                f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+                f"dimension {d} and to be no larger size than src {list(getattr(src, 'shape', ()))}")
+    n = shape[d] if shape else 1  # a 0-d tensor indexes like one element
+    hi, lo = int(idx.max()), int(idx.min())
+    if hi >= n or lo < 0:
+        raise RuntimeError(f"index {hi if hi >= n else lo} is out of bounds for dimension {d} with size {n}")
+
+
+def check_scatter_src(name: str, input: Tensor, src) -> None:
+    if name == "scatter_add" and not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}")
+
+
+def check_scatter_dtype(name: str, input: Tensor, src: Tensor) -> None:
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+
+
+def check_scatter_reduce(reduce) -> None:
+    if reduce == "multiply":
+        raise NotImplementedError("scatter(reduce='multiply') is not supported")
+    if reduce is not None and reduce != "add":
+        raise RuntimeError("reduce argument must be either add or multiply.")
+
+
+def check_index_select(input: Tensor, d: int, idx) -> None:
+    if idx.dtype.kind not in "iu" or idx.dtype == np.uint8:
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    size = input._data.shape[d] if input._data.ndim else 1
+    if input._data.ndim == 0 and idx.size > 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+    if idx.size and (idx.max() >= size or idx.min() < 0):
+        if d == 0:
+            raise IndexError("index out of range in self")
+        flat = idx.reshape(-1)
+        bad = flat[(flat >= size) | (flat < 0)][0]
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
+
+
+def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> None:
+    idx = index._data
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_KIND[index.dtype.name]}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{_KIND[index.dtype.name]} and size: {list(idx.shape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
+                           "must have the same scalar type")
+    xs, ss = input._data.shape, source._data.shape
+    if ss and d >= len(ss):
+        raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
+    if len(xs) != len(ss) and (xs or ss != (1,)) or builtins.any(
+            a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    n_src = ss[d] if ss else 1
+    if idx.size != n_src:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({n_src}), for dim: {d}")
+    n = xs[d] if xs else 1
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        if len(xs) <= 1:  # torch's kernel for vectors words it differently
+            raise IndexError("index out of range in self")
+        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+
+
+# ---------------------------------------------------------------- masks and the rest
+def check_bool_mask_fill(mask) -> None:
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        got = _SCALAR_NAMES.get(mask._data.dtype.name, mask._data.dtype.name) if isinstance(mask, Tensor) \
+            else type(mask).__name__
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+
+
+def check_fill_value(value: Tensor) -> None:
+    if value._data.ndim != 0:
+        raise RuntimeError(
+            f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value._data.ndim} dimension(s)."
+        )
+
+
+def check_mask_fill_broadcast(input: Tensor, mask: Tensor) -> None:
+    try:
+        np.broadcast_shapes(mask._data.shape, input._data.shape)
+    except ValueError:
+        a, b = input._data.shape, mask._data.shape
+        k = next(i for i in range(1, builtins.min(len(a), len(b)) + 1) if a[-i] != b[-i] and 1 not in (a[-i], b[-i]))
+        raise RuntimeError(
+            f"The size of tensor a ({a[-k]}) must match the size of tensor b ({b[-k]}) at non-singleton "
+            f"dimension {builtins.max(len(a), len(b)) - k}"
+        ) from None
+
+
+def check_masked_select(input: Tensor, mask) -> None:
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    try:
+        np.broadcast_shapes(input._data.shape, mask._data.shape)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: mask {list(mask._data.shape)} cannot be broadcast to input "
+                           f"{list(input._data.shape)}") from None
+
+
+def check_masked_scatter_dtype(input: Tensor, source: Tensor) -> None:
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_KIND[input.dtype.name]} and {_KIND[source.dtype.name]}")
+
+
+def check_masked_scatter_count(source: Tensor, n: int) -> None:
+    if source._data.size < n:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+
+
+def check_take_flat(input: Tensor, flat) -> None:
+    if flat.size and (flat.min() < 0 or flat.max() >= input._data.size):
+        bad = int(flat.min()) if flat.min() < 0 else int(flat.max())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension 0 with size {input._data.size}")
+
+
+def check_take_along_dim(input: Tensor, indices: Tensor, dim) -> None:
+    if input._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if indices._data.ndim != input._data.ndim:
+        raise RuntimeError(
+            f"torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for indices")

@@ -1,0 +1,231 @@
+"""Gather and scatter along a dim; index_select and index_add."""
+
+from __future__ import annotations
+
+from ...backend import array_module
+from .._util import Tensor, wrap_dim
+from ..shape.join import _pad_zeros
+from ._common import _Op
+from .checks import (
+    check_index,
+    check_index_add,
+    check_index_select,
+    check_scatter_dtype,
+    check_scatter_reduce,
+    check_scatter_src,
+    index_array,
+)
+
+
+def _along(dim, index):
+    """Full index tuple that addresses ``index`` along ``dim`` (take_along_axis style)."""
+    key = list(array_module(index).indices(index.shape, sparse=True))
+    key[dim] = index
+    return tuple(key)
+
+
+class Gather(_Op):
+    """out[i][j] = x[i][index[i][j]] (for dim=1); the gradient adds back at the index."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return x[_along(dim, index)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        return scatter_zeros(grad, ctx.shape, ctx.dim, index, accumulate=True), None, None
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """Pick values along ``dim`` at the positions in ``index``."""
+    d = wrap_dim(dim, input._data.ndim)
+    check_index("gather", input, d, index_array(index, "gather"))
+    if input._data.ndim == 0:
+        return Gather.apply(input.reshape(1), 0, index.reshape(1)).reshape(())
+    return Gather.apply(input, d, index)
+
+
+class ScatterZeros(_Op):
+    """zeros(shape) with ``g`` placed (or added) at ``index`` along ``dim``."""
+
+    node_name = "ScatterAddBackward0"
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, index, accumulate):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        xp = array_module(g)
+        out = xp.zeros(shape, g.dtype)
+        key = _along(dim, index)
+        if accumulate:
+            xp.add.at(out, key, g)
+        else:
+            out[key] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        return grad.gather(ctx.dim, index), None, None, None, None
+
+
+def scatter_zeros(g: Tensor, shape, dim: int, index, accumulate: bool = False) -> Tensor:
+    """zeros(shape) with ``g`` written (or added) at ``index`` along ``dim``, recorded."""
+    if not isinstance(index, Tensor):
+        index = Tensor._make(index, False, None, 0)
+    return ScatterZeros.apply(g, shape, dim, index, accumulate)
+
+
+class Scatter(_Op):
+    """A copy of x with ``src`` written at ``index`` along ``dim``."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim, ctx.src_shape = dim, getattr(src, "shape", ())
+        ctx.save_for_backward(index)
+        out = x.copy()
+        part = src if getattr(src, "ndim", 0) == 0 else src[tuple(slice(0, s) for s in index.shape)]
+        out[_along(dim, index)] = part
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        gx = gsrc = None
+        if ctx.needs_input_grad[0]:
+            gx = grad.scatter(ctx.dim, index, 0.0)
+        if ctx.needs_input_grad[3]:
+            gsrc = _pad_to(grad.gather(ctx.dim, index), ctx.src_shape)
+        return gx, None, None, gsrc
+
+
+class ScatterValue(Scatter):
+    node_name = "ScatterBackward1"
+
+
+class ScatterAdd(_Op):
+    """A copy of x with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim, ctx.src_shape = dim, src.shape
+        ctx.save_for_backward(index)
+        out = x.copy()
+        array_module(x).add.at(out, _along(dim, index), src[tuple(slice(0, s) for s in index.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = _pad_to(grad.gather(ctx.dim, index), ctx.src_shape)
+        return grad, None, None, gsrc
+
+
+def _pad_to(g: Tensor, shape) -> Tensor:
+    """``g`` in the top corner of zeros of ``shape`` (src may be larger than index)."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    return _pad_zeros(g, tuple((0, s - n) for s, n in zip(shape, g.shape)))
+
+
+def _scatter_args(name, input, dim, index, src):
+    check_scatter_src(name, input, src)
+    d = wrap_dim(dim, input._data.ndim)
+    idx = index_array(index, name)
+    if isinstance(src, Tensor):
+        check_scatter_dtype(name, input, src)
+        check_index(name, input, d, idx, src._data)
+    else:
+        check_index(name, input, d, idx)
+    return d
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+    """Write ``src`` (a tensor, or a number ``value``) into a copy of ``input`` at ``index``."""
+    if src is None:
+        src = value
+    d = _scatter_args("scatter", input, dim, index, src)
+    if input._data.ndim == 0:
+        return scatter(*_as_1d(input, index, src), reduce=reduce).reshape(())
+    check_scatter_reduce(reduce)
+    if reduce == "add":
+        if not isinstance(src, Tensor):
+            src = Tensor._make(array_module(input._data).full(index._data.shape, src, input._data.dtype),
+                               False, None, 0)
+        return ScatterAdd.apply(input, d, index, src)
+    if isinstance(src, Tensor):
+        return Scatter.apply(input, d, index, src)
+    return ScatterValue.apply(input, d, index, src)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """Add ``src`` into a copy of ``input`` at ``index`` (repeats add up)."""
+    d = _scatter_args("scatter_add", input, dim, index, src)
+    if input._data.ndim == 0:
+        return scatter_add(*_as_1d(input, index, src)).reshape(())
+    return ScatterAdd.apply(input, d, index, src)
+
+
+def _as_1d(input, index, src):
+    """A 0-d scatter as the same scatter on one-element 1-d tensors."""
+    one = (lambda t: t.reshape(1) if isinstance(t, Tensor) and t._data.ndim == 0 else t)
+    return input.reshape(1), 0, one(index), one(src)
+
+
+class IndexSelect(_Op):
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
+        return array_module(x).take(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        return _IndexAdd.apply(grad, ctx.shape, ctx.dim, index), None, None
+
+
+class _IndexAdd(_Op):
+    node_name = "IndexAddBackward0"
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, index):
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        xp = array_module(g)
+        out = xp.zeros(shape, g.dtype)
+        key = (slice(None),) * dim + (index,)
+        xp.add.at(out, key, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (index,) = ctx.saved_tensors
+        return grad.index_select(ctx.dim, index), None, None, None
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices at ``index`` (a vector) along ``dim``."""
+    d = wrap_dim(dim, input._data.ndim)
+    idx = index._data if isinstance(index, Tensor) else array_module(input._data).asarray(index)
+    check_index_select(input, d, idx)
+    if not isinstance(index, Tensor):
+        index = Tensor._make(idx, False, None, 0)
+    if input._data.ndim == 0:
+        return IndexSelect.apply(input.reshape(1), 0, index.reshape(-1)).reshape(())
+    return IndexSelect.apply(input, d, index.reshape(-1))
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
+    d = wrap_dim(dim, input._data.ndim)
+    check_index_add(input, d, index, source)
+    if input._data.ndim == 0:
+        return index_add(input.reshape(1), 0, index.reshape(-1), source.reshape(1), alpha=alpha).reshape(())
+    src = source * alpha if alpha != 1 else source
+    return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index)

@@ -1,0 +1,172 @@
+"""Spread and size: var, std (and with the mean), the vector p-norm."""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+
+import numpy as np
+
+from ...backend import array_module
+from .._util import Tensor, write_out
+from ._common import _count, _keep, _Op, _reduce_dims, _t
+from .checks import check_norm_dtype, check_norm_input, check_norm_order, check_norm_p, check_var_dtype
+from .extremes import _even_share
+from .sums import mean
+
+
+def _var_forward(x, dims, correction, keepdim, root=False):
+    n = _count(x.shape, dims)
+    denom = builtins.max(0, n - correction)
+    if denom <= 0:
+        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=4)
+    xp = array_module(x)
+    out_dtype = x.dtype
+    if x.dtype == np.float16:  # torch accumulates half in float32: squares overflow half early
+        x = x.astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = xp.sum(x, axis=dims, keepdims=True) / x.dtype.type(builtins.max(n, 1))
+        v = xp.sum((x - m) ** 2, axis=dims, keepdims=keepdim) / x.dtype.type(denom)
+        return (xp.sqrt(v) if root else v).astype(out_dtype), denom
+
+
+class Var(_Op):
+    """Variance with ``correction`` (1 = unbiased); d/dx = 2 (x - mean) / (N - c)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out, ctx.denom = _var_forward(x, dims, correction, keepdim)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        g = _keep(grad, x.shape, ctx.dims, ctx.keepdim)
+        centred = x - x.mean(ctx.dims, keepdim=True)
+        return g * centred * (2.0 / ctx.denom if ctx.denom else float("inf")), None, None, None
+
+
+class Std(_Op):
+    """Standard deviation; d/dx = (x - mean) / ((N - c) std), zero where std is zero."""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        out, ctx.denom = _var_forward(x, dims, correction, keepdim, root=True)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = _keep(grad, x.shape, ctx.dims, ctx.keepdim)
+        o = _keep(out, x.shape, ctx.dims, ctx.keepdim)
+        scale = (g / o).masked_fill(_t(o._data == 0), 0.0)
+        centred = x - x.mean(ctx.dims, keepdim=True)
+        return scale * centred / (ctx.denom if ctx.denom else 0.0), None, None, None
+
+
+def _correction(unbiased, correction) -> float:
+    if correction is not None:
+        return correction
+    if unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def _var_args(input, dim, unbiased, correction):
+    if isinstance(dim, bool):  # var(x, False): the old positional ``unbiased``
+        dim, unbiased = None, dim
+    check_var_dtype(input)
+    return _reduce_dims(input, dim), _correction(unbiased, correction)
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim``; ``correction=1`` (the default) divides by N - 1."""
+    dims, c = _var_args(input, dim, unbiased, correction)
+    return Var.apply(input, dims, c, keepdim)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation over ``dim``: the square root of :func:`var`."""
+    dims, c = _var_args(input, dim, unbiased, correction)
+    return Std.apply(input, dims, c, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim``."""
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``."""
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def _p_norm(x, p, dims, keepdim):
+    """(sum |x|^p)^(1/p) over ``dims``, with inf, -inf and 0 as their limits."""
+    xp = array_module(x)
+    a = xp.abs(x)
+    if p == float("inf"):
+        return xp.max(a, axis=dims, keepdims=keepdim)
+    if p == -float("inf"):
+        return xp.min(a, axis=dims, keepdims=keepdim)
+    if p == 0:
+        return xp.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
+    if p == 1:
+        return xp.sum(a, axis=dims, keepdims=keepdim)
+    if p == 2:
+        return xp.sqrt(xp.sum(x * x, axis=dims, keepdims=keepdim))
+    return xp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+class Norm(_Op):
+    """Vector p-norm over ``dims``: (sum |x|^p)^(1/p), with inf/-inf/0 as their limits."""
+
+    node_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        out = array_module(x).asarray(_p_norm(x, p, dims, keepdim), dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        p, dims = ctx.p, ctx.dims
+        g = _keep(grad, x.shape, dims, ctx.keepdim)
+        if p == 0:
+            return g * 0.0 * x, None, None, None
+        if p == 1:
+            return g * x.sign(), None, None, None
+        if p in (float("inf"), -float("inf")):
+            return _even_share(grad, x.abs(), out, dims, ctx.keepdim) * x.sign(), None, None, None
+        o = _keep(out, x.shape, dims, ctx.keepdim)
+        zero = _t(o._data == 0)
+        o = o.masked_fill(zero, 1.0)  # no division by a zero norm (its gradient is set to 0 below)
+        if p == 2:
+            return x * (g / o).masked_fill(zero, 0.0), None, None, None
+        scale = (g / o.pow(p - 1)).masked_fill(zero, 0.0)
+        return x * x.abs().pow(p - 2) * scale, None, None, None
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
+    """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm."""
+    check_norm_input(input)
+    if dtype is not None:
+        converted = input.to(dtype)
+        check_norm_dtype(input, converted)
+        input = converted
+    if p is None or p == "fro":
+        p = 2
+    check_norm_p(p)
+    dims = _reduce_dims(input, dim)
+    p = float(p)
+    check_norm_order(input, p)
+    result = Norm.apply(input, p, dims, keepdim)
+    return result if out is None else write_out("norm", out, result, (input,))
