@@ -46,6 +46,7 @@ class Unary(NamedTuple):
     arrays: bool = True  # the derivative is plain arithmetic, so it also runs on bare arrays
     quiet: bool = True  # the forward can make inf or NaN: silence NumPy's warnings (as torch)
     aliases: tuple = ()
+    node_name: str | None = None  # the backward node's name where torch's is not the class name + Backward0
 
 
 def _row(name, forward, *, x=None, y=None, doc, **flags) -> Unary:
@@ -86,7 +87,7 @@ UNARY = (
     _row("log2",       lambda xp, x: xp.log2(x),        x=lambda g, x: g / (x * _LN2),          doc="Base-2 logarithm."),
     _row("log10",      lambda xp, x: xp.log10(x),       x=lambda g, x: g / (x * _LN10),         doc="Base-10 logarithm."),
     _row("log1p",      lambda xp, x: xp.log1p(x),       x=lambda g, x: g / (x + 1),
-         doc="log(1 + x), accurate near 0."),
+         doc="log(1 + x), accurate near 0.", node_name="Log1PBackward0"),
     _row("sqrt",       lambda xp, x: xp.sqrt(x),        y=lambda g, y: g / (y * 2),             doc="Square root."),
     _row("rsqrt",      lambda xp, x: 1 / xp.sqrt(x),    y=lambda g, y: g * y * y * y * -0.5,    doc="1 / sqrt(x)."),
     _row("reciprocal", lambda xp, x: 1 / x,             y=lambda g, y: -g * y * y,              doc="1 / x."),
@@ -135,7 +136,7 @@ def _build(row: Unary):
     cls_name = row.name.capitalize()
     cls = type(cls_name, (_Op,), {
         "__doc__": row.doc, "__module__": __name__, "__qualname__": cls_name,
-        "array_backward": row.arrays,
+        "array_backward": row.arrays, "node_name": row.node_name,
         "forward": _quiet(forward) if row.quiet else staticmethod(forward),
         "backward": staticmethod(backward),
     })
