@@ -1,20 +1,25 @@
 """Unary maths (exp, log, sin, tanh, ...) as one table.
 
-Each row gives an op's name, its forward on the array module of the input,
-and its derivative. The derivative is written in terms of the input ``x``
-or of the output ``y``, whichever is cheaper; that choice is what the op
-saves for backward. ``g`` is the gradient arriving from the output.
+Each row gives an op's name, its forward on the array module ``xp`` of the
+input, and its derivative. The derivative is written in terms of the input
+(``x=``) or of the output (``y=``), whichever is cheaper; that choice is what
+the op saves for backward. ``g`` is the gradient arriving at the output.
 
 Derivatives are written with operators and Tensor methods, so with
 ``create_graph=True`` they are recorded and can be differentiated again.
 Rows whose derivative is plain arithmetic also run it on bare arrays when no
 graph of the backward is built (``array_backward``); rows that call Tensor
-methods (``x.cos()``) say ``arrays=False``.
+methods (``x.cos()``) say ``arrays=False``. Forwards run under
+``np.errstate`` so that log 0 or exp 1000 give inf without NumPy's warnings,
+as in torch; ``quiet=False`` rows skip it (it costs about 3 us a call), as
+their forward does not overflow (sin, cos and tan of inf still warn, as in
+NumPy).
 
 One builder, :func:`_build`, makes each row's Function class (``Exp``,
 ``Log1p``: the name capitalised; its backward node is ``ExpBackward0`` as in
 torch) and its public function (``exp``), which turns integer input into the
-default float dtype and takes ``out=``.
+default float dtype and takes ``out=``. Ops with more to them than a formula
+(relu's mask, abs, rounding) are classes in ``piecewise.py``.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ class Unary(NamedTuple):
     saves: str  # "x" or "y": what the derivative takes (and the op saves)
     doc: str
     arrays: bool = True  # the derivative is plain arithmetic, so it also runs on bare arrays
-    quiet: bool = True  # the forward can make inf or NaN: silence NumPy's warnings (as torch)
+    quiet: bool = True  # run the forward under np.errstate: it can overflow or leave its domain
     aliases: tuple = ()
     node_name: str | None = None  # the backward node's name where torch's is not the class name + Backward0
 
@@ -78,35 +83,43 @@ def _sigmoid(xp, x):
 
 
 UNARY = (
-    # name           forward                            derivative (g: the gradient of the output)
-    _row("exp",        lambda xp, x: xp.exp(x),         y=lambda g, y: g * y,                   doc="e ** x."),
-    _row("exp2",       lambda xp, x: xp.exp2(x),        y=lambda g, y: g * y * _LN2,            doc="2 ** x."),
+    #    name          forward                         derivative (g: the gradient arriving at the output)
+    _row("exp",        lambda xp, x: xp.exp(x),         y=lambda g, y: g * y,
+         doc="e ** x."),
+    _row("exp2",       lambda xp, x: xp.exp2(x),        y=lambda g, y: g * y * _LN2,
+         doc="2 ** x."),
     _row("expm1",      lambda xp, x: xp.expm1(x),       y=lambda g, y: g * (y + 1),
          doc="e ** x - 1, accurate near 0."),
-    _row("log",        lambda xp, x: xp.log(x),         x=lambda g, x: g / x,                   doc="Natural logarithm."),
-    _row("log2",       lambda xp, x: xp.log2(x),        x=lambda g, x: g / (x * _LN2),          doc="Base-2 logarithm."),
-    _row("log10",      lambda xp, x: xp.log10(x),       x=lambda g, x: g / (x * _LN10),         doc="Base-10 logarithm."),
+    _row("log",        lambda xp, x: xp.log(x),         x=lambda g, x: g / x,
+         doc="Natural logarithm."),
+    _row("log2",       lambda xp, x: xp.log2(x),        x=lambda g, x: g / (x * _LN2),
+         doc="Base-2 logarithm."),
+    _row("log10",      lambda xp, x: xp.log10(x),       x=lambda g, x: g / (x * _LN10),
+         doc="Base-10 logarithm."),
     _row("log1p",      lambda xp, x: xp.log1p(x),       x=lambda g, x: g / (x + 1),
          doc="log(1 + x), accurate near 0.", node_name="Log1PBackward0"),
-    _row("sqrt",       lambda xp, x: xp.sqrt(x),        y=lambda g, y: g / (y * 2),             doc="Square root."),
-    _row("rsqrt",      lambda xp, x: 1 / xp.sqrt(x),    y=lambda g, y: g * y * y * y * -0.5,    doc="1 / sqrt(x)."),
-    _row("reciprocal", lambda xp, x: 1 / x,             y=lambda g, y: -g * y * y,              doc="1 / x."),
-    _row("sin",        lambda xp, x: xp.sin(x),         x=lambda g, x: g * x.cos(),             doc="Sine.",
-         arrays=False, quiet=False),
-    _row("cos",        lambda xp, x: xp.cos(x),         x=lambda g, x: -g * x.sin(),            doc="Cosine.",
-         arrays=False, quiet=False),
+    _row("sqrt",       lambda xp, x: xp.sqrt(x),        y=lambda g, y: g / (y * 2),
+         doc="Square root."),
+    _row("rsqrt",      lambda xp, x: 1 / xp.sqrt(x),    y=lambda g, y: g * y * y * y * -0.5,
+         doc="1 / sqrt(x)."),
+    _row("reciprocal", lambda xp, x: 1 / x,             y=lambda g, y: -g * y * y,
+         doc="1 / x."),
+    _row("sin",        lambda xp, x: xp.sin(x),         x=lambda g, x: g * x.cos(),
+         doc="Sine.", arrays=False, quiet=False),
+    _row("cos",        lambda xp, x: xp.cos(x),         x=lambda g, x: -g * x.sin(),
+         doc="Cosine.", arrays=False, quiet=False),
     _row("tan",        lambda xp, x: xp.tan(x),         y=lambda g, y: g * (y * y + 1),
          doc="Tangent; d/dx = 1 + tan(x)**2.", quiet=False),
-    _row("asin",       lambda xp, x: xp.arcsin(x),      x=lambda g, x: g * (1 - x * x).rsqrt(),  doc="Inverse sine.",
-         arrays=False, aliases=("arcsin",)),
-    _row("acos",       lambda xp, x: xp.arccos(x),      x=lambda g, x: -g * (1 - x * x).rsqrt(), doc="Inverse cosine.",
-         arrays=False, aliases=("arccos",)),
-    _row("atan",       lambda xp, x: xp.arctan(x),      x=lambda g, x: g / (x * x + 1),         doc="Inverse tangent.",
-         quiet=False, aliases=("arctan",)),
-    _row("sinh",       lambda xp, x: xp.sinh(x),        x=lambda g, x: g * x.cosh(),            doc="Hyperbolic sine.",
-         arrays=False),
-    _row("cosh",       lambda xp, x: xp.cosh(x),        x=lambda g, x: g * x.sinh(),            doc="Hyperbolic cosine.",
-         arrays=False),
+    _row("asin",       lambda xp, x: xp.arcsin(x),      x=lambda g, x: g * (1 - x * x).rsqrt(),
+         doc="Inverse sine.", arrays=False, aliases=("arcsin",)),
+    _row("acos",       lambda xp, x: xp.arccos(x),      x=lambda g, x: -g * (1 - x * x).rsqrt(),
+         doc="Inverse cosine.", arrays=False, aliases=("arccos",)),
+    _row("atan",       lambda xp, x: xp.arctan(x),      x=lambda g, x: g / (x * x + 1),
+         doc="Inverse tangent.", quiet=False, aliases=("arctan",)),
+    _row("sinh",       lambda xp, x: xp.sinh(x),        x=lambda g, x: g * x.cosh(),
+         doc="Hyperbolic sine.", arrays=False),
+    _row("cosh",       lambda xp, x: xp.cosh(x),        x=lambda g, x: g * x.sinh(),
+         doc="Hyperbolic cosine.", arrays=False),
     _row("tanh",       lambda xp, x: xp.tanh(x),        y=lambda g, y: g * (1 - y * y),
          doc="Hyperbolic tangent; d/dx = 1 - tanh(x)**2.", quiet=False),
     _row("sigmoid",    _sigmoid,                        y=lambda g, y: g * y * (1 - y),
