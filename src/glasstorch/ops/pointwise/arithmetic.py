@@ -104,10 +104,6 @@ class Rsub(_Op):
         return None, -grad
 
 
-def _is_complex(grad) -> bool:
-    return grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c"
-
-
 class Mul(_Op):
     array_backward = True
     scalar_operands = True
@@ -121,7 +117,7 @@ class Mul(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        if _is_complex(grad):
+        if grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c":
             a, b = _conj(a), _conj(b)  # torch's convention for complex gradients: g * conj(other)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
@@ -139,7 +135,7 @@ class Div(_Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        if _is_complex(grad):
+        if grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c":
             a, b = _conj(a), _conj(b)  # as Mul: the conjugates of the partial derivatives
         need_a, need_b = ctx.needs_input_grad
         ga = grad / b if need_a else None

@@ -31,10 +31,15 @@ def cpp_dtype_name(t) -> str:
             "bool": "bool"}[t.dtype.name]
 
 
+def not_a_tensor(name: str, input, arg: str = "input", pos: int = 1) -> TypeError:
+    """torch's error for a non-Tensor where its signature wants a Tensor."""
+    return TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(input).__name__}")
+
+
 def check_tensor(name: str, input, arg: str = "input", pos: int = 1) -> None:
     """A Tensor where torch's signature wants one."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor(name, input, arg, pos)
 
 
 def check_both_tensors(name: str, input, other) -> None:
