@@ -1,9 +1,11 @@
 """Unary maths (exp, log, sin, tanh, ...) as one table.
 
-Each row gives an op's name, its forward on the array module ``xp`` of the
-input, and its derivative. The derivative is written in terms of the input
-(``x=``) or of the output (``y=``), whichever is cheaper; that choice is what
-the op saves for backward. ``g`` is the gradient arriving at the output.
+Each row gives an op's name, its forward and its derivative. The forward is
+``xp.<name>``, the function of that name in the array module of the input
+(so the same row serves every device), or a function ``(xp, x) -> y``. The
+derivative is written in terms of the input (``x=``) or of the output
+(``y=``), whichever is cheaper; that choice is what the op saves for
+backward. ``g`` is the gradient arriving at the output.
 
 Derivatives are written with operators and Tensor methods, so with
 ``create_graph=True`` they are recorded and can be differentiated again.
@@ -44,7 +46,7 @@ class Unary(NamedTuple):
     """One row of the table."""
 
     name: str  # the public function; the Function class is this name capitalised
-    forward: Callable  # forward(xp, x) -> y, with xp the array module of x
+    forward: str | Callable  # xp.<name> (a function of x's array module) or forward(xp, x) -> y
     derivative: Callable  # derivative(g, x) or derivative(g, y) -> the gradient of x
     saves: str  # "x" or "y": what the derivative takes (and the op saves)
     doc: str
@@ -52,6 +54,21 @@ class Unary(NamedTuple):
     quiet: bool = True  # run the forward under np.errstate: it can overflow or leave its domain
     aliases: tuple = ()
     node_name: str | None = None  # the backward node's name where torch's is not the class name + Backward0
+
+
+class _ArrayModuleNames:
+    """``xp.exp`` in the table: "exp of the input's array module".
+
+    It evaluates to the name ``"exp"``; the op looks the name up on
+    ``array_module(x)`` each time it runs, so the same row serves every device.
+    (A plain name costs one Python call less per op than ``lambda xp, x: xp.exp(x)``.)
+    """
+
+    def __getattr__(self, name: str) -> str:
+        return name
+
+
+xp = _ArrayModuleNames()
 
 
 def _row(name, forward, *, x=None, y=None, doc, **flags) -> Unary:
@@ -84,43 +101,43 @@ def _sigmoid(xp, x):
 
 UNARY = (
     #    name          forward                         derivative (g: the gradient arriving at the output)
-    _row("exp",        lambda xp, x: xp.exp(x),         y=lambda g, y: g * y,
+    _row("exp",        xp.exp,                          y=lambda g, y: g * y,
          doc="e ** x."),
-    _row("exp2",       lambda xp, x: xp.exp2(x),        y=lambda g, y: g * y * _LN2,
+    _row("exp2",       xp.exp2,                         y=lambda g, y: g * y * _LN2,
          doc="2 ** x."),
-    _row("expm1",      lambda xp, x: xp.expm1(x),       y=lambda g, y: g * (y + 1),
+    _row("expm1",      xp.expm1,                        y=lambda g, y: g * (y + 1),
          doc="e ** x - 1, accurate near 0."),
-    _row("log",        lambda xp, x: xp.log(x),         x=lambda g, x: g / x,
+    _row("log",        xp.log,                          x=lambda g, x: g / x,
          doc="Natural logarithm."),
-    _row("log2",       lambda xp, x: xp.log2(x),        x=lambda g, x: g / (x * _LN2),
+    _row("log2",       xp.log2,                         x=lambda g, x: g / (x * _LN2),
          doc="Base-2 logarithm."),
-    _row("log10",      lambda xp, x: xp.log10(x),       x=lambda g, x: g / (x * _LN10),
+    _row("log10",      xp.log10,                        x=lambda g, x: g / (x * _LN10),
          doc="Base-10 logarithm."),
-    _row("log1p",      lambda xp, x: xp.log1p(x),       x=lambda g, x: g / (x + 1),
+    _row("log1p",      xp.log1p,                        x=lambda g, x: g / (x + 1),
          doc="log(1 + x), accurate near 0.", node_name="Log1PBackward0"),
-    _row("sqrt",       lambda xp, x: xp.sqrt(x),        y=lambda g, y: g / (y * 2),
+    _row("sqrt",       xp.sqrt,                         y=lambda g, y: g / (y * 2),
          doc="Square root."),
     _row("rsqrt",      lambda xp, x: 1 / xp.sqrt(x),    y=lambda g, y: g * y * y * y * -0.5,
          doc="1 / sqrt(x)."),
     _row("reciprocal", lambda xp, x: 1 / x,             y=lambda g, y: -g * y * y,
          doc="1 / x."),
-    _row("sin",        lambda xp, x: xp.sin(x),         x=lambda g, x: g * x.cos(),
+    _row("sin",        xp.sin,                          x=lambda g, x: g * x.cos(),
          doc="Sine.", arrays=False, quiet=False),
-    _row("cos",        lambda xp, x: xp.cos(x),         x=lambda g, x: -g * x.sin(),
+    _row("cos",        xp.cos,                          x=lambda g, x: -g * x.sin(),
          doc="Cosine.", arrays=False, quiet=False),
-    _row("tan",        lambda xp, x: xp.tan(x),         y=lambda g, y: g * (y * y + 1),
+    _row("tan",        xp.tan,                          y=lambda g, y: g * (y * y + 1),
          doc="Tangent; d/dx = 1 + tan(x)**2.", quiet=False),
-    _row("asin",       lambda xp, x: xp.arcsin(x),      x=lambda g, x: g * (1 - x * x).rsqrt(),
+    _row("asin",       xp.arcsin,                       x=lambda g, x: g * (1 - x * x).rsqrt(),
          doc="Inverse sine.", arrays=False, aliases=("arcsin",)),
-    _row("acos",       lambda xp, x: xp.arccos(x),      x=lambda g, x: -g * (1 - x * x).rsqrt(),
+    _row("acos",       xp.arccos,                       x=lambda g, x: -g * (1 - x * x).rsqrt(),
          doc="Inverse cosine.", arrays=False, aliases=("arccos",)),
-    _row("atan",       lambda xp, x: xp.arctan(x),      x=lambda g, x: g / (x * x + 1),
+    _row("atan",       xp.arctan,                       x=lambda g, x: g / (x * x + 1),
          doc="Inverse tangent.", quiet=False, aliases=("arctan",)),
-    _row("sinh",       lambda xp, x: xp.sinh(x),        x=lambda g, x: g * x.cosh(),
+    _row("sinh",       xp.sinh,                         x=lambda g, x: g * x.cosh(),
          doc="Hyperbolic sine.", arrays=False),
-    _row("cosh",       lambda xp, x: xp.cosh(x),        x=lambda g, x: g * x.sinh(),
+    _row("cosh",       xp.cosh,                         x=lambda g, x: g * x.sinh(),
          doc="Hyperbolic cosine.", arrays=False),
-    _row("tanh",       lambda xp, x: xp.tanh(x),        y=lambda g, y: g * (1 - y * y),
+    _row("tanh",       xp.tanh,                         y=lambda g, y: g * (1 - y * y),
          doc="Hyperbolic tangent; d/dx = 1 - tanh(x)**2.", quiet=False),
     _row("sigmoid",    _sigmoid,                        y=lambda g, y: g * y * (1 - y),
          doc="1 / (1 + e**-x); d/dx = s(1 - s).", quiet=False),
@@ -131,16 +148,14 @@ UNARY = (
 
 def _build(row: Unary):
     """The Function class and the public function of one table row."""
-    compute, derivative = row.forward, row.derivative
-    if row.saves == "y":
-        def forward(ctx, x):
-            y = compute(array_module(x), x)
-            ctx.save_for_backward(y)
-            return y
-    else:
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return compute(array_module(x), x)
+    compute, derivative, saves_y = row.forward, row.derivative, row.saves == "y"
+    ufunc = compute if isinstance(compute, str) else None
+
+    def forward(ctx, x):
+        xp = array_module(x)
+        y = getattr(xp, ufunc)(x) if ufunc else compute(xp, x)
+        ctx.save_for_backward(y if saves_y else x)
+        return y
 
     def backward(ctx, grad):
         (saved,) = ctx.saved_tensors
