@@ -162,6 +162,7 @@ def _build(row: Unary):
         return derivative(grad, saved)
 
     cls_name = row.name.capitalize()
+    forward.__qualname__, backward.__qualname__ = f"{cls_name}.forward", f"{cls_name}.backward"
     cls = type(cls_name, (_Op,), {
         "__doc__": row.doc, "__module__": __name__, "__qualname__": cls_name,
         "array_backward": row.arrays, "node_name": row.node_name,
