@@ -174,7 +174,7 @@ def _build(row: Unary):
     def fn(input: Tensor, *, out=None) -> Tensor:
         if not isinstance(input, Tensor):  # the check inline: this runs on every call
             raise checks.not_a_tensor(name, input)
-        result = apply(as_float(input))
+        result = apply(input if input._data.dtype.kind == "f" else as_float(input))
         return result if out is None else write_out(name, out, result, (input,))
 
     fn.__name__ = fn.__qualname__ = name
