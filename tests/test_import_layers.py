@@ -161,12 +161,6 @@ def test_cycles_finds_every_circle_and_every_module_in_it():
 # Circles that remain outside the core layers, each with the imports that
 # close it. Remove an entry once its circle is gone (the test below says
 # when); never add one.
-_KNOWN_CYCLES = {
-    frozenset({"glasstorch.ops.fft", "glasstorch.ops.pointwise"}):
-        "pointwise imports fft.conj / complex_abs, fft imports pointwise.atan2 (inside functions)",
-}
-
-
 def _describe(found) -> str:
     return "\n".join(f"  {' -> '.join(circle)}   (modules in it: {', '.join(sorted(component))})"
                      for component, circle in sorted(found.items(), key=lambda kv: kv[1]))
@@ -174,15 +168,7 @@ def _describe(found) -> str:
 
 def test_no_import_cycle_in_the_package():
     found = cycles(import_graph())
-    new = {c: circle for c, circle in found.items() if c not in _KNOWN_CYCLES}
-    assert not new, (f"{len(new)} import circle(s) in src/{PACKAGE} (all {len(found)} listed):\n"
-                     f"{_describe(new)}\nall:\n{_describe(found)}")
-
-
-def test_known_cycles_are_still_there():
-    found = cycles(import_graph())
-    gone = [", ".join(sorted(c)) for c in _KNOWN_CYCLES if c not in found]
-    assert not gone, "these circles are gone: remove them from _KNOWN_CYCLES:\n  " + "\n  ".join(gone)
+    assert not found, f"{len(found)} import circle(s) in src/{PACKAGE}:\n{_describe(found)}"
 
 
 @pytest.mark.parametrize("module, below", [

@@ -47,7 +47,6 @@ set_printoptions set_rng_state use_deterministic_algorithms
 NODE_DIFFERS = {
     "fmax": "WhereBackward0", "fmin": "WhereBackward0",  # composed of where()
     "fmod": "FmodBackward0", "remainder": "RemainderBackward0",  # torch numbers the tensor-divisor overload 1
-    "log1p": "Log1pBackward0",  # torch spells it Log1PBackward0
     "rsub": "SubBackward0",  # composed of sub()
     "nansum": "SumBackward0",  # composed of sum()
     "digamma": "PolygammaBackward0", "i0": "BesselIBackward0",  # one Function serves a family

@@ -522,3 +522,44 @@ ERRORS = [
 @pytest.mark.parametrize("name,fn,same_message", ERRORS, ids=[e[0] for e in ERRORS])
 def test_errors_match_torch(name, fn, same_message):
     _raises_like_torch(fn, same_message)
+
+
+def test_the_pointwise_package_keeps_every_import_path():
+    """Split into modules, ``glasstorch.ops.pointwise`` still offers every op, Function class and
+    the private helpers other modules import from it."""
+    from glasstorch.ops import pointwise
+
+    classes = """Cast Add Sub Rsub Mul Div Neg PowScalar Pow RPowScalar FloorDivide Remainder Fmod Atan2
+    Exp Exp2 Expm1 Log Log2 Log10 Log1p Sqrt Rsqrt Reciprocal Sin Cos Tan Asin Acos Atan Sinh Cosh Tanh
+    Sigmoid Erf Relu Abs Sign Floor Ceil Round Trunc Frac Clamp Where Maximum Minimum Lerp NanToNum
+    LogicalNot BitwiseNot IsNan IsInf IsFinite""".split()
+    for name in classes:
+        cls = getattr(pointwise, name)
+        assert isinstance(cls, type) and issubclass(cls, gt.autograd.Function), name
+    functions = """add sub subtract rsub mul multiply div divide true_divide floor_divide remainder fmod neg
+    negative pow float_power square atan2 arctan2 exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal
+    sin cos tan asin arcsin acos arccos atan arctan sinh cosh tanh sigmoid erf relu abs absolute sign floor
+    ceil trunc fix round frac clamp clip clamp_min clamp_max where maximum minimum fmax fmin lerp nan_to_num
+    eq ne not_equal lt less le less_equal gt greater ge greater_equal logical_and logical_or logical_xor
+    logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite isposinf isneginf
+    isclose allclose equal _erf _invert""".split()
+    for name in functions:
+        assert callable(getattr(pointwise, name)), name
+    assert pointwise.arcsin is pointwise.asin and pointwise.clip is pointwise.clamp
+
+
+def test_fmax_fmin_ignore_nan_as_torch():
+    a = np.array([1.0, np.nan, np.nan, -2.0, 0.0])
+    b = np.array([np.nan, 3.0, np.nan, 5.0, -0.0])
+    for name in ("fmax", "fmin"):
+        got = getattr(gt, name)(gt.tensor(a), gt.tensor(b)).numpy()
+        want = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+        np.testing.assert_array_equal(got, want)
+
+
+def test_isposinf_isneginf_as_torch():
+    a = np.array([np.inf, -np.inf, np.nan, 0.0, 1e308])
+    for name in ("isposinf", "isneginf"):
+        got = getattr(gt, name)(gt.tensor(a)).numpy()
+        want = getattr(torch, name)(torch.from_numpy(a)).numpy()
+        np.testing.assert_array_equal(got, want)

@@ -245,11 +245,9 @@ def view_as_complex(input: Tensor) -> Tensor:
 
 def angle(input: Tensor) -> Tensor:
     """The argument of each element: atan2(imag, real); for real tensors 0 or pi (and no gradient)."""
-    from .pointwise import atan2
-
     _need_tensor("angle", input)
     if input._data.dtype.kind == "c":
-        return atan2(Imag.apply(input), Real.apply(input))
+        return Imag.apply(input).atan2(Real.apply(input))
     x = as_float_tensor(input)
     xp = array_module(x._data)
     with np.errstate(invalid="ignore"):
