@@ -216,6 +216,16 @@ class ModuleList(Module):
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
+def _update_from_pairs(container, pairs, name: str) -> None:
+    """``container[key] = value`` for each (key, value) pair, refusing what is not a pair as torch does."""
+    for j, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)):
+            raise TypeError(f"{name} update sequence element #{j} should be Iterable; is {type(pair).__name__}")
+        if len(pair) != 2:
+            raise ValueError(f"{name} update sequence element #{j} has length {len(pair)}; 2 is required")
+        container[pair[0]] = pair[1]
+
+
 class ModuleDict(Module):
     """A dict of modules, in insertion order (``nn.ModuleDict``)."""
 
@@ -264,14 +274,7 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
             return
-        for j, m in enumerate(modules):
-            if not isinstance(m, (list, tuple)):
-                raise TypeError(
-                    f"ModuleDict update sequence element #{j} should be Iterable; is {type(m).__name__}")
-            if len(m) != 2:
-                raise ValueError(
-                    f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
-            self[m[0]] = m[1]
+        _update_from_pairs(self, modules, "ModuleDict")
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -415,14 +418,7 @@ class ParameterDict(Module):
             for key, value in items:
                 self[key] = value
             return
-        for j, p in enumerate(parameters):
-            if not isinstance(p, (list, tuple)):
-                raise TypeError(
-                    f"ParameterDict update sequence element #{j} should be Iterable; is {type(p).__name__}")
-            if len(p) != 2:
-                raise ValueError(
-                    f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required")
-            self[p[0]] = p[1]
+        _update_from_pairs(self, parameters, "ParameterDict")
 
     def extra_repr(self) -> str:
         return "\n".join(_param_line(k, p, True) for k, p in self.items())
