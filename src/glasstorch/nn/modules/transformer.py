@@ -59,7 +59,20 @@ def _is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int | Non
     return bool(is_causal)
 
 
-class TransformerEncoderLayer(Module):
+class _AttentionLayer(Module):
+    """What the encoder and decoder layers share: the self-attention block (``self_attn``, then
+    ``dropout1``) and the feed-forward block (``linear1``, activation, ``dropout``, ``linear2``)."""
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _feed_forward(self, x, out_dropout: Module):
+        return out_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_AttentionLayer):
     """Self-attention then a feed-forward block, each with a residual and a LayerNorm
     (after the residual, or before each block with ``norm_first=True``)."""
 
@@ -91,16 +104,11 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self._feed_forward(x, self.dropout2)
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_AttentionLayer):
     """Self-attention, attention over the encoder's output (``memory``), then a feed-forward
     block; each with a residual and a LayerNorm."""
 
@@ -140,18 +148,13 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, is_causal=is_causal,
-                           need_weights=False)[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
                                 is_causal=is_causal, need_weights=False)[0]
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self._feed_forward(x, self.dropout3)
 
 
 class TransformerEncoder(Module):
