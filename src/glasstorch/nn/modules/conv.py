@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 
-from ... import ops
 from ...tensor import Tensor
 from .. import init
 from .._functional.conv import _conv, _conv_transpose
 from .._functional.padding import pad
-from ..parameter import Parameter
+from .linear import _weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -70,11 +69,7 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = [v for pair in reversed(pairs) for v in pair]
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(ops.empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(ops.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, out_channels, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
