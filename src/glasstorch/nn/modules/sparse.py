@@ -7,21 +7,11 @@ from ... import ops as _ops
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .._functional import sparse as _F
+from .._functional.sparse import _padding
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _padding(padding_idx, num_embeddings: int):
-    if padding_idx is None:
-        return None
-    if padding_idx > 0:
-        assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
-    elif padding_idx < 0:
-        assert padding_idx >= -num_embeddings, "Padding_idx must be within num_embeddings"
-        padding_idx = num_embeddings + padding_idx
-    return padding_idx
 
 
 def _make_weight(num_embeddings, embedding_dim, _weight, dtype, freeze=False) -> Parameter:
