@@ -6,6 +6,7 @@ import math
 
 from ...tensor import Tensor
 from .. import init
+from .._functional._checks_conv import same_pads
 from .._functional.conv import _conv, _conv_transpose
 from .._functional.padding import pad
 from .linear import _weight_and_bias
@@ -57,13 +58,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         # F.pad order: last dim first, (lo, hi) for each
         if isinstance(self.padding, str):
-            pairs = []
-            if padding == "same":
-                for d, k in zip(self.dilation, self.kernel_size):
-                    total = d * (k - 1)
-                    pairs.append((total // 2, total - total // 2))
-            else:
-                pairs = [(0, 0)] * nd
+            pairs = same_pads(self.kernel_size, self.dilation) if padding == "same" else [(0, 0)] * nd
         else:
             pairs = [(p, p) for p in self.padding]
         self._reversed_padding_repeated_twice = [v for pair in reversed(pairs) for v in pair]
