@@ -136,24 +136,25 @@ def ihfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None =
 
 
 # ---------------------------------------------------------------- n-dim transforms
-@accepts_out
-def fftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
-    """The n-dim transform over ``dim`` (all dims by default): one-dim transforms dim after dim."""
-    x = _input("fftn", input)
+def _c2c_n(name: str, input: Tensor, s, dim, norm: str | None, inverse: bool) -> Tensor:
+    """fftn and ifftn: one-dim complex transforms over ``dim``, dim after dim."""
+    x = _input(name, input)
     dims, sizes = _dims(x, s, dim)
     for d, n in zip(dims, sizes):
-        x = _c2c(x, n, d, norm, False)
+        x = _c2c(x, n, d, norm, inverse)
     return _to_complex(x)
+
+
+@accepts_out
+def fftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
+    """The n-dim transform over ``dim`` (all dims by default)."""
+    return _c2c_n("fftn", input, s, dim, norm, False)
 
 
 @accepts_out
 def ifftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
     """The inverse of :func:`fftn`."""
-    x = _input("ifftn", input)
-    dims, sizes = _dims(x, s, dim)
-    for d, n in zip(dims, sizes):
-        x = _c2c(x, n, d, norm, True)
-    return _to_complex(x)
+    return _c2c_n("ifftn", input, s, dim, norm, True)
 
 
 @accepts_out

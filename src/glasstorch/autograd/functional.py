@@ -170,6 +170,19 @@ def _scalar_output(out, fn: str, strict: bool):
 
 # ---- products with vectors -------------------------------------------------------------------
 
+def _inputs_and_vector(inputs, v, create_graph: bool, fn: str):
+    """What jvp, vhp and hvp share: checked inputs (fresh leaves) and ``v`` shaped like them
+    (left out only for one single-element input)."""
+    inputs_tuple, xs = _tensors(inputs, "inputs", fn)
+    xs = _fresh(xs, create_graph)
+    if v is not None:
+        v = _vector(v, xs, inputs_tuple, create_graph, fn)
+    elif len(xs) != 1 or xs[0].nelement() != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided function "
+                           "is a single Tensor with a single element.")
+    return inputs_tuple, xs, v
+
+
 def vjp(func: Callable[..., Tensors], inputs: Tensors, v: Tensors | None = None,
         create_graph: bool = False, strict: bool = False):
     """Vector-Jacobian product ``v^T J`` of ``func`` at ``inputs``.
@@ -218,13 +231,7 @@ def jvp(func: Callable[..., Tensors], inputs: Tensors, v: Tensors | None = None,
         ``(func_output, jvp)``; ``jvp`` is shaped like the output.
     """
     with enable_grad():
-        inputs_tuple, xs = _tensors(inputs, "inputs", "jvp")
-        xs = _fresh(xs, create_graph)
-        if v is not None:
-            v = _vector(v, xs, inputs_tuple, create_graph, "jvp")
-        elif len(xs) != 1 or xs[0].nelement() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function "
-                               "is a single Tensor with a single element.")
+        inputs_tuple, xs, v = _inputs_and_vector(inputs, v, create_graph, "jvp")
         outputs_tuple, outs = _tensors(func(*xs), "outputs of the user-provided function", "jvp")
         _require_grad(outs, strict, _NOT_DIFFERENTIABLE)
         # u^T J is linear in u, so u's value never matters: zeros keep inf and nan out.
@@ -239,13 +246,7 @@ def jvp(func: Callable[..., Tensors], inputs: Tensors, v: Tensors | None = None,
 
 def _gradient_at(func, inputs, v, create_graph: bool, strict: bool, fn: str):
     """What vhp and hvp share: checked inputs, ``v``, the scalar output and its gradient (with a graph)."""
-    inputs_tuple, xs = _tensors(inputs, "inputs", fn)
-    xs = _fresh(xs, create_graph)
-    if v is not None:
-        v = _vector(v, xs, inputs_tuple, create_graph, fn)
-    elif len(xs) != 1 or xs[0].nelement() != 1:
-        raise RuntimeError("The vector v can only be None if the input to the user-provided function "
-                           "is a single Tensor with a single element.")
+    inputs_tuple, xs, v = _inputs_and_vector(inputs, v, create_graph, fn)
     out = _scalar_output(func(*xs), fn, strict)
     gradient = _grad((out,), xs, create_graph=True)
     _require_grad(gradient, strict, _LINEAR)

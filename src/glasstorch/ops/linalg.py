@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import string
 
 from ..autograd.function import Function
 from ..backend import array_module
-from ..dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES
-from ._util import Tensor, accepts_out, broadcast_shape
+from ._checks_linalg import check_addmm, check_bmm, check_matmul, check_mm, dn, kn, require_tensor
+from ._util import Tensor, accepts_out
 
 
 class _Op(Function):
     array_io = True
-
-
-def _shape_str(shape) -> str:
-    return "x".join(str(s) for s in shape)
-
-
-def _dn(t) -> str:
-    """A dtype as torch's C++ messages spell it (``float``, ``double``)."""
-    return CPP_TYPE_NAMES[t.dtype.name]
-
-
-def _kn(t) -> str:
-    """A dtype as torch's scalar-type names spell it (``Float``, ``Double``)."""
-    return SCALAR_TYPE_NAMES[t.dtype.name]
-
-
-def _require_tensor(fn: str, **args) -> None:
-    for pos, (name, t) in enumerate(args.items(), 1):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {type(t).__name__}")
-
-
-def _no_bool(kernel: str, t: Tensor) -> None:
-    if t._data.dtype.kind == "b":
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_kn(t)}'")
 
 
 # ---------------------------------------------------------------- matmul family
@@ -81,60 +55,10 @@ class Dot(_Op):
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
-def _matmul_check(a: Tensor, b: Tensor) -> None:
-    """Raise torch's error for operands ``matmul`` cannot take.
-
-    torch reduces every case to dot, mv, mm or bmm (folding or broadcasting
-    batch dims first), and its message names the shapes that reached that kernel.
-    """
-    sa, sb = a._data.shape, b._data.shape
-    da, db = len(sa), len(sb)
-    if da == 0 or db == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
-    same = a._data.dtype == b._data.dtype
-    if da == 1 and db == 1:
-        if sa[0] != sb[0]:
-            raise RuntimeError(
-                f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same "
-                f"number of elements, but got {sa[0]} and {sb[0]} elements respectively")
-        if not same:
-            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_kn(a)} and {_kn(b)}")
-        _no_bool("dot", a)
-        return
-    if db == 1:  # mv, with the batch dims of ``a`` folded into its rows
-        rows = math.prod(sa[:-1])
-        if sa[-1] != sb[0]:
-            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})")
-        if not same:
-            raise RuntimeError(
-                f"addmv input tensors must have the same dtype, but got {_kn(b)}, {_kn(a)}, and {_kn(b)}")
-        _no_bool("addmv_impl_cpu", a)
-        return
-    if db == 2:  # mm, with the batch dims of ``a`` folded into its rows
-        left = (math.prod(sa[:-1]), sa[-1])
-        if sa[-1] != sb[0]:
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(left)} and {_shape_str(sb)})")
-        if not same:
-            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dn(a)} != {_dn(b)}")
-        _no_bool("addmm_impl_cpu_", a)
-        return
-    # bmm over the broadcast batch dims
-    batch = broadcast_shape(sa[:-2], sb[:-2])
-    n = math.prod(batch)
-    if sa[-1] != sb[-2]:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {sa[-1]}] but got: "
-            f"[{n}, {sb[-2]}].")
-    if not same:
-        raise RuntimeError(f"expected scalar type {_kn(a)} but found {_kn(b)}")
-    _no_bool("bmm", a)
-
-
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched (broadcast) operands."""
-    _require_tensor("matmul", input=input, other=other)
-    _matmul_check(input, other)
+    require_tensor("matmul", input=input, other=other)
+    check_matmul(input, other)
     da, db = input._data.ndim, other._data.ndim
     if da == 1 and db == 1:
         return Dot.apply(input, other)
@@ -147,35 +71,19 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two matrices (2-D only, no broadcasting)."""
-    _require_tensor("mm", input=input, mat2=mat2)
-    if input._data.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2._data.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    _matmul_check(input, mat2)
+    check_mm(input, mat2)
     return MatMul.apply(input, mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
-    _require_tensor("bmm", input=input, mat2=mat2)
-    if input._data.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2._data.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    (b, _, m), (b2, m2, _) = input._data.shape, mat2._data.shape
-    if b != b2 or m != m2:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but got: [{b2}, {m2}].")
-    if input._data.dtype != mat2._data.dtype:
-        raise RuntimeError(f"expected scalar type {_kn(input)} but found {_kn(mat2)}")
-    _no_bool("bmm", input)
+    check_bmm(input, mat2)
     return MatMul.apply(input, mat2)
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix-vector product."""
-    _require_tensor("mv", input=input, vec=vec)
+    require_tensor("mv", input=input, vec=vec)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(
             f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
@@ -184,11 +92,11 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """Inner product of two 1-D tensors of the same dtype."""
-    _require_tensor("dot", input=input, other=other)
+    require_tensor("dot", input=input, other=other)
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(
             f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
-    _matmul_check(input, other)
+    check_matmul(input, other)
     return Dot.apply(input, other)
 
 
@@ -199,7 +107,7 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
 
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum of products over the last dimension of both tensors (a product if either is 0-d)."""
-    _require_tensor("inner", input=input, other=other)
+    require_tensor("inner", input=input, other=other)
     if input._data.ndim == 0 or other._data.ndim == 0:
         return input * other
     if input._data.shape[-1] != other._data.shape[-1]:
@@ -213,7 +121,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two vectors: ``out[i, j] = input[i] * vec2[j]``."""
-    _require_tensor("outer", input=input, vec2=vec2)
+    require_tensor("outer", input=input, vec2=vec2)
     for name, t in (("self", input), ("vec2", vec2)):
         if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
@@ -253,42 +161,15 @@ class Addmm(_Op):
 @accepts_out
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
-    _require_tensor("addmm", input=input, mat1=mat1, mat2=mat2)
-    for name, t in (("mat1", mat1), ("mat2", mat2)):
-        if t._data.ndim != 2:
-            raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
-    for t in (mat1, mat2):
-        if t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_kn(input)} and {_kn(t)}")
-    _matmul_check(mat1, mat2)
-    if input._data.dtype.kind != "f":
-        for name, v in (("beta", beta), ("alpha", alpha)):
-            if isinstance(v, float):
-                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
-    target = (mat1._data.shape[0], mat2._data.shape[1])
-    _check_expand(input._data.shape, target)
+    check_addmm(input, mat1, mat2, beta, alpha)
     return Addmm.apply(input, mat1, mat2, beta, alpha)
-
-
-def _check_expand(shape, target) -> None:
-    """torch's error when ``shape`` cannot be expanded to ``target``."""
-    if len(shape) > len(target):
-        raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(target)}): the number of sizes provided "
-            f"({len(target)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})")
-    for i in range(1, len(shape) + 1):
-        if shape[-i] != 1 and shape[-i] != target[-i]:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({target[-i]}) must match the existing size ({shape[-i]}) at "
-                f"non-singleton dimension {len(target) - i}.  Target sizes: {list(target)}.  "
-                f"Tensor sizes: {list(shape)}")
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
     if not (input.dtype == batch1.dtype == batch2.dtype):
-        raise RuntimeError(f"Input dtypes must be the same, got: input {_dn(input)}, batch1: {_dn(batch1)}, "
-                           f"batch2: {_dn(batch2)}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {dn(input)}, batch1: {dn(batch1)}, "
+                           f"batch2: {dn(batch2)}")
     prod = bmm(batch1, batch2)
     if alpha != 1:
         prod = prod * alpha
@@ -455,7 +336,7 @@ def einsum(equation: str, *operands) -> Tensor:
         if not isinstance(op, Tensor):
             raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, not {type(op).__name__}")
         if op._data.dtype != operands[0]._data.dtype:
-            raise RuntimeError(f"expected scalar type {_kn(operands[0])} but found {_kn(op)}")
+            raise RuntimeError(f"expected scalar type {kn(operands[0])} but found {kn(op)}")
     if not operands:
         raise _einsum_error("must provide at least one operand")
     eq = _parse_einsum(equation, operands)

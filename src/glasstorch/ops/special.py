@@ -275,107 +275,96 @@ def _t(arr) -> Tensor:
     return Tensor._make(xp.asarray(arr), False, None, 0)
 
 
-class Erfc(_Op):
+class _Float64Unary(_Op):
+    """A special function of one tensor: ``kernel`` runs in float64 (see :func:`_f64`), the op
+    saves what ``saves`` names (``"x"``, ``"y"`` the output, or ``"xy"``), and
+    ``derivative(g, x, y)`` gives the input's gradient from them (what is not saved comes as None)."""
+
+    kernel = None
+    saves = "x"
+
+    @classmethod
+    def forward(cls, ctx, x):
+        out = _f64(cls.kernel)(x)
+        ctx.save_for_backward(*{"x": (x,), "y": (out,), "xy": (x, out)}[cls.saves])
+        return out
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        saved = ctx.saved_tensors
+        x = saved[0] if "x" in cls.saves else None
+        y = saved[-1] if "y" in cls.saves else None
+        return cls.derivative(grad, x, y)
+
+
+class Erfc(_Float64Unary):
     """1 - erf(x), accurate in the right tail; d/dx = -2/sqrt(pi) e^(-x^2)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _f64(_erfc64)(x)
+    kernel, saves = staticmethod(_erfc64), "x"
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x, y):
         return grad * (-(x * x)).exp() * (-2.0 / _SQRT_PI)
 
 
-class Erfcx(_Op):
+class Erfcx(_Float64Unary):
     """e^(x^2) erfc(x); d/dx = 2x erfcx(x) - 2/sqrt(pi)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        out = _f64(_erfcx64)(x)
-        ctx.save_for_backward(x, out)
-        return out
+    kernel, saves = staticmethod(_erfcx64), "xy"
 
     @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        return grad * (2.0 * x * out - 2.0 / _SQRT_PI)
+    def derivative(grad, x, y):
+        return grad * (2.0 * x * y - 2.0 / _SQRT_PI)
 
 
-class Erfinv(_Op):
+class Erfinv(_Float64Unary):
     """The inverse of erf on (-1, 1); d/dy = sqrt(pi)/2 e^(erfinv(y)^2)."""
 
-    @staticmethod
-    def forward(ctx, y):
-        out = _f64(_erfinv64)(y)
-        ctx.save_for_backward(out)
-        return out
+    kernel, saves = staticmethod(_erfinv64), "y"
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (out * out).exp() * (_SQRT_PI / 2.0)
+    def derivative(grad, x, y):
+        return grad * (y * y).exp() * (_SQRT_PI / 2.0)
 
 
-class Ndtr(_Op):
+class Ndtr(_Float64Unary):
     """The standard normal CDF; d/dx is the normal density."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _f64(lambda v: 0.5 * _erfc64(-v / _SQRT_2))(x)
+    kernel, saves = staticmethod(lambda v: 0.5 * _erfc64(-v / _SQRT_2)), "x"
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x, y):
         return grad * (-0.5 * x * x).exp() / _SQRT_2PI
 
 
-class Ndtri(_Op):
+class Ndtri(_Float64Unary):
     """The inverse of ndtr on (0, 1); d/dp = sqrt(2 pi) e^(ndtri(p)^2 / 2)."""
 
-    @staticmethod
-    def forward(ctx, p):
-        out = _f64(_ndtri64)(p)
-        ctx.save_for_backward(out)
-        return out
+    kernel, saves = staticmethod(_ndtri64), "y"
 
     @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (0.5 * out * out).exp() * _SQRT_2PI
+    def derivative(grad, x, y):
+        return grad * (0.5 * y * y).exp() * _SQRT_2PI
 
 
-class LogNdtr(_Op):
+class LogNdtr(_Float64Unary):
     """log ndtr(x), finite far into the left tail; d/dx = density / ndtr."""
 
-    @staticmethod
-    def forward(ctx, x):
-        out = _f64(_log_ndtr64)(x)
-        ctx.save_for_backward(x, out)
-        return out
+    kernel, saves = staticmethod(_log_ndtr64), "xy"
 
     @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        return grad * (-0.5 * x * x - out).exp() / _SQRT_2PI
+    def derivative(grad, x, y):
+        return grad * (-0.5 * x * x - y).exp() / _SQRT_2PI
 
 
-class Gammaln(_Op):
+class Gammaln(_Float64Unary):
     """log|Gamma(x)|; d/dx = digamma(x)."""
 
     node_name = "LgammaBackward0"
+    kernel, saves = staticmethod(_gammaln64), "x"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _f64(_gammaln64)(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x, y):
         return grad * Polygamma.apply(x, 0)
 
 

@@ -60,116 +60,107 @@ def _mask(cond: Tensor, dtype) -> Tensor:
     return cond._cast_np(dtype)
 
 
+class _OfInput(_Act):
+    """An activation of ``x`` and constant arguments that saves ``x``: ``compute(xp, x, *args)``
+    gives the output (``xp``, the array module of ``x``) and ``derivative(grad, x, *args)`` the
+    gradient of ``x``, in Tensor ops so that it differentiates again."""
+
+    @classmethod
+    def forward(cls, ctx, x, *args):
+        ctx.save_for_backward(x)
+        ctx.args = args
+        return cls.compute(array_module(x), x, *args)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (cls.derivative(grad, x, *ctx.args),) + (None,) * len(ctx.args)
+
+
 # ---------------------------------------------------------------- piecewise linear
-class LeakyRelu(_Act):
+class LeakyRelu(_OfInput):
     """x if x > 0 else slope * x."""
 
     @staticmethod
-    def forward(ctx, x, slope):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
-        ctx.slope = slope
+    def compute(xp, x, slope):
         return xp.where(x > 0, x, x * slope)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return ops.where(x > 0, grad, grad * ctx.slope), None
+    def derivative(grad, x, slope):
+        return ops.where(x > 0, grad, grad * slope)
 
 
-class Hardtanh(_Act):
+class Hardtanh(_OfInput):
     """clamp(x, lo, hi); gradient 1 strictly inside (lo, hi)."""
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+    def compute(xp, x, lo, hi):
         return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        inside = (x > ctx.lo) & (x < ctx.hi)
-        return grad * _mask(inside, grad._data.dtype), None, None
+    def derivative(grad, x, lo, hi):
+        inside = (x > lo) & (x < hi)
+        return grad * _mask(inside, grad._data.dtype)
 
 
-class Threshold(_Act):
+class Threshold(_OfInput):
     """value if x <= threshold else x (a NaN, or a NaN threshold, keeps x, as in torch)."""
 
     @staticmethod
-    def forward(ctx, x, threshold, value):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
-        ctx.threshold = threshold
+    def compute(xp, x, threshold, value):
         return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * _mask(~(x <= ctx.threshold), grad._data.dtype), None, None
+    def derivative(grad, x, threshold, value):
+        return grad * _mask(~(x <= threshold), grad._data.dtype)
 
 
-class Hardshrink(_Act):
+class Hardshrink(_OfInput):
     """0 where -lambd <= x <= lambd, else x (NaN passes through)."""
 
     @staticmethod
-    def forward(ctx, x, lambd):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
-        ctx.lambd = lambd
+    def compute(xp, x, lambd):
         return xp.where(xp.abs(x) <= lambd, 0, x).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * _mask(~(x.abs() <= ctx.lambd), grad._data.dtype), None
+    def derivative(grad, x, lambd):
+        return grad * _mask(~(x.abs() <= lambd), grad._data.dtype)
 
 
-class Softshrink(_Act):
+class Softshrink(_OfInput):
     """x - lambd above lambd, x + lambd below -lambd, else 0."""
 
     @staticmethod
-    def forward(ctx, x, lambd):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
-        ctx.lambd = lambd
+    def compute(xp, x, lambd):
         return (xp.where(x > lambd, x - lambd, 0) + xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * _mask(x.abs() > ctx.lambd, grad._data.dtype), None
+    def derivative(grad, x, lambd):
+        return grad * _mask(x.abs() > lambd, grad._data.dtype)
 
 
-class Hardsigmoid(_Act):
+class Hardsigmoid(_OfInput):
     """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3)."""
 
     @staticmethod
-    def forward(ctx, x):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return (xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         # torch scales by 1/6 rounded to float32, in every dtype
         return grad * _mask((x > -3) & (x < 3), grad._data.dtype) * float(np.float32(1.0 / 6.0))
 
 
-class Hardswish(_Act):
+class Hardswish(_OfInput):
     """x * relu6(x + 3) / 6."""
 
     @staticmethod
-    def forward(ctx, x):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return (x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         # chosen, not multiplied by masks: 0 * (inf / 3) would turn the slope at +-inf into nan
         # (a nan input falls through both tests and keeps its nan)
         slope = ops.where(x >= 3, ops.ones_like(x), x / 3 + 0.5)
@@ -211,89 +202,72 @@ class RreluWithNoise(_Act):
 
 
 # ---------------------------------------------------------------- exponential family
-class Elu(_Act):
+class Elu(_OfInput):
     """scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1)): ELU, SELU and CELU."""
 
     @staticmethod
-    def forward(ctx, x, alpha, scale, input_scale):
-        xp = array_module(x)
+    def compute(xp, x, alpha, scale, input_scale):
         neg = alpha * xp.expm1(xp.minimum(x, 0) * input_scale)
-        ctx.save_for_backward(x)
-        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
         return (scale * xp.where(x > 0, x, neg)).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        a, s, k = ctx.alpha, ctx.scale, ctx.input_scale
+    def derivative(grad, x, a, s, k):
         neg = (ops.minimum(x, ops.zeros_like(x)) * k).exp() * (a * s * k)
-        return ops.where(x > 0, grad * s, grad * neg), None, None, None
+        return ops.where(x > 0, grad * s, grad * neg)
 
 
 class Celu(Elu):
     pass
 
 
-class Softplus(_Act):
+class Softplus(_OfInput):
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
 
     @staticmethod
-    def forward(ctx, x, beta, threshold):
-        xp = array_module(x)
+    def compute(xp, x, beta, threshold):
         bx = x * beta
-        ctx.save_for_backward(x)
-        ctx.beta, ctx.threshold = beta, threshold
         return xp.where(bx > threshold, x, xp.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        bx = x * ctx.beta
-        return ops.where(bx > ctx.threshold, grad, grad * bx.sigmoid()), None, None
+    def derivative(grad, x, beta, threshold):
+        bx = x * beta
+        return ops.where(bx > threshold, grad, grad * bx.sigmoid())
 
 
-class LogSigmoid(_Act):
+class LogSigmoid(_OfInput):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
 
     @staticmethod
-    def forward(ctx, x):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         return grad * (-x).sigmoid()
 
 
-class Silu(_Act):
+class Silu(_OfInput):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return x * _sigmoid_np(x)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         s = _sigmoid_exact(x)  # so the slope is 0 far below zero, and nan at +-inf as in torch
         return grad * (s * (1 + x * (1 - s)))
 
 
-class Mish(_Act):
+class Mish(_OfInput):
     """x * tanh(softplus(x)); d/dx = t + x sigmoid(x) (1 - t^2)."""
 
     @staticmethod
-    def forward(ctx, x):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return (x * xp.tanh(xp.logaddexp(0, x))).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         t = softplus(x).tanh()
         return grad * (t + x * _sigmoid_exact(x) * (1 - t * t))
 
@@ -423,40 +397,34 @@ def _gelu_and_derivative(x, want_d):
     return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
 
 
-class Softsign(_Act):
+class Softsign(_OfInput):
     """x / (1 + |x|); d/dx = 1 / (1 + |x|)^2."""
 
     node_name = "DivBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return x / (1 + xp.abs(x))
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         # torch's composite x / (1 + |x|) differentiated term by term (not 1 / d^2):
         # the same rounding, and nan at +-inf (inf / inf) as torch gives
         d = x.abs() + 1
         return grad / d + (-grad * ((x / d) / d)) * x.sign()
 
 
-class Tanhshrink(_Act):
+class Tanhshrink(_OfInput):
     """x - tanh(x); d/dx = tanh(x)^2."""
 
     node_name = "SubBackward0"
 
     @staticmethod
-    def forward(ctx, x):
-        xp = array_module(x)
-        ctx.save_for_backward(x)
+    def compute(xp, x):
         return x - xp.tanh(x)
 
     @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+    def derivative(grad, x):
         t = x.tanh()
         return grad * t * t
 

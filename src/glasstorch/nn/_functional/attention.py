@@ -231,7 +231,50 @@ def multi_head_attention_forward(
     (N, num_heads, L, S) with ``average_attn_weights=False``, or None without ``need_weights``.
     """
     batched = query.dim() == 3
+    query, key, value, key_padding_mask = _as_batched(query, key, value, key_padding_mask)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    head_dim = _mha_check(query, key, value, embed_dim_to_check, num_heads, use_separate_proj_weight,
+                          is_causal, attn_mask, key_padding_mask)
+    attn_mask = _float_mask(attn_mask, query.dtype, "attn_mask")
+    key_padding_mask = _float_mask(key_padding_mask, query.dtype, "key_padding_mask")
+
+    q, k, v = _in_projections(query, key, value, in_proj_weight, in_proj_bias, use_separate_proj_weight,
+                              q_proj_weight, k_proj_weight, v_proj_weight)
+    attn_mask = _attn_mask_3d(attn_mask, tgt_len, src_len, bsz * num_heads)
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError("bias cannot be added to static key/value.")
+        k = ops.cat([k, bias_k.expand(1, bsz, embed_dim)])
+        v = ops.cat([v, bias_v.expand(1, bsz, embed_dim)])
+        attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
+
+    # (L, N, E) -> (N * heads, L, head_dim)
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None else static_k
+    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None else static_v
+    if add_zero_attn:
+        k = ops.cat([k, k.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
+        v = ops.cat([v, v.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
+        attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
+    attn_mask = _merge_padding_mask(attn_mask, key_padding_mask, bsz, num_heads, k.shape[1])
+
+    out, weights = _attend(q, k, v, attn_mask, bsz, num_heads, dropout_p if training else 0.0, need_weights)
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    if weights is not None:
+        # the op's weights are a transposed view; the caller gets them contiguous, as torch's
+        weights = weights.mean(dim=1) if average_attn_weights else weights.contiguous()
     if not batched:
+        out = out.squeeze(1)
+        if weights is not None:
+            weights = weights.squeeze(0)
+    return out, weights
+
+
+def _as_batched(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None) -> tuple:
+    """Checks the ranks of query/key/value; unbatched (L, E) inputs gain a batch of one at dim 1."""
+    if query.dim() != 3:
         if query.dim() != 2:
             raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D "
                                  "query tensor")
@@ -244,8 +287,14 @@ def multi_head_attention_forward(
     elif key.dim() != 3 or value.dim() != 3:
         raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
                              f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-    tgt_len, bsz, embed_dim = query.shape
-    src_len = key.shape[0]
+    return query, key, value, key_padding_mask
+
+
+def _mha_check(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+               use_separate_proj_weight: bool, is_causal: bool, attn_mask: Tensor | None,
+               key_padding_mask: Tensor | None) -> int:
+    """Checks the batched inputs' sizes and the mask hints; returns the head size."""
+    embed_dim = query.shape[2]
     if embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
     head_dim = embed_dim // num_heads
@@ -261,101 +310,81 @@ def multi_head_attention_forward(
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
                            "method `generate_square_subsequent_mask` to create this mask.")
     if key_padding_mask is not None and attn_mask is not None and key_padding_mask.dtype != attn_mask.dtype:
+        # stacklevel 3: the warning names the caller of multi_head_attention_forward
         warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for "
-                      "both instead.", UserWarning, stacklevel=2)
-    dtype = query.dtype
-    attn_mask = _float_mask(attn_mask, dtype, "attn_mask")
-    key_padding_mask = _float_mask(key_padding_mask, dtype, "key_padding_mask")
+                      "both instead.", UserWarning, stacklevel=3)
+    return head_dim
 
-    # input projections
-    if not use_separate_proj_weight:
-        if in_proj_weight is None:
-            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
-        bq = bk = bv = None
-        if in_proj_bias is not None:
-            bq, bk, bv = in_proj_bias.chunk(3)
-        if query is key and key is value:
-            q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, dim=-1)
-        else:
-            wq, wk, wv = in_proj_weight.chunk(3)
-            q = linear(query, wq, bq)
-            if key is value:
-                k, v = linear(key, ops.cat([wk, wv]), None if bk is None else ops.cat([bk, bv])).chunk(2, dim=-1)
-            else:
-                k, v = linear(key, wk, bk), linear(value, wv, bv)
+
+def _in_projections(query: Tensor, key: Tensor, value: Tensor, in_proj_weight: Tensor | None,
+                    in_proj_bias: Tensor | None, use_separate_proj_weight: bool, q_proj_weight: Tensor | None,
+                    k_proj_weight: Tensor | None, v_proj_weight: Tensor | None) -> tuple:
+    """q, k, v: the inputs through their projections (one packed matmul where inputs are shared)."""
+    if not use_separate_proj_weight and in_proj_weight is None:
+        raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+    bq = bk = bv = None
+    if in_proj_bias is not None:
+        bq, bk, bv = in_proj_bias.chunk(3)
+    if use_separate_proj_weight:
+        return linear(query, q_proj_weight, bq), linear(key, k_proj_weight, bk), linear(value, v_proj_weight, bv)
+    if query is key and key is value:
+        return linear(query, in_proj_weight, in_proj_bias).chunk(3, dim=-1)
+    wq, wk, wv = in_proj_weight.chunk(3)
+    q = linear(query, wq, bq)
+    if key is value:
+        k, v = linear(key, ops.cat([wk, wv]), None if bk is None else ops.cat([bk, bv])).chunk(2, dim=-1)
     else:
-        bq = bk = bv = None
-        if in_proj_bias is not None:
-            bq, bk, bv = in_proj_bias.chunk(3)
-        q = linear(query, q_proj_weight, bq)
-        k = linear(key, k_proj_weight, bk)
-        v = linear(value, v_proj_weight, bv)
+        k, v = linear(key, wk, bk), linear(value, wv, bv)
+    return q, k, v
 
-    if attn_mask is not None:
-        if attn_mask.dim() == 2:
-            if tuple(attn_mask.shape) != (tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
-                                   f"{(tgt_len, src_len)}.")
-            attn_mask = attn_mask.unsqueeze(0)
-        elif attn_mask.dim() == 3:
-            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
-                                   f"{(bsz * num_heads, tgt_len, src_len)}.")
-        else:
-            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
 
-    if bias_k is not None and bias_v is not None:
-        if static_k is not None or static_v is not None:
-            raise AssertionError("bias cannot be added to static key/value.")
-        k = ops.cat([k, bias_k.expand(1, bsz, embed_dim)])
-        v = ops.cat([v, bias_v.expand(1, bsz, embed_dim)])
-        attn_mask = _pad_last(attn_mask)
-        key_padding_mask = _pad_last(key_padding_mask)
+def _attn_mask_3d(attn_mask: Tensor | None, tgt_len: int, src_len: int, batch_heads: int) -> Tensor | None:
+    """Checks a 2-D (L, S) or 3-D (N * heads, L, S) float mask; returns it 3-D."""
+    if attn_mask is None:
+        return None
+    if attn_mask.dim() == 2:
+        if tuple(attn_mask.shape) != (tgt_len, src_len):
+            raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
+                               f"{(tgt_len, src_len)}.")
+        return attn_mask.unsqueeze(0)
+    if attn_mask.dim() == 3:
+        if tuple(attn_mask.shape) != (batch_heads, tgt_len, src_len):
+            raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
+                               f"{(batch_heads, tgt_len, src_len)}.")
+        return attn_mask
+    raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
 
-    # (L, N, E) -> (N * heads, L, head_dim)
-    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None else static_k
-    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None else static_v
-    if add_zero_attn:
-        k = ops.cat([k, k.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
-        v = ops.cat([v, v.new_zeros((bsz * num_heads, 1, head_dim))], dim=1)
-        attn_mask = _pad_last(attn_mask)
-        key_padding_mask = _pad_last(key_padding_mask)
-    src_len = k.shape[1]
 
-    if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
-                                 f"{key_padding_mask.shape}")
-        kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
-        kpm = kpm.reshape(bsz * num_heads, 1, src_len)
-        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+def _merge_padding_mask(attn_mask: Tensor | None, key_padding_mask: Tensor | None, bsz: int, num_heads: int,
+                        src_len: int) -> Tensor | None:
+    """The (N, S) key padding mask, repeated per head, added to the attention mask."""
+    if key_padding_mask is None:
+        return attn_mask
+    if tuple(key_padding_mask.shape) != (bsz, src_len):
+        raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                             f"{key_padding_mask.shape}")
+    kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
+    kpm = kpm.reshape(bsz * num_heads, 1, src_len)
+    return kpm if attn_mask is None else attn_mask + kpm
 
-    p = dropout_p if training else 0.0
+
+def _attend(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None, bsz: int, num_heads: int, p: float,
+            need_weights: bool) -> tuple:
+    """Attention of (N * heads, L, head_dim) q over k, v; returns (out (N, heads, L, hd), weights or None)."""
+    tgt_len, src_len, head_dim = q.shape[1], k.shape[1], q.shape[2]
     q4 = q.reshape(bsz, num_heads, tgt_len, head_dim)
     k4 = k.reshape(bsz, num_heads, src_len, head_dim)
     v4 = v.reshape(bsz, num_heads, src_len, head_dim)
     mask4 = attn_mask
     if attn_mask is not None and attn_mask.shape[0] != 1:
         mask4 = attn_mask.reshape(bsz, num_heads, attn_mask.shape[1], src_len)
-    if need_weights:
-        # torch computes the weights first, then applies dropout to them for the output
-        out, weights = _sdpa(q4, k4, v4, mask4, zero_dead=False)
-        if p > 0:
-            weights = _dropout(weights, p, True)
-            out = weights @ v4
-    else:
-        out, weights = _sdpa(q4, k4, v4, mask4, p)
-        weights = None
-    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
-    if weights is not None:
-        # the op's weights are a transposed view; the caller gets them contiguous, as torch's
-        weights = weights.mean(dim=1) if average_attn_weights else weights.contiguous()
-    if not batched:
-        out = out.squeeze(1)
-        if weights is not None:
-            weights = weights.squeeze(0)
+    if not need_weights:
+        return _sdpa(q4, k4, v4, mask4, p)[0], None
+    # torch computes the weights first, then applies dropout to them for the output
+    out, weights = _sdpa(q4, k4, v4, mask4, zero_dead=False)
+    if p > 0:
+        weights = _dropout(weights, p, True)
+        out = weights @ v4
     return out, weights
 
 

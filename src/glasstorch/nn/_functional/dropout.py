@@ -87,17 +87,23 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _dropout(input, p, training, inplace, "batched" if nd == 3 else "unbatched")
 
 
+def _warn_rank(nd: int, k: int) -> None:
+    """torch's deprecation warning for a ``dropout{k}d`` input that is not (N, C, *k) or (C, *k)."""
+    if nd not in (k + 1, k + 2):
+        # stacklevel 3: the warning names the caller of dropout{k}d
+        warnings.warn(
+            f"dropout{k}d: Received a {nd}-D input to dropout{k}d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            f"instead. Note that dropout{k}d exists to provide channel-wise dropout on inputs with {k} spatial "
+            f"dimensions, a channel dimension, and an optional batch dimension (i.e. {k + 1}D or {k + 2}D "
+            "inputs).", UserWarning, stacklevel=3)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of ``(N, C, H, W)`` or ``(C, H, W)`` inputs."""
     _check_p(p)
     nd = input._data.ndim
-    if nd not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an "
-            "error in a future release. To retain the behavior and silence this warning, please use dropout "
-            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
-            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-            UserWarning, stacklevel=2)
+    _warn_rank(nd, 2)
     if nd == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
@@ -112,13 +118,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` inputs."""
     _check_p(p)
     nd = input._data.ndim
-    if nd not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in an "
-            "error in a future release. To retain the behavior and silence this warning, please use dropout "
-            "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
-            "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
-            UserWarning, stacklevel=2)
+    _warn_rank(nd, 3)
     return _dropout(input, p, training, inplace, "batched" if nd == 5 else "unbatched")
 
 

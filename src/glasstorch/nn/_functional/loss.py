@@ -20,10 +20,10 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
-from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
+from . import _checks_loss as checks
 from .activation import logsigmoid, softplus
 
 __all__ = [
@@ -84,14 +84,6 @@ def _reduce_rows(rows, reduction: str, denom):
         return xp.asarray(total)
     with np.errstate(invalid="ignore", divide="ignore"):
         return xp.asarray(total / denom)
-
-
-def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
-    if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-            "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-            "same size.", stacklevel=3)
 
 
 # ---------------------------------------------------------------- NLL / cross-entropy (fused)
@@ -273,41 +265,6 @@ def _class_dim_to_rows(input: Tensor, name: str):
     return input.movedim(1, -1).reshape(-1, c), rest
 
 
-def _check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) -> None:
-    if input.ndim == 1:
-        if target.ndim > 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    elif input.ndim == 2:
-        if target.ndim != 1:
-            raise RuntimeError(
-                "0D or 1D target tensor expected, multi-target not supported "
-                f"(input of shape {list(input.shape)}, target of shape {list(target.shape)})")
-        if target.shape[0] != input.shape[0]:
-            raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]}).")
-    else:
-        if target.ndim == 0 or target.shape[0] != input.shape[0]:
-            raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                f"({target.shape[0] if target.ndim else 1}).")
-        expected = [input.shape[0]] + list(input.shape[2:])
-        if list(target.shape) != expected:
-            raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {SCALAR_TYPE_NAMES[target.dtype.name]}")
-    if weight is not None and weight.numel() != n_classes:
-        raise RuntimeError(
-            f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
-            f"weight tensor of shape: {list(weight.shape)}")
-
-
-def _check_in_range(t: np.ndarray, n_classes: int, ignore_index: int) -> None:
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {t[bad].reshape(-1)[0]} is out of bounds.")
-
-
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of ``target`` classes under log-probabilities ``input``.
@@ -319,9 +276,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    _check_class_target(input, target, weight, n_classes)
+    checks.check_class_target(input, target, weight, n_classes)
     t = target._data.reshape(-1).astype(np.int64, copy=False)
-    _check_in_range(t, n_classes, ignore_index)
+    checks.check_in_range(t, n_classes, ignore_index)
     rows, rest = _class_dim_to_rows(input, "nll_loss")
     w = None if weight is None else weight._data.reshape(-1)
     out = NllLoss.apply(rows, t, w, ignore_index, reduction)
@@ -344,18 +301,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     # a float target of the input's shape holds class probabilities; any other is checked as class indices
     if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
-        if weight is not None and weight.numel() != n_classes:
-            raise RuntimeError(
-                f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
-                f"weight tensor of shape: {list(weight.shape)}")
+        checks.check_class_weight(weight, n_classes)
         rows, rest = _class_dim_to_rows(input, "cross_entropy")
         q, _ = _class_dim_to_rows(target.to(input.dtype), "cross_entropy")
         w = None if weight is None else weight._data.reshape(-1).astype(input._data.dtype)
         out = SoftCrossEntropy.apply(rows, q, w, reduction, label_smoothing)
         return out.reshape(rest) if reduction == "none" else out
-    _check_class_target(input, target, weight, n_classes)
+    checks.check_class_target(input, target, weight, n_classes)
     t = target._data.reshape(-1).astype(np.int64, copy=False)
-    _check_in_range(t, n_classes, ignore_index)
+    checks.check_in_range(t, n_classes, ignore_index)
     rows, rest = _class_dim_to_rows(input, "cross_entropy")
     w = None if weight is None else weight._data.reshape(-1)
     out = CrossEntropy.apply(rows, t, w, ignore_index, reduction, float(label_smoothing))
@@ -469,7 +423,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
             weight: Tensor | None = None) -> Tensor:
     """|input - target|, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_same_size(input, target, "l1_loss")
+    checks.check_same_size(input, target, "l1_loss")
     return _pointwise(input, target, (input - target).abs(), weight, reduction)
 
 
@@ -477,7 +431,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
              weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_same_size(input, target, "mse_loss")
+    checks.check_same_size(input, target, "mse_loss")
     d = input - target
     return _pointwise(input, target, d * d, weight, reduction)
 
@@ -486,7 +440,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_same_size(input, target, "smooth_l1_loss")
+    checks.check_same_size(input, target, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = (input - target).abs()
@@ -500,7 +454,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) elsewhere."""
     reduction = _reduction(reduction)
-    _check_same_size(input, target, "huber_loss")
+    checks.check_same_size(input, target, "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = (input - target).abs()

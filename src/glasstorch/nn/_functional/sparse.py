@@ -127,6 +127,7 @@ def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float)
 
 
 def _padding(padding_idx, rows: int):
+    """``padding_idx`` as a row number in [0, rows) (a negative one counts from the end), or None."""
     if padding_idx is None:
         return None
     if padding_idx > 0:

@@ -28,7 +28,37 @@ def _index(idx, n: int) -> int:
     return idx + n if idx < 0 else idx
 
 
-class Sequential(Module):
+class _NumberedModules(Module):
+    """What Sequential and ModuleList share: children in order, and deleting renumbers
+    them so that their keys stay "0".."n-1"."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)
+        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
+            del self._modules[key]
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, module: Module):
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, key: int) -> Module:
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_NumberedModules):
     """Modules applied one after another: ``Sequential(a, b)(x) == b(a(x))``.
 
     Built from modules (named "0", "1", ...) or from one OrderedDict of
@@ -44,12 +74,6 @@ class Sequential(Module):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, idx) -> Module | Sequential:
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
@@ -59,24 +83,6 @@ class Sequential(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         key = list(self._modules)[_index(idx, len(self))]
         setattr(self, key, module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                del self._modules[key]
-        else:
-            del self._modules[keys[_index(idx, len(self))]]
-        # renumber so that keys stay "0".."n-1"
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
 
     def insert(self, index: int, module: Module) -> Sequential:
         """Put ``module`` before position ``index`` (which may equal len)."""
@@ -96,11 +102,6 @@ class Sequential(Module):
         for m in sequential:
             self.append(m)
         return self
-
-    def pop(self, key: int) -> Module:
-        v = self[key]
-        del self[key]
-        return v
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
@@ -133,19 +134,13 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_NumberedModules):
     """A list of modules whose parameters belong to the owner (``nn.ModuleList``)."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __getitem__(self, idx) -> Module | ModuleList:
         if isinstance(idx, slice):
@@ -155,24 +150,11 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, str(_index(idx, len(self))), module)
 
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
-            del self._modules[key]
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList(chain(self, other))
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
 
     def insert(self, index: int, module: Module) -> None:
         mods = list(self._modules.values())
@@ -188,11 +170,6 @@ class ModuleList(Module):
         for m in modules:
             self.append(m)
         return self
-
-    def pop(self, key: int) -> Module:
-        v = self[key]
-        del self[key]
-        return v
 
     def __repr__(self) -> str:
         reprs = [repr(m) for m in self]
@@ -214,6 +191,16 @@ class ModuleList(Module):
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+
+def _update_from_pairs(container, pairs, name: str) -> None:
+    """``container[key] = value`` for each (key, value) pair, refusing what is not a pair as torch does."""
+    for j, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)):
+            raise TypeError(f"{name} update sequence element #{j} should be Iterable; is {type(pair).__name__}")
+        if len(pair) != 2:
+            raise ValueError(f"{name} update sequence element #{j} has length {len(pair)}; 2 is required")
+        container[pair[0]] = pair[1]
 
 
 class ModuleDict(Module):
@@ -264,14 +251,7 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
             return
-        for j, m in enumerate(modules):
-            if not isinstance(m, (list, tuple)):
-                raise TypeError(
-                    f"ModuleDict update sequence element #{j} should be Iterable; is {type(m).__name__}")
-            if len(m) != 2:
-                raise ValueError(
-                    f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
-            self[m[0]] = m[1]
+        _update_from_pairs(self, modules, "ModuleDict")
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -415,14 +395,7 @@ class ParameterDict(Module):
             for key, value in items:
                 self[key] = value
             return
-        for j, p in enumerate(parameters):
-            if not isinstance(p, (list, tuple)):
-                raise TypeError(
-                    f"ParameterDict update sequence element #{j} should be Iterable; is {type(p).__name__}")
-            if len(p) != 2:
-                raise ValueError(
-                    f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required")
-            self[p[0]] = p[1]
+        _update_from_pairs(self, parameters, "ParameterDict")
 
     def extra_repr(self) -> str:
         return "\n".join(_param_line(k, p, True) for k, p in self.items())

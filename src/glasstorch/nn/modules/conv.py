@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-from ... import ops
 from ...tensor import Tensor
 from .. import init
+from .._functional._checks_conv import same_pads
 from .._functional.conv import _conv, _conv_transpose
 from .._functional.padding import pad
-from ..parameter import Parameter
+from .linear import _weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -58,23 +58,13 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         # F.pad order: last dim first, (lo, hi) for each
         if isinstance(self.padding, str):
-            pairs = []
-            if padding == "same":
-                for d, k in zip(self.dilation, self.kernel_size):
-                    total = d * (k - 1)
-                    pairs.append((total // 2, total - total // 2))
-            else:
-                pairs = [(0, 0)] * nd
+            pairs = same_pads(self.kernel_size, self.dilation) if padding == "same" else [(0, 0)] * nd
         else:
             pairs = [(p, p) for p in self.padding]
         self._reversed_padding_repeated_twice = [v for pair in reversed(pairs) for v in pair]
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
-        self.weight = Parameter(ops.empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(ops.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, out_channels, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

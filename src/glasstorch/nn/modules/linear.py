@@ -19,6 +19,16 @@ def _empty(*shape, dtype=None) -> Tensor:
     return ops.empty(*shape, dtype=dtype)
 
 
+def _weight_and_bias(module: Module, weight_shape: tuple, n_out: int, bias: bool, dtype) -> None:
+    """Registers an uninitialised ``weight`` of ``weight_shape`` and a ``bias`` of ``n_out``
+    (or ``bias`` None); ``reset_parameters`` sets their values."""
+    module.weight = Parameter(_empty(*weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(_empty(n_out, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored)."""
 
@@ -64,11 +74,7 @@ class Linear(Module):
             check_device(device)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -94,11 +100,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_empty(out_features, in1_features, in2_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

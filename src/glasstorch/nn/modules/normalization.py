@@ -37,13 +37,20 @@ def _reset_affine(module: Module) -> None:
             module.bias.zero_()
 
 
+class _AffineNorm(Module):
+    """A norm layer whose optional elementwise weight (and bias) start as the identity transform."""
+
+    def reset_parameters(self) -> None:
+        _reset_affine(self)
+
+
 def _shape(normalized_shape) -> tuple:
     if isinstance(normalized_shape, int):
         return (normalized_shape,)
     return tuple(int(s) for s in normalized_shape)
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalise over the trailing ``normalized_shape`` dims:
     ``(x - mean) / sqrt(var + eps) * weight + bias``."""
 
@@ -56,9 +63,6 @@ class LayerNorm(Module):
         _affine_params(self, self.normalized_shape, elementwise_affine, bias, dtype)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        _reset_affine(self)
-
     def forward(self, input: Tensor) -> Tensor:
         return _F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
@@ -67,7 +71,7 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Split the channels into ``num_groups`` groups and normalise each group of each sample."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
@@ -82,9 +86,6 @@ class GroupNorm(Module):
         _affine_params(self, num_channels, affine, bias, dtype)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        _reset_affine(self)
-
     def forward(self, input: Tensor) -> Tensor:
         return _F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
@@ -93,7 +94,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class RMSNorm(Module):
+class RMSNorm(_AffineNorm):
     """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing ``normalized_shape`` dims."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
@@ -106,9 +107,6 @@ class RMSNorm(Module):
         self.register_parameter("weight", Parameter(_ops.empty(self.normalized_shape, dtype=dt))
                                 if elementwise_affine else None)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         return _F.rms_norm(x, self.normalized_shape, self.weight, self.eps)

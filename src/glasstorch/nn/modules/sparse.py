@@ -7,21 +7,11 @@ from ... import ops as _ops
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .._functional import sparse as _F
+from .._functional.sparse import _padding
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _padding(padding_idx, num_embeddings: int):
-    if padding_idx is None:
-        return None
-    if padding_idx > 0:
-        assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
-    elif padding_idx < 0:
-        assert padding_idx >= -num_embeddings, "Padding_idx must be within num_embeddings"
-        padding_idx = num_embeddings + padding_idx
-    return padding_idx
 
 
 def _make_weight(num_embeddings, embedding_dim, _weight, dtype, freeze=False) -> Parameter:
@@ -31,6 +21,18 @@ def _make_weight(num_embeddings, embedding_dim, _weight, dtype, freeze=False) ->
     assert list(_weight.shape) == [num_embeddings, embedding_dim], \
         "Shape of weight does not match num_embeddings and embedding_dim"
     return Parameter(_weight, requires_grad=not freeze)
+
+
+def _renorm_repr(module: Module) -> str:
+    """The repr of the lookup options both embedding layers share, where not at their defaults."""
+    s = ""
+    if module.max_norm is not None:
+        s += f", max_norm={module.max_norm}"
+    if module.norm_type != 2:
+        s += f", norm_type={module.norm_type}"
+    if module.scale_grad_by_freq is not False:
+        s += f", scale_grad_by_freq={module.scale_grad_by_freq}"
+    return s
 
 
 class Embedding(Module):
@@ -75,12 +77,7 @@ class Embedding(Module):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += _renorm_repr(self)
         if self.sparse is not False:
             s += ", sparse=True"
         return s
@@ -133,12 +130,7 @@ class EmbeddingBag(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += _renorm_repr(self)
         s += f", mode='{self.mode}'"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"

@@ -59,7 +59,20 @@ def _is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int | Non
     return bool(is_causal)
 
 
-class TransformerEncoderLayer(Module):
+class _AttentionLayer(Module):
+    """What the encoder and decoder layers share: the self-attention block (``self_attn``, then
+    ``dropout1``) and the feed-forward block (``linear1``, activation, ``dropout``, ``linear2``)."""
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _feed_forward(self, x, out_dropout: Module):
+        return out_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_AttentionLayer):
     """Self-attention then a feed-forward block, each with a residual and a LayerNorm
     (after the residual, or before each block with ``norm_first=True``)."""
 
@@ -91,16 +104,11 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self._feed_forward(x, self.dropout2)
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_AttentionLayer):
     """Self-attention, attention over the encoder's output (``memory``), then a feed-forward
     block; each with a residual and a LayerNorm."""
 
@@ -140,18 +148,13 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, is_causal=is_causal,
-                           need_weights=False)[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
                                 is_causal=is_causal, need_weights=False)[0]
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self._feed_forward(x, self.dropout3)
 
 
 class TransformerEncoder(Module):
@@ -212,20 +215,16 @@ class Transformer(Module):
                  custom_decoder: Module | None = None, layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                                            batch_first, norm_first, bias, dtype=dtype)
-            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers, norm)
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                                            batch_first, norm_first, bias, dtype=dtype)
-            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
+
+        def stack(layer_cls, stack_cls, num_layers: int) -> Module:
+            layer = layer_cls(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                              norm_first, bias, dtype=dtype)
+            return stack_cls(layer, num_layers, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+
+        self.encoder = (custom_encoder if custom_encoder is not None
+                        else stack(TransformerEncoderLayer, TransformerEncoder, num_encoder_layers))
+        self.decoder = (custom_decoder if custom_decoder is not None
+                        else stack(TransformerDecoderLayer, TransformerDecoder, num_decoder_layers))
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead
