@@ -21,7 +21,7 @@ __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_
 
 def _arr(value):
     """A tensor's data, or a Python value (a bound, a list) as an array on the device."""
-    return value._data if isinstance(value, Tensor) else backend.from_numpy(np.asarray(value))
+    return value._data if isinstance(value, Tensor) else backend.from_numpy(np.asarray(value))  # host: Python values
 
 
 def _bool(arr) -> Tensor:
