@@ -5,12 +5,14 @@ op's ``apply`` received (Tensors, numbers, shapes, plans), ``outs`` the
 Tensor(s) it returned. A converter adds nodes and binds every output.
 """
 
+# host module: ONNX initializers are host arrays; tensor data is read through backend.to_numpy
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ._common import INT64_MAX, UnsupportedOperatorError, _f, _out, _tp, register
 
@@ -22,7 +24,7 @@ def _operand(b, x, dtype) -> str:
         if x._data.dtype != dtype:
             name = b.node("Cast", [name], to=_tp(dtype))
         return name
-    return b.const(np.asarray(x._data if hasattr(x, "_data") else x, dtype=dtype))
+    return b.const(backend.to_numpy(x._data) if hasattr(x, "_data") else x, dtype=dtype)
 
 
 
