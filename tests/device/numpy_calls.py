@@ -13,6 +13,7 @@ Host work on purpose is marked, and then not counted (the second column):
 
 - a line ending in a ``# host`` comment (``# host copy``, ``# host: why``): the
   call on that line (or on any line of the statement it ends) works on host data;
+- a ``def`` line ending in ``# host``: the whole function works on host data;
 - a module with a top-level comment line ``# host module: why`` (files that never
   hold device data: decoding files, synthetic data, MPI buffers, host draws).
 """
@@ -68,6 +69,9 @@ def numpy_calls(path: Path, marked: bool = False) -> list[tuple[int, str]]:
     source = path.read_text()
     tree = ast.parse(source)
     whole, lines = host_marks(source)
+    host_functions = [(f.lineno, f.end_lineno) for f in ast.walk(tree)
+                      if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      and any(f.lineno <= line < f.body[0].lineno for line in lines)]
     statement_of = {}
     for stmt in ast.walk(tree):
         if isinstance(stmt, ast.stmt) and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
@@ -89,7 +93,8 @@ def numpy_calls(path: Path, marked: bool = False) -> list[tuple[int, str]]:
                 and node.value.id == "xp":
             found.append((node, f"xp.{node.attr} (the host-only module)"))
     return sorted((node.lineno, name) for node, name in found
-                  if (whole or _marked(node, statement_of.get(id(node)), lines)) == marked)
+                  if (whole or any(first <= node.lineno <= last for first, last in host_functions)
+                      or _marked(node, statement_of.get(id(node)), lines)) == marked)
 
 
 def main() -> None:

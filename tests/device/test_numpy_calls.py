@@ -64,5 +64,11 @@ def test_the_counter_sees_marks(tmp_path):
                    "d = np.float32(1) + np.finfo(np.float32).eps\n")
     assert numpy_calls(src) == [(2, "np.exp")]
     assert numpy_calls(src, marked=True) == [(3, "np.frombuffer"), (4, "np.concatenate")]
+    src.write_text("import numpy as np\n"
+                   "def f(x):  # host: indices\n"
+                   "    return np.argsort(x)\n"
+                   "def g(x):\n"
+                   "    return np.exp(x)\n")
+    assert numpy_calls(src) == [(5, "np.exp")] and numpy_calls(src, marked=True) == [(3, "np.argsort")]
     src.write_text("# host module: decodes files\nimport numpy as np\na = np.exp(x)\n")
     assert numpy_calls(src) == [] and numpy_calls(src, marked=True) == [(3, "np.exp")]
