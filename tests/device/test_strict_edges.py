@@ -192,8 +192,9 @@ def test_onnx_export_reads_weights_from_the_device():
 
 def test_tensorboard_logs_device_tensors(tmp_path):
     pytest.importorskip("tensorboard")
-    from glasstorch.utils.tensorboard import SummaryWriter
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from glasstorch.utils.tensorboard import SummaryWriter
 
     with backend.cpu_module_replaced(module, StrictArray):
         w = SummaryWriter(str(tmp_path))
