@@ -130,7 +130,7 @@ class MNIST(Dataset):
             download_file([m + name for m in self.mirrors], path, md5)
 
     def __len__(self) -> int:
-        return self.data.shape[0]
+        return self.data._data.shape[0]
 
     def _float_images(self) -> np.ndarray:
         if self._images is None:
