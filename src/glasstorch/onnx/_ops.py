@@ -510,7 +510,7 @@ def _basic_index(b, x, basic):
 def _index(b, args, outs):
     x, plan = args
     name = _basic_index(b, x, plan.basic) if plan.basic else b.name(x)
-    arrays = [(i, a) for i, a in enumerate(plan.adv) if isinstance(a, np.ndarray)]
+    arrays = [(i, a) for i, a in enumerate(plan.adv) if backend.is_device_array(a)]
     if len(arrays) != 1 or arrays[0][1].dtype == np.bool_:
         raise UnsupportedOperatorError(
             "Exporting the operator 'Index' is supported for one integer index tensor only")
