@@ -19,7 +19,7 @@ import functools
 import math
 import warnings
 
-from .backend import device_available
+from .backend import array_module, device_available
 
 __all__ = ["autocast", "GradScaler", "is_autocast_available", "custom_fwd", "custom_bwd"]
 
@@ -223,9 +223,7 @@ class GradScaler:
 
 
 def _finite(arr) -> bool:
-    import numpy as np
-
-    return np.isfinite(arr).all()
+    return bool(array_module(arr).isfinite(arr).all())
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:

@@ -27,16 +27,16 @@ class Generator:
     def __init__(self, device="cpu") -> None:
         check_device(device)
         self._seed = 67280421310721
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))  # host
 
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))  # host
         return self
 
     def seed(self) -> int:
-        s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF
+        s = int(np.random.SeedSequence().entropy) & 0xFFFFFFFFFFFFFFFF  # host
         self.manual_seed(s)
         return s
 
@@ -47,7 +47,7 @@ class Generator:
         import json
 
         raw = json.dumps(self._rng.bit_generator.state).encode()
-        return Tensor._make(from_numpy(np.frombuffer(raw, dtype=np.uint8).copy()), False, None, 0)
+        return Tensor._make(from_numpy(np.frombuffer(raw, dtype=np.uint8).copy()), False, None, 0)  # host
 
     def set_state(self, state: Tensor) -> Generator:
         import json
@@ -192,12 +192,15 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 def poisson(input: Tensor, generator=None) -> Tensor:
     if not (input._data >= 0).all():  # NaN fails this too
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    drawn = np.asarray(_rng(generator).poisson(to_numpy(input._data)))  # drawn on the host
+    drawn = np.asarray(_rng(generator).poisson(to_numpy(input._data)))  # host: the draw
     return Tensor._make(from_numpy(drawn.astype(input._data.dtype)), False, None, 0)
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
-    """Sample category indices from (unnormalised) probabilities in each row."""
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:  # host
+    """Sample category indices from (unnormalised) probabilities in each row.
+
+    The probabilities are read to the host (``to_numpy``), drawn from there, and the
+    indices moved back (``from_numpy``)."""
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = to_numpy(input._data).astype(np.float64)  # drawn on the host

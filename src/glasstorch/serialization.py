@@ -246,7 +246,7 @@ def _encode_ndarray(enc: _Encoder, arr: np.ndarray) -> dict:
     name = enc.seen.get(id(arr))
     if name is None:
         name = enc.seen[id(arr)] = f"t{len(enc.arrays)}"
-        enc.arrays[name] = np.ascontiguousarray(arr)
+        enc.arrays[name] = np.ascontiguousarray(arr)  # host: a NumPy array the caller saved
     return {"ndarray": name}
 
 

@@ -1,5 +1,10 @@
-"""``glasstorch.testing``: ``assert_close`` with torch's tolerances and messages."""
+"""``glasstorch.testing``: ``assert_close`` with torch's tolerances and messages.
 
+The comparison runs on the host: a tensor's data is read with ``backend.to_numpy``;
+``make_tensor`` draws on the host and moves the values with ``backend.from_numpy``.
+"""
+
+# host module: compares host copies of the values
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -7,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import backend
 from .tensor import Tensor
 
 __all__ = ["assert_close", "assert_allclose", "make_tensor"]
@@ -120,7 +126,7 @@ def _check(actual, expected, *, path, rtol, atol, equal_nan, check_dtype, msg) -
         if check_dtype and a.dtype != e.dtype:
             raise _fail(f"The values for attribute 'dtype' do not match: {_dtype_name(actual)} != "
                         f"{_dtype_name(expected)}.", msg, path)
-        _compare_arrays(np.asarray(a), np.asarray(e), scalar=a.ndim == 0, rtol=rtol, atol=atol,
+        _compare_arrays(backend.to_numpy(a), backend.to_numpy(e), scalar=a.ndim == 0, rtol=rtol, atol=atol,
                         equal_nan=equal_nan, msg=msg, path=path)
         return
     if _is_scalar(actual) and _is_scalar(expected):
@@ -199,5 +205,5 @@ def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad: 
         arr = rng.integers(int(lo), int(hi), size=shape).astype(npd)
     else:
         arr = rng.uniform(lo, hi, size=shape).astype(npd)
-    t = Tensor._make(arr, False, None, 0)
+    t = Tensor._make(backend.from_numpy(arr), False, None, 0)
     return t.requires_grad_(requires_grad) if requires_grad else t

@@ -95,17 +95,18 @@ class StrictArray:
     def __str__(self) -> str:
         return str(self._a)
 
+    # wrap: on a 0-d array NumPy answers with a scalar, which must become a 0-d device array again
     def __neg__(self):
-        return StrictArray(-self._a)
+        return wrap(-self._a)
 
     def __pos__(self):
-        return StrictArray(+self._a)
+        return wrap(+self._a)
 
     def __abs__(self):
-        return StrictArray(abs(self._a))
+        return wrap(abs(self._a))
 
     def __invert__(self):
-        return StrictArray(~self._a)
+        return wrap(~self._a)
 
 
 def _binary(op):

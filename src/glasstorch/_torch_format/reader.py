@@ -8,6 +8,7 @@ a tensor names them, checked against the sizes the archive really holds, and
 tensors are NumPy views into them (so shared storages stay shared).
 """
 
+# host module: decodes the archive's storages into host arrays, moved by backend.from_numpy
 from __future__ import annotations
 
 import io
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import dtypes as _dt
 from ..tensor import Size, Tensor
 from .unpickler import CheckpointError, Global, Interpreter
@@ -90,7 +92,7 @@ def _rebuild_tensor(interp, storage, offset, size, stride, requires_grad=False, 
                                 f"element {last} of a storage of {n} (data/{storage.key})")
         view = np.lib.stride_tricks.as_strided(arr[offset:], shape=size,
                                                strides=tuple(st * arr.itemsize for st in stride))
-    t = Tensor._make(view, False, None, 0)
+    t = Tensor._make(backend.from_numpy(view), False, None, 0)
     if requires_grad:
         t.requires_grad_(True)
     return t

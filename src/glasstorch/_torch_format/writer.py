@@ -5,9 +5,12 @@ the opcodes a checkpoint of tensors needs: containers, numbers, strings, and
 torch's tensor/parameter rebuild calls over storages referenced by persistent
 id. Tensors that are NumPy views of one base array share one storage, as
 torch's views do. Each storage is a zip entry ``archive/data/<key>``, aligned
-to 64 bytes as torch writes them.
+to 64 bytes as torch writes them. Storages are host arrays: a tensor's data is
+read through ``backend.to_numpy`` (no copy on a NumPy device, so views still
+share their storage there).
 """
 
+# host module: writes host copies of tensor data
 from __future__ import annotations
 
 import io
@@ -19,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import dtypes as _dt
 from ..backend import device
 from ..tensor import Size, Tensor
@@ -117,7 +121,7 @@ class _Pickler:
         return k
 
     def tensor(self, t: Tensor) -> None:
-        arr = t._data
+        arr = backend.to_numpy(t._data)
         kind = _dt.STORAGE_TYPE_NAMES.get(arr.dtype.name)
         if kind is None:
             raise TypeError(f"glasstorch.save can't store a tensor of dtype {arr.dtype} in torch's format")

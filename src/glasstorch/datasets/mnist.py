@@ -1,4 +1,10 @@
-"""MNIST and Fashion-MNIST read from the official IDX ``.gz`` files."""
+"""MNIST and Fashion-MNIST read from the official IDX ``.gz`` files.
+
+The files are decoded on the host with NumPy; the arrays become tensors through
+``backend.from_numpy`` and are read back through ``backend.to_numpy``.
+"""
+
+# host module: decodes IDX files and batches host arrays
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ..utils.data import Dataset
 from ._download import check_file, download_file
@@ -32,6 +39,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if data.size != int(np.prod(dims)):
         raise RuntimeError(f"{path} is truncated: expected {int(np.prod(dims))} values, found {data.size}")
     return data.reshape(dims)
+
+
+def _tensor(arr: np.ndarray) -> Tensor:
+    """A tensor holding the host array ``arr`` (moved to the device's array module)."""
+    return Tensor._make(backend.from_numpy(arr), False, None, 0)
 
 
 def _present(folder: Path, gz_name: str) -> Path | None:
@@ -87,8 +99,8 @@ class MNIST(Dataset):
         labels = read_idx(_present(folder, f"{prefix}-labels-idx1-ubyte.gz"))
         if images.shape[0] != labels.shape[0]:
             raise RuntimeError(f"{folder}: {images.shape[0]} images but {labels.shape[0]} labels")
-        self.data = Tensor._make(images, False, None, 0)
-        self.targets = Tensor._make(labels.astype(np.int64), False, None, 0)
+        self.data = _tensor(images)
+        self.targets = _tensor(labels.astype(np.int64))
         # the whole set as floats in [0, 1], converted once
         self._images = None
 
@@ -122,15 +134,15 @@ class MNIST(Dataset):
 
     def _float_images(self) -> np.ndarray:
         if self._images is None:
-            self._images = (self.data._data.astype(np.float32) / 255.0)[:, None]
+            self._images = (backend.to_numpy(self.data._data).astype(np.float32) / 255.0)[:, None]
         return self._images
 
     def __getitem__(self, index):
         target = int(self.targets._data[index])
         if self.transform is not None:
-            img = self.transform(self.data._data[index])
+            img = self.transform(backend.to_numpy(self.data._data[index]))
         else:
-            img = Tensor._make(self._float_images()[index], False, None, 0)
+            img = _tensor(self._float_images()[index])
         if self.target_transform is not None:
             target = self.target_transform(target)
         return img, target
@@ -140,8 +152,8 @@ class MNIST(Dataset):
         if self.transform is not None or self.target_transform is not None:
             return [self[i] for i in indices]
         imgs = self._float_images()[indices]
-        labels = self.targets._data[indices].tolist()
-        return [(Tensor._make(imgs[i], False, None, 0), labels[i]) for i in range(len(labels))]
+        labels = backend.to_numpy(self.targets._data)[indices].tolist()
+        return [(_tensor(imgs[i]), labels[i]) for i in range(len(labels))]
 
     def __repr__(self) -> str:
         return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"

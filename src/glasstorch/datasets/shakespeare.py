@@ -1,4 +1,10 @@
-"""Tiny Shakespeare as character-level (input, target) sequences."""
+"""Tiny Shakespeare as character-level (input, target) sequences.
+
+The text is encoded on the host with NumPy; windows become tensors through
+``backend.from_numpy``.
+"""
+
+# host module: encodes a text file into host arrays
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ..utils.data import Dataset
 from ._download import check_file, download_file
@@ -84,9 +91,14 @@ class TinyShakespeare(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} is out of range for a dataset of {len(self)} windows")
         chunk = self.data[index: index + self.block_size + 1]
-        return Tensor._make(chunk[:-1], False, None, 0), Tensor._make(chunk[1:], False, None, 0)
+        return _tensor(chunk[:-1]), _tensor(chunk[1:])
 
     def __getitems__(self, indices):
         idx = np.asarray(indices)[:, None] + np.arange(self.block_size + 1)
         chunks = self.data[idx]
-        return [(Tensor._make(c[:-1], False, None, 0), Tensor._make(c[1:], False, None, 0)) for c in chunks]
+        return [(_tensor(c[:-1]), _tensor(c[1:])) for c in chunks]
+
+
+def _tensor(arr: np.ndarray) -> Tensor:
+    """A tensor holding the host array ``arr`` (moved to the device's array module)."""
+    return Tensor._make(backend.from_numpy(arr), False, None, 0)

@@ -1,4 +1,10 @@
-"""Small 2-D classification sets for teaching (seeded, no files)."""
+"""Small 2-D classification sets for teaching (seeded, no files).
+
+The points are drawn on the host with NumPy and become tensors through
+``backend.from_numpy``.
+"""
+
+# host module: draws synthetic points on the host
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["make_moons", "make_circles", "make_spirals", "make_blobs", "make_xor"]
@@ -20,8 +27,8 @@ def _rng(seed):
 
 
 def _out(x, y):
-    return (Tensor._make(x.astype(np.float32), False, None, 0),
-            Tensor._make(y.astype(np.int64), False, None, 0))
+    return (Tensor._make(backend.from_numpy(x.astype(np.float32)), False, None, 0),
+            Tensor._make(backend.from_numpy(y.astype(np.int64)), False, None, 0))
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None):

@@ -5,16 +5,32 @@ torchvision's do), NumPy ``uint8`` arrays (H, W) or (H, W, C) (``glasstorch.data
 hands these out: no PIL needed), or tensors (..., C, H, W) after :class:`ToTensor`.
 Pillow is needed only where a PIL image goes in or comes out
 (``pip install glasstorch[vision]``).
+
+Transforms work on the host, as data loading does: a tensor's data is read with
+``backend.to_numpy`` and the result handed back with ``backend.from_numpy``
+(:class:`Normalize` alone computes with the tensor's own array module).
 """
 
+# host module: image transforms run on host arrays
 from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["Compose", "ToTensor", "Normalize", "Lambda", "RandomHorizontalFlip", "RandomCrop",
            "Pad", "CenterCrop", "Resize", "Grayscale", "ToPILImage", "PILToTensor", "InterpolationMode"]
+
+
+def _host(t: Tensor) -> np.ndarray:
+    """A tensor's data as a NumPy array (no copy on a NumPy device)."""
+    return backend.to_numpy(t._data)
+
+
+def _tensor(arr: np.ndarray) -> Tensor:
+    """A tensor holding the host array ``arr`` (moved to the device's array module)."""
+    return Tensor._make(backend.from_numpy(arr), False, None, 0)
 
 
 def _pil():
@@ -69,7 +85,7 @@ class ToTensor:
             raise TypeError(f"pic should be 2/3 dimensional. Got {arr.ndim} dimensions.")
         out = arr.transpose(2, 0, 1)
         out = out.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else out.astype(np.float32)
-        return Tensor._make(np.ascontiguousarray(out), False, None, 0)
+        return _tensor(np.ascontiguousarray(out))
 
     def __repr__(self) -> str:
         return "ToTensor()"
@@ -93,7 +109,7 @@ class Normalize:
         std = np.asarray(self.std, dtype=dtype).reshape(-1, 1, 1)
         if (std == 0).any():
             raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by zero.")
-        out = (tensor._data - mean) / std
+        out = (tensor._data - backend.from_numpy(mean)) / backend.from_numpy(std)
         if self.inplace:
             tensor._data[...] = out
             return tensor
@@ -151,7 +167,7 @@ def _pad(img, padding, fill=0, mode="constant"):
     if _is_pil(img):
         return _pil().fromarray(_pad(np.asarray(img), (left, top, right, bottom), fill, mode))
     is_t = isinstance(img, Tensor)
-    arr = img._data if is_t else np.asarray(img)
+    arr = _host(img) if is_t else np.asarray(img)
     h_ax, w_ax = _hw_axes(img)
     widths = [(0, 0)] * arr.ndim
     widths[h_ax] = (top, bottom)
@@ -159,7 +175,7 @@ def _pad(img, padding, fill=0, mode="constant"):
     kw = {"constant_values": fill} if mode == "constant" else {}
     out = np.pad(arr, widths, mode={"constant": "constant", "edge": "edge", "reflect": "reflect",
                                     "symmetric": "symmetric"}[mode], **kw)
-    return Tensor._make(out, False, None, 0) if is_t else out
+    return _tensor(out) if is_t else out
 
 
 class Pad:
@@ -331,8 +347,7 @@ class Resize:
                 return img
             return img.resize((out_w, out_h), _PIL_FILTERS[mode])
         if isinstance(img, Tensor):
-            arr = _resize_array(img._data, -2, -1, out_h, out_w, mode)
-            return Tensor._make(arr, False, None, 0)
+            return _tensor(_resize_array(_host(img), -2, -1, out_h, out_w, mode))
         return _resize_array(np.asarray(img), 0, 1, out_h, out_w, mode)
 
     def __repr__(self) -> str:
@@ -353,7 +368,7 @@ class Grayscale:
             gray = img.convert("L")
             return gray if self.num_output_channels == 1 else _pil().merge("RGB", [gray, gray, gray])
         is_t = isinstance(img, Tensor)
-        arr = img._data if is_t else np.asarray(img)
+        arr = _host(img) if is_t else np.asarray(img)
         c_ax = -3 if is_t else -1
         if not is_t and arr.ndim == 2:
             arr = arr[:, :, None]
@@ -369,7 +384,7 @@ class Grayscale:
             raise TypeError(f"Input image tensor permitted channel values are [1, 3], but found {arr.shape[c_ax]}")
         if self.num_output_channels == 3:
             gray = np.repeat(gray, 3, axis=c_ax)
-        return Tensor._make(np.ascontiguousarray(gray), False, None, 0) if is_t else gray
+        return _tensor(np.ascontiguousarray(gray)) if is_t else gray
 
     def __repr__(self) -> str:
         return f"Grayscale(num_output_channels={self.num_output_channels})"
@@ -386,7 +401,7 @@ class ToPILImage:
     def __call__(self, pic):
         Image = _pil()
         if isinstance(pic, Tensor):
-            arr = pic.detach()._data
+            arr = _host(pic)
             if arr.ndim == 2:
                 arr = arr[None]
             if arr.ndim != 3:
@@ -430,7 +445,7 @@ class PILToTensor:
             arr = arr.astype(np.uint8) * 255
         if arr.ndim == 2:
             arr = arr[:, :, None]
-        return Tensor._make(np.ascontiguousarray(arr.transpose(2, 0, 1)), False, None, 0)
+        return _tensor(np.ascontiguousarray(arr.transpose(2, 0, 1)))
 
     def __repr__(self) -> str:
         return "PILToTensor()"

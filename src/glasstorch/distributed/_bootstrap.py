@@ -5,6 +5,8 @@ and runs the user's script as ``__main__``. An exception on any rank aborts
 the whole job, so the other ranks do not wait forever in a collective.
 """
 
+# host module: MPI buffers of host names and ranks, no tensor data
+
 from __future__ import annotations
 
 import os

@@ -5,7 +5,13 @@ data moves, the ranks compare the shape and dtype each of them brought (one
 small all-gather), so a mismatch is reported by name on every rank instead of
 corrupting memory or hanging. ``async_op=True`` returns a :class:`Work` at
 once; its ``wait()`` finishes the collective.
+
+MPI moves host memory: NumPy data is handed over in place; a device's data
+goes as a host copy (``backend.to_numpy``) and comes back through
+``backend.from_numpy``.
 """
+
+# host module: MPI buffers are host arrays; tensor data crosses through the backend
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from enum import Enum
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from .process_group import ProcessGroup, _mpi, _resolve, _wait
 
@@ -148,16 +155,21 @@ def _check_same(pg: ProcessGroup, what: str, t: Tensor | None) -> None:
 def _contiguous(t: Tensor):
     """The array to hand MPI, and how to put the result back into ``t``."""
     a = t._data
-    if a.flags.c_contiguous and a.flags.writeable:
+    if type(a) is np.ndarray and a.flags.c_contiguous and a.flags.writeable:  # MPI works on it in place
         def done():
             t._version[0] += 1
         return a, done
-    buf = np.ascontiguousarray(a)
+    buf = _send_buffer(t)
 
     def write_back():
-        t._data[...] = buf
+        t._data[...] = backend.from_numpy(buf)
         t._version[0] += 1
     return buf, write_back
+
+
+def _send_buffer(t: Tensor) -> np.ndarray:
+    """A contiguous host array with ``t``'s values, for MPI to read (no copy when it already is one)."""
+    return np.ascontiguousarray(backend.to_numpy(t._data))
 
 
 def _group_rank(pg: ProcessGroup, global_rank: int, name: str) -> int:
@@ -229,11 +241,11 @@ def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = F
                                f"tensor is {tensor.dtype} {list(tensor.shape)}")
     _check_same(pg, "all_gather", tensor)
     out = np.empty((pg.size(),) + tensor._data.shape, dtype=tensor._data.dtype)
-    req = pg.comm.Iallgather(np.ascontiguousarray(tensor._data), out)
+    req = pg.comm.Iallgather(_send_buffer(tensor), out)
 
     def finish():
         for t, part in zip(tensor_list, out):
-            t._data[...] = part
+            t._data[...] = backend.from_numpy(part)
             t._version[0] += 1
     return _run([req], pg, "all_gather", async_op, finish)
 
@@ -252,7 +264,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
                          f"{list(output_tensor.shape)}")
     _check_same(pg, "all_gather_into_tensor", input_tensor)
     buf, done = _contiguous(output_tensor)
-    req = pg.comm.Iallgather(np.ascontiguousarray(input_tensor._data), buf.reshape(stacked))
+    req = pg.comm.Iallgather(_send_buffer(input_tensor), buf.reshape(stacked))
     return _run([req], pg, "all_gather_into_tensor", async_op, done)
 
 
@@ -270,7 +282,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
     mpi_op = _mpi_op(op, input._data.dtype)
     _check_same(pg, "reduce_scatter_tensor", input)
     buf, done = _contiguous(output)
-    req = pg.comm.Ireduce_scatter_block(np.ascontiguousarray(input._data), buf, op=mpi_op)
+    req = pg.comm.Ireduce_scatter_block(_send_buffer(input), buf, op=mpi_op)
 
     def finish():
         if op is ReduceOp.AVG:
@@ -292,12 +304,12 @@ def gather(tensor: Tensor, gather_list: list | None = None, dst: int = 0, group=
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
     _check_same(pg, "gather", tensor)
     out = np.empty((pg.size(),) + tensor._data.shape, dtype=tensor._data.dtype) if is_root else None
-    req = pg.comm.Igather(np.ascontiguousarray(tensor._data), out, root=root)
+    req = pg.comm.Igather(_send_buffer(tensor), out, root=root)
 
     def finish():
         if is_root:
             for t, part in zip(gather_list, out):
-                t._data[...] = part
+                t._data[...] = backend.from_numpy(part)
                 t._version[0] += 1
     return _run([req], pg, "gather", async_op, finish)
 
@@ -319,7 +331,7 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int = 0, grou
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
     _check_same(pg, "scatter", tensor)
-    send = np.stack([t._data for t in scatter_list]) if is_root else None
+    send = np.stack([backend.to_numpy(t._data) for t in scatter_list]) if is_root else None
     buf, done = _contiguous(tensor)
     return _run([pg.comm.Iscatter(send, buf, root=root)], pg, "scatter", async_op, done)
 
@@ -353,7 +365,7 @@ def isend(tensor: Tensor, dst: int, group=None, tag: int = 0, group_dst=None) ->
     pg = _resolve(group)
     peer = group_dst if group_dst is not None else _p2p_rank(pg, dst, "dst")
     sig = _signature("send", tensor)
-    data = np.ascontiguousarray(tensor._data)
+    data = _send_buffer(tensor)
     reqs = [pg.comm.Isend(sig, dest=peer, tag=tag), pg.comm.Isend(data, dest=peer, tag=tag)]
     return Work(reqs, pg, "send")
 

@@ -4,7 +4,12 @@ torch pickles these objects, so a rank runs whatever code another rank's bytes
 name. Here an object travels as tagged JSON: None, bools, numbers, strings,
 bytes, lists, tuples, dicts, NumPy arrays and Tensors (values, dtype and
 shape). Anything else raises ``TypeError`` on the sending rank.
+
+The bytes are host arrays: a tensor is read with ``backend.to_numpy`` and
+rebuilt with ``backend.from_numpy``.
 """
+
+# host module: JSON bytes and MPI buffers on the host
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import json
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from .process_group import _resolve, _wait
 
@@ -33,7 +39,7 @@ def _encode(obj):
     if isinstance(obj, bytes):
         return {"t": "bytes", "v": base64.b64encode(obj).decode()}
     if isinstance(obj, (np.ndarray, Tensor)):
-        arr = np.ascontiguousarray(obj._data if isinstance(obj, Tensor) else obj)
+        arr = np.ascontiguousarray(backend.to_numpy(obj._data) if isinstance(obj, Tensor) else obj)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"cannot send an array of dtype {arr.dtype} between ranks")
         return {"t": "tensor" if isinstance(obj, Tensor) else "ndarray", "dtype": arr.dtype.str,
@@ -56,7 +62,7 @@ def _decode(obj):
         return base64.b64decode(value)
     if kind in ("tensor", "ndarray"):
         arr = np.frombuffer(base64.b64decode(value), dtype=np.dtype(obj["dtype"])).reshape(obj["shape"]).copy()
-        return Tensor._make(arr, False, None, 0) if kind == "tensor" else arr
+        return Tensor._make(backend.from_numpy(arr), False, None, 0) if kind == "tensor" else arr
     raise ValueError(f"unknown object tag {kind!r} received from another rank")
 
 

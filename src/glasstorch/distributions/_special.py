@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import array_module
 from ..ops.special import _digamma64, _gammaln64
 from ..special import digamma, erfinv, polygamma
 from ..special import gammaln as lgamma
@@ -14,8 +15,8 @@ __all__ = ["digamma", "erfinv", "lgamma", "polygamma"]
 
 
 def _lgamma(x) -> np.ndarray:
-    return _gammaln64(np.asarray(x, dtype=np.float64))
+    return _gammaln64(array_module(x).asarray(x, dtype=np.float64))
 
 
 def _digamma(x) -> np.ndarray:
-    return _digamma64(np.asarray(x, dtype=np.float64))
+    return _digamma64(array_module(x).asarray(x, dtype=np.float64))

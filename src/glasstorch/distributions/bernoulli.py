@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
 import glasstorch as _gt
 
+from ..backend import array_module
 from ..ops._util import Tensor
 from ..tensor import Size
 from . import constraints
@@ -77,7 +76,8 @@ class Bernoulli(Distribution):
 
     def sample(self, sample_shape=Size()) -> Tensor:
         shape = self._extended_shape(sample_shape)
-        p = np.broadcast_to(self.probs.detach()._data, tuple(shape))
+        p = self.probs._data
+        p = array_module(p).broadcast_to(p, tuple(shape))
         draw = _uniform_array(shape, self.probs.dtype)._data < p
         return Tensor._make(draw.astype(p.dtype), False, None, 0)
 

@@ -6,6 +6,7 @@ import numpy as np
 
 import glasstorch as _gt
 
+from ..backend import array_module
 from ..ops._util import Tensor
 from ..tensor import Size
 from . import constraints
@@ -87,10 +88,10 @@ class Categorical(Distribution):
     def sample(self, sample_shape=Size()) -> Tensor:
         # inverse CDF: the index is the number of cumulative probabilities below a uniform draw
         shape = self._extended_shape(sample_shape)
-        p = self.probs.detach()._data
-        cdf = np.cumsum(p, axis=-1)
+        p = self.probs._data
+        cdf = p.cumsum(axis=-1)
         u = _uniform_array(shape, self.probs.dtype)._data[..., None] * cdf[..., -1:]
-        idx = np.minimum((cdf < u).sum(-1), self._num_events - 1)
+        idx = array_module(p).minimum((cdf < u).sum(-1), self._num_events - 1)
         return Tensor._make(idx.astype(np.int64), False, None, 0)
 
     def log_prob(self, value: Tensor) -> Tensor:

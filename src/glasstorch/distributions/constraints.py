@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
+from ..backend import array_module
 from ..ops._util import Tensor
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
@@ -18,11 +20,12 @@ __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_
 
 
 def _arr(value):
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
+    """A tensor's data, or a Python value (a bound, a list) as an array on the device."""
+    return value._data if isinstance(value, Tensor) else backend.from_numpy(np.asarray(value))  # host: Python values
 
 
 def _bool(arr) -> Tensor:
-    return Tensor._make(np.asarray(arr, dtype=bool), False, None, 0)
+    return Tensor._make(array_module(arr).asarray(arr, dtype=bool), False, None, 0)
 
 
 class Constraint:
@@ -161,7 +164,7 @@ class _Simplex(Constraint):
 
     def check(self, value):
         a = _arr(value)
-        return _bool(np.all(a >= 0, axis=-1) & (np.abs(a.sum(-1) - 1) < 1e-6))
+        return _bool((a >= 0).all(axis=-1) & (abs(a.sum(-1) - 1) < 1e-6))
 
 
 class _OneHot(Constraint):
@@ -170,7 +173,7 @@ class _OneHot(Constraint):
 
     def check(self, value):
         a = _arr(value)
-        return _bool(np.all((a == 0) | (a == 1), axis=-1) & (a.sum(-1) == 1))
+        return _bool(((a == 0) | (a == 1)).all(axis=-1) & (a.sum(-1) == 1))
 
 
 class _LowerTriangular(Constraint):
@@ -178,7 +181,7 @@ class _LowerTriangular(Constraint):
 
     def check(self, value):
         a = _arr(value)
-        return _bool(np.all(np.tril(a) == a, axis=(-2, -1)))
+        return _bool((array_module(a).tril(a) == a).all(axis=(-2, -1)))
 
 
 class _LowerCholesky(Constraint):
@@ -186,8 +189,8 @@ class _LowerCholesky(Constraint):
 
     def check(self, value):
         a = _arr(value)
-        tri = np.all(np.tril(a) == a, axis=(-2, -1))
-        return _bool(tri & np.all(np.diagonal(a, axis1=-2, axis2=-1) > 0, axis=-1))
+        tri = (array_module(a).tril(a) == a).all(axis=(-2, -1))
+        return _bool(tri & (a.diagonal(axis1=-2, axis2=-1) > 0).all(axis=-1))
 
 
 class _Symmetric(Constraint):
@@ -195,16 +198,18 @@ class _Symmetric(Constraint):
 
     def check(self, value):
         a = _arr(value)
-        return _bool(np.all(np.isclose(a, np.swapaxes(a, -1, -2), rtol=1e-5, atol=1e-6), axis=(-2, -1)))
+        close = array_module(a).isclose(a, a.swapaxes(-1, -2), rtol=1e-5, atol=1e-6)
+        return _bool(close.all(axis=(-2, -1)))
 
 
 class _PositiveDefinite(_Symmetric):
     def check(self, value):
         a = _arr(value)
+        xp = array_module(a)
         sym = super().check(value)._data
         with np.errstate(all="ignore"):
             # the smallest eigenvalue of the symmetric part, per matrix
-            low = np.linalg.eigvalsh(np.nan_to_num(0.5 * (a + np.swapaxes(a, -1, -2)), nan=-1.0))[..., 0]
+            low = xp.linalg.eigvalsh(xp.nan_to_num(0.5 * (a + a.swapaxes(-1, -2)), nan=-1.0))[..., 0]
         return _bool(sym & (low > 0))
 
 

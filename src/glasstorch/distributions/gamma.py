@@ -9,11 +9,14 @@ P(a, x) = sum_n x^(a+n) e^(-x) / Gamma(a+n+1), differentiated term by term.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
+from ..backend import array_module
 from ..ops._util import Tensor
 from ..tensor import Size
 from . import constraints
@@ -26,51 +29,53 @@ __all__ = ["Gamma"]
 
 def _dP_da(a, x):
     """d/da of the regularised lower incomplete gamma P(a, x), by its series."""
+    xp = array_module(a)
     a = a.astype(np.float64)
-    x = np.maximum(x.astype(np.float64), np.finfo(np.float64).tiny)
-    logx = np.log(x)
+    x = xp.maximum(x.astype(np.float64), np.finfo(np.float64).tiny)
+    logx = xp.log(x)
     log_t = a * logx - x - _lgamma(a + 1)          # log of the n = 0 term
     psi = _digamma(a + 1)                           # psi(a + n + 1)
-    total = np.exp(log_t) * (logx - psi)
+    total = xp.exp(log_t) * (logx - psi)
     top = float(x.max()) if x.size else 0.0
-    for n in range(1, int(top + 12 * np.sqrt(top) + 40)):  # past the terms' peak near n = x - a
-        log_t = log_t + logx - np.log(a + n)
+    for n in range(1, int(top + 12 * math.sqrt(top) + 40)):  # past the terms' peak near n = x - a
+        log_t = log_t + logx - xp.log(a + n)
         psi = psi + 1.0 / (a + n)
-        total = total + np.exp(log_t) * (logx - psi)
+        total = total + xp.exp(log_t) * (logx - psi)
     return total
 
 
 def _gammainc(a, x):
     """The regularised lower incomplete gamma P(a, x): its series below x = a + 1,
     one minus the continued fraction of Q(a, x) above."""
+    xp = array_module(a)
     a = a.astype(np.float64)
     x = x.astype(np.float64)
     with np.errstate(all="ignore"):
-        log_front = a * np.log(x) - x - _lgamma(a)
+        log_front = a * xp.log(x) - x - _lgamma(a)
         # series: P = x^a e^-x / Gamma(a + 1) * sum_n x^n / ((a + 1) ... (a + n))
-        term = np.ones_like(a * x)
+        term = xp.ones_like(a * x)
         total = term.copy()
         for n in range(1, 300):
             term = term * x / (a + n)
             total = total + term
-        p_series = np.exp(log_front) * total / a
+        p_series = xp.exp(log_front) * total / a
         # continued fraction for Q, evaluated by the modified Lentz method
         tiny = 1e-300
         b = x + 1.0 - a
-        c = np.full_like(b, 1.0 / tiny)
-        d = 1.0 / np.where(np.abs(b) < tiny, tiny, b)
+        c = xp.full_like(b, 1.0 / tiny)
+        d = 1.0 / xp.where(xp.abs(b) < tiny, tiny, b)
         h = d.copy()
         for i in range(1, 200):
             an = -i * (i - a)
             b = b + 2.0
             d = an * d + b
-            d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
+            d = 1.0 / xp.where(xp.abs(d) < tiny, tiny, d)
             c = b + an / c
-            c = np.where(np.abs(c) < tiny, tiny, c)
+            c = xp.where(xp.abs(c) < tiny, tiny, c)
             h = h * d * c
-        p_cf = 1.0 - np.exp(log_front) * h
-        out = np.where(x < a + 1.0, p_series, p_cf)
-        return np.where(x <= 0, 0.0, out)
+        p_cf = 1.0 - xp.exp(log_front) * h
+        out = xp.where(x < a + 1.0, p_series, p_cf)
+        return xp.where(x <= 0, 0.0, out)
 
 
 class _GammaInc(Function):
@@ -81,16 +86,17 @@ class _GammaInc(Function):
     @staticmethod
     def forward(ctx, a, x):
         ctx.save_for_backward(a, x)
-        return _gammainc(a, x).astype(np.result_type(a, x))
+        return _gammainc(a, x).astype(np.result_type(a.dtype, x.dtype))
 
     @staticmethod
     def backward(ctx, grad):
         a, x = ctx.saved_tensors
-        av, xv = a.detach()._data, x.detach()._data
-        av, xv = np.broadcast_arrays(av.astype(np.float64), xv.astype(np.float64))
+        av, xv = a._data, x._data
+        xp = array_module(av)
+        av, xv = xp.broadcast_arrays(av.astype(np.float64), xv.astype(np.float64))
         with np.errstate(all="ignore"):
-            dx = np.where(xv > 0, np.exp((av - 1) * np.log(xv) - xv - _lgamma(av)), 0.0)
-            da = _dP_da(av, xv) if ctx.needs_input_grad[0] else np.zeros_like(av)
+            dx = xp.where(xv > 0, xp.exp((av - 1) * xp.log(xv) - xv - _lgamma(av)), 0.0)
+            da = _dP_da(av, xv) if ctx.needs_input_grad[0] else xp.zeros_like(av)
         dtype = grad._data.dtype
         return (grad * Tensor._make(da.astype(dtype), False, None, 0),
                 grad * Tensor._make(dx.astype(dtype), False, None, 0))
@@ -105,18 +111,20 @@ class _StandardGamma(Function):
     def forward(ctx, alpha):
         from ..random import _rng
 
-        x = _rng(None).standard_gamma(alpha.astype(np.float64))
-        x = np.maximum(x, np.finfo(alpha.dtype).tiny).astype(alpha.dtype)
+        # drawn on the host by glasstorch's generator, then moved to the device
+        x = _rng(None).standard_gamma(backend.to_numpy(alpha).astype(np.float64))  # host draw
+        x = array_module(alpha).maximum(backend.from_numpy(x), np.finfo(alpha.dtype).tiny).astype(alpha.dtype)
         ctx.save_for_backward(alpha, x)
         return x
 
     @staticmethod
     def backward(ctx, grad):
         alpha, x = ctx.saved_tensors
-        a, xv = alpha.detach()._data.astype(np.float64), x.detach()._data.astype(np.float64)
+        a, xv = alpha._data.astype(np.float64), x._data.astype(np.float64)
+        xp = array_module(a)
         with np.errstate(all="ignore"):
-            log_pdf = (a - 1) * np.log(xv) - xv - _lgamma(a)
-            dx = -_dP_da(a, xv) / np.exp(log_pdf)
+            log_pdf = (a - 1) * xp.log(xv) - xv - _lgamma(a)
+            dx = -_dP_da(a, xv) / xp.exp(log_pdf)
         return grad * Tensor._make(dx.astype(x._data.dtype), False, None, 0)
 
 

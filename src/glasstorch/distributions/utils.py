@@ -8,6 +8,7 @@ import numpy as np
 
 import glasstorch as _gt
 
+from .. import backend
 from ..ops._util import Tensor
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
@@ -73,10 +74,12 @@ def _sum_rightmost(value: Tensor, dim: int) -> Tensor:
 def _normal_array(shape, dtype):
     from ..random import _rng
 
-    return Tensor._make(_rng(None).standard_normal(tuple(shape)).astype(dtype.np), False, None, 0)
+    draw = _rng(None).standard_normal(tuple(shape)).astype(dtype.np)  # drawn on the host, then moved
+    return Tensor._make(backend.from_numpy(draw), False, None, 0)
 
 
 def _uniform_array(shape, dtype):
     from ..random import _rng
 
-    return Tensor._make(_rng(None).random(tuple(shape)).astype(dtype.np), False, None, 0)
+    draw = _rng(None).random(tuple(shape)).astype(dtype.np)  # drawn on the host, then moved
+    return Tensor._make(backend.from_numpy(draw), False, None, 0)

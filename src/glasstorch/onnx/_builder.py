@@ -19,14 +19,19 @@ should therefore differ from the model's fixed sizes in the example inputs.
 Tensors no traced op made (parameters, buffers, constants built in forward)
 become initializers; an op whose inputs are all constants is folded: its
 traced output is stored instead of the op.
+
+Initializers are NumPy arrays: tensor data reaches them through
+``backend.to_numpy`` (in :meth:`Builder.const`, and for parameters).
 """
 
+# host module: ONNX initializers are host arrays; tensor data is read through backend.to_numpy
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+from .. import backend
 from .._nested import tensors_in
 from ..tensor import Tensor
 from ._common import UnsupportedOperatorError, converter
@@ -78,7 +83,7 @@ class Builder:
 
     def const(self, value, dtype=None, hint: str = "const") -> str:
         """An initializer holding ``value`` (an array or a number)."""
-        arr = np.asarray(value, dtype=dtype)
+        arr = np.asarray(backend.to_numpy(value), dtype=dtype)
         name = self.fresh(hint)
         self.initializers[name] = _c(arr)
         return name
@@ -119,7 +124,7 @@ class Builder:
         if p is not None:
             pname, _ = p
             if self.export_params:
-                self.initializers[pname] = _c(x._data)
+                self.initializers[pname] = _c(backend.to_numpy(x._data))
                 kind = "param"
             else:
                 self.param_inputs.append((pname, x))

@@ -5,6 +5,7 @@ glasstorch Function class it translates; ``_ops.py`` and ``_nn_ops.py`` fill
 the table when ``glasstorch.onnx`` is imported, and the builder looks it up.
 """
 
+# host module: ONNX initializers are host arrays; tensor data is read through backend.to_numpy
 from __future__ import annotations
 
 import numpy as np

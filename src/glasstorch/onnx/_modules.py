@@ -5,10 +5,12 @@ reordered to ONNX's layout), batch norm in eval mode BatchNormalization.
 Everything else is exported op by op (``_ops.py``).
 """
 
+# host module: ONNX initializers are host arrays; tensor data is read through backend.to_numpy
 from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..nn.modules.batchnorm import _BatchNorm
 from ..nn.modules.rnn import RNNBase
 from ..tensor import Tensor
@@ -78,13 +80,13 @@ def _rnn(b, m, args, kwargs, result):
         Ws, Rs, Bs = [], [], []
         for d in range(D):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
-            w_ih = getattr(m, "weight_ih" + sfx)._data
-            w_hh = getattr(m, "weight_hh" + sfx)._data
+            w_ih = backend.to_numpy(getattr(m, "weight_ih" + sfx)._data)
+            w_hh = backend.to_numpy(getattr(m, "weight_hh" + sfx)._data)
             Ws.append(_gates(w_ih, order))
             Rs.append(_gates(w_hh, order))
             if m.bias:
-                Bs.append(np.concatenate([_gates(getattr(m, "bias_ih" + sfx)._data, order),
-                                          _gates(getattr(m, "bias_hh" + sfx)._data, order)]))
+                Bs.append(np.concatenate([_gates(backend.to_numpy(getattr(m, "bias_ih" + sfx)._data), order),
+                                          _gates(backend.to_numpy(getattr(m, "bias_hh" + sfx)._data), order)]))
             else:
                 Bs.append(np.zeros(2 * len(order) * H, dt))
         ins = [seq, b.const(np.stack(Ws), hint="W"), b.const(np.stack(Rs), hint="R"),

@@ -1,12 +1,14 @@
 """Converters for the nn-level ops: activations, linear, embedding, convolution, pooling,
 normalisation and attention (the tensor-level ones are in ``_ops.py``)."""
 
+# host module: ONNX initializers are host arrays; tensor data is read through backend.to_numpy
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+from .. import backend
 from ._common import UnsupportedOperatorError, _f, _out, _srcs, register
 
 
@@ -211,7 +213,7 @@ def _avg_pool(b, args, outs):
     attrs.pop("dilations")
     y = b.node("AveragePool", [b.name(x)], count_include_pad=1, **attrs)
     k = math.prod(geom.kernel)
-    div = np.asarray(div)
+    div = backend.to_numpy(div)
     if not (div.ndim == 0 and float(div) == k):
         y = b.node("Mul", [y, b.const((k / div).astype(x._data.dtype))])
     _out(b, outs, y, args)

@@ -5,12 +5,14 @@ op's ``apply`` received (Tensors, numbers, shapes, plans), ``outs`` the
 Tensor(s) it returned. A converter adds nodes and binds every output.
 """
 
+# host module: ONNX initializers are host arrays; tensor data is read through backend.to_numpy
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ._common import INT64_MAX, UnsupportedOperatorError, _f, _out, _tp, register
 
@@ -22,7 +24,7 @@ def _operand(b, x, dtype) -> str:
         if x._data.dtype != dtype:
             name = b.node("Cast", [name], to=_tp(dtype))
         return name
-    return b.const(np.asarray(x._data if hasattr(x, "_data") else x, dtype=dtype))
+    return b.const(backend.to_numpy(x._data) if hasattr(x, "_data") else x, dtype=dtype)
 
 
 
@@ -508,7 +510,7 @@ def _basic_index(b, x, basic):
 def _index(b, args, outs):
     x, plan = args
     name = _basic_index(b, x, plan.basic) if plan.basic else b.name(x)
-    arrays = [(i, a) for i, a in enumerate(plan.adv) if isinstance(a, np.ndarray)]
+    arrays = [(i, a) for i, a in enumerate(plan.adv) if backend.is_device_array(a)]
     if len(arrays) != 1 or arrays[0][1].dtype == np.bool_:
         raise UnsupportedOperatorError(
             "Exporting the operator 'Index' is supported for one integer index tensor only")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from .. import backend
 from ..autograd import grad_mode as _gm
 from ..backend import array_module
 from ..tensor import Tensor
@@ -109,8 +110,9 @@ def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
 
 def _t(value) -> Tensor:
     """A state entry as a tensor: a copy of an array, or a number as a 0-d host array."""
-    arr = np.array(value) if isinstance(value, (int, float, np.generic)) else value.copy()
-    return Tensor._make(arr, False, None, 0)
+    if isinstance(value, (int, float, np.generic)):
+        return Tensor._make(backend.from_numpy(np.array(value)), False, None, 0)  # host: a number
+    return Tensor._make(value.copy(), False, None, 0)
 
 
 def _a(value):

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import dtypes as _dt
 from .._hooks import RemovableHandle
 from ..autograd import grad_mode as _gm
@@ -80,6 +81,12 @@ def _with_hooks(step: Callable) -> Callable:
 
     wrapper._hooked = True
     return wrapper
+
+
+def _writeable(arr) -> bool:
+    """Whether ``arr`` may be written in place: NumPy's read-only views (a broadcast, a
+    buffer) may not; a device array whose flags carry no ``writeable`` (CuPy's) always may."""
+    return getattr(arr.flags, "writeable", True)
 
 
 class Optimizer:
@@ -181,7 +188,7 @@ class Optimizer:
                     g.detach_()
                 else:
                     g.requires_grad_(False)
-                if g._data.flags.writeable:
+                if _writeable(g._data):
                     g._data.fill(0)
                 else:
                     g._data = array_module(g._data).zeros_like(g._data)
@@ -245,7 +252,7 @@ class Optimizer:
     def _data(p: Tensor) -> np.ndarray:
         """The parameter's array, made writable if it was a read-only view."""
         d = p._data
-        if not d.flags.writeable:
+        if not _writeable(d):
             d = p._data = d.copy()
         return d
 
@@ -292,7 +299,8 @@ class Optimizer:
     def _scalar_state(value: float = 0.0) -> Tensor:
         """A 0-d tensor for ``step``/``mu_product``/...: in :meth:`_scalar_dtype`, on the host
         (torch keeps these scalars on the CPU whatever the parameters' device)."""
-        return Tensor._make(np.array(value, dtype=Optimizer._scalar_dtype()), False, None, 0)
+        return Tensor._make(backend.from_numpy(np.array(value, dtype=Optimizer._scalar_dtype())),  # host
+                            False, None, 0)
 
     @staticmethod
     def _zeros_like(p: Tensor, fill: float = 0.0) -> Tensor:

@@ -5,8 +5,11 @@ protocol buffers (``pip install glasstorch[tensorboard]``); this module only
 turns glasstorch tensors, images, figures and graphs into those messages.
 ``add_graph`` runs the model once and converts glasstorch's recorded autograd
 graph (the one :func:`glasstorch.viz.draw_graph` draws) into a ``GraphDef``.
+Everything here works on host copies: a tensor is read once, through
+``backend.to_numpy``, before it becomes a message.
 """
 
+# host module: builds protocol buffers from host copies of the values
 from __future__ import annotations
 
 import os
@@ -34,6 +37,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
                       "tensorboard package: pip install glasstorch[tensorboard]  "
                       "(or: pip install tensorboard)") from e
 
+from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["SummaryWriter"]
@@ -42,8 +46,9 @@ _DT_FLOAT, _DT_DOUBLE, _DT_STRING = 1, 2, 7  # TensorFlow's DataType enum values
 
 
 def _array(x: Any) -> np.ndarray:
+    """The values to log, on the host."""
     if isinstance(x, Tensor):
-        return x.detach().numpy()
+        return backend.to_numpy(x._data)
     return np.asarray(x)
 
 

@@ -3,7 +3,11 @@
 The files and folders are torchvision's (``root/MNIST/raw``,
 ``root/cifar-10-batches-py``, one folder per class), downloads are
 checksum-verified, and items are ``(PIL image, int)`` before transforms.
+Files are decoded on the host; tensors are read with ``backend.to_numpy`` and
+made with ``backend.from_numpy``.
 """
+
+# host module: decodes image files into host arrays
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import backend
 from ..datasets import mnist as _mnist
 from ..datasets._download import check_file, download_file, file_digest
 from ..datasets.transforms import Normalize, ToTensor, _pil
@@ -53,7 +58,7 @@ class _PILMixin:
     """MNIST-style items as torchvision gives them: an 'L'-mode PIL image, then the transform."""
 
     def __getitem__(self, index):
-        img = _pil().fromarray(self.data._data[int(index)])
+        img = _pil().fromarray(backend.to_numpy(self.data._data[int(index)]))
         target = int(self.targets._data[int(index)])
         if self.transform is not None:
             img = self.transform(img)
@@ -65,10 +70,12 @@ class _PILMixin:
         norms = _batched_to_tensor(self.transform)
         if norms is None or self.target_transform is not None:
             return [self[i] for i in indices]
-        x = self.data._data[np.asarray(indices, dtype=np.int64)].astype(np.float32)[:, None] / np.float32(255)
+        data = backend.to_numpy(self.data._data)
+        x = data[np.asarray(indices, dtype=np.int64)].astype(np.float32)[:, None] / np.float32(255)
+        x = backend.from_numpy(x)
         for n in norms:
             x = n(Tensor._make(x, False, None, 0))._data
-        labels = self.targets._data[indices].tolist()
+        labels = backend.to_numpy(self.targets._data)[indices].tolist()
         return [(Tensor._make(x[i], False, None, 0), labels[i]) for i in range(len(labels))]
 
 

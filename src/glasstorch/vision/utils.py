@@ -1,4 +1,10 @@
-"""``make_grid`` and ``save_image``: a batch of images tiled into one picture."""
+"""``make_grid`` and ``save_image``: a batch of images tiled into one picture.
+
+The tiling runs on the host: tensors are read with ``backend.to_numpy`` and the
+grid comes back through ``backend.from_numpy``.
+"""
+
+# host module: tiles host copies of images
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import os
 
 import numpy as np
 
+from .. import backend
 from ..datasets.transforms import _pil
 from ..tensor import Tensor
 
@@ -15,9 +22,9 @@ __all__ = ["make_grid", "save_image"]
 
 def _as_array(tensor) -> np.ndarray:
     if isinstance(tensor, Tensor):
-        return tensor.detach()._data
+        return backend.to_numpy(tensor._data)
     if isinstance(tensor, (list, tuple)) and all(isinstance(t, Tensor) for t in tensor):
-        return np.stack([t.detach()._data for t in tensor])
+        return np.stack([backend.to_numpy(t._data) for t in tensor])
     raise TypeError(f"tensor or list of tensors expected, got {type(tensor)}")
 
 
@@ -50,7 +57,7 @@ def make_grid(tensor, nrow: int = 8, padding: int = 2, normalize: bool = False, 
         else:
             arr = _normalized(arr, value_range)
     if arr.shape[0] == 1:
-        return Tensor._make(np.ascontiguousarray(arr[0]), False, None, 0)
+        return Tensor._make(backend.from_numpy(np.ascontiguousarray(arr[0])), False, None, 0)
     n, c, h, w = arr.shape
     cols = min(nrow, n)
     rows = int(math.ceil(n / cols))
@@ -61,7 +68,7 @@ def make_grid(tensor, nrow: int = 8, padding: int = 2, normalize: bool = False, 
     cells[:n, :, padding:, padding:] = arr
     tiled = cells.reshape(rows, cols, c, hh, ww).transpose(2, 0, 3, 1, 4).reshape(c, rows * hh, cols * ww)
     grid[:, :rows * hh, :cols * ww] = tiled
-    return Tensor._make(grid, False, None, 0)
+    return Tensor._make(backend.from_numpy(grid), False, None, 0)
 
 
 def _normalized(x: np.ndarray, value_range) -> np.ndarray:
@@ -72,7 +79,7 @@ def _normalized(x: np.ndarray, value_range) -> np.ndarray:
 
 def save_image(tensor, fp, format: str | None = None, **kwargs) -> None:  # noqa: A002
     """Write ``make_grid(tensor, **kwargs)`` as an image file (PNG, JPEG, ... by Pillow)."""
-    grid = make_grid(tensor, **kwargs)._data
+    grid = backend.to_numpy(make_grid(tensor, **kwargs)._data)
     # to bytes as torchvision does: round half up, clamp to [0, 255]
     ndarr = np.clip(grid * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
     if ndarr.shape[2] == 1:

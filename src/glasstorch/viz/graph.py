@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import backend
 from .._nested import tensors_in
 from ..autograd.function import AccumulateGrad
 from ..autograd.trace import record_values as record
@@ -155,12 +156,17 @@ def _shape_str(shape) -> str:
 def _fmt(t, limit: int) -> str | None:
     if t is None:
         return None
-    a = t._data if isinstance(t, Tensor) else np.asarray(t)
+    if isinstance(t, Tensor):
+        if t._data.size > limit:
+            return None
+        a = backend.to_numpy(t._data)  # the values shown in the drawing: a host copy
+    else:
+        a = np.asarray(t)  # host
     if a.size > limit:
         return None
     if a.ndim == 0:
         return f"{a.item():.4g}"
-    return np.array2string(a, precision=4, separator=", ", threshold=limit)
+    return np.array2string(a, precision=4, separator=", ", threshold=limit)  # host
 
 
 # ---------------------------------------------------------------- building

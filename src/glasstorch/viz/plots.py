@@ -2,9 +2,11 @@
 
 Every function takes plain numbers, arrays or tensors, draws one figure,
 saves it as a PNG to ``path`` (``None``: not saved) and returns the
-matplotlib figure, so in a notebook it shows inline.
+matplotlib figure, so in a notebook it shows inline. Tensors are read to the
+host with ``backend.to_numpy`` first: matplotlib draws host arrays.
 """
 
+# host module: plots host copies of the values
 from __future__ import annotations
 
 import os
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["plot_curves", "plot_decision_boundary", "plot_image_grid", "plot_filters"]
@@ -34,8 +37,11 @@ def _plt():
 
 
 def _np(x) -> np.ndarray:
+    """``x`` (a tensor, an array, numbers, or a list of scalar tensors) on the host."""
     if isinstance(x, Tensor):
-        return x.detach().numpy()
+        return backend.to_numpy(x._data)
+    if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
+        return np.asarray([backend.to_numpy(v._data) if isinstance(v, Tensor) else v for v in x])
     return np.asarray(x)
 
 
@@ -116,7 +122,7 @@ def plot_decision_boundary(path, predict, X, y, *, resolution: int = 200, title:
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
     with no_grad():
-        out = _np(predict(Tensor._make(grid, False, None, 0)))
+        out = _np(predict(Tensor._make(backend.from_numpy(grid), False, None, 0)))
     labels = out.argmax(1) if out.ndim == 2 and out.shape[1] > 1 else (out.ravel() > (0.5 if out.min() >= 0 else 0))
     fig, ax = plt.subplots(figsize=size)
     ax.contourf(gx, gy, labels.reshape(gx.shape), alpha=0.3, cmap="coolwarm", levels=np.arange(-0.5, y.max() + 1))

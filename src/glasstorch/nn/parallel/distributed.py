@@ -10,7 +10,12 @@ non-blocking all-reduce while backward goes on with the layers below. When
 the last bucket is in flight the hooks wait for them all and write each
 averaged gradient back into ``.grad``. Same gradients on every rank, so the
 same optimizer step keeps the copies equal.
+
+MPI moves host memory: the buckets are NumPy arrays, gradients go into them
+through ``backend.to_numpy`` and come back through ``backend.from_numpy``.
 """
+
+# host module: gradient buckets and MPI buffers are host arrays
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import contextlib
 
 import numpy as np
 
+from ... import backend
 from ..._nested import tensors_in
 from ...autograd import grad_mode
 from ...autograd.function import AccumulateGrad
@@ -125,7 +131,7 @@ class _Reducer:
         if grad is None:
             slot[...] = 0
         else:  # dividing first keeps the sum in range, as the average is what we want
-            np.divide(grad._data.reshape(-1), self.pg.size(), out=slot, casting="unsafe")
+            np.divide(backend.to_numpy(grad._data).reshape(-1), self.pg.size(), out=slot, casting="unsafe")
         bucket.ready += 1
         if not launch:  # collectives start only in backward, so every rank starts them in the same place
             return
@@ -162,9 +168,9 @@ class _Reducer:
                 if used is None or used[k]:
                     avg = b.slot(i).reshape(p._data.shape)
                     if p.grad is None:
-                        p.grad = Tensor._make(avg.copy(), False, None, 0)
+                        p.grad = Tensor._make(backend.from_numpy(avg.copy()), False, None, 0)
                     else:
-                        p.grad._data[...] = avg
+                        p.grad._data[...] = backend.from_numpy(avg)
                         p.grad._version[0] += 1
                 k += 1
         self.pending = False
@@ -253,10 +259,10 @@ class DistributedDataParallel(Module):
         """Give every rank rank 0's values (one broadcast per tensor)."""
         root = 0
         for t in tensors:
-            buf = np.ascontiguousarray(t._data)
+            buf = np.ascontiguousarray(backend.to_numpy(t._data))
             _wait(self.process_group.comm.Ibcast(buf, root=root), self.process_group, "DistributedDataParallel broadcast")
             if buf is not t._data:
-                t._data[...] = buf
+                t._data[...] = backend.from_numpy(buf)
 
     def forward(self, *inputs, **kwargs):
         if self._reducer.pending:

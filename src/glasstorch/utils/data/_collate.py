@@ -1,4 +1,8 @@
-"""default_collate: turn a list of samples into one batch."""
+"""default_collate: turn a list of samples into one batch.
+
+Tensors are stacked with their own array module; NumPy arrays and Python
+numbers are host data, batched on the host and moved by ``backend.from_numpy``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import numbers
 
 import numpy as np
 
+from ... import backend
+from ...backend import array_module
 from ...tensor import Tensor
 
 __all__ = ["default_collate", "default_convert"]
@@ -27,19 +33,19 @@ def default_collate(batch):
                 f"and {next(list(t.shape) for t in batch if tuple(t.shape) != tuple(batch[0].shape))} at entry "
                 f"{next(i for i, t in enumerate(batch) if tuple(t.shape) != tuple(batch[0].shape))}"
             )
-        return Tensor._make(np.stack([t._data for t in batch]), False, None, 0)
+        return Tensor._make(array_module(elem._data).stack([t._data for t in batch]), False, None, 0)
     if isinstance(elem, np.ndarray) and elem.dtype.kind not in "SaUO":
-        return Tensor._make(np.stack(batch), False, None, 0)
+        return _host_tensor(np.stack(batch))  # host
     if isinstance(elem, np.generic) and elem.dtype.kind not in "SaUO":
-        return Tensor._make(np.asarray(batch), False, None, 0)
+        return _host_tensor(np.asarray(batch))  # host
     if isinstance(elem, bool):
-        return Tensor._make(np.asarray(batch, dtype=np.bool_), False, None, 0)
+        return _host_tensor(np.asarray(batch, dtype=np.bool_))  # host
     if isinstance(elem, float):
-        return Tensor._make(np.asarray(batch, dtype=np.float64), False, None, 0)
+        return _host_tensor(np.asarray(batch, dtype=np.float64))  # host
     if isinstance(elem, int):
-        return Tensor._make(np.asarray(batch, dtype=np.int64), False, None, 0)
+        return _host_tensor(np.asarray(batch, dtype=np.int64))  # host
     if isinstance(elem, numbers.Number):
-        return Tensor._make(np.asarray(batch), False, None, 0)
+        return _host_tensor(np.asarray(batch))  # host
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -65,6 +71,11 @@ def default_collate(batch):
     )
 
 
+def _host_tensor(arr: np.ndarray) -> Tensor:
+    """A tensor holding the host array ``arr`` (moved to the device's array module)."""
+    return Tensor._make(backend.from_numpy(arr), False, None, 0)
+
+
 def _can_build(elem) -> bool:
     try:
         type(elem)()
@@ -76,7 +87,7 @@ def _can_build(elem) -> bool:
 def default_convert(data):
     """Turn NumPy arrays into tensors inside a sample, leaving the structure alone."""
     if isinstance(data, np.ndarray) and data.dtype.kind not in "SaUO":
-        return Tensor._make(data, False, None, 0)
+        return _host_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         return {k: default_convert(v) for k, v in data.items()}
     if isinstance(data, tuple) and hasattr(data, "_fields"):

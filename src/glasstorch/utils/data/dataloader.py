@@ -79,7 +79,7 @@ def _worker_loop(dataset, index_queue, result_queue, fetch, init_fn, worker_id, 
     _random.manual_seed(seed)
     import numpy as np
 
-    np.random.seed(seed % 2 ** 32)
+    np.random.seed(seed % 2 ** 32)  # host: NumPy's global generator, as torch seeds it in workers
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     try:
         if init_fn is not None:

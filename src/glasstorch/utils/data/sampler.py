@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from ... import backend
 from ...tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -41,7 +42,7 @@ def _rng_for(generator):
 
     gen = generator or default_generator
     seed = int(gen._rng.integers(0, 2 ** 63 - 1))
-    return np.random.Generator(np.random.PCG64(seed))
+    return np.random.Generator(np.random.PCG64(seed))  # host: indices are drawn on the host
 
 
 class RandomSampler(Sampler):
@@ -68,7 +69,7 @@ class RandomSampler(Sampler):
         if self.replacement:
             return iter(rng.integers(0, n, self.num_samples).tolist())
         reps = -(-self.num_samples // n)
-        order = np.concatenate([rng.permutation(n) for _ in range(reps)])[: self.num_samples]
+        order = np.concatenate([rng.permutation(n) for _ in range(reps)])[: self.num_samples]  # host
         return iter(order.tolist())
 
     def __len__(self) -> int:
@@ -96,10 +97,13 @@ class WeightedRandomSampler(Sampler):
     def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None) -> None:
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
-        w = weights._data if isinstance(weights, Tensor) else np.asarray(weights, dtype=np.float64)
+        if isinstance(weights, Tensor):
+            w = weights._data
+        else:
+            w = backend.from_numpy(np.asarray(weights, dtype=np.float64))  # host: Python weights
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
-        self.weights = Tensor._make(np.asarray(w, dtype=np.float64), False, None, 0)
+        self.weights = Tensor._make(w.astype(np.float64, copy=False), False, None, 0)
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
