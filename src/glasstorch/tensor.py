@@ -30,7 +30,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._formatting import tensor_repr
 from ._grad_state import _tls
-from .backend import CPU, check_device, from_numpy, is_device_array, to_numpy
+from .backend import CPU, array_module, check_device, from_numpy, is_device_array, to_numpy
 from .dtypes import CPP_TYPE_NAMES as _C_NAMES
 from .dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 from .dtypes import TENSOR_TYPE_NAMES as _TYPE_NAMES
@@ -425,19 +425,19 @@ class Tensor:
     def _accumulate_(self, arr) -> None:
         d = self._data
         if d.flags.writeable and d.shape == arr.shape:
-            np.add(d, arr, out=d, casting="unsafe")
+            array_module(d).add(d, arr, out=d, casting="unsafe")
         else:
             self._data = d + arr
         self._version[0] += 1
 
     def _copy_detached(self) -> Tensor:
-        return Tensor._make(np.array(self._data, copy=True), False, None, 0)
+        return Tensor._make(array_module(self._data).array(self._data, copy=True), False, None, 0)
 
     def _clone_if_shared(self) -> Tensor:
         return self._copy_detached()
 
     def _has_nan(self) -> bool:
-        return self._data.dtype.kind == "f" and bool(np.isnan(self._data).any())
+        return self._data.dtype.kind == "f" and bool(array_module(self._data).isnan(self._data).any())
 
     @property
     def _version_counter(self) -> int:
@@ -466,7 +466,7 @@ class Tensor:
                 "unsupported operation: more than one element of the written-to tensor refers to a "
                 "single memory location. Please clone() the tensor before performing the operation."
             )
-        np.copyto(d, arr, casting="unsafe")
+        array_module(d).copyto(d, arr, casting="unsafe")
 
 
 

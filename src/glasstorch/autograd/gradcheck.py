@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import from_numpy, to_numpy
 from . import function as _function
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -41,9 +42,9 @@ def _numerical(fn, inputs, diff_idx, eps):
         for j in range(flat.size):
             orig = flat[j]
             flat[j] = orig + eps
-            plus = [o._data.astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
+            plus = [to_numpy(o._data).astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
             flat[j] = orig - eps
-            minus = [o._data.astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
+            minus = [to_numpy(o._data).astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
             flat[j] = orig
             cols[i].append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
                            if plus else np.zeros(0))
@@ -65,11 +66,11 @@ def _analytical(fn, inputs, diff_idx):
             seed = np.zeros(o.shape, dtype=o._data.dtype)
             seed.reshape(-1)[k] = 1.0
             grads = autograd_grad([o], [inputs[i] for i in diff_idx],
-                                  grad_outputs=[_T()._make(seed, False, None, 0)],
+                                  grad_outputs=[_T()._make(from_numpy(seed), False, None, 0)],
                                   retain_graph=True, allow_unused=True)
             for i, g in zip(diff_idx, grads):
                 if g is not None:
-                    jac[i][row] = g._data.reshape(-1)
+                    jac[i][row] = to_numpy(g._data).reshape(-1)
             row += 1
     return jac
 
@@ -122,7 +123,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = [
-            _T()._make(rng.standard_normal(o.shape).astype(o._data.dtype), True, None, 0)
+            _T()._make(from_numpy(rng.standard_normal(o.shape).astype(o._data.dtype)), True, None, 0)
             for o in outs
         ]
     grad_outputs = list(_as_tuple(grad_outputs))
