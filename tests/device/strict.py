@@ -96,16 +96,16 @@ class StrictArray:
         return str(self._a)
 
     def __neg__(self):
-        return StrictArray(-self._a)
+        return wrap(-self._a)  # a 0-d array's negation is a NumPy scalar: wrapped again
 
     def __pos__(self):
-        return StrictArray(+self._a)
+        return wrap(+self._a)
 
     def __abs__(self):
-        return StrictArray(abs(self._a))
+        return wrap(abs(self._a))
 
     def __invert__(self):
-        return StrictArray(~self._a)
+        return wrap(~self._a)
 
 
 def _binary(op):

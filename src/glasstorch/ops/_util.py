@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode as _gm
-from ..backend import array_module
+from ..backend import array_module, from_numpy, is_device_array
 from ..tensor import Tensor, _type_name, _wrap_dim
 
 __all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand", "broadcast_shape",
@@ -40,6 +40,8 @@ def to_tensor_operand(x):
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, np.ndarray):
+        return Tensor._make(from_numpy(x), False, None, 0)
+    if is_device_array(x):
         return Tensor._make(x, False, None, 0)
     if isinstance(x, (list, tuple)):
         raise TypeError(f"expected Tensor as element 1 in argument 0, but got {type(x).__name__}")
