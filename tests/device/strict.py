@@ -262,7 +262,9 @@ class StrictModule:
         """A device copy of host data (CuPy's ``asarray`` of a NumPy array)."""
         if isinstance(array, StrictArray):
             return array if dtype is None else array.astype(dtype, copy=False)
-        return StrictArray(np.array(array, dtype=dtype, copy=True))
+        host = np.asarray(array)
+        order = "F" if host.ndim > 1 and host.flags.f_contiguous and not host.flags.c_contiguous else "C"
+        return StrictArray(np.array(host, dtype=dtype, order=order, copy=True))  # CuPy's layout rule
 
     def __repr__(self) -> str:
         return f"<strict device module over {self._np.__name__}>"

@@ -38,14 +38,15 @@ def _numerical(fn, inputs, diff_idx, eps):
     # Grad mode stays on: gradgradcheck's function itself calls autograd.
     for i in diff_idx:
         x = inputs[i]
-        flat = x._data.reshape(-1)  # a view: edits reach the tensor
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
+        data = x._data  # edited in place, one element at a time, whatever its layout
+        for j in range(data.size):
+            at = tuple(int(k) for k in np.unravel_index(j, data.shape))
+            orig = data[at]
+            data[at] = orig + eps
             plus = [to_numpy(o._data).astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
-            flat[j] = orig - eps
+            data[at] = orig - eps
             minus = [to_numpy(o._data).astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
-            flat[j] = orig
+            data[at] = orig
             cols[i].append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
                            if plus else np.zeros(0))
     return {i: (np.stack(c, axis=1) if c else None) for i, c in cols.items()}
