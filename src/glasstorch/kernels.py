@@ -213,9 +213,8 @@ def broadcast_scalar_plain(value, shape):
 
 def broadcast_scalar(value, shape):
     """:func:`broadcast_scalar_plain`, built directly on the buffer of a NumPy value."""
-    if type(value) is not np.ndarray and not isinstance(value, np.generic):
+    if type(value) is not np.ndarray:
         return broadcast_scalar_plain(value, shape)
-    value = np.asarray(value)
     out = np.ndarray(shape, value.dtype, value, 0, (0,) * len(shape))
     out.flags.writeable = False
     return out
