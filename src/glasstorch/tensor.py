@@ -211,7 +211,7 @@ class Tensor:
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
 
     def data_ptr(self) -> int:
-        return self._data.__array_interface__["data"][0]
+        return _address(self._data)
 
     def get_device(self) -> int:
         return -1
@@ -468,6 +468,14 @@ class Tensor:
             )
         array_module(d).copyto(d, arr, casting="unsafe")
 
+
+
+def _address(arr) -> int:
+    """The memory address of an array's first element: NumPy's array interface, or a
+    device array's data pointer (``arr.data.ptr``, as CuPy's arrays give it)."""
+    if isinstance(arr, np.ndarray):
+        return arr.__array_interface__["data"][0]
+    return arr.data.ptr
 
 
 def _broadcastable(a, b) -> bool:

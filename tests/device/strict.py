@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numbers
 import types
+import typing
 
 import numpy as np
 
@@ -38,10 +39,16 @@ _METHODS = frozenset("""
 _ATTRIBUTES = frozenset("shape dtype ndim size strides itemsize nbytes flags T real imag base".split())
 
 
+class _Pointer(typing.NamedTuple):
+    """A device memory pointer: ``ptr`` is the address (as CuPy's ``MemoryPointer.ptr``)."""
+
+    ptr: int
+
+
 class StrictArray:
     """A device array: a NumPy array that will not be handed to NumPy implicitly."""
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "__weakref__")  # CuPy arrays take weak references too
     __array_ufunc__ = None  # np.exp(a) raises; NumPy scalars' operators defer to ours
     __hash__ = None  # unhashable, as arrays are
 
@@ -60,6 +67,11 @@ class StrictArray:
         if name in _METHODS:
             return _wrapped_function(getattr(self._a, name), on_device=True)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    @property
+    def data(self) -> _Pointer:
+        """Where the array's first element lives (CuPy's ``ndarray.data``, a memory pointer)."""
+        return _Pointer(self._a.__array_interface__["data"][0])
 
     def get(self) -> np.ndarray:
         """A host copy (CuPy's ``ndarray.get``)."""
