@@ -424,7 +424,7 @@ class Tensor:
 
     def _accumulate_(self, arr) -> None:
         d = self._data
-        if d.flags.writeable and d.shape == arr.shape:
+        if d.shape == arr.shape and _writable(d):
             array_module(d).add(d, arr, out=d, casting="unsafe")
         else:
             self._data = d + arr
@@ -461,13 +461,19 @@ class Tensor:
                     f"output with shape {list(d.shape)} doesn't match the broadcast shape "
                     f"{list(np.broadcast_shapes(arr.shape, d.shape)) if _broadcastable(arr.shape, d.shape) else list(arr.shape)}"
                 )
-        if not d.flags.writeable:
+        if not _writable(d):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a "
                 "single memory location. Please clone() the tensor before performing the operation."
             )
         array_module(d).copyto(d, arr, casting="unsafe")
 
+
+
+def _writable(arr) -> bool:
+    """Whether ``arr`` may be written in place. NumPy has read-only arrays (broadcast
+    views, a shared constant); CuPy has none, and its ``flags`` lack ``writeable``."""
+    return arr.flags.writeable if type(arr) is np.ndarray else getattr(arr.flags, "writeable", True)
 
 
 def _address(arr) -> int:

@@ -73,6 +73,9 @@ class StrictArray:
         """Where the array's first element lives (CuPy's ``ndarray.data``, a memory pointer)."""
         return _Pointer(self._a.__array_interface__["data"][0])
 
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _diagonal(self, offset, axis1, axis2)
+
     def get(self) -> np.ndarray:
         """A host copy (CuPy's ``ndarray.get``)."""
         return self._a.copy()
@@ -118,6 +121,14 @@ class StrictArray:
 
     def __invert__(self):
         return wrap(~self._a)
+
+
+def _diagonal(a: StrictArray, offset=0, axis1=0, axis2=1) -> StrictArray:
+    """CuPy's diagonal: a view that can be written, where NumPy's is read-only."""
+    out = np.diagonal(a._a, offset, axis1, axis2)
+    if a._a.flags.writeable:
+        out.flags.writeable = True
+    return StrictArray(out)
 
 
 def _binary(op):
@@ -263,6 +274,11 @@ class StrictModule:
             got = _wrapped_function(got, name)
         setattr(self, name, got)  # look each name up once
         return got
+
+    @staticmethod
+    def diagonal(a, offset=0, axis1=0, axis2=1) -> StrictArray:
+        """A writable diagonal view, as CuPy's."""
+        return _diagonal(a, offset, axis1, axis2)
 
     @staticmethod
     def asnumpy(array) -> np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 
 from .._grad_state import _recorders, _tls
 from ..backend import array_module
-from ..tensor import Tensor, _to_array
+from ..tensor import Tensor, _to_array, _writable
 from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
 
@@ -409,7 +409,7 @@ def _accumulate_array(t, a, stolen):
     """:func:`_accumulate` for a bare array and a leaf without hooks (raw mode)."""
     old = t._grad
     if old is None:
-        if id(a) in stolen or not a.flags.writeable or not a.flags.owndata:
+        if id(a) in stolen or not _writable(a) or not a.flags.owndata:
             a = array_module(a).array(a, copy=True)
         stolen.add(id(a))
         t._grad = Tensor._make(a, False, None, 0)
@@ -431,7 +431,7 @@ def _accumulate(t, g, create_graph, stolen):
     old = t._grad
     if old is None:
         arr = g._data
-        if not create_graph and (id(arr) in stolen or not arr.flags.writeable or not arr.flags.owndata):
+        if not create_graph and (id(arr) in stolen or not _writable(arr) or not arr.flags.owndata):
             g = g._copy_detached()
         stolen.add(id(g._data))
         t._grad = g

@@ -175,7 +175,7 @@ class Diagonal(_View):
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
         out = array_module(x).diagonal(x, offset, d1, d2)
-        if x.flags.writeable:  # NumPy hands out read-only diagonals; torch's are writable views
+        if type(out) is np.ndarray and x.flags.writeable:  # NumPy's diagonals are read-only; torch's (and CuPy's) are not
             out.flags.writeable = True
         return out
 
