@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glasstorch import kernels
+from glasstorch import backend, kernels
 
 # ---------------------------------------------------------------- sum_axes
 
@@ -153,3 +153,28 @@ def test_linear_bias_gradient_and_norm_sums_use_the_kernel():
     out = gt.nn.functional.linear(gt.ones(300, 3), w, b)
     out.backward(gt.tensor(g))
     np.testing.assert_allclose(b.grad.numpy(), g.sum(0), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- a scalar broadcast to a shape
+
+
+@pytest.mark.parametrize("value", [np.float32(1.5), np.array(-0.0), np.array(np.inf, np.float32),
+                                   np.array(np.nan), np.array(7, np.int64), np.array(True)])
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 0, 4), (500, 400)])
+def test_broadcast_scalar_agrees_with_plain(value, shape):
+    fast, plain = kernels.broadcast_scalar(value, shape), kernels.broadcast_scalar_plain(value, shape)
+    assert fast.shape == plain.shape == shape and fast.dtype == plain.dtype
+    assert fast.strides == plain.strides and not fast.flags.writeable and not plain.flags.writeable
+    fast, plain = backend.to_numpy(fast), backend.to_numpy(plain)  # host copies (a session may run on a device)
+    np.testing.assert_array_equal(fast, plain)
+    assert np.signbit(fast).tolist() == np.signbit(plain).tolist()
+
+
+def test_broadcast_scalar_on_the_strict_device():
+    from device.strict import StrictArray, module
+
+    value = module.asarray(np.array(2.5, np.float32))
+    with backend.cpu_module_replaced(module, StrictArray):
+        got = kernels.broadcast_scalar(value, (2, 3))
+    assert isinstance(got, StrictArray)
+    np.testing.assert_array_equal(module.asnumpy(got), np.full((2, 3), 2.5, np.float32))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
+from .backend import to_numpy
 
 _DEFAULTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
 _opts = dict(_DEFAULTS)
@@ -162,7 +163,7 @@ class _ComplexFormatter:
 
 def tensor_repr(t) -> str:
     """``repr(t)``: the values, then dtype / size / grad suffixes, torch's layout."""
-    a = t._data
+    a = to_numpy(t._data)  # printing reads a host copy
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []

@@ -15,6 +15,7 @@ import numpy as np
 from . import ops as _ops
 from . import random as _random
 from .autograd import grad_mode as _gm
+from .backend import array_module, from_numpy, to_numpy
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import _registry
 from .tensor import Tensor
@@ -69,13 +70,16 @@ for _name in _registry.with_flag("i"):
 
 
 def _write_values(self, arr) -> Tensor:
-    """Overwrite the values without recording (fills, random samples)."""
+    """Overwrite the values without recording (fills, random samples).
+
+    A NumPy ``arr`` (a draw made on the host) moves to the tensor's device.
+    """
     self._check_inplace()
     if _gm._tls.grad and self.grad_fn is not None:
         # a recorded tensor overwritten by constants: gradient stops here
         self.grad_fn = None
         self._requires_grad = False
-    self._data[...] = arr
+    self._data[...] = from_numpy(arr) if type(arr) is np.ndarray else arr
     self._version[0] += 1
     return self
 
@@ -99,17 +103,19 @@ def fill_(self, value) -> Tensor:
 
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast) into this tensor."""
-    src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src), False, None, 0)
+    src = src if isinstance(src, Tensor) else Tensor._make(from_numpy(np.asarray(src)), False, None, 0)
     try:
-        np.broadcast_to(src._data, self._data.shape)
+        fits = np.broadcast_shapes(src._data.shape, self._data.shape) == self._data.shape
     except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(src._data.shape, self._data.shape)) if _bc(src, self) else list(src._data.shape)}"
-        ) from None
+        )
     if not (_gm._tls.grad and (src._requires_grad or self._requires_grad)):
         self._check_inplace()
-        np.copyto(self._data, src._data, casting="unsafe")
+        array_module(self._data).copyto(self._data, src._data, casting="unsafe")
         self._version[0] += 1
         return self
     return self._inplace(lambda x, s: s._cast(x.dtype).expand(x.shape).clone(), src)
@@ -135,7 +141,7 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
 
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     prob = p._data if isinstance(p, Tensor) else p
-    return _write_values(self, _random._rng(generator).random(self._data.shape) < prob)
+    return _write_values(self, from_numpy(_random._rng(generator).random(self._data.shape)) < prob)
 
 
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
@@ -220,7 +226,7 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"step is {step} but must be > 0")
     starts = np.arange(0, n - size + 1, step)
     idx = starts[:, None] + np.arange(size)[None, :]
-    out = _ops.index_select(self, dimension, Tensor._make(idx.reshape(-1), False, None, 0))
+    out = _ops.index_select(self, dimension, Tensor._make(from_numpy(idx.reshape(-1)), False, None, 0))
     shape = list(self._data.shape)
     dim = dimension % self._data.ndim
     shape[dim:dim + 1] = [len(starts), size]
@@ -228,7 +234,7 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
 
 
 def _apply_(self, fn) -> Tensor:
-    return _write_values(self, np.vectorize(fn)(self._data))
+    return _write_values(self, np.vectorize(fn)(to_numpy(self._data)))  # Python calls: host work
 
 
 for _fn in (zero_, fill_, copy_, uniform_, normal_, bernoulli_, exponential_, random_, bernoulli,

@@ -30,7 +30,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._formatting import tensor_repr
 from ._grad_state import _tls
-from .backend import CPU, check_device, from_numpy, is_device_array, to_numpy
+from .backend import CPU, array_module, check_device, from_numpy, is_device_array, to_numpy
 from .dtypes import CPP_TYPE_NAMES as _C_NAMES
 from .dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 from .dtypes import TENSOR_TYPE_NAMES as _TYPE_NAMES
@@ -211,7 +211,7 @@ class Tensor:
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
 
     def data_ptr(self) -> int:
-        return self._data.__array_interface__["data"][0]
+        return _address(self._data)
 
     def get_device(self) -> int:
         return -1
@@ -424,20 +424,20 @@ class Tensor:
 
     def _accumulate_(self, arr) -> None:
         d = self._data
-        if d.flags.writeable and d.shape == arr.shape:
-            np.add(d, arr, out=d, casting="unsafe")
+        if d.shape == arr.shape and _writable(d):
+            array_module(d).add(d, arr, out=d, casting="unsafe")
         else:
             self._data = d + arr
         self._version[0] += 1
 
     def _copy_detached(self) -> Tensor:
-        return Tensor._make(np.array(self._data, copy=True), False, None, 0)
+        return Tensor._make(array_module(self._data).array(self._data, copy=True), False, None, 0)
 
     def _clone_if_shared(self) -> Tensor:
         return self._copy_detached()
 
     def _has_nan(self) -> bool:
-        return self._data.dtype.kind == "f" and bool(np.isnan(self._data).any())
+        return self._data.dtype.kind == "f" and bool(array_module(self._data).isnan(self._data).any())
 
     @property
     def _version_counter(self) -> int:
@@ -461,13 +461,27 @@ class Tensor:
                     f"output with shape {list(d.shape)} doesn't match the broadcast shape "
                     f"{list(np.broadcast_shapes(arr.shape, d.shape)) if _broadcastable(arr.shape, d.shape) else list(arr.shape)}"
                 )
-        if not d.flags.writeable:
+        if not _writable(d):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a "
                 "single memory location. Please clone() the tensor before performing the operation."
             )
-        np.copyto(d, arr, casting="unsafe")
+        array_module(d).copyto(d, arr, casting="unsafe")
 
+
+
+def _writable(arr) -> bool:
+    """Whether ``arr`` may be written in place. NumPy has read-only arrays (broadcast
+    views, a shared constant); CuPy has none, and its ``flags`` lack ``writeable``."""
+    return arr.flags.writeable if type(arr) is np.ndarray else getattr(arr.flags, "writeable", True)
+
+
+def _address(arr) -> int:
+    """The memory address of an array's first element: NumPy's array interface, or a
+    device array's data pointer (``arr.data.ptr``, as CuPy's arrays give it)."""
+    if isinstance(arr, np.ndarray):
+        return arr.__array_interface__["data"][0]
+    return arr.data.ptr
 
 
 def _broadcastable(a, b) -> bool:

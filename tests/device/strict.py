@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numbers
 import types
+import typing
 
 import numpy as np
 
@@ -38,10 +39,16 @@ _METHODS = frozenset("""
 _ATTRIBUTES = frozenset("shape dtype ndim size strides itemsize nbytes flags T real imag base".split())
 
 
+class _Pointer(typing.NamedTuple):
+    """A device memory pointer: ``ptr`` is the address (as CuPy's ``MemoryPointer.ptr``)."""
+
+    ptr: int
+
+
 class StrictArray:
     """A device array: a NumPy array that will not be handed to NumPy implicitly."""
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "__weakref__")  # CuPy arrays take weak references too
     __array_ufunc__ = None  # np.exp(a) raises; NumPy scalars' operators defer to ours
     __hash__ = None  # unhashable, as arrays are
 
@@ -60,6 +67,14 @@ class StrictArray:
         if name in _METHODS:
             return _wrapped_function(getattr(self._a, name), on_device=True)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    @property
+    def data(self) -> _Pointer:
+        """Where the array's first element lives (CuPy's ``ndarray.data``, a memory pointer)."""
+        return _Pointer(self._a.__array_interface__["data"][0])
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _diagonal(self, offset, axis1, axis2)
 
     def get(self) -> np.ndarray:
         """A host copy (CuPy's ``ndarray.get``)."""
@@ -97,7 +112,7 @@ class StrictArray:
 
     # wrap: on a 0-d array NumPy answers with a scalar, which must become a 0-d device array again
     def __neg__(self):
-        return wrap(-self._a)
+        return wrap(-self._a)  # a 0-d array's negation is a NumPy scalar: wrapped again
 
     def __pos__(self):
         return wrap(+self._a)
@@ -107,6 +122,14 @@ class StrictArray:
 
     def __invert__(self):
         return wrap(~self._a)
+
+
+def _diagonal(a: StrictArray, offset=0, axis1=0, axis2=1) -> StrictArray:
+    """CuPy's diagonal: a view that can be written, where NumPy's is read-only."""
+    out = np.diagonal(a._a, offset, axis1, axis2)
+    if a._a.flags.writeable:
+        out.flags.writeable = True
+    return StrictArray(out)
 
 
 def _binary(op):
@@ -254,6 +277,11 @@ class StrictModule:
         return got
 
     @staticmethod
+    def diagonal(a, offset=0, axis1=0, axis2=1) -> StrictArray:
+        """A writable diagonal view, as CuPy's."""
+        return _diagonal(a, offset, axis1, axis2)
+
+    @staticmethod
     def asnumpy(array) -> np.ndarray:
         """A host copy of a device array (CuPy's ``asnumpy``)."""
         return array._a.copy() if isinstance(array, StrictArray) else np.asarray(array)
@@ -263,7 +291,9 @@ class StrictModule:
         """A device copy of host data (CuPy's ``asarray`` of a NumPy array)."""
         if isinstance(array, StrictArray):
             return array if dtype is None else array.astype(dtype, copy=False)
-        return StrictArray(np.array(array, dtype=dtype, copy=True))
+        host = np.asarray(array)
+        order = "F" if host.ndim > 1 and host.flags.f_contiguous and not host.flags.c_contiguous else "C"
+        return StrictArray(np.array(host, dtype=dtype, order=order, copy=True))  # CuPy's layout rule
 
     def __repr__(self) -> str:
         return f"<strict device module over {self._np.__name__}>"

@@ -31,8 +31,8 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .._grad_state import _recorders, _tls
-from ..backend import array_module, xp
-from ..tensor import Tensor, _to_array
+from ..backend import array_module
+from ..tensor import Tensor, _to_array, _writable
 from .anomaly import _anomaly
 from .function import _FREED, AccumulateGrad, _edge
 
@@ -105,7 +105,7 @@ def _seed_grads(outputs, grad_outputs):
             d = out._data
             g = Tensor._make(array_module(d).ones(d.shape, d.dtype), False, None, 0)
         elif not isinstance(g, Tensor):  # a number or nested lists, as torch.tensor(g) would take
-            g = Tensor._make(np.array(_to_array(g, out.dtype)), False, None, 0)
+            g = Tensor._make(array_module(out._data).array(_to_array(g, out.dtype)), False, None, 0)
         if g._data.shape != out._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a "
@@ -399,7 +399,7 @@ def _fit_array(a, meta, node):
         if lead < 0 or any(n != 1 and a.shape[i + lead] != n for i, n in enumerate(shape)):
             raise RuntimeError(_bad_shape_msg(node, meta, a.shape))
         axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1)
-        a = xp.sum(a, axis=axes, keepdims=True).reshape(shape)
+        a = a.sum(axis=axes, keepdims=True).reshape(shape)
     if a.dtype != dtype:
         a = a.astype(dtype)
     return a
@@ -409,8 +409,8 @@ def _accumulate_array(t, a, stolen):
     """:func:`_accumulate` for a bare array and a leaf without hooks (raw mode)."""
     old = t._grad
     if old is None:
-        if id(a) in stolen or not a.flags.writeable or not a.flags.owndata:
-            a = xp.array(a, copy=True)
+        if id(a) in stolen or not _writable(a) or not a.flags.owndata:
+            a = array_module(a).array(a, copy=True)
         stolen.add(id(a))
         t._grad = Tensor._make(a, False, None, 0)
     elif old.requires_grad:
@@ -431,7 +431,7 @@ def _accumulate(t, g, create_graph, stolen):
     old = t._grad
     if old is None:
         arr = g._data
-        if not create_graph and (id(arr) in stolen or not arr.flags.writeable or not arr.flags.owndata):
+        if not create_graph and (id(arr) in stolen or not _writable(arr) or not arr.flags.owndata):
             g = g._copy_detached()
         stolen.add(id(g._data))
         t._grad = g

@@ -20,9 +20,11 @@ import itertools
 import traceback
 import weakref
 
+import numpy as np
+
 from .._grad_state import _recorders, _tls
 from .._hooks import RemovableHandle
-from ..backend import xp
+from ..backend import from_numpy, is_device_array
 from ..tensor import Tensor, _type_name
 from .anomaly import _anomaly
 from .trace import _tracer
@@ -155,7 +157,7 @@ class BackwardNode:
                 out.append(t)
             elif raw:
                 out.append(s._data if isinstance(s, Tensor) else s)
-            elif type(s) is xp.ndarray:  # a constant the forward kept
+            elif is_device_array(s):  # a constant the forward kept
                 out.append(Tensor._make(s, False, None, 0))
             else:
                 out.append(s)
@@ -414,8 +416,9 @@ def _apply_arrays_fast(cls, *args):
         arrays = (da, db)
         out = cls.forward(node, da, db)
 
-    # One float output with nothing unusual about it: wrapped here; anything else goes to _finish.
-    if (type(out) is not xp.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
+    # One float NumPy output with nothing unusual about it: wrapped here; anything else
+    # (another device's array included) goes to _finish.
+    if (type(out) is not np.ndarray or out.dtype.kind != "f" or cls.is_view or node._non_diff
             or (_recorders[0] and _tls.record) or _anomaly[0]):
         return _finish(cls, node, args, arrays, out, True)
     t = _new_tensor(Tensor)  # Tensor._make, inline: keep the two in step
@@ -582,7 +585,7 @@ def _resolve_saved(saved, args, unwrapped, outs, tensors):
     """Turn what forward saved into entries that know their tensor and version."""
     resolved = []
     for s in saved:
-        if not (type(s) is xp.ndarray or isinstance(s, Tensor) or (s is not None and hasattr(s, "shape"))):
+        if not (is_device_array(s) or isinstance(s, Tensor) or (s is not None and hasattr(s, "shape"))):
             resolved.append(s)  # a plain Python value
             continue
         entry = None
@@ -605,14 +608,14 @@ def _resolve_saved(saved, args, unwrapped, outs, tensors):
 
 def _resolve_other(s):
     """A saved value that is neither an input nor an output of the op."""
-    if type(s) is xp.ndarray:  # a constant (e.g. a number as a 0-d array)
+    if is_device_array(s):  # a constant (e.g. a number as a 0-d array)
         return s
     if isinstance(s, Tensor):
         return (s, s._version[0])  # tracked for in-place edits
     if s is None or type(s) in _SCALARS or not hasattr(s, "shape"):
         return s  # a plain Python value
     # another array (a constant): kept as it is, wrapped when a formula asks for Tensors
-    return xp.asarray(s)
+    return from_numpy(s)  # a host constant (a NumPy scalar) moves to the device
 
 
 def once_differentiable(fn):

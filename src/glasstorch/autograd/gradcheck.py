@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import from_numpy, to_numpy
 from . import function as _function
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -37,14 +38,15 @@ def _numerical(fn, inputs, diff_idx, eps):
     # Grad mode stays on: gradgradcheck's function itself calls autograd.
     for i in diff_idx:
         x = inputs[i]
-        flat = x._data.reshape(-1)  # a view: edits reach the tensor
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
-            plus = [o._data.astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
-            flat[j] = orig - eps
-            minus = [o._data.astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
-            flat[j] = orig
+        data = x._data  # edited in place, one element at a time, whatever its layout
+        for j in range(data.size):
+            at = tuple(int(k) for k in np.unravel_index(j, data.shape))
+            orig = data[at]
+            data[at] = orig + eps
+            plus = [to_numpy(o._data).astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
+            data[at] = orig - eps
+            minus = [to_numpy(o._data).astype(np.float64).ravel().copy() for o in _outputs(fn, inputs)]
+            data[at] = orig
             cols[i].append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
                            if plus else np.zeros(0))
     return {i: (np.stack(c, axis=1) if c else None) for i, c in cols.items()}
@@ -65,11 +67,11 @@ def _analytical(fn, inputs, diff_idx):
             seed = np.zeros(o.shape, dtype=o._data.dtype)
             seed.reshape(-1)[k] = 1.0
             grads = autograd_grad([o], [inputs[i] for i in diff_idx],
-                                  grad_outputs=[_T()._make(seed, False, None, 0)],
+                                  grad_outputs=[_T()._make(from_numpy(seed), False, None, 0)],
                                   retain_graph=True, allow_unused=True)
             for i, g in zip(diff_idx, grads):
                 if g is not None:
-                    jac[i][row] = g._data.reshape(-1)
+                    jac[i][row] = to_numpy(g._data).reshape(-1)
             row += 1
     return jac
 
@@ -122,7 +124,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = [
-            _T()._make(rng.standard_normal(o.shape).astype(o._data.dtype), True, None, 0)
+            _T()._make(from_numpy(rng.standard_normal(o.shape).astype(o._data.dtype)), True, None, 0)
             for o in outs
         ]
     grad_outputs = list(_as_tuple(grad_outputs))

@@ -7,7 +7,8 @@ of the base flows unchanged to the base's old history outside the view's
 elements and, for those elements, to the op's result.
 
 Which elements of the base the view covers is read off the two arrays'
-memory layout (pointer and strides), so any chain of view ops works.
+memory layout (pointer and strides), so any chain of view ops works. That
+geometry is worked out on the host; the positions then move to the device.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..tensor import Tensor
+from ..backend import array_module, from_numpy
+from ..tensor import Tensor, _address
 from .function import Function
 
 __all__ = ["rebase_after_view_write"]
@@ -31,7 +33,7 @@ def _positions(base: np.ndarray, view: np.ndarray) -> np.ndarray | None:
     strides = base.strides + view.strides
     if view.itemsize != item or any(s < 0 or s % item for s in strides) or base.size == 0:
         return None
-    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    offset = _address(view) - _address(base)
     if offset < 0 or offset % item:
         return None
     span = 1 + sum((n - 1) * s for n, s in zip(base.shape, base.strides)) // item
@@ -63,7 +65,7 @@ class _WriteIntoBase(Function):
         pos = ctx.positions
         g_base = g_written = None
         if ctx.needs_input_grad[0]:
-            keep = np.ones(grad.shape, grad._data.dtype)
+            keep = array_module(grad._data).ones(grad.shape, grad._data.dtype)
             keep.reshape(-1)[pos.reshape(-1)] = 0  # overwritten elements: no gradient to the old values
             g_base = grad * Tensor._make(keep, False, None, 0)
         if ctx.needs_input_grad[1]:
@@ -80,5 +82,5 @@ def rebase_after_view_write(base, view, written) -> None:
             "its base's memory (call .clone() on the view first)")
     old = Tensor._make(base._data, base._requires_grad, base.grad_fn, base._out_nr)
     old._accum = base._accum
-    out = _WriteIntoBase.apply(old, written, pos)
+    out = _WriteIntoBase.apply(old, written, from_numpy(pos))
     base.grad_fn, base._out_nr, base._requires_grad = out.grad_fn, out._out_nr, out._requires_grad

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode as _gm
+from ..backend import array_module, from_numpy, is_device_array
 from ..tensor import Tensor, _type_name, _wrap_dim
 
 __all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor_operand", "broadcast_shape",
@@ -39,6 +40,8 @@ def to_tensor_operand(x):
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, np.ndarray):
+        return Tensor._make(from_numpy(x), False, None, 0)
+    if is_device_array(x):
         return Tensor._make(x, False, None, 0)
     if isinstance(x, (list, tuple)):
         raise TypeError(f"expected Tensor as element 1 in argument 0, but got {type(x).__name__}")
@@ -150,9 +153,9 @@ def write_out(name: str, out, result: Tensor, inputs) -> Tensor:
                 f"which does not match the required output shape {list(src.shape)}.",
                 UserWarning, stacklevel=3,
             )
-        out._data = np.array(src, dtype=dst.dtype)
+        out._data = array_module(src).array(src, dtype=dst.dtype)
     else:
-        np.copyto(dst, src, casting="unsafe")
+        array_module(dst).copyto(dst, src, casting="unsafe")
     out._version[0] += 1
     return out
 

@@ -33,7 +33,7 @@ def _sum02(a, b=None):
     """Per-``B`` sums over axes 0 and 2 of ``a`` (or of ``a * b``) without a temporary."""
     if b is None:
         return sum_axes(a, (0, 2))
-    return np.einsum("abl,abl->b", a, b)
+    return array_module(a).einsum("abl,abl->b", a, b)
 
 
 def _col(v):

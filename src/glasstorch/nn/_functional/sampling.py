@@ -15,7 +15,7 @@ import numpy as np
 from ... import ops
 from ... import random as _random
 from ...autograd.function import Function
-from ...backend import array_module
+from ...backend import array_module, from_numpy
 from ...tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample", "gumbel_softmax"]
@@ -29,7 +29,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     e = _random._rng(None).exponential(1.0, logits._data.shape).astype(logits._data.dtype)
-    gumbels = -Tensor._make(e, False, None, 0).log()
+    gumbels = -Tensor._make(from_numpy(e), False, None, 0).log()  # drawn on the host
     y_soft = ops.softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y_soft

@@ -7,19 +7,10 @@ import builtins
 import numpy as np
 
 from ...backend import array_module
+from ...kernels import broadcast_scalar
 from .._util import Tensor, wrap_dim
 from ._common import _count, _int_to_long, _keep, _Op, _reduce_dims, _t
 from .checks import check_mean_dtype, check_sum_to_size
-
-
-def _expanded(value, shape):
-    """0-d ``value`` seen as a read-only array of ``shape`` (every stride 0, no copy):
-    np.broadcast_to's result, without its Python-level argument handling."""
-    xp = array_module(value)
-    value = xp.asarray(value)
-    out = xp.ndarray(shape, value.dtype, value, 0, (0,) * len(shape))
-    out.flags.writeable = False
-    return out
 
 
 class Sum(_Op):
@@ -52,7 +43,7 @@ class SumAll(_Op):
 
     @staticmethod
     def backward_arrays(ctx, grad):
-        return _expanded(grad, ctx.shape), None
+        return broadcast_scalar(grad, ctx.shape), None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001

@@ -175,7 +175,7 @@ class Diagonal(_View):
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
         out = array_module(x).diagonal(x, offset, d1, d2)
-        if x.flags.writeable:  # NumPy hands out read-only diagonals; torch's are writable views
+        if type(out) is np.ndarray and x.flags.writeable:  # NumPy's diagonals are read-only; torch's (and CuPy's) are not
             out.flags.writeable = True
         return out
 
@@ -190,9 +190,11 @@ class _DiagonalBackward(_Op):
         ctx.args = (offset, d1, d2)
         xp = array_module(g)
         out = xp.zeros(shape, g.dtype)
-        view = xp.diagonal(out, offset, d1, d2)
-        view.setflags(write=True)
-        view[...] = g
+        # the diagonal's positions, written through a transposed view (writable everywhere,
+        # unlike NumPy's diagonal); g has the diagonal as its last dim, as diagonal() gives it
+        n = g.shape[-1]
+        rows, cols = xp.arange(n) + max(-offset, 0), xp.arange(n) + max(offset, 0)
+        xp.moveaxis(out, (d1, d2), (-2, -1))[..., rows, cols] = g
         return out
 
     @staticmethod
