@@ -161,7 +161,7 @@ def _fmt(t, limit: int) -> str | None:
             return None
         a = backend.to_numpy(t._data)  # the values shown in the drawing: a host copy
     else:
-        a = np.asarray(t)  # host
+        a = backend.to_numpy(t)  # a saved array or number: a host copy
     if a.size > limit:
         return None
     if a.ndim == 0:
