@@ -10,7 +10,7 @@ TESTSTACK := $(VENV)/.installed-test
 # (nothing is probed or fetched from outside pip's own indexes unless you say so).
 TORCH_INDEX ?=
 
-.PHONY: test demo bench bench-ddp notebooks lint clean sysdeps
+.PHONY: test test-strict-device demo bench bench-ddp notebooks lint clean sysdeps
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ sysdeps:
 ## make test: the whole test suite (against PyTorch 2.13.0, CPU)
 test: $(TESTSTACK)
 	$(PY) -m pytest -n 2 tests
+	$(MAKE) test-strict-device
+
+## make test-strict-device: the op, nn and autograd tables again, on the strict stand-in device
+test-strict-device: $(TESTSTACK)
+	GLASSTORCH_STRICT_DEVICE=1 $(PY) -m pytest -n 2 --tb=short tests/ops tests/nn tests/autograd tests/device tests/test_kernels.py
 
 ## make demo: train a CNN on MNIST and write what happened to out/
 demo: $(RUNTIME)
