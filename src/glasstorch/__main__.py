@@ -25,7 +25,7 @@ def _blas() -> str:
     import numpy as np
 
     try:
-        config = np.show_config(mode="dicts")
+        config = np.show_config(mode="dicts")  # host: build configuration
         info = config.get("Build Dependencies", {}).get("blas", {})
         return f"{info.get('name', '?')} {info.get('version', '')}".strip()
     except (TypeError, AttributeError):  # NumPy older than 1.25

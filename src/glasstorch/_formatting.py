@@ -13,6 +13,9 @@ so columns line up; zeros, nan and inf simply take that width too. Rows
 longer than ``linewidth`` wrap; tensors with more than ``threshold``
 elements show ``edgeitems`` values at each end of every dimension with
 ``...`` between.
+
+The tensor's data crosses to the host once, through ``backend.to_numpy`` in
+:func:`tensor_repr`; everything here formats that host copy.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backend import to_numpy
+
+# host module: formats the host copy made by to_numpy
 
 _DEFAULTS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
 _opts = dict(_DEFAULTS)

@@ -103,7 +103,7 @@ def fill_(self, value) -> Tensor:
 
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast) into this tensor."""
-    src = src if isinstance(src, Tensor) else Tensor._make(from_numpy(np.asarray(src)), False, None, 0)
+    src = src if isinstance(src, Tensor) else Tensor._make(from_numpy(np.asarray(src)), False, None, 0)  # host: Python or NumPy data
     try:
         fits = np.broadcast_shapes(src._data.shape, self._data.shape) == self._data.shape
     except ValueError:
@@ -224,8 +224,8 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"maximum size for tensor at dimension {dimension} is {n} but size is {size}")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
-    starts = np.arange(0, n - size + 1, step)
-    idx = starts[:, None] + np.arange(size)[None, :]
+    starts = np.arange(0, n - size + 1, step)  # host: window starts from the shape
+    idx = starts[:, None] + np.arange(size)[None, :]  # host: window offsets
     out = _ops.index_select(self, dimension, Tensor._make(from_numpy(idx.reshape(-1)), False, None, 0))
     shape = list(self._data.shape)
     dim = dimension % self._data.ndim
@@ -234,7 +234,7 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
 
 
 def _apply_(self, fn) -> Tensor:
-    return _write_values(self, np.vectorize(fn)(to_numpy(self._data)))  # Python calls: host work
+    return _write_values(self, np.vectorize(fn)(to_numpy(self._data)))  # host: Python calls per element
 
 
 for _fn in (zero_, fill_, copy_, uniform_, normal_, bernoulli_, exponential_, random_, bernoulli,

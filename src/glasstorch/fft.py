@@ -220,13 +220,13 @@ def _freq_tensor(values: np.ndarray, dtype, requires_grad: bool) -> Tensor:
 def fftfreq(n: int, d: float = 1.0, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
             out=None) -> Tensor:
     """The sample frequencies of an ``n``-point :func:`fft` with sample spacing ``d``."""
-    return _freq_tensor(np.fft.fftfreq(n, d), dtype, requires_grad)
+    return _freq_tensor(np.fft.fftfreq(n, d), dtype, requires_grad)  # host: frequencies from Python numbers
 
 
 def rfftfreq(n: int, d: float = 1.0, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
              out=None) -> Tensor:
     """The sample frequencies of an ``n``-point :func:`rfft` with sample spacing ``d``."""
-    return _freq_tensor(np.fft.rfftfreq(n, d), dtype, requires_grad)
+    return _freq_tensor(np.fft.rfftfreq(n, d), dtype, requires_grad)  # host: frequencies from Python numbers
 
 
 def _shift(x: Tensor, dim, sign: int) -> Tensor:

@@ -236,7 +236,7 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
 
 
 def _zero(t) -> bool:
-    return not bool(t._data.any()) if isinstance(t, Tensor) else not np.any(t)
+    return not bool(t._data.any()) if isinstance(t, Tensor) else not np.any(t)  # host: a Python number
 
 
 def _value(t):

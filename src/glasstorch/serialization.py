@@ -38,7 +38,7 @@ import numpy as np
 from . import dtypes as _dt
 from ._torch_format import LEGACY_MAGIC, CheckpointError, read_torch_zip, write_torch_zip
 from .backend import from_numpy, to_numpy
-from .tensor import Size, Tensor
+from .tensor import Size, Tensor, _writable
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -335,7 +335,7 @@ def _from_bytes(data: bytes, where: str) -> Any:
     except Exception as e:  # safetensors' own error types differ between versions
         raise RuntimeError(f"{where} is truncated or corrupted: {e}") from None
     for name, arr in arrays.items():
-        if not arr.flags.writeable:
+        if not _writable(arr):
             arrays[name] = arr.copy()
     meta = header.get("__metadata__") or {}
     tree_text = meta.get(_KEY) if isinstance(meta, dict) else None

@@ -77,7 +77,7 @@ class Tensor:
         """
         t = object.__new__(Tensor)
         if type(arr) is not np.ndarray and not is_device_array(arr):
-            arr = np.asarray(arr)  # a NumPy scalar from a reduction becomes a 0-d array
+            arr = np.asarray(arr)  # host: a NumPy scalar; a NumPy scalar from a reduction becomes a 0-d array
         t._data = arr
         t._requires_grad = requires_grad
         t._grad = None
@@ -500,14 +500,14 @@ def _to_array(data: Any, dtype):
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
-        arr = np.asarray(data)
+        arr = np.asarray(data)  # host: NumPy input
     elif is_device_array(data):
         arr = data
     else:
         if isinstance(data, (list, tuple)) and _has_tensor(data):
             data = _untensor(data)
         try:
-            arr = np.array(data)
+            arr = np.array(data)  # host: Python data
         except ValueError:  # ragged nesting
             raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
         if dtype is None:

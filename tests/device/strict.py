@@ -36,7 +36,20 @@ _METHODS = frozenset("""
     ravel repeat reshape round searchsorted sort squeeze std sum swapaxes take tobytes tolist
     trace transpose var view
 """.split())
-_ATTRIBUTES = frozenset("shape dtype ndim size strides itemsize nbytes flags T real imag base".split())
+_ATTRIBUTES = frozenset("shape dtype ndim size strides itemsize nbytes T real imag base".split())
+
+
+class Flags(typing.NamedTuple):
+    """CuPy's array flags: only the layout and the ownership (every CuPy array is writable)."""
+
+    c_contiguous: bool
+    f_contiguous: bool
+    owndata: bool
+
+    def __getitem__(self, name):
+        if isinstance(name, str):
+            return getattr(self, name.lower())
+        return tuple.__getitem__(self, name)
 
 
 class _Pointer(typing.NamedTuple):
@@ -67,6 +80,11 @@ class StrictArray:
         if name in _METHODS:
             return _wrapped_function(getattr(self._a, name), on_device=True)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    @property
+    def flags(self) -> Flags:
+        f = self._a.flags
+        return Flags(f.c_contiguous, f.f_contiguous, f.owndata)
 
     @property
     def data(self) -> _Pointer:

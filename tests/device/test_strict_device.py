@@ -9,6 +9,7 @@ from device.strict import REFUSED, StrictArray, module
 
 import glasstorch
 from glasstorch import backend, nn
+from glasstorch.tensor import _writable
 
 
 @pytest.fixture
@@ -62,6 +63,10 @@ def test_strict_arrays_compute_like_numpy():
     assert module.prod((2, 3)) == 6 and module.float32 is np.float32  # shapes and dtypes are NumPy's
     with pytest.raises(AttributeError, match="random"):
         module.random  # noqa: B018
+    flags = a.T.flags  # CuPy's flags: layout and ownership, no writeable
+    assert (flags.c_contiguous, flags.f_contiguous, flags.owndata) == (False, True, False)
+    assert flags["C_CONTIGUOUS"] is False and not hasattr(flags, "writeable")
+    assert _writable(a.T)  # every device array may be written
 
 
 # -- the backend's explicit crossings ------------------------------------------------

@@ -32,7 +32,7 @@ def _outputs(fn, inputs):
     return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, _T()) and o.is_floating_point()]
 
 
-def _numerical(fn, inputs, diff_idx, eps):
+def _numerical(fn, inputs, diff_idx, eps):  # host: Jacobian columns from host copies
     """Central differences: column j of d(outputs)/d(input element j)."""
     cols = {i: [] for i in diff_idx}
     # Grad mode stays on: gradgradcheck's function itself calls autograd.
@@ -52,7 +52,7 @@ def _numerical(fn, inputs, diff_idx, eps):
     return {i: (np.stack(c, axis=1) if c else None) for i, c in cols.items()}
 
 
-def _analytical(fn, inputs, diff_idx):
+def _analytical(fn, inputs, diff_idx):  # host: Jacobian rows from host copies
     from .engine import grad as autograd_grad
 
     outs = _outputs(fn, inputs)
@@ -99,7 +99,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         a, n = analytical[i], numerical[i]
         if n is None or a.size == 0:
             continue
-        if not np.allclose(a, n, rtol=rtol, atol=atol):
+        if not np.allclose(a, n, rtol=rtol, atol=atol):  # host: host Jacobians
             if raise_exception:
                 raise GradcheckError(
                     f"Jacobian mismatch for output 0 with respect to input {i},\n"
@@ -122,7 +122,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _T()) and x.requires_grad]
     outs = _outputs(func, inputs)
     if grad_outputs is None:
-        rng = np.random.default_rng(0)
+        rng = np.random.default_rng(0)  # host: seeded draw, moved by from_numpy
         grad_outputs = [
             _T()._make(from_numpy(rng.standard_normal(o.shape).astype(o._data.dtype)), True, None, 0)
             for o in outs

@@ -38,9 +38,9 @@ def _positions(base: np.ndarray, view: np.ndarray) -> np.ndarray | None:
         return None
     span = 1 + sum((n - 1) * s for n, s in zip(base.shape, base.strides)) // item
     # a buffer laid out like the base's memory, holding each element's flat index
-    index = np.full(span, -1, np.int64)
+    index = np.full(span, -1, np.int64)  # host: layout of the view in its base
     as_strided(index, base.shape, [s // item * 8 for s in base.strides])[...] = (
-        np.arange(base.size).reshape(base.shape))
+        np.arange(base.size).reshape(base.shape))  # host: flat indices of the base
     start = offset // item
     extent = start + 1 + sum((n - 1) * s for n, s in zip(view.shape, view.strides)) // item
     if view.size and extent > span:

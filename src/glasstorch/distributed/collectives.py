@@ -21,7 +21,7 @@ from enum import Enum
 import numpy as np
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, _writable
 from .process_group import ProcessGroup, _mpi, _resolve, _wait
 
 __all__ = ["ReduceOp", "Work", "all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor",
@@ -155,7 +155,7 @@ def _check_same(pg: ProcessGroup, what: str, t: Tensor | None) -> None:
 def _contiguous(t: Tensor):
     """The array to hand MPI, and how to put the result back into ``t``."""
     a = t._data
-    if type(a) is np.ndarray and a.flags.c_contiguous and a.flags.writeable:  # MPI works on it in place
+    if type(a) is np.ndarray and a.flags.c_contiguous and _writable(a):  # MPI works on it in place
         def done():
             t._version[0] += 1
         return a, done

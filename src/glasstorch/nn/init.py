@@ -95,7 +95,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         if n == 0:
             break
         out[bad] = rng.standard_normal(n)
-    out = np.clip(out, lo, hi) * std + mean
+    out = np.clip(out, lo, hi) * std + mean  # host: host draw
     return _fill(tensor, out.reshape(tensor.shape))
 
 
@@ -118,10 +118,10 @@ def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, np.eye(*tensor.shape))  # host: identity, moved by _fill
 
 
-def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:  # host: identity layout, moved by _fill
     """Fill a 3/4/5-D conv weight so that the convolution is the identity (per group)."""
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
@@ -202,8 +202,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     flat = _rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q = q * np.sign(np.diag(r))  # makes the distribution uniform (Haar)
+    q, r = np.linalg.qr(flat)  # host: host draw
+    q = q * np.sign(np.diag(r))  # host: host draw; makes the distribution uniform (Haar)
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(tensor.shape))
@@ -218,6 +218,6 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     rng = _rng(generator)
     arr = rng.standard_normal((rows, cols)) * std
     # a random permutation of rows per column; its first n_zero entries are zeroed
-    order = np.argsort(rng.random((rows, cols)), axis=0)[:n_zero]
-    arr[order, np.arange(cols)[None, :]] = 0
+    order = np.argsort(rng.random((rows, cols)), axis=0)[:n_zero]  # host: host draw
+    arr[order, np.arange(cols)[None, :]] = 0  # host: column indices
     return _fill(tensor, arr)

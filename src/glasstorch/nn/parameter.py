@@ -12,8 +12,8 @@ class Parameter(Tensor):
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         import numpy as np
 
-        arr = np.zeros(0, np.float32) if data is None else (
-            data._data if isinstance(data, Tensor) else np.asarray(data))
+        arr = np.zeros(0, np.float32) if data is None else (  # host: host data, moved by Tensor._init
+            data._data if isinstance(data, Tensor) else np.asarray(data))  # host: host data, moved by Tensor._init
         Tensor._init(self, arr)
         if requires_grad:
             self.requires_grad_(True)

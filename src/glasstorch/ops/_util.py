@@ -75,7 +75,7 @@ def _wrap_int(s: int, np_dtype):
     lo, hi = _INT_RANGE[np_dtype]
     if lo <= s <= hi:
         return s
-    return np.array(s, dtype=np.int64).astype(np_dtype)[()]
+    return np.array(s, dtype=np.int64).astype(np_dtype)[()]  # host: a Python int
 
 
 def promote(a, b, *, to_float: bool = False):

@@ -35,7 +35,7 @@ def tensor(data: Any, *, dtype=None, device=None, requires_grad: bool = False,
     check_device(device)
     arr = _to_array(data, dtype)
     if arr is data or (isinstance(data, Tensor) and arr is data._data) or (
-        isinstance(data, np.ndarray) and isinstance(arr, np.ndarray) and np.shares_memory(arr, data)
+        isinstance(data, np.ndarray) and isinstance(arr, np.ndarray) and np.shares_memory(arr, data)  # host: NumPy input
     ):
         arr = arr.copy()
     return _new(arr, requires_grad)
@@ -245,7 +245,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(backend.from_numpy(np.array(s, dtype=_float_or(dtype))), requires_grad)
+    return _new(backend.from_numpy(np.array(s, dtype=_float_or(dtype))), requires_grad)  # host: a Python number
 
 
 def complex_unsupported(*args, **kwargs):

@@ -21,7 +21,7 @@ from .. import dtypes as _dt
 from .._hooks import RemovableHandle
 from ..autograd import grad_mode as _gm
 from ..backend import array_module
-from ..tensor import Tensor
+from ..tensor import Tensor, _writable
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -81,12 +81,6 @@ def _with_hooks(step: Callable) -> Callable:
 
     wrapper._hooked = True
     return wrapper
-
-
-def _writeable(arr) -> bool:
-    """Whether ``arr`` may be written in place: NumPy's read-only views (a broadcast, a
-    buffer) may not; a device array whose flags carry no ``writeable`` (CuPy's) always may."""
-    return getattr(arr.flags, "writeable", True)
 
 
 class Optimizer:
@@ -188,7 +182,7 @@ class Optimizer:
                     g.detach_()
                 else:
                     g.requires_grad_(False)
-                if _writeable(g._data):
+                if _writable(g._data):
                     g._data.fill(0)
                 else:
                     g._data = array_module(g._data).zeros_like(g._data)
@@ -252,7 +246,7 @@ class Optimizer:
     def _data(p: Tensor) -> np.ndarray:
         """The parameter's array, made writable if it was a read-only view."""
         d = p._data
-        if not _writeable(d):
+        if not _writable(d):
             d = p._data = d.copy()
         return d
 

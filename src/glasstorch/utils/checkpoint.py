@@ -99,7 +99,7 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None, con
 def _empty():
     import numpy as np
 
-    return np.zeros((), np.float32)
+    return np.zeros((), np.float32)  # host: a dummy anchor, never computed on
 
 
 def checkpoint_sequential(functions, segments: int, input, use_reentrant: bool | None = None, **kwargs):

@@ -151,7 +151,7 @@ def _causal_bias(length: int, source: int, dtype, xp):
     return bias
 
 
-def _dropout_keep(shape, p: float, dtype) -> np.ndarray:
+def _dropout_keep(shape, p: float, dtype) -> np.ndarray:  # host: mask drawn on the host, moved by the caller
     if p >= 1:
         return np.zeros(shape, dtype)
     return (_rng(None).random(shape) >= p).astype(dtype) * dtype.type(1.0 / (1.0 - p))

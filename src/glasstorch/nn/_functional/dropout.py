@@ -64,7 +64,7 @@ def _dropout(input: Tensor, p: float, training: bool, inplace: bool, feature=Non
         return input
     dt = input._data.dtype
     if p == 1.0:
-        return _apply(input, np.zeros(shape, dt), inplace)
+        return _apply(input, np.zeros(shape, dt), inplace)  # host: mask, moved by _apply
     mask = _keep_mask(shape, p, dt)
     mask *= dt.type(1.0 / (1.0 - p))
     return _apply(input, mask, inplace)
@@ -131,7 +131,7 @@ def _alpha(input: Tensor, p: float, training: bool, inplace: bool, feature: bool
     dt = input._data.dtype
     shape = _mask_shape(input._data.shape, feature)
     if p == 1.0:
-        return _apply(input, np.zeros(shape, dt), inplace)
+        return _apply(input, np.zeros(shape, dt), inplace)  # host: mask, moved by _apply
     keep = _keep_mask(shape, p, dt)
     a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
     shift = ((keep - 1.0) * (_ALPHA * a) + _ALPHA * a * p).astype(dt)

@@ -269,7 +269,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
             raise RuntimeError(
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                 f"{_shape_list(t._data.shape)} and normalized_shape = {_shape_list(norm)}")
-    feat = int(np.prod(norm))
+    feat = int(np.prod(norm))  # host: shape arithmetic
     rows = input._data.size // feat if feat else 0
     return _LayerNorm.apply(input, weight, bias, (1, rows, feat), False, eps, None)
 

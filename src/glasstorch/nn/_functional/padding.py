@@ -17,7 +17,7 @@ _SUPPORTED = (
 )
 
 
-def _source_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
+def _source_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:  # host: index geometry from sizes
     """For each output position along one dim, the input position it copies."""
     i = np.arange(-lo, n + hi)
     if mode == "reflect":

@@ -190,13 +190,13 @@ def _adaptive_sizes(input, output_size, nd, name):
     return sizes
 
 
-def _bounds(n: int, o: int):
+def _bounds(n: int, o: int):  # host: window geometry from sizes
     """Start and end of each adaptive window: floor(i*n/o) .. ceil((i+1)*n/o)."""
     i = np.arange(o)
     return (i * n) // o, -((-(i + 1) * n) // o)
 
 
-def _averaging_matrix(n: int, o: int, dtype, xp) -> Tensor:
+def _averaging_matrix(n: int, o: int, dtype, xp) -> Tensor:  # host: made on the host, moved by xp
     """The (o, n) matrix that averages each adaptive window, made on the host, moved by ``xp``."""
     start, end = _bounds(n, o)
     pos = np.arange(n)
@@ -232,11 +232,11 @@ def _window_means(x: Tensor, dim: int, n: int, o: int) -> Tensor:
     value only ever meets the windows that hold it. The window geometry is made on the host."""
     xp = array_module(x._data)
     start, end = _bounds(n, o)
-    pos = start[:, None] + np.arange(int((end - start).max(initial=1)))
+    pos = start[:, None] + np.arange(int((end - start).max(initial=1)))  # host: window offsets
     inside = pos < end[:, None]
     shape = [1] * (x.dim() + 1)
     shape[dim:dim + 2] = pos.shape
-    g = x.index_select(dim, Tensor._make(xp.asarray(np.minimum(pos, n - 1).reshape(-1)), False, None, 0))
+    g = x.index_select(dim, Tensor._make(xp.asarray(np.minimum(pos, n - 1).reshape(-1)), False, None, 0))  # host: window indices
     g = g.unflatten(dim, pos.shape)
     g = where(Tensor._make(xp.asarray(inside.reshape(shape)), False, None, 0), g, 0.0)
     counts = xp.asarray((end - start).astype(x._data.dtype).reshape(shape[:dim + 1] + shape[dim + 2:]))
@@ -268,7 +268,7 @@ def _adaptive_max(input, output_size, return_indices, nd):
     for n, o in zip(in_sp, sizes):
         start, end = _bounds(n, o)
         width = int((end - start).max(initial=1))
-        pos = np.minimum(start[:, None] + np.arange(width)[None, :], end[:, None] - 1)
+        pos = np.minimum(start[:, None] + np.arange(width)[None, :], end[:, None] - 1)  # host: window geometry
         grids.append(pos)  # (o, width)
     if nd == 1:
         flat = grids[0]
@@ -276,7 +276,7 @@ def _adaptive_max(input, output_size, return_indices, nd):
         flat = grids[0][:, None, :, None] * in_sp[1] + grids[1][None, :, None, :]
         flat = flat.transpose(0, 2, 1, 3).reshape(sizes[0], grids[0].shape[1], sizes[1], grids[1].shape[1])
         flat = flat.transpose(0, 2, 1, 3)  # (oh, ow, wh, ww)
-    kk = int(np.prod(flat.shape[nd:]))
+    kk = int(np.prod(flat.shape[nd:]))  # host: shape arithmetic
     xp = array_module(x._data)
     flat = xp.asarray(flat.reshape(tuple(sizes) + (kk,)))  # the geometry, made on the host
     xa = x._data.reshape(N, C, math.prod(in_sp))

@@ -142,7 +142,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     g = grid.reshape(n, -1, d)
     # per spatial dim (slowest first), the source coordinate; grid lists x first
     coords = [_source_index(g[..., d - 1 - k], sizes[k], padding_mode, align_corners) for k in range(d)]
-    strides = [int(np.prod(sizes[k + 1:])) for k in range(d)]
+    strides = [int(np.prod(sizes[k + 1:])) for k in range(d)]  # host: shape arithmetic
 
     def tap(corner):
         """Values at integer positions ``corner`` (one int tensor per dim), zero outside."""
@@ -174,7 +174,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     return out.reshape((n, c) + out_sizes)
 
 
-def _base_coords(num: int, align_corners: bool, dtype) -> np.ndarray:
+def _base_coords(num: int, align_corners: bool, dtype) -> np.ndarray:  # host: grid coordinates from sizes
     if num <= 1:
         return np.zeros(num, dtype.np)
     steps = np.linspace(-1.0, 1.0, num)
@@ -209,8 +209,8 @@ def affine_grid(theta: Tensor, size: list, align_corners: bool | None = None) ->
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     # homogeneous coordinates (x, y[, z], 1) of every output location, x fastest
     axes = [_base_coords(s, align_corners, theta.dtype) for s in spatial]
-    mesh = np.meshgrid(*axes, indexing="ij")          # slowest dim first
-    cols = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(mesh[0].size, theta.dtype.np)]
-    base = Tensor._make(array_module(theta._data).asarray(np.stack(cols, -1)), False, None, 0)  # made on the host
+    mesh = np.meshgrid(*axes, indexing="ij")          # host: grid from sizes; slowest dim first
+    cols = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(mesh[0].size, theta.dtype.np)]  # host: grid from sizes
+    base = Tensor._make(array_module(theta._data).asarray(np.stack(cols, -1)), False, None, 0)  # host: grid from sizes; made on the host
     grid = base @ theta.mT                             # (N, L, d)
     return grid.reshape([size[0]] + list(spatial) + [len(spatial)])

@@ -15,7 +15,7 @@ __all__ = ["embedding", "embedding_bag"]
 
 
 def _index_array(input, fn: str) -> np.ndarray:
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)  # host: Python indices
     if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4:
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "

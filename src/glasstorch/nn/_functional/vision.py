@@ -34,7 +34,7 @@ def _scale(in_size: int, out_size: int, scale, align_corners: bool, dtype):
     return dtype.type(in_size) / dtype.type(out_size)
 
 
-def _nearest_index(in_size, out_size, scale, exact: bool) -> np.ndarray:
+def _nearest_index(in_size, out_size, scale, exact: bool) -> np.ndarray:  # host: indices from sizes
     dst = np.arange(out_size)
     if not exact and out_size == in_size:
         return dst
@@ -45,7 +45,7 @@ def _nearest_index(in_size, out_size, scale, exact: bool) -> np.ndarray:
     return np.minimum(np.floor(pos).astype(np.int64), in_size - 1)
 
 
-def _source_coords(in_size, out_size, scale, align_corners, cubic, dtype):
+def _source_coords(in_size, out_size, scale, align_corners, cubic, dtype):  # host: coordinates from sizes
     s = _scale(in_size, out_size, scale, align_corners, dtype)
     dst = np.arange(out_size).astype(dtype)
     src = dst * s if align_corners else s * (dst + dtype.type(0.5)) - dtype.type(0.5)
@@ -63,9 +63,9 @@ def _linear_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) -
     n = x.shape[dim]
     dtype = x._data.dtype
     src = _source_coords(n, out_size, scale, align_corners, False, dtype)
-    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
-    i1 = np.minimum(i0 + 1, n - 1)
-    lam = np.clip(src - i0, 0, 1).astype(dtype)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)  # host: indices and weights from sizes
+    i1 = np.minimum(i0 + 1, n - 1)  # host: indices
+    lam = np.clip(src - i0, 0, 1).astype(dtype)  # host: weights
     a = take_along(x, dim, i0) * _along((1 - lam).astype(dtype), dim, x)
     return a + take_along(x, dim, i1) * _along(lam, dim, x)
 
@@ -87,11 +87,11 @@ def _cubic_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) ->
     n = x.shape[dim]
     dtype = x._data.dtype
     src = _source_coords(n, out_size, scale, align_corners, True, dtype)
-    i0 = np.floor(src).astype(np.int64)
+    i0 = np.floor(src).astype(np.int64)  # host: indices from sizes
     t = (src - i0).astype(dtype)
     out = None
     for k, w in enumerate(_cubic_weights(t)):
-        idx = np.clip(i0 - 1 + k, 0, n - 1)
+        idx = np.clip(i0 - 1 + k, 0, n - 1)  # host: indices
         term = take_along(x, dim, idx) * _along(w.astype(dtype), dim, x)
         out = term if out is None else out + term
     return out
@@ -164,7 +164,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         n = input.shape[d]
         if mode in ("nearest", "nearest-exact"):
             idx = _nearest_index(n, o, s, mode == "nearest-exact")
-            if o == n and np.array_equal(idx, np.arange(n)):
+            if o == n and np.array_equal(idx, np.arange(n)):  # host: indices
                 continue
             out = take_along(out, d, idx)
         elif mode == "bicubic":

@@ -20,7 +20,7 @@ def _all_sum(pg, arr):
     """
     from ...distributed.process_group import _wait
 
-    buf = np.ascontiguousarray(to_numpy(arr), dtype=np.float64)
+    buf = np.ascontiguousarray(to_numpy(arr), dtype=np.float64)  # host: MPI buffer
     _wait(pg.comm.Iallreduce(_mpi_in_place(), buf), pg, "SyncBatchNorm all-reduce")
     return array_module(arr).asarray(buf)
 

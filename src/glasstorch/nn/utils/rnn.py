@@ -81,7 +81,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     return Tensor._make(inv, False, None, 0)
 
 
-def _lengths_array(lengths) -> np.ndarray:
+def _lengths_array(lengths) -> np.ndarray:  # host: lengths
     if isinstance(lengths, Tensor):
         return to_numpy(lengths._data).astype(np.int64).reshape(-1)
     return np.asarray(lengths, dtype=np.int64).reshape(-1)
@@ -92,14 +92,14 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     """Pack a padded batch (T, B, *) (or (B, T, *)) of sequences with the given lengths."""
     lens = _lengths_array(lengths)
     if enforce_sorted:
-        if np.any(lens[:-1] < lens[1:]):
+        if np.any(lens[:-1] < lens[1:]):  # host: lengths
             raise RuntimeError(
                 "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
                 "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this "
                 "requirement if you do not need ONNX exportability.")
         sorted_indices = None
     else:
-        order = np.argsort(-lens, kind="stable")
+        order = np.argsort(-lens, kind="stable")  # host: lengths
         sorted_indices = Tensor._make(array_module(input._data).asarray(order.astype(np.int64)), False, None, 0)
         lens = lens[order]
         input = input.index_select(0 if batch_first else 1, sorted_indices)
@@ -109,9 +109,9 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     if batch_first:
         input = input.transpose(0, 1)
     steps, batch = int(lens[0]), input.shape[1]
-    active = np.arange(steps)[:, None] < lens[None, :]  # (T, B), time-major
+    active = np.arange(steps)[:, None] < lens[None, :]  # host: layout from lengths; (T, B), time-major
     batch_sizes = active.sum(1).astype(np.int64)
-    rows = np.flatnonzero(active)
+    rows = np.flatnonzero(active)  # host: layout
     flat = input[:steps].reshape((steps * batch,) + tuple(input.shape[2:]))
     xp = array_module(input._data)
     data = flat[Tensor._make(xp.asarray(rows), False, None, 0)]
@@ -132,8 +132,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
         steps_out = total_length
     else:
         steps_out = steps
-    active = np.arange(batch)[None, :] < sizes[:, None]  # (T, B)
-    rows = np.flatnonzero(active)
+    active = np.arange(batch)[None, :] < sizes[:, None]  # host: layout from batch sizes; (T, B)
+    rows = np.flatnonzero(active)  # host: layout
     data = sequence.data
     padded = _scatter_rows(data, rows, steps_out * batch, padding_value)
     padded = padded.reshape((steps_out, batch) + tuple(data.shape[1:]))
@@ -158,14 +158,14 @@ def pad_sequence(sequences: Tensor | Sequence[Tensor], batch_first: bool = False
     sequences = list(sequences)
     if not sequences:
         raise RuntimeError("received an empty list of sequences")
-    lens = np.array([s.shape[0] for s in sequences], dtype=np.int64)
+    lens = np.array([s.shape[0] for s in sequences], dtype=np.int64)  # host: lengths
     batch, longest = len(sequences), int(lens.max())
-    t = np.arange(longest)[None, :]
+    t = np.arange(longest)[None, :]  # host: layout from lengths
     keep = t < lens[:, None] if padding_side == "right" else t >= (longest - lens)[:, None]  # (B, L)
     # cat() lists the rows sequence by sequence, which is the row-major order of ``keep``.
-    order = np.flatnonzero(keep)
+    order = np.flatnonzero(keep)  # host: layout
     if not batch_first:
-        b, tt = np.divmod(order, longest)
+        b, tt = np.divmod(order, longest)  # host: layout
         order = tt * batch + b
     data = ops.cat(sequences, 0)
     out = _scatter_rows(data, order, batch * longest, padding_value)
@@ -182,7 +182,7 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of variable-length sequences."""
-    lengths = Tensor._make(from_numpy(np.array([s.shape[0] for s in sequences], dtype=np.int64)), False, None, 0)
+    lengths = Tensor._make(from_numpy(np.array([s.shape[0] for s in sequences], dtype=np.int64)), False, None, 0)  # host: lengths
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
 

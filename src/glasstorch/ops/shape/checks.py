@@ -54,7 +54,7 @@ def check_unflatten_input(input: Tensor, dim) -> None:
 def check_unflatten_sizes(sizes, size: int, dim) -> None:
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
-    if int(np.prod(sizes)) != size:
+    if int(np.prod(sizes)) != size:  # host: shape arithmetic
         raise RuntimeError(
             f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
             f"({size}) in the input tensor"

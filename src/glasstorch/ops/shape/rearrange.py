@@ -8,6 +8,7 @@ import builtins
 import numpy as np
 
 from ...backend import array_module
+from ...tensor import _writable
 from .._util import Tensor, dims_tuple, wrap_dim
 from ._common import _Op, _shape_args, _View
 from .checks import (
@@ -175,7 +176,7 @@ class Diagonal(_View):
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
         out = array_module(x).diagonal(x, offset, d1, d2)
-        if type(out) is np.ndarray and x.flags.writeable:  # NumPy's diagonals are read-only; torch's (and CuPy's) are not
+        if type(out) is np.ndarray and _writable(x):  # NumPy's diagonals are read-only; torch's (and CuPy's) are not
             out.flags.writeable = True
         return out
 

@@ -84,7 +84,7 @@ def _viewable(arr, shape) -> bool:
     return True
 
 
-_RESHAPE_HAS_COPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
+_RESHAPE_HAS_COPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"  # host: version string
 
 
 def reshape(input: Tensor, *shape) -> Tensor:
@@ -130,7 +130,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s == e:
         return input
     shape = input._data.shape
-    return reshape(input, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+    return reshape(input, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])  # host: shape arithmetic
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
@@ -148,7 +148,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 class Permute(_View):
     @staticmethod
     def forward(ctx, x, dims):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.inverse = tuple(np.argsort(dims))  # host: dims
         return x.transpose(dims)
 
     @staticmethod
