@@ -3,9 +3,9 @@ convolution: each kernel against its plain twin in ``glasstorch.kernels``.
 
     PYTHONPATH=src python benchmarks/kernels_extra.py [gelu|rows|conv ...]
 
-CPU time (``time.process_time``) per call, best of 5 repeats (OPENBLAS_NUM_THREADS
-changes the conv figures); on a shared
-machine the ratio is the figure to read.
+CPU time (``time.process_time``) per call, best of 5 repeats; on a shared
+machine the ratio is the figure to read. OPENBLAS_NUM_THREADS changes the
+conv figures (both ways run BLAS products).
 """
 
 from __future__ import annotations
