@@ -316,3 +316,24 @@ def test_conv_transpose_matches_col2im(monkeypatch, dtype, case):
 def test_conv_transpose_with_stride_is_plain():
     g, wmat, geom = _conv_case(np.float32, 2, 3, 4, (9, 8), (3, 3), ((1, 1), (0, 1)), (1, 1), 1, stride=(2, 1))
     np.testing.assert_array_equal(kernels.conv_transpose(g, wmat, geom, 3), kernels.conv_transpose_plain(g, wmat, geom, 3))
+
+
+def test_gelu_rows_and_conv_kernels_on_the_strict_device():
+    """The three kernels take and return the device's arrays (no NumPy on data)."""
+    from device.strict import StrictArray, module
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 70)).astype(np.float32)
+    idx, g = rng.integers(0, 4, 9), rng.standard_normal((9, 2)).astype(np.float32)
+    cg, wmat, geom = _conv_case(np.float32, *CONV_CASES[2])
+    with backend.cpu_module_replaced(module, StrictArray):
+        out, d = kernels.gelu_and_derivative(module.asarray(x), True)
+        rows = module.zeros((4, 2), np.float32)
+        kernels.sum_rows_into(rows, module.asarray(idx), module.asarray(g))
+        conv = kernels.conv_transpose(module.asarray(cg), module.asarray(wmat), geom, 4)
+    assert all(isinstance(a, StrictArray) for a in (out, d, rows, conv))
+    want_rows = np.zeros((4, 2), np.float32)
+    kernels.sum_rows_into(want_rows, idx, g)
+    wants = (*kernels.gelu_and_derivative(x, True), want_rows, kernels.conv_transpose(cg, wmat, geom, 4))
+    for got, want in zip((out, d, rows, conv), wants):
+        np.testing.assert_array_equal(module.asnumpy(got), want)
