@@ -180,3 +180,162 @@ def test_broadcast_scalar_on_the_strict_device():
         got = kernels.broadcast_scalar(value, (2, 3))
     assert isinstance(got, StrictArray)
     np.testing.assert_array_equal(module.asnumpy(got), np.full((2, 3), 2.5, np.float32))
+
+
+# ---------------------------------------------------------------- GELU and its derivative
+
+
+def _gelu_inputs(dtype, n):
+    rng = np.random.default_rng(n)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 1e-30, -1e-30, 9.9, -9.9, 10.5, -10.5, -12.0,
+               np.finfo(dtype).tiny, -np.finfo(dtype).tiny, np.finfo(dtype).smallest_subnormal]
+    with np.errstate(over="ignore"):  # 1e30 is inf in float16
+        x = np.concatenate([(rng.standard_normal(n) * 4), special]).astype(dtype)
+    return rng.permutation(x)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [0, 5, 1000, kernels.GELU_BLOCK + 3])
+def test_gelu_and_derivative_matches_plain(dtype, n):
+    """Both evaluate the same formula per dtype (the exact erf for float64, A&S
+    7.1.26 below) with the rounding in another order (the fast one folds powers
+    of p into the coefficients and forms p t = 1/(1/p + |x|)) and the tail capped
+    at e^-50 past |x| = 10 (Phi(-|x|) < 1e-23 there). So they agree within a few
+    eps of the dtype absolutely, relative to max(1, |x|) for GELU's value x Phi(x)
+    and absolutely for the derivative (which lies in [-0.17, 1.13]): measured at
+    most 1.25 eps and 3 eps; the tolerance is 4 eps for both. float64 is bit for bit.
+    Every inf, -inf and NaN is where the other has it; -0.0 keeps its sign."""
+    x = _gelu_inputs(dtype, n)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out, d = kernels.gelu_and_derivative(x, True)
+        p_out, p_d = kernels.gelu_and_derivative_plain(x, True)
+        only_out, none = kernels.gelu_and_derivative(x, False)
+    assert none is None and out.shape == d.shape == x.shape
+    assert out.dtype == d.dtype == p_out.dtype == p_d.dtype == dtype
+    np.testing.assert_array_equal(only_out, out)
+    eps = np.finfo(dtype).eps
+    for fast, plain, scale in ((out, p_out, np.maximum(1, np.abs(x.astype(np.float64)))), (d, p_d, 1.0)):
+        assert (np.isnan(fast) == np.isnan(plain)).all()
+        inf = np.isinf(fast) | np.isinf(plain)
+        np.testing.assert_array_equal(fast[inf], plain[inf])
+        fin = np.isfinite(fast) & np.isfinite(plain)
+        err = np.abs(fast[fin].astype(np.float64) - plain[fin]) / (scale if np.isscalar(scale) else scale[fin])
+        assert (err <= (0 if dtype == np.float64 else 4 * eps)).all(), err.max() / eps
+    zero = x == 0
+    np.testing.assert_array_equal(np.signbit(out[zero]), np.signbit(x[zero]))  # -0.0 -> -0.0
+    np.testing.assert_array_equal(np.signbit(out[zero]), np.signbit(p_out[zero]))
+
+
+def test_gelu_special_values_as_torch():
+    x = np.array([np.inf, -np.inf, np.nan, 1e30, -1e30, 0.0], np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out, d = kernels.gelu_and_derivative(x, True)
+    np.testing.assert_array_equal(out, np.array([np.inf, np.nan, np.nan, 1e30, 0.0, 0.0], np.float32))
+    np.testing.assert_array_equal(d[:5], np.array([np.nan, np.nan, np.nan, 1.0, 0.0], np.float32))  # as torch
+    assert abs(d[5] - 0.5) <= np.finfo(np.float32).eps  # A&S's Phi(0) is 1/2 to within its error
+
+
+# ---------------------------------------------------------------- rows added into rows by index
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,rows", [(0, 5), (1, 5), (50, 7), (2000, 40), (300, 1)])
+def test_sum_rows_into_matches_add_at(dtype, n, rows):
+    """Equal up to the order of the additions: add.at adds each row into ``out`` in
+    turn, the fast one sums each run of equal indices first. Either order's error
+    is at most (terms x eps x the sum of |terms|) per element: that is the tolerance."""
+    rng = np.random.default_rng(n)
+    idx = rng.integers(0, rows, n)
+    g = rng.standard_normal((n, 3)).astype(dtype) * 100
+    start = rng.standard_normal((rows, 3)).astype(dtype)
+    fast, plain = start.copy(), start.copy()
+    kernels.sum_rows_into(fast, idx, g)
+    kernels.sum_rows_into_plain(plain, idx, g)
+    magnitude = np.abs(start).astype(np.float64)
+    np.add.at(magnitude, idx, np.abs(g))
+    count = np.bincount(idx, minlength=rows)[:, None] + 1
+    np.testing.assert_array_less(np.abs(fast.astype(np.float64) - plain),
+                                 count * np.finfo(dtype).eps * magnitude + np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_rows_into_special_values(dtype):
+    idx = np.array([2, 0, 2, 1, 2, 0, 3])
+    g = np.array([[np.inf, 1.0, np.nan], [1.0, -np.inf, 0.0], [-np.inf, 2.0, 1.0], [np.nan, 0.0, -0.0],
+                  [1.0, 3.0, 2.0], [2.0, np.inf, 0.0], [-0.0, -0.0, -0.0]], dtype)
+    fast, plain = np.zeros((5, 3), dtype), np.zeros((5, 3), dtype)
+    with np.errstate(invalid="ignore"):
+        kernels.sum_rows_into(fast, idx, g)
+        kernels.sum_rows_into_plain(plain, idx, g)
+    np.testing.assert_array_equal(fast, plain)  # inf - inf is NaN either way; untouched rows stay 0
+    np.testing.assert_array_equal(np.signbit(fast), np.signbit(plain))
+
+
+# ---------------------------------------------------------------- transposed convolution
+
+
+def _conv_case(dtype, n, c, o, in_sp, kernel, pads, dilation, groups, stride=None):
+    from glasstorch.ops.conv import ConvGeometry
+
+    stride = stride or (1,) * len(in_sp)
+    geom = ConvGeometry(kernel, stride, pads, dilation, groups, in_sp)
+    rng = np.random.default_rng(n * 31 + c)
+    g = rng.standard_normal((n, o) + geom.out_sp).astype(dtype)
+    w = rng.standard_normal((o, c // groups) + tuple(kernel)).astype(dtype)
+    wmat = w.reshape(groups, o // groups, -1) if groups > 1 else w.reshape(o, -1)
+    return g, wmat, geom
+
+
+CONV_CASES = [
+    (1, 3, 4, (9,), (3,), ((1, 1),), (1,), 1),
+    (2, 4, 6, (7, 8), (3, 3), ((1, 1), (1, 1)), (1, 1), 1),
+    (3, 4, 6, (10, 9), (3, 2), ((0, 0), (2, 1)), (2, 1), 2),
+    (2, 6, 6, (5, 6), (3, 3), ((1, 1), (1, 1)), (1, 1), 6),
+    (1, 2, 3, (4, 5, 6), (2, 3, 2), ((1, 0), (1, 1), (0, 1)), (1, 1, 2), 1),
+    (2, 3, 2, (6, 6), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_transpose_matches_col2im(monkeypatch, dtype, case):
+    """Both form each input-gradient element as the same O/G x K products and add the
+    K offsets in the same order; only how BLAS blocks the product may differ. So the
+    error of either is at most (O/G x K x eps x the same sum over |g| |w|), the
+    tolerance used (the plain function on |g| and |w| gives that sum)."""
+    g, wmat, geom = _conv_case(dtype, *case)
+    c = case[1]
+    for block in (kernels.CONV_FLAT_BLOCK, 7):  # a tiny block: many blocks, ragged last one
+        monkeypatch.setattr(kernels, "CONV_FLAT_BLOCK", block)
+        fast = kernels.conv_transpose(g, wmat, geom, c)
+        plain = kernels.conv_transpose_plain(g, wmat, geom, c)
+        assert fast.shape == plain.shape == (g.shape[0], c) + geom.in_sp and fast.dtype == plain.dtype == dtype
+        terms = wmat.shape[-2] * geom.ksize
+        bound = terms * np.finfo(dtype).eps * kernels.conv_transpose_plain(np.abs(g), np.abs(wmat), geom, c)
+        np.testing.assert_array_less(np.abs(fast.astype(np.float64) - plain), bound + np.finfo(dtype).tiny)
+
+
+def test_conv_transpose_with_stride_is_plain():
+    g, wmat, geom = _conv_case(np.float32, 2, 3, 4, (9, 8), (3, 3), ((1, 1), (0, 1)), (1, 1), 1, stride=(2, 1))
+    np.testing.assert_array_equal(kernels.conv_transpose(g, wmat, geom, 3), kernels.conv_transpose_plain(g, wmat, geom, 3))
+
+
+def test_gelu_rows_and_conv_kernels_on_the_strict_device():
+    """The three kernels take and return the device's arrays (no NumPy on data)."""
+    from device.strict import StrictArray, module
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 70)).astype(np.float32)
+    idx, g = rng.integers(0, 4, 9), rng.standard_normal((9, 2)).astype(np.float32)
+    cg, wmat, geom = _conv_case(np.float32, *CONV_CASES[2])
+    with backend.cpu_module_replaced(module, StrictArray):
+        out, d = kernels.gelu_and_derivative(module.asarray(x), True)
+        rows = module.zeros((4, 2), np.float32)
+        kernels.sum_rows_into(rows, module.asarray(idx), module.asarray(g))
+        conv = kernels.conv_transpose(module.asarray(cg), module.asarray(wmat), geom, 4)
+    assert all(isinstance(a, StrictArray) for a in (out, d, rows, conv))
+    want_rows = np.zeros((4, 2), np.float32)
+    kernels.sum_rows_into(want_rows, idx, g)
+    wants = (*kernels.gelu_and_derivative(x, True), want_rows, kernels.conv_transpose(cg, wmat, geom, 4))
+    for got, want in zip((out, d, rows, conv), wants):
+        np.testing.assert_array_equal(module.asnumpy(got), want)

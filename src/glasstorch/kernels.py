@@ -15,6 +15,7 @@ whose module has NumPy's API.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -218,3 +219,202 @@ def broadcast_scalar(value, shape):
     out = np.ndarray(shape, value.dtype, value, 0, (0,) * len(shape))
     out.flags.writeable = False
     return out
+
+
+# ------------------------------------------------------------ GELU and its derivative
+# gelu_and_derivative: GELU with its derivative, against gelu_and_derivative_plain,
+# (64, 256, 256) float32 2.3-2.7x, (64, 512) float32 1.4x, float16 1.3x (both
+# sizes), measured with
+#   PYTHONPATH=src python benchmarks/kernels_extra.py gelu
+# (CPU time, best of 5, 2 shared cores). float64 takes the plain way (exact erf).
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# Abramowitz & Stegun 7.1.26: erfc(z) ~ t p(t) e^(-z^2), t = 1/(1 + P z), |error| < 1.5e-7.
+_AS_P = 0.3275911
+_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+# elements per block: a block's input, outputs and temporaries stay in the L2 cache
+GELU_BLOCK = 32768
+
+
+def gelu_and_derivative_plain(x, want_d: bool):
+    """GELU ``x Phi(x)`` and, with ``want_d``, its derivative ``Phi(x) + x phi(x)`` (else None).
+
+    float64 takes Phi from the exact erf; lower precisions from A&S 7.1.26 in
+    their own dtype (error below 1e-7 in Phi, under float32's rounding of
+    GELU's value): Phi(-|x|) = erfc(|x|/sqrt 2)/2, without cancellation, and
+    Phi(x) = 1/2 + copysign(1/2 - Phi(-|x|), x).
+    """
+    xp = array_module(x)
+    if x.dtype == np.float64:
+        from .ops.pointwise.unary import _erf  # the ops import this module
+
+        cdf = 0.5 * (1.0 + _erf(x / _SQRT_2))
+    else:
+        dt = x.dtype.type
+        t = dt(1) / (dt(1) + dt(_AS_P / _SQRT_2) * xp.abs(x))
+        poly = xp.zeros_like(x)
+        for a in _AS_A:
+            poly = (poly + dt(a)) * t
+        tail = dt(0.5) * poly * xp.exp(dt(-0.5) * x * x)  # Phi(-|x|)
+        cdf = dt(0.5) + xp.copysign(dt(0.5) - tail, x)
+    d = cdf + x * (xp.exp(-0.5 * x * x) * _INV_SQRT_2PI).astype(x.dtype, copy=False) if want_d else None
+    return x * cdf, d
+
+
+def gelu_and_derivative(x, want_d: bool):
+    """:func:`gelu_and_derivative_plain` for float32/16, block by block and in place.
+
+    The A&S passes run on blocks of :data:`GELU_BLOCK` elements so that they
+    read and write cache, not memory, and in place where they can: a NumPy
+    binary ufunc into a third buffer takes about twice as long as one into its
+    own operand. Past |x| = 10 the exponent is capped (see below). Agrees with
+    the plain version to a few ulps (``tests/test_kernels.py`` says how many).
+    """
+    if x.dtype == np.float64:
+        return gelu_and_derivative_plain(x, want_d)
+    xp = array_module(x)
+    dt = x.dtype.type
+    flat = xp.ascontiguousarray(x).reshape(-1)
+    n = flat.size
+    out = xp.empty_like(flat)
+    deriv = xp.empty_like(flat) if want_d else None
+    m = min(GELU_BLOCK, n)
+    t_, h_, e_ = (xp.empty(m, flat.dtype) for _ in range(3))
+    # the sign bit through an unsigned view: np.copysign is several times slower
+    bits = np.dtype(f"u{flat.dtype.itemsize}")
+    sign_bit = bits.type(1 << (8 * flat.dtype.itemsize - 1))
+    ubits = flat.view(bits)
+    one, half, half_neg, k_pdf = dt(1), dt(0.5), dt(-0.5), dt(_INV_SQRT_2PI)
+    # t = 1/(1 + p|x|) is formed as p t = 1/(1/p + |x|), one pass fewer, with the
+    # powers of p folded into the coefficients, as is the 1/2 of Phi = erfc/2
+    p = _AS_P / _SQRT_2
+    inv_p = dt(1 / p)
+    coef = [dt(0.5 * a / p**k) for a, k in zip(_AS_A, (5, 4, 3, 2, 1))]
+    # x^2 capped at 100: past |x| = 10, Phi(-|x|) < 1e-23 is far below float32's
+    # resolution of GELU's value, and the exact tail would run through
+    # subnormal numbers, on which every pass is some 40 times slower. An array
+    # operand: np.minimum against a scalar is not vectorised.
+    cap = xp.full(m, 100, flat.dtype)
+    for lo in range(0, n, GELU_BLOCK):
+        hi = lo + GELU_BLOCK
+        c = flat[lo:hi]
+        k = c.size
+        t, h, e = t_[:k], h_[:k], e_[:k]
+        xp.square(c, out=e)
+        # past the cap x phi(x) is 0 in float32, but x * e^-50 is not: those
+        # elements' derivative is patched below (a reduction, not another pass)
+        capped = want_d and not e.max() <= 100  # (a nan makes max nan: look then too)
+        xp.minimum(e, cap[:k], out=e)
+        e *= half_neg
+        xp.exp(e, out=e)  # e^(-x^2/2)
+        xp.abs(c, out=t)
+        t += inv_p
+        xp.divide(one, t, out=t)
+        xp.multiply(t, coef[0], out=h)
+        for ai in coef[1:]:
+            h += ai
+            h *= t
+        h *= e  # Phi(-|x|), in [0, 1/2]
+        # 1/2 - h >= 0, so or-ing in x's sign bit is the copysign; t's buffer,
+        # spent, holds the sign bits. x * Phi(x) keeps inf -> inf, -inf -> nan.
+        sign = t.view(bits)
+        xp.bitwise_and(ubits[lo:hi], sign_bit, out=sign)
+        xp.subtract(half, h, out=h)
+        hb = h.view(bits)
+        hb |= sign
+        h += half  # Phi(x)
+        xp.multiply(c, h, out=out[lo:hi])
+        if want_d:
+            e *= c
+            e *= k_pdf
+            xp.add(e, h, out=deriv[lo:hi])
+            if capped:  # Phi(x) + 0 * x: 1 or 0 for large finite |x|, nan at +-inf (as torch)
+                far = xp.abs(c) > 10
+                deriv[lo:hi][far] = h[far] + c[far] * 0
+    return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
+
+
+# ------------------------------------------------------------ rows added into rows by index
+# sum_rows_into: an embedding's weight gradient, against sum_rows_into_plain
+# (np.add.at), float32: 4096 looked-up rows of 128 into 1000 rows 2.2-2.3x,
+# 256 of 16 into 50 1.4x, 65536 of 64 into 10000 only 1.1-1.2x (the sort then
+# dominates), measured with
+#   PYTHONPATH=src python benchmarks/kernels_extra.py rows
+# (CPU time, best of 5, 2 shared cores).
+
+
+def sum_rows_into_plain(out, idx, g) -> None:
+    """``out[idx[i]] += g[i]`` for every i, repeated indices summed (unbuffered ``add.at``)."""
+    array_module(g).add.at(out, idx, g)
+
+
+def sum_rows_into(out, idx, g) -> None:
+    """:func:`sum_rows_into_plain` by sorting the indices and summing each run
+    of equal ones with ``add.reduceat``; ``add.at`` handles one element at a time.
+    The sums add in another order, so they agree to rounding, not bit for bit."""
+    if idx.size == 0:
+        return
+    xp = array_module(g)
+    order = xp.argsort(idx, kind="stable")
+    s = idx[order]
+    starts = xp.flatnonzero(xp.concatenate((xp.ones(1, bool), s[1:] != s[:-1])))
+    out[s[starts]] += xp.add.reduceat(g[order], starts, axis=0)
+
+
+# ------------------------------------------------------------ transposed convolution (col2im of a product)
+# conv_transpose: the input gradient of a stride-1 3x3 convolution with padding 1,
+# float32, against conv_transpose_plain: (32, 64, 32, 32) -> 64 channels 1.15x on
+# one BLAS thread, 1.4x on two; LeNet's (64, 16, 14, 14) -> 6 1.5-1.8x;
+# (8, 32, 16, 16) -> 32 1.7x on one thread, 4.7x on two; measured with
+#   PYTHONPATH=src OPENBLAS_NUM_THREADS=1 python benchmarks/kernels_extra.py conv
+# and again with OPENBLAS_NUM_THREADS=2 (CPU time, best of 5, 2 shared cores).
+CONV_FLAT_BLOCK = 8192  # columns per block: the fastest of 2048, 8192 and 32768 measured
+
+
+def conv_transpose_plain(g, wmat, geom, C):
+    """The transposed convolution of ``g`` (N, O, *out) with ``wmat`` ((G,) O/G, C/G * K):
+    one product gives every kernel offset's column, and col2im adds the columns
+    back into an (N, C, *in) array (``geom``, a ``ConvGeometry``, says where)."""
+    from .ops.conv import _grad_matrix, col2im  # ops.conv imports this module
+
+    xp = array_module(g)
+    dcols = xp.matmul(wmat.swapaxes(-1, -2), _grad_matrix(g, geom.groups))
+    return col2im(dcols.reshape((C, geom.ksize, g.shape[0]) + geom.out_sp), geom)
+
+
+def conv_transpose(g, wmat, geom, C):
+    """:func:`conv_transpose_plain`; with stride 1, on the flattened padded grid.
+
+    With stride 1, every kernel offset moves an output position by one fixed
+    distance in the flattened (N, *padded) grid. So ``g`` is placed on that
+    grid (zeros where no output exists), one product gives every offset's
+    contribution, and each offset is added back as one long contiguous slice:
+    far faster than adding short strided rows, for a few wasted columns.
+    The product and the adds go block by block of columns, so each block's
+    K-times-larger product is still in cache when it is added back (a third
+    faster on the residual CNN's 32x32 layers than one product over all).
+    """
+    if any(s != 1 for s in geom.stride):
+        return conv_transpose_plain(g, wmat, geom, C)
+    xp = array_module(g)
+    O, N = g.shape[1], g.shape[0]
+    G = geom.groups
+    sp = geom.padded_sp
+    grid = xp.zeros((O, N) + sp, dtype=g.dtype)
+    grid[(slice(None), slice(None)) + tuple(slice(0, n) for n in geom.out_sp)] = g.swapaxes(0, 1)
+    total = N * math.prod(sp)
+    flat_strides = [math.prod(sp[i + 1:]) for i in range(len(sp))]
+    shifts = [sum(o * d * st for o, d, st in zip(offs, geom.dilation, flat_strides))
+              for offs in itertools.product(*[range(k) for k in geom.kernel])]
+    span = total - shifts[-1]
+    gmat = grid.reshape(O, total) if G == 1 else grid.reshape(G, O // G, total)
+    wt = wmat.swapaxes(-1, -2)
+    gpad = xp.zeros((C, total), dtype=g.dtype)
+    for start in range(0, span, CONV_FLAT_BLOCK):
+        stop = min(start + CONV_FLAT_BLOCK, span)
+        dcols = xp.matmul(wt, gmat[..., start:stop]).reshape(C, geom.ksize, stop - start)
+        for q, shift in enumerate(shifts):
+            gpad[:, start + shift:stop + shift] += dcols[:, q]
+    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(geom.pads, geom.in_sp))
+    return gpad.reshape((C, N) + sp)[(slice(None), slice(None)) + inner].swapaxes(0, 1)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import array_module
-from ..kernels import first_match
+from ..kernels import conv_transpose, first_match
 from ._util import Tensor
 
 
@@ -144,51 +144,10 @@ def _grad_matrix(g, groups):
 
 
 def _conv_transpose_forward(g, w, geom):
-    xp = array_module(g)
     G = geom.groups
     O, Cg = w.shape[:2]
-    N = g.shape[0]
     wmat = w.reshape(G, O // G, -1) if G > 1 else w.reshape(O, -1)
-    if all(s == 1 for s in geom.stride):
-        return _conv_transpose_flat(g, wmat, geom, Cg * G)
-    dcols = xp.matmul(wmat.swapaxes(-1, -2), _grad_matrix(g, G))
-    return col2im(dcols.reshape((Cg * G, geom.ksize, N) + geom.out_sp), geom)
-
-
-def _conv_transpose_flat(g, wmat, geom, C):
-    """Stride-1 transposed convolution on the flattened padded grid.
-
-    With stride 1, every kernel offset moves an output position by one fixed
-    distance in the flattened (N, *padded) grid. So ``g`` is placed on that
-    grid (zeros where no output exists), one product gives every offset's
-    contribution, and each offset is added back as one long contiguous slice:
-    far faster than adding short strided rows, for a few wasted columns.
-    The product and the adds go block by block of columns, so each block's
-    K-times-larger product is still in cache when it is added back (a third
-    faster on the residual CNN's 32x32 layers than one product over all).
-    """
-    xp = array_module(g)
-    O, N = g.shape[1], g.shape[0]
-    sp = geom.padded_sp
-    grid = xp.zeros((O, N) + sp, dtype=g.dtype)
-    grid[(slice(None), slice(None)) + tuple(slice(0, n) for n in geom.out_sp)] = _to_cf(g)
-    total = N * math.prod(sp)
-    flat_strides = [math.prod(sp[i + 1:]) for i in range(len(sp))]
-    shifts = [sum(o * d * st for o, d, st in zip(offs, geom.dilation, flat_strides))
-              for offs in itertools.product(*[range(k) for k in geom.kernel])]
-    span = total - shifts[-1]
-    gmat = _grouped(grid.reshape(O, total), geom.groups, O)
-    wt = wmat.swapaxes(-1, -2)
-    gpad = xp.zeros((C, total), dtype=g.dtype)
-    for start in range(0, span, _FLAT_BLOCK):
-        stop = min(start + _FLAT_BLOCK, span)
-        dcols = xp.matmul(wt, gmat[..., start:stop]).reshape(C, geom.ksize, stop - start)
-        for q, shift in enumerate(shifts):
-            gpad[:, start + shift:stop + shift] += dcols[:, q]
-    return _crop_nc(gpad.reshape((C, N) + sp), geom)
-
-
-_FLAT_BLOCK = 8192  # columns per block: the fastest of 2048, 8192 and 32768 measured
+    return conv_transpose(g, wmat, geom, Cg * G)
 
 
 def _conv_weight_grad(x, g, geom, wshape, cols=None):

@@ -15,8 +15,8 @@ from ... import ops
 from ...autograd.function import Function
 from ...backend import array_module
 from ...dtypes import SCALAR_TYPE_NAMES
+from ...kernels import gelu_and_derivative
 from ...ops._util import wrap_dim
-from ...ops.pointwise import _erf
 from ...tensor import Tensor
 
 __all__ = [
@@ -289,7 +289,7 @@ class Gelu(_Act):
                 d_inner = (x * x * (3 * _TANH_K) + 1) * _TANH_C
                 ctx.deriv = ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner).astype(x.dtype, copy=False)
             return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        out, ctx.deriv = _gelu_and_derivative(x, want_d)
+        out, ctx.deriv = gelu_and_derivative(x, want_d)
         return out
 
     @staticmethod
@@ -307,94 +307,6 @@ class Gelu(_Act):
     def backward_arrays(ctx, grad):
         """No graph to build: the derivative the forward kept."""
         return grad * ctx.deriv, None
-
-
-# Abramowitz & Stegun 7.1.26: erfc(z) ~ t p(t) e^(-z^2), t = 1/(1 + P z), |error| < 1.5e-7.
-_AS_P = 0.3275911
-_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
-# elements per block: a block's input, outputs and temporaries stay in the L2 cache
-_GELU_BLOCK = 32768
-
-
-def _gelu_and_derivative(x, want_d):
-    """GELU ``x Phi(x)`` and, with ``want_d``, its derivative ``Phi(x) + x phi(x)`` (else None).
-
-    float64 uses the exact erf. Lower precisions use A&S 7.1.26 in their own
-    dtype: its absolute error (below 1e-7 in Phi) is under float32's rounding
-    of GELU's output, and it costs some two dozen array passes instead of a series.
-    Those passes run block by block so that they read and write cache, not
-    memory, and in place where they can: a NumPy binary ufunc into a third
-    buffer takes about twice as long as one into its own operand.
-    Phi(-|x|) = erfc(|x|/sqrt 2)/2 is formed without cancellation, and
-    Phi(x) = 1/2 + copysign(1/2 - Phi(-|x|), x) from it.
-    """
-    xp = array_module(x)
-    if x.dtype == np.float64:
-        cdf = 0.5 * (1.0 + _erf(x / _SQRT_2))
-        d = None
-        if want_d:
-            d = x * (xp.exp(-0.5 * x * x) * _INV_SQRT_2PI)
-            d += cdf
-        return x * cdf, d
-    dt = x.dtype.type
-    flat = xp.ascontiguousarray(x).reshape(-1)
-    n = flat.size
-    out = xp.empty_like(flat)
-    deriv = xp.empty_like(flat) if want_d else None
-    m = min(_GELU_BLOCK, n)
-    t_, h_, e_ = (xp.empty(m, flat.dtype) for _ in range(3))
-    # the sign bit through an unsigned view: np.copysign is several times slower
-    bits = np.dtype(f"u{flat.dtype.itemsize}")
-    sign_bit = bits.type(1 << (8 * flat.dtype.itemsize - 1))
-    ubits = flat.view(bits)
-    one, half, half_neg, k_pdf = dt(1), dt(0.5), dt(-0.5), dt(_INV_SQRT_2PI)
-    # t = 1/(1 + p|x|) is formed as p t = 1/(1/p + |x|), one pass fewer, with the
-    # powers of p folded into the coefficients, as is the 1/2 of Phi = erfc/2
-    p = _AS_P / _SQRT_2
-    inv_p = dt(1 / p)
-    coef = [dt(0.5 * a / p**k) for a, k in zip(_AS_A, (5, 4, 3, 2, 1))]
-    # x^2 capped at 100: past |x| = 10, Phi(-|x|) < 1e-23 is far below float32's
-    # resolution of GELU's value, and the exact tail would run through
-    # subnormal numbers, on which every pass is some 40 times slower. An array
-    # operand: np.minimum against a scalar is not vectorised.
-    cap = xp.full(m, 100, flat.dtype)
-    for lo in range(0, n, _GELU_BLOCK):
-        hi = lo + _GELU_BLOCK
-        c = flat[lo:hi]
-        k = c.size
-        t, h, e = t_[:k], h_[:k], e_[:k]
-        xp.square(c, out=e)
-        # past the cap x phi(x) is 0 in float32, but x * e^-50 is not: those
-        # elements' derivative is patched below (a reduction, not another pass)
-        capped = want_d and not e.max() <= 100  # (a nan makes max nan: look then too)
-        xp.minimum(e, cap[:k], out=e)
-        e *= half_neg
-        xp.exp(e, out=e)  # e^(-x^2/2)
-        xp.abs(c, out=t)
-        t += inv_p
-        xp.divide(one, t, out=t)
-        xp.multiply(t, coef[0], out=h)
-        for ai in coef[1:]:
-            h += ai
-            h *= t
-        h *= e  # Phi(-|x|), in [0, 1/2]
-        # 1/2 - h >= 0, so or-ing in x's sign bit is the copysign; t's buffer,
-        # spent, holds the sign bits. x * Phi(x) keeps inf -> inf, -inf -> nan.
-        sign = t.view(bits)
-        xp.bitwise_and(ubits[lo:hi], sign_bit, out=sign)
-        xp.subtract(half, h, out=h)
-        hb = h.view(bits)
-        hb |= sign
-        h += half  # Phi(x)
-        xp.multiply(c, h, out=out[lo:hi])
-        if want_d:
-            e *= c
-            e *= k_pdf
-            xp.add(e, h, out=deriv[lo:hi])
-            if capped:  # Phi(x) + 0 * x: 1 or 0 for large finite |x|, nan at +-inf (as torch)
-                far = xp.abs(c) > 10
-                deriv[lo:hi][far] = h[far] + c[far] * 0
-    return out.reshape(x.shape), (None if deriv is None else deriv.reshape(x.shape))
 
 
 class Softsign(_OfInput):

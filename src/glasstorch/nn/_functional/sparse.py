@@ -8,6 +8,7 @@ import numpy as np
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad
 from ...backend import array_module
+from ...kernels import sum_rows_into
 from ...ops.indexing import scatter_zeros
 from ...tensor import Tensor, _type_name
 
@@ -78,7 +79,7 @@ class _EmbeddingGrad(Function):
         if scale is not None:
             g = g * scale[:, None]
         out = xp.zeros((rows, g.shape[1]), grad.dtype)
-        _sum_rows_into(out, flat, g)
+        sum_rows_into(out, flat, g)
         return out
 
     @staticmethod
@@ -90,21 +91,6 @@ class _EmbeddingGrad(Function):
         if scale is not None:
             out = out * Tensor._make(scale.reshape(a.shape + (1,)), False, None, 0)
         return out, None, None, None, None
-
-
-def _sum_rows_into(out: np.ndarray, idx: np.ndarray, g: np.ndarray) -> None:
-    """``out[idx[i]] += g[i]`` for every i, repeated indices summed.
-
-    Sorting the indices and summing each run with ``add.reduceat`` is several
-    times faster than ``np.add.at``, which handles one element at a time.
-    """
-    if idx.size == 0:
-        return
-    xp = array_module(g)
-    order = xp.argsort(idx, kind="stable")
-    s = idx[order]
-    starts = xp.flatnonzero(xp.concatenate((xp.ones(1, bool), s[1:] != s[:-1])))
-    out[s[starts]] += xp.add.reduceat(g[order], starts, axis=0)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -198,7 +184,7 @@ class _BagSum(Function):
     def forward(ctx, rows, bag, nbags):
         xp = array_module(rows)
         out = xp.zeros((nbags, rows.shape[1]), rows.dtype)
-        _sum_rows_into(out, bag, rows)
+        sum_rows_into(out, bag, rows)
         ctx.bag = bag
         return out
 
