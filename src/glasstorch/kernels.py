@@ -34,17 +34,17 @@ from .backend import array_module
 #
 # When it pays was measured with
 #     PYTHONPATH=src OPENBLAS_NUM_THREADS=1 python benchmarks/sum_kernel.py
-# and again with OPENBLAS_NUM_THREADS=2 (the script forces the product on and
-# prints the CPU time of both ways; 2 shared cores, OpenBLAS, NumPy 2.4). The
-# product loses below about 8K elements (its set-up, ~7 us, against NumPy's
-# 4-7 us) and wins from 16K elements while NumPy's inner loop is short: rows
-# of up to 256 summed elements, columns up to 256 wide (wider columns: 0.8-0.95x).
-# Above 256K elements OpenBLAS splits the product across threads: on one
-# thread it still wins (2.3-2.6x at 4M elements), on two threads of a busy
-# machine it lost 3-50x in spin-waiting; NumPy's loop is the safe choice there.
-SUM_BY_PRODUCT_MIN_SIZE = 16384
-SUM_BY_PRODUCT_MAX_SIZE = 262144
-SUM_BY_PRODUCT_MAX_RUN = 256
+# (and again with OPENBLAS_NUM_THREADS=2; the script forces the product on and
+# prints the CPU time of both ways). The product loses below about 4K elements
+# (its set-up, ~7 us, against NumPy's 4-7 us) and wins above, by 2.3-2.6x at
+# 4M elements on one thread. On a busy 2-core machine, two BLAS threads
+# spin-waiting made it lose above 256K elements; capping it there made the
+# residual CNN's and LeNet's training steps about 5% slower on a quiet one
+# (GLASSTORCH_MALLOPT=1 python benchmarks/ab_trees.py OLD/src src 5, and
+# benchmarks/run.py), so the product is used from 4K elements up, uncapped.
+SUM_BY_PRODUCT_MIN_SIZE = 4096
+SUM_BY_PRODUCT_MAX_SIZE = 1 << 62
+SUM_BY_PRODUCT_MAX_RUN = 1 << 62
 
 
 def sum_axes_plain(a, axes, keepdims: bool = False):
