@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from glasstorch import backend, kernels
+from glasstorch.ops import conv as conv_ops
+from glasstorch.ops.conv import _conv_transpose_plain
 
 # ---------------------------------------------------------------- sum_axes
 
@@ -308,16 +310,18 @@ def test_conv_transpose_matches_col2im(monkeypatch, dtype, case):
     for block in (kernels.CONV_FLAT_BLOCK, 7):  # a tiny block: many blocks, ragged last one
         monkeypatch.setattr(kernels, "CONV_FLAT_BLOCK", block)
         fast = kernels.conv_transpose(g, wmat, geom, c)
-        plain = kernels.conv_transpose_plain(g, wmat, geom, c)
+        plain = _conv_transpose_plain(g, wmat, geom, c)
         assert fast.shape == plain.shape == (g.shape[0], c) + geom.in_sp and fast.dtype == plain.dtype == dtype
         terms = wmat.shape[-2] * geom.ksize
-        bound = terms * np.finfo(dtype).eps * kernels.conv_transpose_plain(np.abs(g), np.abs(wmat), geom, c)
+        bound = terms * np.finfo(dtype).eps * _conv_transpose_plain(np.abs(g), np.abs(wmat), geom, c)
         np.testing.assert_array_less(np.abs(fast.astype(np.float64) - plain), bound + np.finfo(dtype).tiny)
 
 
-def test_conv_transpose_with_stride_is_plain():
+def test_conv_transpose_with_stride_takes_the_plain_path(monkeypatch):
     g, wmat, geom = _conv_case(np.float32, 2, 3, 4, (9, 8), (3, 3), ((1, 1), (0, 1)), (1, 1), 1, stride=(2, 1))
-    np.testing.assert_array_equal(kernels.conv_transpose(g, wmat, geom, 3), kernels.conv_transpose_plain(g, wmat, geom, 3))
+    monkeypatch.setattr(conv_ops, "conv_transpose", None)  # the fast kernel must not be called
+    w = wmat.reshape(4, 3, 3, 3)
+    np.testing.assert_array_equal(conv_ops._conv_transpose_forward(g, w, geom), _conv_transpose_plain(g, wmat, geom, 3))
 
 
 def test_gelu_rows_and_conv_kernels_on_the_strict_device():

@@ -372,19 +372,12 @@ def sum_rows_into(out, idx, g) -> None:
 CONV_FLAT_BLOCK = 8192  # columns per block: the fastest of 2048, 8192 and 32768 measured
 
 
-def conv_transpose_plain(g, wmat, geom, C):
-    """The transposed convolution of ``g`` (N, O, *out) with ``wmat`` ((G,) O/G, C/G * K):
-    one product gives every kernel offset's column, and col2im adds the columns
-    back into an (N, C, *in) array (``geom``, a ``ConvGeometry``, says where)."""
-    from .ops.conv import _grad_matrix, col2im  # ops.conv imports this module
-
-    xp = array_module(g)
-    dcols = xp.matmul(wmat.swapaxes(-1, -2), _grad_matrix(g, geom.groups))
-    return col2im(dcols.reshape((C, geom.ksize, g.shape[0]) + geom.out_sp), geom)
-
-
 def conv_transpose(g, wmat, geom, C):
-    """:func:`conv_transpose_plain`; with stride 1, on the flattened padded grid.
+    """The stride-1 transposed convolution of ``g`` with ``wmat``, on the flattened padded grid.
+
+    It stands in for ``glasstorch.ops.conv._conv_transpose_plain`` (one product
+    giving every kernel offset's column, then col2im), which stays beside the
+    convolution ops it belongs to and runs for any other stride.
 
     With stride 1, every kernel offset moves an output position by one fixed
     distance in the flattened (N, *padded) grid. So ``g`` is placed on that
@@ -395,8 +388,6 @@ def conv_transpose(g, wmat, geom, C):
     K-times-larger product is still in cache when it is added back (a third
     faster on the residual CNN's 32x32 layers than one product over all).
     """
-    if any(s != 1 for s in geom.stride):
-        return conv_transpose_plain(g, wmat, geom, C)
     xp = array_module(g)
     O, N = g.shape[1], g.shape[0]
     G = geom.groups

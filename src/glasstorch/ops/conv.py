@@ -143,11 +143,23 @@ def _grad_matrix(g, groups):
     return _grouped(_to_cf(g).reshape(O, -1), groups, O)
 
 
+def _conv_transpose_plain(g, wmat, geom, C):
+    """The transposed convolution of ``g`` (N, O, *out) with ``wmat`` ((G,) O/G, C/G * K):
+    one product gives every kernel offset's column, and col2im adds the columns
+    back into an (N, C, *in) array. ``kernels.conv_transpose`` is the faster
+    stride-1 form of the same sum."""
+    xp = array_module(g)
+    dcols = xp.matmul(wmat.swapaxes(-1, -2), _grad_matrix(g, geom.groups))
+    return col2im(dcols.reshape((C, geom.ksize, g.shape[0]) + geom.out_sp), geom)
+
+
 def _conv_transpose_forward(g, w, geom):
     G = geom.groups
     O, Cg = w.shape[:2]
     wmat = w.reshape(G, O // G, -1) if G > 1 else w.reshape(O, -1)
-    return conv_transpose(g, wmat, geom, Cg * G)
+    if all(s == 1 for s in geom.stride):
+        return conv_transpose(g, wmat, geom, Cg * G)
+    return _conv_transpose_plain(g, wmat, geom, Cg * G)
 
 
 def _conv_weight_grad(x, g, geom, wshape, cols=None):
