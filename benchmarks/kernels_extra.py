@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from glasstorch import kernels
-from glasstorch.ops.conv import ConvGeometry
+from glasstorch.ops.conv import ConvGeometry, _conv_transpose_plain
 
 
 def best(fn, number: int, repeat: int = 5) -> float:
@@ -65,7 +65,7 @@ def conv() -> None:
         wmat = rng.standard_normal((o, c * 9)).astype(np.float32)
         report(f"conv_transpose 3x3 pad 1 {(n, o) + sp} -> {c}",
                lambda g=g, w=wmat, geom=geom, c=c: kernels.conv_transpose(g, w, geom, c),
-               lambda g=g, w=wmat, geom=geom, c=c: kernels.conv_transpose_plain(g, w, geom, c), 3)
+               lambda g=g, w=wmat, geom=geom, c=c: _conv_transpose_plain(g, w, geom, c), 3)
 
 
 def main() -> None:

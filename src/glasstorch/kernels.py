@@ -364,7 +364,7 @@ def sum_rows_into(out, idx, g) -> None:
 
 # ------------------------------------------------------------ transposed convolution (col2im of a product)
 # conv_transpose: the input gradient of a stride-1 3x3 convolution with padding 1,
-# float32, against conv_transpose_plain: (32, 64, 32, 32) -> 64 channels 1.15x on
+# float32, against ops.conv._conv_transpose_plain: (32, 64, 32, 32) -> 64 channels 1.15x on
 # one BLAS thread, 1.4x on two; LeNet's (64, 16, 14, 14) -> 6 1.5-1.8x;
 # (8, 32, 16, 16) -> 32 1.7x on one thread, 4.7x on two; measured with
 #   PYTHONPATH=src OPENBLAS_NUM_THREADS=1 python benchmarks/kernels_extra.py conv

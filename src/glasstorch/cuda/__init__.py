@@ -19,12 +19,12 @@ __all__ = ["is_available", "device_count", "is_initialized", "init", "current_de
            "max_memory_reserved", "reset_peak_memory_stats", "manual_seed", "manual_seed_all",
            "seed", "seed_all", "is_bf16_supported", "device", "amp"]
 
-from ..backend import _MODULE_OF_DEVICE
+from ..backend import device_available, device_module
 
 
 def _backend():
     """The CUDA array module, or None while glasstorch has none."""
-    return _MODULE_OF_DEVICE.get("cuda")
+    return device_module("cuda") if device_available("cuda") else None
 
 
 def _require() -> None:
