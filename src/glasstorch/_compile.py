@@ -1,28 +1,37 @@
-"""What ``glasstorch.compile`` returns: the model, still eager, under torch's wrapper shape.
+"""``glasstorch.compile`` (``torch.compile``): the entry point and the module wrapper.
 
-torch.compile wraps a module in an ``OptimizedModule`` whose original module
-is ``_orig_mod`` (so its state_dict keys read ``_orig_mod.<name>``), and
-whose attributes fall through to the original. glasstorch has no compiler
-here; the wrapper runs the module eagerly, with the same surface, so code
-that unwraps ``compiled._orig_mod`` or loads those keys works.
+A module comes back as an :class:`OptimizedModule` whose original module is
+``_orig_mod`` (so its state_dict keys read ``_orig_mod.<name>``, as torch's
+do) and whose attributes fall through to the original; a function comes back
+as a :class:`~glasstorch.compiler.CompiledFunction`. See ``docs/compile.md``.
 """
 
 from __future__ import annotations
 
 import functools
 
+from .compiler import CompiledFunction
 from .nn.modules.module import Module
 
 
 class OptimizedModule(Module):
-    """Calls ``_orig_mod`` as is; attribute reads it lacks go to ``_orig_mod``."""
+    """A module whose calls are captured and replayed; ``_orig_mod`` is the module itself."""
 
-    def __init__(self, mod: Module) -> None:
+    def __init__(self, mod: Module, fullgraph: bool = False, dynamic=None) -> None:
         super().__init__()
         self._orig_mod = mod
+        self.__dict__["_compiled"] = CompiledFunction(mod.__call__, fullgraph, dynamic, module=mod)
 
     def forward(self, *args, **kwargs):
-        return self._orig_mod(*args, **kwargs)
+        return self.__dict__["_compiled"](*args, **kwargs)
+
+    @property
+    def code(self) -> str | None:
+        """The source of the program the latest capture made (None before one)."""
+        return self.__dict__["_compiled"].code
+
+    def explain(self) -> str:
+        return self.__dict__["_compiled"].explain()
 
     def __getattr__(self, name: str):
         try:
@@ -36,14 +45,24 @@ class OptimizedModule(Module):
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
             options=None, disable: bool = False):
-    """Eager "compilation": a module comes back wrapped (``_orig_mod``), a function unchanged."""
+    """Capture ``model`` (a module or a function of tensors) on a call and replay it after.
+
+    The first call of each signature runs eagerly, the second is captured, later
+    ones run the captured program: the same NumPy kernels as the eager call, in
+    the same order, as one printed Python function (``.code``). A call that
+    reads tensor data into Python runs eagerly (a warning says where), or raises
+    :class:`~glasstorch.compiler.GraphBreak` with ``fullgraph=True``.
+    ``backend``, ``mode`` and ``options`` are accepted for torch's signature.
+    """
     if model is None:
         return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
                                  options=options, disable=disable)
     if disable:
         return model
     if isinstance(model, Module):
-        return OptimizedModule(model)
+        return OptimizedModule(model, fullgraph, dynamic)
     if not callable(model):
         raise RuntimeError(f"torch.compile: expected a callable or a Module, got {type(model).__name__}")
-    return model
+    compiled = CompiledFunction(model, fullgraph, dynamic)
+    functools.update_wrapper(compiled, model, updated=())
+    return compiled

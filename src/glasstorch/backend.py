@@ -99,9 +99,21 @@ def from_numpy(array, device_type: str = "cpu"):
     return module.asarray(numpy.asarray(array))
 
 
+def scalar_state(array) -> float:
+    """The Python number in a 0-d array of optimizer state (a step count, ``mu_product``).
+
+    A host read, like ``array.item()``; an array type may answer with a number
+    that remembers where it came from (``glasstorch.compile`` records such reads
+    so that its replay recomputes the bias corrections at every step).
+    """
+    read = getattr(type(array), "scalar_state", None)
+    return read(array) if read is not None else array.item()
+
+
 @contextlib.contextmanager
 def cpu_module_replaced(module, array_type: type) -> Iterator[None]:
-    """For tests: the ``"cpu"`` device uses ``module`` (arrays of ``array_type``) inside.
+    """The ``"cpu"`` device uses ``module`` (arrays of ``array_type``) inside: the tests'
+    strict stand-in device, and ``glasstorch.compile``'s recording module.
 
     Tensors made inside hold ``array_type`` arrays; NumPy is put back on exit.
     """

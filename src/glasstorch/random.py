@@ -65,8 +65,16 @@ class Generator:
 default_generator = Generator()
 
 
+# While glasstorch.compile records a call, this holds a function that wraps a
+# Generator so that its draws are recorded (and redrawn on every replay).
+_capture: list = [None]
+
+
 def _rng(generator) -> np.random.Generator:
-    return (generator or default_generator)._rng
+    gen = generator or default_generator
+    if _capture[0] is not None:
+        return _capture[0](gen)
+    return gen._rng
 
 
 def manual_seed(seed: int) -> Generator:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from .. import backend
 from ..backend import array_module
 from .optimizer import Optimizer, _check_non_negative, _float
 
@@ -39,7 +40,7 @@ class ASGD(Optimizer):
                 xp = array_module(d)
                 step = self._count_step(state)
                 # eta and mu live in 0-d tensors of the scalar dtype: use their rounded values
-                eta, mu = float(state["eta"]._data), float(state["mu"]._data)
+                eta, mu = backend.scalar_state(state["eta"]._data), backend.scalar_state(state["mu"]._data)
                 xp.multiply(d, 1 - lambd * eta, out=d)
                 xp.multiply(g, eta, out=tmp)
                 xp.subtract(d, tmp, out=d)

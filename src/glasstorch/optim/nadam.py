@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from .. import backend
 from ..backend import array_module
 from .adam import _moments_
 from .optimizer import Optimizer, _check_common, _check_non_negative, _float
@@ -50,8 +51,8 @@ class NAdam(Optimizer):
                 # mu_product is a 0-d state tensor in the scalar dtype (float32 by default):
                 # the product is rounded to it each step, as torch's is.
                 mp = state["mu_product"]._data
-                xp.multiply(mp, mp.dtype.type(mu), out=mp)
-                mu_product = float(mp)
+                xp.multiply(mp, mu, out=mp)  # a Python float meets float32 as float32 (NEP 50)
+                mu_product = backend.scalar_state(mp)
                 mu_product_next = mu_product * mu_next
                 m, v = _moments_(state, g, beta1, beta2, tmp)
                 xp.divide(v, bc2, out=denom)

@@ -281,7 +281,7 @@ class Optimizer:
         """Advance ``state["step"]`` (a scalar tensor, as torch keeps it) and return the new count."""
         step_t = state["step"]._data
         step_t += 1
-        return float(step_t)
+        return backend.scalar_state(step_t)
 
     @staticmethod
     def _scalar_dtype():

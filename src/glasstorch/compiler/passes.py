@@ -1,0 +1,192 @@
+"""Passes over a captured :class:`~.program.Program`; each keeps the numbers bit for bit.
+
+- :func:`eliminate_dead_code` drops kernels whose results nothing needs.
+- :func:`fold_constants` replaces kernels of constants alone by their value,
+  computed once at capture (an attention mask, the backward seed ``1``).
+- :func:`reuse_buffers` writes an elementwise kernel into an input array that
+  dies there (``np.add(t3, t4, out=t3)``): chains of pointwise ops stop
+  allocating a new array at each step.
+
+A pass never reorders kernels: draws from the generator and writes to state
+happen in the order the eager call made them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .capture import SymFloat, Value, _collect
+from .program import Program
+
+_ELEMENTWISE = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide}
+_ELEMENTWISE_UNARY = {"-": np.negative, "abs": np.absolute}
+
+
+def hoist_checks(program: Program) -> list[str]:
+    """Place each check on data (an ``assume`` node: ``bool``/``int``/``.item()`` of a
+    tensor) where a failed check costs nothing but an eager call.
+
+    - A check on what comes only from tensors nothing writes (the arguments,
+      constants) moves, with the kernels it needs, to the front of the program.
+    - A check on computed data (an overflow test inside a layer) stays where it
+      is, if no kernel before it has written state: a failed check then undoes
+      the random draws made so far (the generator's state is saved first) and
+      the call runs eagerly.
+    - Any other check cannot be kept: its reason comes back, as a graph break.
+    """
+    nodes = program.nodes
+    producer = {id(o): i for i, node in enumerate(nodes) for o in node.outs if isinstance(o, Value)}
+    first_write = next((i for i, n in enumerate(nodes) if any(_is_state(w, program.scratch) for w in n.writes)),
+                       len(nodes))
+    first_draw = next((i for i, n in enumerate(nodes) if n.kind == "draw"), len(nodes))
+    moved: set[int] = set()
+    failures = []
+    for i, node in enumerate(nodes):
+        if node.kind != "assume":
+            continue
+        cone = _cone(nodes, producer, i)
+        if cone is not None:
+            moved |= cone
+        elif i < first_write:
+            if i > first_draw:
+                node.kwargs = dict(node.kwargs, undo_draws=True)
+                program.undo_draws = True
+        else:
+            failures.append(node.kwargs["why"])
+    program.nodes = [nodes[i] for i in sorted(moved)] + [n for i, n in enumerate(nodes) if i not in moved]
+    kept = sum(n.kind == "assume" for n in nodes) - len(failures)
+    program.notes.append(f"checks: {kept} kept ({len({i for i in moved if nodes[i].kind == 'assume'})} "
+                         "moved to the front)")
+    return failures
+
+
+def _is_state(v: Value, scratch: set[int]) -> bool:
+    """A write that outlives the call: into a tensor's array or a constant that is not scratch."""
+    root = v.root
+    return root.origin in ("input", "argument") or (root.origin == "constant" and id(root._a) not in scratch)
+
+
+def _cone(nodes, producer, i):
+    """The indices of node ``i`` and the kernels it needs, when they read only unwritten
+    tensors and constants and neither draw nor write; else None."""
+    cone, stack = {i}, [nodes[i]]
+    while stack:
+        for v in stack.pop().reads():
+            if v.root.written:
+                return None
+            j = producer.get(id(v))
+            if j is None:
+                if v.origin not in ("argument", "input", "constant"):
+                    return None
+            elif j not in cone:
+                n = nodes[j]
+                if n.kind in ("draw", "scalar", "assume", "inplace", "setitem") or n.writes:
+                    return None
+                cone.add(j)
+                stack.append(n)
+    return cone
+
+
+def eliminate_dead_code(program: Program) -> int:
+    """Drop kernels that write nothing, draw nothing and make nothing used later."""
+    live = program.escaping()
+    kept = []
+    for node in reversed(program.nodes):
+        needed = (node.writes or node.kind in ("draw", "scalar", "assume", "guard")
+                  or any(id(o) in live for o in node.outs if isinstance(o, Value)))
+        if needed:
+            kept.append(node)
+            live.update(id(v) for v in node.reads())
+    removed = len(program.nodes) - len(kept)
+    program.nodes = kept[::-1]
+    program.notes.append(f"dead code: {removed} kernels removed")
+    return removed
+
+
+def _is_constant(v) -> bool:
+    return isinstance(v, Value) and v.origin == "constant" and not v.root.written
+
+
+def fold_constants(program: Program) -> int:
+    """Kernels whose every input is an unchanging constant become constants themselves."""
+    escaping = program.escaping()
+    kept, folded = [], 0
+    for node in program.nodes:
+        args_symbolic = []
+        _collect((node.args, node.kwargs), args_symbolic)
+        foldable = (node.kind not in ("draw", "scalar", "inplace", "setitem", "assume", "guard")
+                    and not node.writes
+                    and node.outs and not _has_symbolic((node.args, node.kwargs))
+                    and all(_is_constant(v) for v in node.reads())
+                    and all(isinstance(o, Value) and not o.root.written and id(o) not in escaping
+                            and o.root.origin not in ("input", "argument") for o in node.outs))
+        if not foldable:
+            kept.append(node)
+            continue
+        for o in node.outs:
+            o.origin = "constant"
+            o.name = f"k{len(program.bindings)}"
+            program.bindings[o.name] = o._a
+        folded += 1
+    program.nodes = kept
+    program.notes.append(f"constant folding: {folded} kernels computed once")
+    return folded
+
+
+def _has_symbolic(obj) -> bool:
+    if isinstance(obj, SymFloat):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return any(_has_symbolic(x) for x in obj)
+    if isinstance(obj, dict):
+        return any(_has_symbolic(x) for x in obj.values())
+    return False
+
+
+def reuse_buffers(program: Program) -> int:
+    """Elementwise kernels write into an operand array that dies at that kernel."""
+    last = program.last_uses()
+    escaping = program.escaping()
+    has_views = {id(v.root) for node in program.nodes for v in node.outs
+                 if isinstance(v, Value) and v.root is not v}
+    reused = 0
+    for i, node in enumerate(program.nodes):
+        ufunc = _elementwise(node)
+        if ufunc is None or len(node.outs) != 1 or node.kwargs:
+            continue
+        out = node.outs[0]
+        if not (isinstance(out._a, np.ndarray) and out.root is out):
+            continue
+        for arg in node.args:
+            if (isinstance(arg, Value) and arg.origin == "kernel" and arg.root is arg
+                    and isinstance(arg._a, np.ndarray) and arg._a.flags.owndata
+                    and id(arg) not in escaping and id(arg) not in has_views
+                    and last.get(id(arg)) == i and arg._a.shape == out._a.shape
+                    and arg._a.dtype == out._a.dtype):
+                node.kind, node.fn, node.self_value = "call", f"np.{ufunc.__name__}", None
+                node.kwargs = {"out": arg}
+                node.outs = []
+                out.alias = arg
+                reused += 1
+                break
+    program.notes.append(f"buffer reuse: {reused} kernels write into a dying operand")
+    return reused
+
+
+def _elementwise(node):
+    if node.kind == "binop":
+        return _ELEMENTWISE.get(node.fn)
+    if node.kind == "unary":
+        return _ELEMENTWISE_UNARY.get(node.fn)
+    if node.kind == "call" and node.self_value is None and node.fn.startswith("np."):
+        fn = getattr(np, node.fn[3:], None)
+        if isinstance(fn, np.ufunc) and fn.nout == 1:
+            return fn
+    return None
+
+
+def run_all(program: Program) -> None:
+    """The passes after :func:`hoist_checks` (which decides whether there is a program)."""
+    eliminate_dead_code(program)
+    fold_constants(program)
+    reuse_buffers(program)
