@@ -109,6 +109,7 @@ class Recorder:
     def new_value(self, arr, hint: str = "v", origin: str = "kernel") -> Value:
         self.count += 1
         v = Value(arr, f"{hint}{self.count}" if hint == "v" else hint, origin)
+        v.rec = self
         if isinstance(arr, np.ndarray):
             own = _owning(arr)
             key = id(own)
@@ -120,7 +121,7 @@ class Recorder:
         return v
 
     def constant(self, obj) -> Value:
-        """A host array the call reads but did not make: bound by reference."""
+        """A host array (or NumPy scalar) the call reads but did not make: bound by reference."""
         key = id(_owning(obj)) if isinstance(obj, np.ndarray) else id(obj)
         known = self.owner.get(key)
         if known is not None and known._a is obj:
@@ -225,9 +226,13 @@ def unwrap(obj):
 
 
 def _intern(rec: Recorder, obj):
-    """Arguments as the program will read them: host arrays become bound constants."""
+    """Arguments as the program will read them: host arrays become bound constants, and so
+    do Values left over from another capture (a cache that kept one): their arrays are
+    what the eager call reads."""
     if isinstance(obj, np.ndarray):
         return rec.constant(obj)
+    if isinstance(obj, Value) and obj.rec is not rec:
+        return rec.constant(obj._a)
     if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
         return type(obj)(_intern(rec, x) for x in obj)
     if isinstance(obj, dict):
@@ -242,6 +247,8 @@ def record_call(kind, fn, real_fn, args, kwargs, self_value=None):
     if rec is None:
         return result
     args, kwargs = _intern(rec, args), _intern(rec, kwargs)
+    if self_value is not None:
+        self_value = _intern(rec, self_value)
     if self_value is None and kind == "call" and isinstance(result, np.generic) and not _has_value((args, kwargs)):
         return result  # host arithmetic on shapes (xp.prod(shape)): a number, not data
     return rec.add(kind, fn, args, kwargs, result, self_value, real_fn if kind == "call" else None)
@@ -411,7 +418,7 @@ class Value:
     some kernel changes in place.
     """
 
-    __slots__ = ("_a", "name", "origin", "root", "written", "alias", "__weakref__")
+    __slots__ = ("_a", "name", "origin", "root", "written", "alias", "rec", "__weakref__")
     __array_priority__ = 2000  # NumPy's operators defer to ours
     __hash__ = object.__hash__
 
@@ -422,6 +429,7 @@ class Value:
         self.root = self
         self.written = False
         self.alias = None  # the Value whose array this one was computed into (buffer reuse)
+        self.rec = None  # the Recorder that made it
 
     def __repr__(self) -> str:
         return self.name

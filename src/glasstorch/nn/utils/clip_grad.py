@@ -51,15 +51,16 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     xp = array_module(grads[0]._data)
     per_grad = xp.stack([xp.asarray(_norm(g._data, norm_type), dtype=dtype) for g in grads])
     total = xp.asarray(_norm(per_grad, norm_type), dtype=dtype)
-    finite = bool(xp.isfinite(total))
-    if error_if_nonfinite and not finite:
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
             "cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
             "anyway, set `error_if_nonfinite=False`")
-    coef = min(max_norm / (float(total) + 1e-6), 1.0) if finite else max_norm / (float(total) + 1e-6)
+    # torch's formula in the norm's dtype, with no branch on the data (a NaN norm gives NaN
+    # gradients, an infinite one zeros): coef = min(max_norm / (total + 1e-6), 1)
+    coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for g in grads:
-        g._data *= g._data.dtype.type(coef)
+        g._data *= coef if g._data.dtype == coef.dtype else coef.astype(g._data.dtype)
         g._version[0] += 1
     return Tensor._make(total, False, None, 0)
 
