@@ -210,10 +210,10 @@ class CompiledFunction:
             return self._module(*args, **kwargs)
         return self._fn(*args, **kwargs)
 
-    def _warn_once(self, key: str, message: str) -> None:
+    def _warn_once(self, key: str, message: str, stacklevel: int = 3) -> None:
         if key not in self._warned:
             self._warned.add(key)
-            warnings.warn(message, stacklevel=3)
+            warnings.warn(message, stacklevel=stacklevel)  # at the user's call
 
     # -- capture
     def _capture(self, entry, tensors, reach, args, kwargs):
@@ -233,7 +233,7 @@ class CompiledFunction:
             raise GraphBreak(f"glasstorch.compile(fullgraph=True): graph break: {reason}")
         if reason is not None:
             entry.eager_reason = reason
-            self._warn_once(reason, f"glasstorch.compile: {self._name} runs eagerly: {reason}")
+            self._warn_once(reason, f"glasstorch.compile: {self._name} runs eagerly: {reason}", 4)
             return result
         passes.run_all(program)
         codegen.rename(program)
@@ -486,7 +486,11 @@ class _Session:
             g = p._grad
             if g is not None and isinstance(g._data, Value):
                 self._grad_values[id(p)] = g._data
+        backward_ran = any(n.where[0] == "backward" for n in self.rec.nodes)
         for t in _tensors_in(result):
+            if t.grad_fn is not None and not backward_ran:
+                self.rec.breaks_here("the result needs autograd (backward is called outside the compiled "
+                                     "function: compile the whole training step to replay it)", located=True)
             if isinstance(t._data, Value):
                 self._result_values[id(t)] = t._data
                 t._data = t._data._a
