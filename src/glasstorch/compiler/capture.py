@@ -134,7 +134,10 @@ class Recorder:
     def breaks_here(self, what: str, located: bool = False) -> None:
         """Note a graph break (``what`` happens at the user's current line, unless
         ``located`` says it names its line already); with ``fullgraph`` raise it."""
-        message = what if located else f"{what} at {user_line()}"
+        if not located:
+            op = where_now(self)[1]
+            what = f"{what} (in {op}) at {user_line()}" if op else f"{what} at {user_line()}"
+        message = what
         if not self.breaks:
             self.breaks.append(message)
         if self.fullgraph and self.live:
