@@ -284,7 +284,7 @@ def where_now(rec: Recorder):
         if path.startswith(_PACKAGE) and not path.startswith(_HERE) and not path.endswith("backend.py"):
             if op is None:
                 rel = os.path.relpath(path, _PACKAGE)[:-3].replace(os.sep, ".")
-                op = f"{rel}.{code.co_name}"
+                op = f"{rel}.{code.co_qualname}"
             if phase is None:
                 if code.co_name == "run_backward":
                     phase = "backward"

@@ -19,6 +19,20 @@ from .program import Program
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$")
 
 
+def _small_literal(v: Value) -> str | None:
+    """A folded one-number constant printed in place (``np.float32(0.2)``), when exact."""
+    a = v._a
+    if v.root.written or v.name.startswith(("c", "w")) or getattr(a, "ndim", 1) != 0:
+        return None
+    kind = a.dtype.kind
+    if kind not in "biuf" or (kind == "f" and not np.isfinite(a)):
+        return None
+    name = a.dtype.type.__name__
+    if getattr(np, name, None) is not a.dtype.type:
+        return None
+    return f"np.{name}({a.item()!r})"
+
+
 class _Printer:
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -38,8 +52,12 @@ class _Printer:
         if isinstance(x, Value):
             while x.alias is not None:
                 x = x.alias
-            if x.origin == "constant" and x.name not in self.namespace:
-                self.namespace[x.name] = x._a
+            if x.origin == "constant":
+                small = _small_literal(x)
+                if small is not None:
+                    return small
+                if x.name not in self.namespace:
+                    self.namespace[x.name] = x._a
             return x.name
         if isinstance(x, SymFloat):
             return x.expr
@@ -62,6 +80,8 @@ class _Printer:
             name = x.type.__name__
             if getattr(np, name, None) is x.type and np.dtype(x.type) == x:
                 return f"np.{name}"
+        if x in (bool, int, float, complex):
+            return x.__name__
         if isinstance(x, type) and issubclass(x, np.generic) and getattr(np, x.__name__, None) is x:
             return f"np.{x.__name__}"
         if isinstance(x, np.generic) and np.isfinite(x) and getattr(np, type(x).__name__, None) is type(x):
