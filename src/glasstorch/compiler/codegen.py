@@ -175,9 +175,9 @@ class _Printer:
         return ", ".join(names) + ("," if len(names) == 1 else "")
 
 
-def rename(program: Program) -> None:
+def rename(program: Program, start: int = 0) -> int:
     """Kernel results get ``t1, t2, ...`` in order of appearance (stable source)."""
-    count = 0
+    count = start
     seen: set[int] = set()
     for node in program.nodes:
         results = list(node.outs) if node.kind != "scalar" else []
@@ -190,6 +190,7 @@ def rename(program: Program) -> None:
                 seen.add(id(v))
                 count += 1
                 v.name = f"t{count}"
+    return count
 
 
 def _values_in(obj):
@@ -209,7 +210,7 @@ def generate(program: Program) -> tuple[str, dict]:
     if program.undo_draws:
         lines.append("    _saved = _save_draws()  # a check below may undo this call's random draws")
     for value, expr, comment in program.inputs:
-        lines.append(f"    {value.name} = {expr}" + (f"  # {comment}" if comment else ""))
+        lines.append(f"    {p.arg(value)} = {expr}" + (f"  # {comment}" if comment else ""))
     phase = None
     for node in program.nodes:
         node_phase, op, module = node.where

@@ -40,6 +40,7 @@ from ..optim.lr_scheduler._base import LRScheduler
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from . import capture as _cap
+from . import backward as _backward
 from . import codegen, passes
 from .capture import GraphBreak, Recorder, RecordingGenerator, SymFloat, Value
 from .program import Program
@@ -221,6 +222,8 @@ class CompiledFunction:
             session = _Session(self, reach, tensors)
             try:
                 result = session.run(args, kwargs)
+                if self._module is not None and _needs_autograd(result):
+                    session.run_backward(result)
                 session.collect(result)
             except GraphBreak:
                 session.restore_snapshot()
@@ -235,10 +238,26 @@ class CompiledFunction:
             entry.eager_reason = reason
             self._warn_once(reason, f"glasstorch.compile: {self._name} runs eagerly: {reason}", 4)
             return result
-        passes.run_all(program)
-        codegen.rename(program)
-        fn, source = codegen.build(program, f"{self._name}#{len(self._entries)}")
-        entry.set(program, fn, source, session)
+        tag = f"{self._name}#{len(self._entries)}"
+        if session.leaves is None:
+            passes.run_all(program)
+            codegen.rename(program)
+            fn, source = codegen.build(program, tag)
+            entry.set(program, fn, source, session)
+        else:
+            program.outputs = program.outputs + [g for g in session.grads if g is not None]
+            passes.run_all(program, reuse=False)
+            program.outputs = program.outputs[:len(program.outputs) - sum(g is not None for g in session.grads)]
+            fwd, bwd, _ = _backward.split(program, session.backward_ids, session.grads, session.seeds)
+            passes.reuse_buffers(fwd)
+            passes.reuse_buffers(bwd)
+            codegen.rename(bwd, start=codegen.rename(fwd))
+            fn, fsource = codegen.build(fwd, tag)
+            bfn, bsource = codegen.build(bwd, tag + " backward")
+            entry.set(fwd, fn, fsource + "\n\n" + bsource, session)
+            entry.backward_fn = _backward_outputs(bfn, bwd.grad_slots)
+            entry.leaves = session.leaves
+            entry.n_outputs = len(program.outputs)
         self._last = entry
         return result
 
@@ -268,9 +287,12 @@ class CompiledFunction:
 class _Entry:
     """One signature: its program once captured, or why it stays eager."""
 
-    __slots__ = ("program", "fn", "source", "eager_reason", "spec", "out_grad")
+    __slots__ = ("program", "fn", "source", "eager_reason", "spec", "backward_fn", "leaves", "n_outputs")
 
     def __init__(self) -> None:
+        self.backward_fn = None
+        self.leaves = None
+        self.n_outputs = 0
         self.program = None
         self.fn = None
         self.source = None
@@ -283,13 +305,17 @@ class _Entry:
 
     def replay(self, tensors):
         arrays = self.fn(tensors)
-        return _rebuild(self.spec, arrays)
+        if self.backward_fn is None:
+            return _rebuild(self.spec, [_tensor(a) for a in arrays])
+        n = self.n_outputs
+        made = _backward.Replayed.apply(self, arrays[n:], arrays[:n], *self.leaves)
+        return _rebuild(self.spec, made if isinstance(made, tuple) else (made,))
 
 
 def _rebuild(spec, arrays):
     kind = spec[0]
     if kind == "tensor":
-        return _tensor(arrays[spec[1]])
+        return arrays[spec[1]]
     if kind == "const":
         return spec[1]
     items = [_rebuild(s, arrays) for s in spec[1]]
@@ -366,6 +392,10 @@ class _Session:
         self._final_data: dict[int, object] = {}
         self._grad_values: dict[int, Value] = {}
         self._result_values: dict[int, Value] = {}
+        self.leaves = None  # a module under autograd: what its backward program differentiates
+        self.seeds: list[Value] = []
+        self.grads: list = []
+        self.backward_ids: set[int] = set()
 
     def _name(self, base: str) -> str:
         name = _identifier(base)
@@ -478,6 +508,22 @@ class _Session:
         _random._capture[0] = hook
         _cap._state.recorder = rec
 
+    def run_backward(self, result) -> None:
+        """Record ``autograd.grad`` of the module's outputs (see :mod:`.backward`)."""
+        from ..autograd import grad as _grad
+
+        outs = [t for t in _tensors_in(result) if t.grad_fn is not None]
+        module = self.owner._module
+        self.leaves = [p for p in module.parameters() if p.requires_grad]
+        self.leaves += [t for t in self.args if t.requires_grad]
+        self.seeds = [_backward.seed_like(self.rec, t._data, i) for i, t in enumerate(outs)]
+        start = len(self.rec.nodes)
+        got = _grad(outs, self.leaves, grad_outputs=[_tensor(s) for s in self.seeds], retain_graph=True,
+                    allow_unused=True)
+        self.backward_ids = {id(n) for n in self.rec.nodes[start:]}
+        self.grads = [None if g is None else g._data for g in got]
+        self.program.inputs += [(s, "", "") for s in self.seeds]
+
     def collect(self, result) -> None:
         """Note where the call left its Values (before :meth:`close` unwraps them)."""
         for t, _, _, _ in self.slots:
@@ -587,6 +633,18 @@ class _Session:
         if rec.breaks:
             return None, rec.breaks[0]
         return program, None
+
+
+def _needs_autograd(result) -> bool:
+    return _gm.is_grad_enabled() and any(t.grad_fn is not None for t in _tensors_in(result))
+
+
+def _backward_outputs(fn, slots: list[bool]):
+    """The backward program's gradients, with None for the inputs it gives none."""
+    def run(arrays):
+        got = iter(fn(arrays))
+        return [next(got) if present else None for present in slots]
+    return run
 
 
 def _tensors_in(obj):

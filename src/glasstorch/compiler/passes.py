@@ -185,8 +185,9 @@ def _elementwise(node):
     return None
 
 
-def run_all(program: Program) -> None:
+def run_all(program: Program, reuse: bool = True) -> None:
     """The passes after :func:`hoist_checks` (which decides whether there is a program)."""
     eliminate_dead_code(program)
     fold_constants(program)
-    reuse_buffers(program)
+    if reuse:
+        reuse_buffers(program)

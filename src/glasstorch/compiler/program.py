@@ -30,11 +30,13 @@ class Program:
         self.bindings: dict[str, object] = {}  # names the generated code reads from its globals
         self.scratch: set[int] = set()  # ids of constant arrays that are scratch space
         self.notes: list[str] = []  # what each pass did, for ``explain()``
+        self.protected: list[Value] = []  # values a pass must leave intact (a backward's residuals)
         self.undo_draws = False  # a check after a random draw: save the generators' state first
 
     def escaping(self) -> set[int]:
         """ids of the Values the program hands back (outputs and effects)."""
         found = {id(v) for v in self.outputs}
+        found.update(id(v) for v in self.protected)
         found.update(id(v) for _, v in self.effects if isinstance(v, Value))
         return found
 
