@@ -39,8 +39,8 @@ from ..nn.modules.module import Module
 from ..optim.lr_scheduler._base import LRScheduler
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
-from . import capture as _cap
 from . import backward as _backward
+from . import capture as _cap
 from . import codegen, passes
 from .capture import GraphBreak, Recorder, RecordingGenerator, SymFloat, Value
 from .program import Program
