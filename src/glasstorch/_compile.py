@@ -30,6 +30,11 @@ class OptimizedModule(Module):
         """The source of the program the latest capture made (None before one)."""
         return self.__dict__["_compiled"].code
 
+    @property
+    def programs(self) -> list:
+        """The captured programs, one per signature that replays."""
+        return self.__dict__["_compiled"].programs
+
     def explain(self) -> str:
         return self.__dict__["_compiled"].explain()
 

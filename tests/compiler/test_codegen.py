@@ -79,3 +79,19 @@ def test_passes_report_what_they_did():
     commented = [ln for ln in step.code.splitlines() if "  # " in ln and not ln.lstrip().startswith("#")]
     assert len(commented) == len(program.nodes) + len(program.inputs)  # one line per kernel
     assert f"{len(program.nodes)} kernels" in step.code
+
+
+def test_draw_graph_of_a_compiled_step(tmp_path):
+    step, _ = _compiled_step()
+    g = gt.viz.draw_graph(step)
+    program = step.programs[0]
+    ops = [n for n in g.nodes if n.kind == "op"]
+    assert len(ops) == len(program.nodes)
+    assert {n.label for n in g.nodes if n.kind == "leaf"} >= {"0.weight", "argument 0"}
+    assert "np.matmul" in {n.label for n in ops}
+    scopes = {n.scope for n in ops}
+    assert {"0", "2", "backward", "optimizer"} <= scopes
+    assert sum(n.kind == "output" for n in g.nodes) == 1
+    page = g.save(tmp_path / "step.html").read_text()
+    assert "np.matmul" in page
+    assert 'subgraph cluster_optimizer' in g.source

@@ -174,11 +174,19 @@ def draw_graph(output: Tensor | list, params=None, show_values: bool = False, sh
                max_depth: int | None = None, value_limit: int = 16, title: str | None = None) -> Graph:
     """The autograd graph that produced ``output`` (a tensor or a list of tensors).
 
+    Given a compiled function or module (``glasstorch.compile``), the kernels of
+    its latest captured program instead.
+
     ``params``: a dict name -> tensor (e.g. ``dict(model.named_parameters())``) to
     label the leaves. ``show_values`` / ``show_grads`` print values and
     ``.grad`` (after ``backward()``) for tensors of at most ``value_limit``
     elements. ``max_depth`` stops the walk that many ops from the output.
     """
+    if hasattr(output, "programs") or type(output).__name__ == "Program":  # glasstorch.compile's
+        from ..compiler.drawing import draw_program
+
+        program = output.programs[-1] if hasattr(output, "programs") else output
+        return draw_program(program, title)
     outputs = output if isinstance(output, (list, tuple)) else [output]
     names = {id(t): name for name, t in (params or {}).items()}
     g = Graph(title=title or "autograd graph")
