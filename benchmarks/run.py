@@ -3,8 +3,10 @@
     python benchmarks/run.py [--rounds 5] [--only a_mlp,b_lenet5] [--out benchmarks/results]
 
 Every (workload, framework, mode) runs in its own fresh process; rounds
-interleave the two frameworks (alternating which goes first), and the
-ratio glasstorch/PyTorch is taken per round. Reported: median ms per step,
+interleave the frameworks (rotating which goes first), and the ratio
+glasstorch/PyTorch is taken per round. Training steps also run under
+``glasstorch.compile`` (the "compiled" columns: against PyTorch's eager
+step and against glasstorch's eager step, per round). Reported: median ms per step,
 min-max over rounds, the median of the per-round ratios, and peak RSS.
 Writes ``<out>.md`` and ``<out>.json``.
 """
@@ -47,6 +49,9 @@ def child(framework: str, workload: str, mode: str, steps: int, warmup: int) -> 
         import glasstorch as fw
     step, infer = WORKLOADS[workload](fw)
     fn = step if mode == "train" else infer
+    if framework == "glasstorch-compiled":  # glasstorch.compile: eager, eager, capture, then replays
+        fn = fw.compile(fn)
+        warmup += 3
     for _ in range(warmup):
         fn()
     times = []
@@ -145,14 +150,20 @@ def main() -> None:
             if mode == "infer" and name == "f_100_small_ops":
                 continue
             steps = STEPS[name] * (2 if mode == "infer" else 1)
-            rows = {"glasstorch": [], "torch": [], "ratio": [], "rss": {"glasstorch": 0.0, "torch": 0.0}}
+            frameworks = ["glasstorch", "torch"] + (["glasstorch-compiled"] if mode == "train" else [])
+            rows = {fw: [] for fw in frameworks}
+            rows.update({"ratio": [], "compiled_ratio": [], "speedup": [], "rss": dict.fromkeys(frameworks, 0.0)})
             for r in range(args.rounds):
-                order = ("glasstorch", "torch") if r % 2 == 0 else ("torch", "glasstorch")
+                order = frameworks[r % len(frameworks):] + frameworks[:r % len(frameworks)]
                 got = {fw: _run_child(fw, name, mode, steps, 2) for fw in order}
                 for fw in order:
                     rows[fw].append(got[fw]["median_ms"])
                     rows["rss"][fw] = max(rows["rss"][fw], got[fw]["peak_rss_mib"])
                 rows["ratio"].append(got["glasstorch"]["median_ms"] / got["torch"]["median_ms"])
+                if "glasstorch-compiled" in got:
+                    c = got["glasstorch-compiled"]["median_ms"]
+                    rows["compiled_ratio"].append(c / got["torch"]["median_ms"])
+                    rows["speedup"].append(c / got["glasstorch"]["median_ms"])
             key = f"{name} ({mode})"
             results[key] = {
                 "glasstorch_ms": statistics.median(rows["glasstorch"]),
@@ -164,8 +175,19 @@ def main() -> None:
                 "peak_rss_mib": rows["rss"],
                 "target": TARGETS[name] if mode == "train" else None,
             }
-            print(f"{key:28s} glasstorch {results[key]['glasstorch_ms']:9.2f} ms   torch "
-                  f"{results[key]['torch_ms']:9.2f} ms   ratio {results[key]['ratio_median']:.2f}", flush=True)
+            line = (f"{key:28s} glasstorch {results[key]['glasstorch_ms']:9.2f} ms   torch "
+                    f"{results[key]['torch_ms']:9.2f} ms   ratio {results[key]['ratio_median']:.2f}")
+            if rows["speedup"]:
+                results[key].update({
+                    "compiled_ms": statistics.median(rows["glasstorch-compiled"]),
+                    "compiled_min_max": [min(rows["glasstorch-compiled"]), max(rows["glasstorch-compiled"])],
+                    "compiled_ratio_median": statistics.median(rows["compiled_ratio"]),
+                    "compiled_over_eager_median": statistics.median(rows["speedup"]),
+                    "compiled_over_eager_min_max": [min(rows["speedup"]), max(rows["speedup"])],
+                })
+                line += (f"   compiled {results[key]['compiled_ms']:9.2f} ms (x{results[key]['compiled_ratio_median']:.2f}"
+                         f" torch, x{results[key]['compiled_over_eager_median']:.2f} eager)")
+            print(line, flush=True)
     report = {"machine": machine_info(), "rounds": args.rounds, "results": results}
     if not args.no_memory_check and "b_lenet5" in names:
         report["memory_check_lenet"] = memory_check()
@@ -178,8 +200,9 @@ def main() -> None:
 def to_markdown(report: dict) -> str:
     m = report["machine"]
     lines = [
-        "| workload | glasstorch ms (min-max) | PyTorch ms (min-max) | ratio (min-max) | target | peak RSS MiB gt / torch |",
-        "|---|---|---|---|---|---|",
+        "| workload | glasstorch ms (min-max) | PyTorch ms (min-max) | ratio (min-max) | target | peak RSS MiB gt / torch "
+        "| compiled ms (min-max) | compiled / PyTorch | compiled / eager (min-max) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for key, r in report["results"].items():
         target = f"<= {r['target']}" if r["target"] else "-"
@@ -188,7 +211,11 @@ def to_markdown(report: dict) -> str:
             f"| {key} | {r['glasstorch_ms']:.2f} ({r['glasstorch_min_max'][0]:.2f}-{r['glasstorch_min_max'][1]:.2f}) "
             f"| {r['torch_ms']:.2f} ({r['torch_min_max'][0]:.2f}-{r['torch_min_max'][1]:.2f}) "
             f"| {r['ratio_median']:.2f} ({r['ratio_min_max'][0]:.2f}-{r['ratio_min_max'][1]:.2f}){ok} "
-            f"| {target} | {r['peak_rss_mib']['glasstorch']:.0f} / {r['peak_rss_mib']['torch']:.0f} |")
+            f"| {target} | {r['peak_rss_mib']['glasstorch']:.0f} / {r['peak_rss_mib']['torch']:.0f} | "
+            + (f"{r['compiled_ms']:.2f} ({r['compiled_min_max'][0]:.2f}-{r['compiled_min_max'][1]:.2f}) | "
+               f"{r['compiled_ratio_median']:.2f} | {r['compiled_over_eager_median']:.2f} "
+               f"({r['compiled_over_eager_min_max'][0]:.2f}-{r['compiled_over_eager_min_max'][1]:.2f}) |"
+               if "compiled_ms" in r else "- | - | - |"))
     head = (f"Machine: {m.get('cpu', '?')}, {m['cpus']} CPUs; Python {m['python']}, NumPy {m['numpy']} "
             f"({m.get('numpy_blas', '?')}), PyTorch {m.get('torch', '?')} with {m['threads']} threads, "
             f"glasstorch {m['glasstorch']}. {report['rounds']} rounds, each framework in its own process.\n\n")

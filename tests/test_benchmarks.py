@@ -49,6 +49,24 @@ def test_harness_writes_tables(tmp_path):
     md = out.with_suffix(".md").read_text()
     row = next(line for line in md.splitlines() if line.startswith("| f_100_small_ops (train)"))
     assert "<= 0.5" in row
+    result = data["results"]["f_100_small_ops (train)"]
+    assert result["compiled_ms"] > 0 and result["compiled_over_eager_median"] > 0  # the compiled column
+    assert row.count("|") == 10 and row.rstrip().endswith("|")
+
+
+@pytest.mark.parametrize("name", sorted(WORKLOADS))
+def test_compiled_workload_equals_eager(name):
+    # the full-size workloads, a few steps (tests/compiler runs smaller twins for 100 steps)
+    runs = []
+    for compiled in (False, True):
+        step, _ = WORKLOADS[name](gt)
+        if compiled:
+            step = gt.compile(step)
+        losses = [step() for _ in range(4)]  # eager, eager (now with .grad), captured, replayed
+        runs.append([None if x is None else x.item() for x in losses])
+        if compiled:
+            assert "replayed" in step.explain()
+    assert runs[0] == runs[1]
 
 
 def test_breakdown_lists_ops():
