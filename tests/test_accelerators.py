@@ -135,7 +135,8 @@ def test_compile_keeps_orig_mod():
     assert list(compiled.parameters()) == list(model.parameters())
     assert gt.compile(mode="reduce-overhead")(model)._orig_mod is model
     fn = lambda t: t * 2  # noqa: E731
-    assert gt.compile(fn) is fn
+    cfn = gt.compile(fn)
+    assert cfn.__wrapped__ is fn and [cfn(x).sum().item() for _ in range(3)] == [fn(x).sum().item()] * 3
     assert gt.compile(model, disable=True) is model
 
 
