@@ -8,7 +8,8 @@ On a 10-element tensor the arithmetic is free; what is timed is the
 framework itself: wrapping arrays, recording graph nodes, walking the graph
 backwards. glasstorch and PyTorch (one thread) run the same chain in the
 same process, interleaved, and the median over repeats is reported as
-microseconds per op. Time is the process's CPU time (``time.process_time``),
+microseconds per op; so is the same step under ``glasstorch.compile``
+("compiled"), against PyTorch and against the hand-written floor. Time is the process's CPU time (``time.process_time``),
 so other programs on a busy machine disturb the figures less; ``--clock
 wall`` uses the wall clock instead. ``--profile`` runs glasstorch's chain under cProfile
 and prints the functions where the time goes. ``--instructions`` counts the
@@ -204,6 +205,12 @@ def main() -> None:
             step(fw, x, args.ops)
     # The two gradients agree: the benchmark times the same computation.
     np.testing.assert_allclose(xs["glasstorch"][1].grad.numpy(), xs["torch"][1].grad.numpy(), rtol=1e-4)
+    # glasstorch.compile of the same step: captured once, then replayed
+    cx = gt.tensor(data, requires_grad=True)
+    compiled = gt.compile(lambda: step(gt, cx, args.ops))
+    for _ in range(20):
+        compiled()
+    np.testing.assert_array_equal(cx.grad.numpy(), xs["glasstorch"][1].grad.numpy())
 
     if args.profile:
         import cProfile
@@ -219,12 +226,15 @@ def main() -> None:
         return
 
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
-    times = {name: [] for name in xs}
+    times = {name: [] for name in [*xs, "compiled"]}
     for r in range(args.repeats):
         order = list(xs) if r % 2 == 0 else list(reversed(xs))  # alternate who goes first
         for name in order:
             fw, x = xs[name]
             times[name].append(time_step(fw, x, args.ops, clock))
+        t0 = clock()
+        compiled()
+        times["compiled"].append(clock() - t0)
 
     floor = []
     for _ in range(args.repeats):
@@ -243,6 +253,8 @@ def main() -> None:
     print(f"ratio glasstorch / torch: {per_op['glasstorch'] / per_op['torch']:.2f}")
     print(f"ratio numpy-by-hand / torch (the floor for a NumPy framework): "
           f"{per_op['numpy by hand'] / per_op['torch']:.2f}")
+    print(f"ratio compiled / torch: {per_op['compiled'] / per_op['torch']:.2f}; "
+          f"compiled / numpy-by-hand: {per_op['compiled'] / per_op['numpy by hand']:.2f}")
 
 
 if __name__ == "__main__":
