@@ -49,7 +49,8 @@ def generate(model, ds, prompt: str, length: int, temperature: float = 0.8) -> s
     return "".join(out)
 
 
-def main(steps: int = 1500, block: int = 64, batch_size: int = 32, quiet: bool = False) -> dict:
+def main(steps: int = 1500, block: int = 64, batch_size: int = 32, quiet: bool = False,
+         compiled: bool = False) -> dict:
     torch.manual_seed(0)
     ds = TinyShakespeare(data_root("shakespeare").parent, block_size=block, download=True)
     sampler = RandomSampler(ds, replacement=True, num_samples=steps * batch_size)
@@ -59,14 +60,22 @@ def main(steps: int = 1500, block: int = 64, batch_size: int = 32, quiet: bool =
     loss_fn = nn.CrossEntropyLoss()
     start = time.time()
     losses = []
-    bar = progress(loader, total=steps, desc="training", disable=quiet)
-    for x, y in bar:
+    vocab = ds.vocab_size
+
+    def train_step(x, y):
         opt.zero_grad()
         logits, _ = model(x)
-        loss = loss_fn(logits.reshape(-1, ds.vocab_size), y.reshape(-1))
+        loss = loss_fn(logits.reshape(-1, vocab), y.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        return loss
+
+    if compiled:  # --compile: captured once, then replayed (docs/compile.md)
+        train_step = torch.compile(train_step)
+    bar = progress(loader, total=steps, desc="training", disable=quiet)
+    for x, y in bar:
+        loss = train_step(x, y)
         losses.append(loss.item())
         if hasattr(bar, "set_postfix"):
             bar.set_postfix(loss=f"{loss.item():.3f}")
@@ -82,4 +91,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     add_progress_flag(ap)
     ap.add_argument("--steps", type=int, default=1500)
-    main(ap.parse_args().steps)
+    ap.add_argument("--compile", action="store_true", help="replay the training step with glasstorch.compile")
+    args = ap.parse_args()
+    main(args.steps, compiled=args.compile)

@@ -32,7 +32,7 @@ def small_cnn() -> nn.Module:
 
 
 def main(epochs: int = 4, train_limit: int | None = None, test_limit: int | None = None,
-         batch_size: int = 128, quiet: bool = False) -> dict:
+         batch_size: int = 128, quiet: bool = False, compiled: bool = False) -> dict:
     torch.manual_seed(0)
     train = load_mnist("fashion", train=True)
     test = load_mnist("fashion", train=False)
@@ -46,14 +46,21 @@ def main(epochs: int = 4, train_limit: int | None = None, test_limit: int | None
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * len(train_loader))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    if compiled:  # --compile: captured once, then replayed (docs/compile.md)
+        train_step = torch.compile(train_step)
     start = time.time()
     for epoch in range(epochs):
         bar = progress(train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet)
         for x, y in bar:
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
+            loss = train_step(x, y)
             sched.step()
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{loss.item():.3f}")
@@ -67,4 +74,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     add_progress_flag(ap)
     ap.add_argument("--epochs", type=int, default=4)
-    main(ap.parse_args().epochs)
+    ap.add_argument("--compile", action="store_true", help="replay the training step with glasstorch.compile")
+    args = ap.parse_args()
+    main(args.epochs, compiled=args.compile)

@@ -22,7 +22,7 @@ except ImportError:
 
 
 def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 64, lr: float = 2e-3,
-         quiet: bool = False) -> dict:
+         quiet: bool = False, compiled: bool = False) -> dict:
     torch.manual_seed(0)
     train = load_mnist("mnist", train=True)
     test = load_mnist("mnist", train=False)
@@ -35,14 +35,21 @@ def main(epochs: int = 5, train_limit: int | None = None, batch_size: int = 64, 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * len(train_loader))
     loss_fn = nn.CrossEntropyLoss()
+
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    if compiled:  # --compile: captured once, then replayed (docs/compile.md)
+        train_step = torch.compile(train_step)
     start = time.time()
     for epoch in range(epochs):
         bar = progress(train_loader, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet)
         for x, y in bar:
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
+            loss = train_step(x, y)
             sched.step()
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{loss.item():.3f}")
@@ -56,4 +63,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     add_progress_flag(ap)
     ap.add_argument("--epochs", type=int, default=5)
-    main(ap.parse_args().epochs)
+    ap.add_argument("--compile", action="store_true", help="replay the training step with glasstorch.compile")
+    args = ap.parse_args()
+    main(args.epochs, compiled=args.compile)

@@ -20,18 +20,24 @@ except ImportError:
     from examples._common import out_dir
 
 
-def main(steps: int = 300, plots: bool = True) -> dict:
+def main(steps: int = 300, plots: bool = True, compiled: bool = False) -> dict:
     torch.manual_seed(0)
     X, y = make_moons(200, noise=0.1, seed=0)
     model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     losses = []
-    for _ in range(steps):
+
+    def train_step():
         opt.zero_grad()
         loss = nn.functional.cross_entropy(model(X), y)
         loss.backward()
         opt.step()
-        losses.append(loss.item())
+        return loss
+
+    if compiled:  # --compile: captured once, then replayed (docs/compile.md)
+        train_step = torch.compile(train_step)
+    for _ in range(steps):
+        losses.append(train_step().item())
     acc = (model(X).argmax(1) == y).float().mean().item()
     print(f"final loss {losses[-1]:.4f}, train accuracy {acc:.3f}")
     if plots:
@@ -46,4 +52,6 @@ def main(steps: int = 300, plots: bool = True) -> dict:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=300)
-    main(ap.parse_args().steps)
+    ap.add_argument("--compile", action="store_true", help="replay the training step with glasstorch.compile")
+    args = ap.parse_args()
+    main(args.steps, compiled=args.compile)

@@ -74,7 +74,8 @@ def generate(model, ds, prompt: str, length: int, temperature: float = 0.8) -> s
     return ds.decode(idx[0])
 
 
-def main(steps: int = 1500, block: int = 64, batch_size: int = 16, quiet: bool = False) -> dict:
+def main(steps: int = 1500, block: int = 64, batch_size: int = 16, quiet: bool = False,
+         compiled: bool = False) -> dict:
     torch.manual_seed(0)
     ds = TinyShakespeare(data_root("shakespeare").parent, block_size=block, download=True)
     loader = DataLoader(ds, batch_size=batch_size,
@@ -84,12 +85,20 @@ def main(steps: int = 1500, block: int = 64, batch_size: int = 16, quiet: bool =
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
     start = time.time()
     losses = []
-    bar = progress(loader, total=steps, desc="training", disable=quiet)
-    for x, y in bar:
+    vocab = ds.vocab_size
+
+    def train_step(x, y):
         opt.zero_grad()
-        loss = F.cross_entropy(model(x).reshape(-1, ds.vocab_size), y.reshape(-1))
+        loss = F.cross_entropy(model(x).reshape(-1, vocab), y.reshape(-1))
         loss.backward()
         opt.step()
+        return loss
+
+    if compiled:  # --compile: captured once, then replayed (docs/compile.md)
+        train_step = torch.compile(train_step)
+    bar = progress(loader, total=steps, desc="training", disable=quiet)
+    for x, y in bar:
+        loss = train_step(x, y)
         sched.step()
         losses.append(loss.item())
         if hasattr(bar, "set_postfix"):
@@ -106,4 +115,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     add_progress_flag(ap)
     ap.add_argument("--steps", type=int, default=1500)
-    main(ap.parse_args().steps)
+    ap.add_argument("--compile", action="store_true", help="replay the training step with glasstorch.compile")
+    args = ap.parse_args()
+    main(args.steps, compiled=args.compile)

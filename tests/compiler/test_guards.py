@@ -166,3 +166,35 @@ def test_loss_function_with_autograd_runs_eagerly_with_a_warning():
         loss = f(x)
     loss.backward()  # the eager result keeps its graph
     assert model.weight.grad is not None
+
+
+def test_a_failed_check_inside_an_op_undoes_the_state_written_before_it():
+    # BatchNorm writes its running statistics, then max-pooling checks for NaN: on a replay
+    # whose input holds a NaN, the program puts the statistics (and the generator) back and
+    # the call runs eagerly: the statistics change once, as in eager
+    def build():
+        gt.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.MaxPool2d(2), nn.Flatten(),
+                              nn.Dropout(0.2), nn.Linear(8, 3))
+        return model, gt.optim.SGD(model.parameters(), lr=0.1)
+
+    x = gt.randn(3, 1, 4, 4)
+    bad = x.clone()
+    bad[0, 0, 0, 0] = float("nan")
+    y = gt.tensor([0, 1, 2])
+    runs = []
+    for compiled in (False, True):
+        model, opt = build()
+        step = step_for(model, opt)
+        step = gt.compile(step) if compiled else step
+        gt.manual_seed(1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            losses = [step(x, y).item() for _ in range(4)] + [step(bad, y).item()]
+        runs.append((losses, state_of(model, opt), gt.get_rng_state().numpy()))
+        if compiled:
+            assert "_kept = (" in step.code and "np.copyto(" in step.code
+    (le, se, re), (lc, sc, rc) = runs
+    assert np.array_equal(le, lc, equal_nan=True)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(se, sc))
+    assert np.array_equal(re, rc)

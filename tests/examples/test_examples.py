@@ -116,3 +116,25 @@ def test_demo_writes_all_outputs(data_dir, tmp_path):
         assert (tmp_path / name).stat().st_size > 0, name
     html = (tmp_path / "model_graph.html").read_text()
     assert "Conv2d" in html and "Linear" in html
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("moons_mlp", dict(steps=40, plots=False)),
+    ("mnist_mlp", dict(epochs=1, train_limit=640, quiet=True)),
+    ("fashion_cnn", dict(epochs=1, train_limit=384, test_limit=200, batch_size=64, quiet=True)),
+    ("char_lstm", dict(steps=12, block=16, batch_size=4, quiet=True)),
+    ("tiny_gpt", dict(steps=12, block=16, batch_size=4, quiet=True)),
+])
+def test_example_compiled_equals_eager(name, kwargs, data_dir):
+    # --compile replays the captured training step: the same numbers, bit for bit
+    import importlib
+    import warnings
+
+    example = importlib.import_module(f"examples.{name}")
+    eager = example.main(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a graph break would warn
+        compiled = example.main(**kwargs, compiled=True)
+    for key in ("accuracy", "test_accuracy", "loss", "first_loss", "sample"):
+        if key in eager:
+            assert compiled[key] == eager[key], key

@@ -74,6 +74,7 @@ def split(program: Program, backward_ids: set[int], grads: list, seeds: list[Val
     forward.scratch = program.scratch
     forward.notes = program.notes
     forward.undo_draws = program.undo_draws
+    forward.undo_arrays = program.undo_arrays
 
     backward = Program(program.name + "_backward")
     backward.inputs = ([(r, f"A[{i}]", "saved by the forward") for i, r in enumerate(residuals)]

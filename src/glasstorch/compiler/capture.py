@@ -482,7 +482,10 @@ class Value:
         if rec is not None:
             where = where_now(rec)
             why = f"{what} (in {where[1]}) at {user_line()}"
-            rec.nodes.append(Node("assume", conv, (self,), {"why": why}, [], [], where, None, value))
+            # a read the user asked for (loss.item(), if t > 0) rather than one inside an op
+            by_user = where[1].startswith("tensor.Tensor.")
+            rec.nodes.append(Node("assume", conv, (self,), {"why": why, "by_user": by_user}, [], [], where, None,
+                                  value))
         return value
 
     def __array__(self, dtype=None, copy=None):

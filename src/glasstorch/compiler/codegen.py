@@ -156,6 +156,9 @@ class _Printer:
             else:
                 test = f"{read} != {node.result!r}"
             undo = "_undo_draws(_saved)\n        " if node.kwargs.get("undo_draws") else ""
+            for r in node.kwargs.get("undo", ()):
+                j = next(k for k, a in enumerate(self.program.undo_arrays) if a is r)
+                undo += f"np.copyto({self.arg(r)}, _kept[{j}])\n        "
             return f"if {test}:  # {node.kwargs['why']}\n        {undo}raise _CheckFailed()"
         if kind == "guard":
             return f"if not ({node.fn}):\n        raise _Stale()"
@@ -211,6 +214,9 @@ def generate(program: Program) -> tuple[str, dict]:
         lines.append("    _saved = _save_draws()  # a check below may undo this call's random draws")
     for value, expr, comment in program.inputs:
         lines.append(f"    {p.arg(value)} = {expr}" + (f"  # {comment}" if comment else ""))
+    if program.undo_arrays:
+        kept = ", ".join(f"{p.arg(r)}.copy()" for r in program.undo_arrays)
+        lines.append(f"    _kept = ({kept},)  # a check below may put these back")
     phase = None
     for node in program.nodes:
         node_phase, op, module = node.where

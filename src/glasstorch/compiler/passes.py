@@ -18,6 +18,7 @@ import numpy as np
 from .capture import SymFloat, Value, _collect
 from .program import Program
 
+UNDO_LIMIT = 1 << 16  # elements of state a replay copies to be able to undo an in-flight check
 _ELEMENTWISE = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide}
 _ELEMENTWISE_UNARY = {"-": np.negative, "abs": np.absolute}
 
@@ -28,16 +29,24 @@ def hoist_checks(program: Program) -> list[str]:
 
     - A check on what comes only from tensors nothing writes (the arguments,
       constants) moves, with the kernels it needs, to the front of the program.
-    - A check on computed data (an overflow test inside a layer) stays where it
-      is, if no kernel before it has written state: a failed check then undoes
-      the random draws made so far (the generator's state is saved first) and
-      the call runs eagerly.
-    - Any other check cannot be kept: its reason comes back, as a graph break.
+    - A check on computed data inside an op (an overflow test in a layer, a
+      fast path taken when no gradient is infinite) stays where it is, if the
+      state written before it is small (BatchNorm's running
+      statistics, not the parameters): the program keeps a copy of those
+      arrays and the generators' state, and a failed check puts them back and
+      runs the call eagerly.
+    - Any other check cannot be kept (a read the user's code makes of computed
+      data, ``loss.item()``, is one): its reason comes back, as a graph break.
     """
     nodes = program.nodes
     producer = {id(o): i for i, node in enumerate(nodes) for o in node.outs if isinstance(o, Value)}
-    first_write = next((i for i, n in enumerate(nodes) if any(_is_state(w, program.scratch) for w in n.writes)),
-                       len(nodes))
+    written: list[Value] = []  # state roots written so far, in order
+    written_before: list[list[Value]] = []
+    for n in nodes:
+        written_before.append(list(written))
+        for w in n.writes:
+            if _is_state(w, program.scratch) and all(w.root is not r for r in written):
+                written.append(w.root)
     first_draw = next((i for i, n in enumerate(nodes) if n.kind == "draw"), len(nodes))
     moved: set[int] = set()
     failures = []
@@ -47,10 +56,13 @@ def hoist_checks(program: Program) -> list[str]:
         cone = _cone(nodes, producer, i)
         if cone is not None:
             moved |= cone
-        elif i < first_write:
-            if i > first_draw:
-                node.kwargs = dict(node.kwargs, undo_draws=True)
-                program.undo_draws = True
+        elif not node.kwargs["by_user"] and sum(getattr(r._a, "size", 1) for r in written_before[i]) <= UNDO_LIMIT:
+            undo = written_before[i]
+            node.kwargs = dict(node.kwargs, undo_draws=i > first_draw, undo=undo)
+            program.undo_draws = program.undo_draws or i > first_draw
+            for r in undo:
+                if all(r is not k for k in program.undo_arrays):
+                    program.undo_arrays.append(r)
         else:
             failures.append(node.kwargs["why"])
     program.nodes = [nodes[i] for i in sorted(moved)] + [n for i, n in enumerate(nodes) if i not in moved]

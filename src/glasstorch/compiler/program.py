@@ -32,6 +32,7 @@ class Program:
         self.notes: list[str] = []  # what each pass did, for ``explain()``
         self.protected: list[Value] = []  # values a pass must leave intact (a backward's residuals)
         self.undo_draws = False  # a check after a random draw: save the generators' state first
+        self.undo_arrays: list[Value] = []  # state a check may have to put back: copied first
 
     def escaping(self) -> set[int]:
         """ids of the Values the program hands back (outputs and effects)."""
