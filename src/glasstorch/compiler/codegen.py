@@ -204,6 +204,26 @@ def _values_in(obj):
             yield from _values_in(x)
 
 
+def _deaths(program: Program, p: _Printer) -> dict[int, list[str]]:
+    """``node index -> names of kernel results last used there``: the replay drops each
+    array as soon as nothing needs it (``; del t4``), as eager Python does, so a long
+    step does not keep every intermediate alive (and touch fresh memory for each)."""
+    kept = {p.arg(v) for v in program.outputs}
+    kept.update(p.arg(v) for _, v in program.effects if isinstance(v, Value))
+    last: dict[str, int] = {}
+    for i, node in enumerate(program.nodes):
+        made = [o for o in node.outs if isinstance(o, Value)] + list(_values_in(node.result))
+        for v in made + node.reads() + list(node.writes):
+            if isinstance(v, Value):
+                name = p.arg(v)
+                if v.origin == "kernel" and name.startswith("t") and name not in kept:
+                    last[name] = i
+    dies: dict[int, list[str]] = {}
+    for name, i in last.items():
+        dies.setdefault(i, []).append(name)
+    return {i: sorted(names, key=lambda n: int(n[1:])) for i, names in dies.items()}
+
+
 def generate(program: Program) -> tuple[str, dict]:
     """The program's source and the namespace it runs in."""
     p = _Printer(program)
@@ -217,8 +237,9 @@ def generate(program: Program) -> tuple[str, dict]:
     if program.undo_arrays:
         kept = ", ".join(f"{p.arg(r)}.copy()" for r in program.undo_arrays)
         lines.append(f"    _kept = ({kept},)  # a check below may put these back")
+    dies = _deaths(program, p)
     phase = None
-    for node in program.nodes:
+    for i, node in enumerate(program.nodes):
         node_phase, op, module = node.where
         if node.kind in ("guard", "assume"):
             header = ("    # ---- guards: hyperparameters the capture branched on ----" if node.kind == "guard"
@@ -231,7 +252,8 @@ def generate(program: Program) -> tuple[str, dict]:
             phase = node_phase
             lines.append(f"    # ---- {phase} ----")
         note = op + (f" ({module})" if module else "")
-        lines.append(f"    {p.statement(node)}" + (f"  # {note}" if note else ""))
+        free = f"; del {', '.join(dies[i])}" if i in dies else ""
+        lines.append(f"    {p.statement(node)}{free}" + (f"  # {note}" if note else ""))
     if program.effects:
         lines.append("    # ---- results into tensors ----")
     for template, value in program.effects:
