@@ -35,6 +35,9 @@ class OptimizedModule(Module):
         """The captured programs, one per signature that replays."""
         return self.__dict__["_compiled"].programs
 
+    def draw_program(self, title: str | None = None):
+        return self.__dict__["_compiled"].draw_program(title)
+
     def explain(self) -> str:
         return self.__dict__["_compiled"].explain()
 

@@ -90,4 +90,4 @@ def split(program: Program, backward_ids: set[int], grads: list, seeds: list[Val
 
 def seed_like(rec, value: Value, index: int) -> Value:
     """A placeholder output gradient: ones, so the capture runs; the replay passes the real one."""
-    return rec.new_value(np.ones_like(value._a), f"grad_out{index}", origin="argument")
+    return rec.new_value(np.ones_like(value._a), f"grad_out{index}", origin="argument")  # host

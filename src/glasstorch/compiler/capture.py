@@ -399,7 +399,7 @@ def _expr(x) -> str:
 
 def literal(x) -> str:
     """Python source that evaluates to the number ``x`` exactly."""
-    if isinstance(x, float) and not np.isfinite(x):
+    if isinstance(x, float) and not np.isfinite(x):  # host
         return "nan" if x != x else ("inf" if x > 0 else "-inf")
     return repr(x)
 
@@ -490,7 +490,7 @@ class Value:
 
     def __array__(self, dtype=None, copy=None):
         a = self._host_read("tensor data converted to NumPy")
-        return np.asarray(a, dtype=dtype)
+        return np.asarray(a, dtype=dtype)  # host
 
     def __bool__(self) -> bool:
         return self._assumed("bool", "a branch on tensor data")
@@ -631,8 +631,8 @@ class RecordingModule:
     def asnumpy(array):
         """A host copy: reading the data out of the program is a break."""
         if isinstance(array, Value):
-            return np.array(array._host_read("tensor data copied to the host"), copy=True)
-        return np.asarray(array)
+            return np.array(array._host_read("tensor data copied to the host"), copy=True)  # host
+        return np.asarray(array)  # host
 
     def __repr__(self) -> str:
         return "<glasstorch.compile recording module>"

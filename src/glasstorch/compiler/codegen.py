@@ -25,7 +25,7 @@ def _small_literal(v: Value) -> str | None:
     if v.root.written or v.name.startswith(("c", "w")) or getattr(a, "ndim", 1) != 0:
         return None
     kind = a.dtype.kind
-    if kind not in "biuf" or (kind == "f" and not np.isfinite(a)):
+    if kind not in "biuf" or (kind == "f" and not np.isfinite(a)):  # host
         return None
     name = a.dtype.type.__name__
     if getattr(np, name, None) is not a.dtype.type:
@@ -84,7 +84,7 @@ class _Printer:
             return x.__name__
         if isinstance(x, type) and issubclass(x, np.generic) and getattr(np, x.__name__, None) is x:
             return f"np.{x.__name__}"
-        if isinstance(x, np.generic) and np.isfinite(x) and getattr(np, type(x).__name__, None) is type(x):
+        if isinstance(x, np.generic) and np.isfinite(x) and getattr(np, type(x).__name__, None) is type(x):  # host
             return f"np.{type(x).__name__}({x.item()!r})"
         return self.bind(x, "k_")
 

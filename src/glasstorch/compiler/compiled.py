@@ -43,6 +43,7 @@ from . import backward as _backward
 from . import capture as _cap
 from . import codegen, passes
 from .capture import GraphBreak, Recorder, RecordingGenerator, SymFloat, Value
+from .drawing import draw_program
 from .program import Program
 
 _CAPTURE_LOCK = threading.Lock()  # the recording module stands behind "cpu" for one capture at a time
@@ -269,6 +270,12 @@ class CompiledFunction:
     @property
     def programs(self) -> list[Program]:
         return [e.program for e in self._entries.values() if e.program is not None]
+
+    def draw_program(self, title: str | None = None):
+        """The latest program as a :class:`~glasstorch.viz.graph.Graph` (``viz.draw_graph(compiled)``)."""
+        if not self.programs:
+            raise RuntimeError("nothing captured yet: call the compiled function (three times) first")
+        return draw_program(self.programs[-1], title)
 
     def explain(self) -> str:
         """One line per signature: replayed (with its kernel count) or eager, and why."""
@@ -572,7 +579,7 @@ class _Session:
         """Put back what the call changed (a fullgraph break): arrays, gradients, generator."""
         self.close()
         for arr, copy in self.snapshot:
-            np.copyto(arr, copy)
+            np.copyto(arr, copy)  # host
         for t, arr, _, _ in self.slots:
             t._data = arr
         for p, g, _ in self.grads_before:

@@ -182,11 +182,9 @@ def draw_graph(output: Tensor | list, params=None, show_values: bool = False, sh
     ``.grad`` (after ``backward()``) for tensors of at most ``value_limit``
     elements. ``max_depth`` stops the walk that many ops from the output.
     """
-    if hasattr(output, "programs") or type(output).__name__ == "Program":  # glasstorch.compile's
-        from ..compiler.drawing import draw_program
-
-        program = output.programs[-1] if hasattr(output, "programs") else output
-        return draw_program(program, title)
+    draw_program = getattr(output, "draw_program", None)  # glasstorch.compile's function or module
+    if draw_program is not None:
+        return draw_program(title)
     outputs = output if isinstance(output, (list, tuple)) else [output]
     names = {id(t): name for name, t in (params or {}).items()}
     g = Graph(title=title or "autograd graph")
