@@ -198,3 +198,16 @@ def test_a_failed_check_inside_an_op_undoes_the_state_written_before_it():
     assert np.array_equal(le, lc, equal_nan=True)
     assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(se, sc))
     assert np.array_equal(re, rc)
+
+
+def test_replacing_a_parameter_captures_again():
+    gt.manual_seed(0)
+    model = nn.Linear(3, 2)
+    f = gt.compile(lambda x: model(x))
+    x = gt.ones(1, 3)
+    with gt.no_grad():
+        for _ in range(3):
+            f(x)
+        model.weight = nn.Parameter(gt.zeros(2, 3))
+        got = [f(x) for _ in range(3)]
+    assert all(np.array_equal(g.numpy(), model.bias.detach().numpy()[None]) for g in got)

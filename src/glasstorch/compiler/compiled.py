@@ -75,6 +75,25 @@ class _Reach:
         self.optimizers: list[tuple[str, Optimizer]] = []
         self.tensors: list[tuple[str, Tensor]] = []
         self._seen: set[int] = set()
+        self._sources: list[tuple[object, str | None, object]] = []  # (globals or cell, name, object)
+        self._flat = None
+
+    def still_valid(self) -> bool:
+        """Whether the names the function reads still hold the objects found (cheap, per call)."""
+        for where, name, obj in self._sources:
+            now = where.get(name) if name is not None else where.cell_contents
+            if now is not obj:
+                return False
+        return True
+
+    def flat(self):
+        """(every submodule, every parameter, the optimizers' groups), listed once."""
+        if self._flat is None:
+            subs = [s for _, m in self.modules for s in m.modules()]
+            params = [p for _, m in self.modules for p in m.parameters()]
+            groups = [g for _, opt in self.optimizers for g in opt.param_groups]
+            self._flat = (subs, params, groups)
+        return self._flat
 
     def add(self, name: str, obj, depth: int = 0) -> None:
         if id(obj) in self._seen:
@@ -105,6 +124,7 @@ class _Reach:
         for name in _names(code):
             if name in scope:
                 obj = scope[name]
+                self._sources.append((scope, name, obj))
                 if isinstance(obj, types.FunctionType) and depth == 0:
                     self.add_function(obj, 1)
                 else:
@@ -112,6 +132,7 @@ class _Reach:
         for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
             try:
                 self.add(name, cell.cell_contents)
+                self._sources.append((cell, None, cell.cell_contents))
             except ValueError:  # an empty cell
                 pass
         owner = getattr(fn, "__self__", None)
@@ -155,31 +176,35 @@ class CompiledFunction:
         self._entries: OrderedDict = OrderedDict()  # signature -> _Entry
         self._warned: set[str] = set()
         self._last = None
+        self._cached_reach: _Reach | None = None
         name = getattr(fn, "__name__", None) or type(module).__name__
         self._name = _identifier(name if name != "<lambda>" else "compiled")
 
     # -- reach and guards
     def _reach(self, args, kwargs) -> _Reach:
+        """What the call can reach: found once, found again when a name it reads changes."""
+        reach = self._cached_reach
+        if reach is not None and reach.still_valid():
+            return reach
         reach = _Reach()
         if self._module is not None:
             reach.add("", self._module)
         else:
             reach.add_function(self._fn)
+        self._cached_reach = reach
         return reach
 
     def _signature(self, tensors, others, reach: _Reach):
-        parts = [_gm.is_grad_enabled(), _gm.is_inference_mode_enabled()]
-        parts.extend((t._data.shape, t._data.dtype, t._requires_grad) for t in tensors)
-        parts.append(tuple(_hashable(o) for o in others))
-        for _, m in reach.modules:
-            parts.append(tuple(sub.training for sub in m.modules()))
-            parts.append(tuple(p._grad is None for p in m.parameters()))
-        for _, opt in reach.optimizers:
-            for group in opt.param_groups:
-                parts.append(tuple((k, _hashable(v)) for k, v in group.items()
-                                   if k != "params" and not _symbolic_ok(v)))
-                parts.append(tuple(p._grad is None for p in group["params"]))
-            parts.append(len(opt.state))
+        subs, params, groups = reach.flat()
+        parts = [_gm.is_grad_enabled(), _gm.is_inference_mode_enabled(),
+                 tuple([(t._data.shape, t._data.dtype, t._requires_grad) for t in tensors]),
+                 tuple([_hashable(o) for o in others]),
+                 tuple([sub.training for sub in subs]), tuple([p._grad is None for p in params])]
+        for group in groups:
+            parts.append(tuple([(k, _hashable(v)) for k, v in group.items()
+                                if k != "params" and not _symbolic_ok(v)]))
+            parts.append(tuple([p._grad is None for p in group["params"]]))
+        parts.extend(len(opt.state) for _, opt in reach.optimizers)
         return tuple(parts)
 
     # -- calling
@@ -201,6 +226,7 @@ class CompiledFunction:
                 return entry.replay(tensors)
             except _Stale:
                 entry.program = None
+                self._cached_reach = None
             except _CheckFailed:
                 return self._eager(args, kwargs)
         if entry.eager_reason is not None:
@@ -294,9 +320,11 @@ class CompiledFunction:
 class _Entry:
     """One signature: its program once captured, or why it stays eager."""
 
-    __slots__ = ("program", "fn", "source", "eager_reason", "spec", "backward_fn", "leaves", "n_outputs")
+    __slots__ = ("program", "fn", "source", "eager_reason", "spec", "backward_fn", "leaves", "n_outputs",
+                 "identities")
 
     def __init__(self) -> None:
+        self.identities: list = []  # (a module's _parameters/_buffers, name, the tensor the program reads)
         self.backward_fn = None
         self.leaves = None
         self.n_outputs = 0
@@ -309,8 +337,14 @@ class _Entry:
     def set(self, program, fn, source, session) -> None:
         self.program, self.fn, self.source = program, fn, source
         self.spec = program.output_spec
+        self.identities = [(table, name, t) for _, m in session.reach.modules for sub in m.modules()
+                           for table in (sub._parameters, sub._buffers) for name, t in table.items()
+                           if t is not None]
 
     def replay(self, tensors):
+        for table, name, t in self.identities:
+            if table.get(name) is not t:  # a parameter or buffer was replaced: capture again
+                raise _Stale
         arrays = self.fn(tensors)
         if self.backward_fn is None:
             return _rebuild(self.spec, [_tensor(a) for a in arrays])
