@@ -211,3 +211,15 @@ def test_replacing_a_parameter_captures_again():
         model.weight = nn.Parameter(gt.zeros(2, 3))
         got = [f(x) for _ in range(3)]
     assert all(np.array_equal(g.numpy(), model.bias.detach().numpy()[None]) for g in got)
+
+
+def test_shapes_that_depend_on_data_are_sized_at_each_replay():
+    # x[x > 0] has as many elements as x has positive ones: the program keeps computing
+    # it with NumPy's own sizing (no preallocated array for it)
+    f = gt.compile(lambda x: (x[x > 0] * 2 + 1).sum())
+    rng = np.random.default_rng(0)
+    for n in range(8):
+        x = gt.tensor(rng.standard_normal(16).astype(np.float32))
+        want = (x.numpy()[x.numpy() > 0] * 2 + 1).sum()
+        assert f(x).item() == pytest.approx(float(want), rel=1e-6)
+    assert len(f.programs) == 1 and "memory plan" in f.explain()

@@ -80,6 +80,8 @@ class _Printer:
             name = x.type.__name__
             if getattr(np, name, None) is x.type and np.dtype(x.type) == x:
                 return f"np.{name}"
+        if type(x).__name__ == "_Planned":  # passes.plan_memory's preallocated array
+            return x.name
         if x in (bool, int, float, complex):
             return x.__name__
         if isinstance(x, type) and issubclass(x, np.generic) and getattr(np, x.__name__, None) is x:

@@ -161,8 +161,9 @@ class CompiledFunction:
             passes.run_all(program, reuse=False)
             program.outputs = program.outputs[:len(program.outputs) - sum(g is not None for g in session.grads)]
             fwd, bwd, _ = _backward.split(program, session.backward_ids, session.grads, session.seeds)
-            passes.reuse_buffers(fwd)
-            passes.reuse_buffers(bwd)
+            for part in (fwd, bwd):
+                passes.reuse_buffers(part)
+                passes.plan_memory(part)
             codegen.rename(bwd, start=codegen.rename(fwd))
             fn, fsource = codegen.build(fwd, tag)
             bfn, bsource = codegen.build(bwd, tag + " backward")

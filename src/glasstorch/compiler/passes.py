@@ -161,13 +161,14 @@ def reuse_buffers(program: Program) -> int:
     escaping = program.escaping()
     has_views = {id(v.root) for node in program.nodes for v in node.outs
                  if isinstance(v, Value) and v.root is not v}
+    dynamic = _data_dependent_shapes(program)  # shapes that may differ on a replay: left alone
     reused = 0
     for i, node in enumerate(program.nodes):
         ufunc = _elementwise(node)
         if ufunc is None or len(node.outs) != 1 or node.kwargs:
             continue
         out = node.outs[0]
-        if not (isinstance(out._a, np.ndarray) and out.root is out):
+        if not (isinstance(out._a, np.ndarray) and out.root is out) or id(out) in dynamic:
             continue
         for arg in node.args:
             if (isinstance(arg, Value) and arg.origin == "kernel" and arg.root is arg
@@ -183,6 +184,131 @@ def reuse_buffers(program: Program) -> int:
                 break
     program.notes.append(f"buffer reuse: {reused} kernels write into a dying operand")
     return reused
+
+
+_WITH_OUT = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "@": np.matmul,
+             "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal,
+             "!=": np.not_equal}
+
+
+def plan_memory(program: Program) -> int:
+    """Give kernels that allocate their result a preallocated array to write into (``out=``).
+
+    The arrays are made once, at capture, and shared by results whose lifetimes do
+    not overlap (a linear scan in program order; a result lives until the last use
+    of it or of any view of it). A replay then allocates nothing for them: no
+    ``malloc``, no fresh pages. Results the program hands back (outputs, new
+    ``.grad``, a backward's residuals) keep fresh arrays, since the next replay
+    overwrites the planned ones. Only ufuncs take part (``np.add``, ``@``, ``<``):
+    their values do not depend on where they are written.
+    """
+    escaping = program.escaping()
+    physical = {}  # id(value) -> the Value whose array it lives in (views, in-place results)
+
+    def home(v):
+        while v.alias is not None:
+            v = v.alias
+        return physical.get(id(v), v)
+
+    ends: dict[int, int] = {}
+    for i, node in enumerate(program.nodes):
+        for v in list(node.reads()) + list(node.writes) + [o for o in node.outs if isinstance(o, Value)]:
+            if isinstance(v, Value):
+                root = home(v.root) if v.root is not v else home(v)
+                ends[id(root)] = i
+    handed_back = list(program.outputs) + list(program.protected)
+    handed_back += [v for _, v in program.effects if isinstance(v, Value)]
+    for v in handed_back:  # an array handed back, or a view of one, must outlive the replay
+        ends[id(home(v.root) if v.root is not v else home(v))] = len(program.nodes)
+    dynamic = _data_dependent_shapes(program)
+    free: dict[tuple, list] = {}
+    busy: list = []  # (end, key, buffer)
+    planned = 0
+    for i, node in enumerate(program.nodes):
+        still = []
+        for end, key, buf in busy:
+            (free.setdefault(key, []).append(buf) if end < i else still.append((end, key, buf)))
+        busy = still
+        ufunc = _ufunc_with_out(node)
+        if ufunc is None or len(node.outs) != 1:
+            continue
+        out = node.outs[0]
+        a = out._a
+        if not (isinstance(a, np.ndarray) and out.root is out and out.origin == "kernel" and a.flags.owndata
+                and id(out) not in dynamic
+                and (a.flags.c_contiguous or a.flags.f_contiguous)
+                and id(out) not in escaping and ends.get(id(out), len(program.nodes)) < len(program.nodes)
+                and a.size > 0):
+            continue
+        # the same memory layout as the eager result: a later reduction over it then adds
+        # in the same order (a C-ordered copy of an F-ordered result would round differently)
+        key = (a.shape, a.dtype.str, a.strides)
+        pool = free.get(key)
+        buf = pool.pop() if pool else None
+        if buf is None:
+            buf = np.empty_like(a)  # host: the compiler's own scratch memory, laid out as ``a``
+        name = next((n for n, b in program.bindings.items() if b is buf), None)
+        if name is None:
+            name = f"m{sum(1 for n in program.bindings if n.startswith('m'))}"
+            program.bindings[name] = buf
+        node.kind, node.fn, node.self_value = "call", f"np.{ufunc.__name__}", None
+        node.kwargs = dict(node.kwargs, out=_Planned(name, buf))
+        busy.append((ends.get(id(out), i), key, buf))
+        planned += 1
+    program.notes.append(f"memory plan: {planned} kernels write into "
+                         f"{sum(1 for n in program.bindings if n.startswith('m'))} preallocated arrays")
+    return planned
+
+
+_SHAPE_FROM_DATA = frozenset({"np.nonzero", "np.flatnonzero", "np.argwhere", "np.unique", "np.compress",
+                              "np.extract", "nonzero", "compress"})
+
+
+def _data_dependent_shapes(program: Program) -> set[int]:
+    """ids of the Values whose shape may change from call to call: the results of boolean
+    masks and ``nonzero``, and everything computed from them (NumPy sizes those at each
+    replay; a preallocated array could not)."""
+    dynamic: set[int] = set()
+    for node in program.nodes:
+        reads = node.reads()
+        masked = node.kind in ("getitem", "setitem") and any(
+            isinstance(v, Value) and v._a.dtype == bool and v is not node.self_value for v in reads)
+        if masked or node.fn in _SHAPE_FROM_DATA or any(id(v) in dynamic for v in reads):
+            dynamic.update(id(o) for o in node.outs if isinstance(o, Value))
+            dynamic.update(id(v) for v in _flat_values(node.result))
+    return dynamic
+
+
+def _flat_values(obj):
+    if isinstance(obj, Value):
+        yield obj
+    elif isinstance(obj, (tuple, list)):
+        for x in obj:
+            yield from _flat_values(x)
+
+
+class _Planned:
+    """A preallocated array, printed by its name (``out=m3``)."""
+
+    def __init__(self, name: str, array) -> None:
+        self.name, self.array = name, array
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _ufunc_with_out(node):
+    if node.kwargs:
+        return None
+    if node.kind == "binop":
+        return _WITH_OUT.get(node.fn)
+    if node.kind == "unary":
+        return _ELEMENTWISE_UNARY.get(node.fn)
+    if node.kind == "call" and node.self_value is None and node.fn.startswith("np."):
+        fn = getattr(np, node.fn[3:], None)
+        if isinstance(fn, np.ufunc) and fn.nout == 1:
+            return fn
+    return None
 
 
 def _elementwise(node):
@@ -203,3 +329,4 @@ def run_all(program: Program, reuse: bool = True) -> None:
     fold_constants(program)
     if reuse:
         reuse_buffers(program)
+        plan_memory(program)
