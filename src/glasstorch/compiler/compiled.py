@@ -35,7 +35,6 @@ from ..tensor import Tensor
 from . import backward as _backward
 from . import codegen, passes
 from .capture import GraphBreak
-from .drawing import draw_program
 from .program import Program
 from .reach import Reach, _identifier, _symbolic_ok
 from .session import Session, _CheckFailed, _needs_autograd, _Stale, _tensor
@@ -185,6 +184,8 @@ class CompiledFunction:
 
     def draw_program(self, title: str | None = None):
         """The latest program as a :class:`~glasstorch.viz.graph.Graph` (``viz.draw_graph(compiled)``)."""
+        from .drawing import draw_program  # viz loads on first use, not with glasstorch
+
         if not self.programs:
             raise RuntimeError("nothing captured yet: call the compiled function (three times) first")
         return draw_program(self.programs[-1], title)
