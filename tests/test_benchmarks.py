@@ -54,9 +54,10 @@ def test_harness_writes_tables(tmp_path):
     assert row.count("|") == 10 and row.rstrip().endswith("|")
 
 
-@pytest.mark.parametrize("name", sorted(WORKLOADS))
+@pytest.mark.parametrize("name", sorted(set(WORKLOADS) - {"c_resnet"}))
 def test_compiled_workload_equals_eager(name):
-    # the full-size workloads, a few steps (tests/compiler runs smaller twins for 100 steps)
+    # the full-size workloads, a few steps (tests/compiler runs smaller twins for 100 steps;
+    # the residual CNN's twin stands in for it here: its full-size capture alone takes seconds)
     runs = []
     for compiled in (False, True):
         step, _ = WORKLOADS[name](gt)
