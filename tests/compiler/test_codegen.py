@@ -95,3 +95,8 @@ def test_draw_graph_of_a_compiled_step(tmp_path):
     page = g.save(tmp_path / "step.html").read_text()
     assert "np.matmul" in page
     assert 'subgraph cluster_optimizer' in g.source
+
+
+def test_the_guide_prints_the_golden_step():
+    page = (Path(__file__).parents[2] / "docs" / "compile.md").read_text()
+    assert GOLDEN.read_text() in page  # docs/compile.md shows the program as it is
