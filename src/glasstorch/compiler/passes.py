@@ -298,22 +298,13 @@ class _Planned:
 
 
 def _ufunc_with_out(node):
-    if node.kwargs:
-        return None
-    if node.kind == "binop":
-        return _WITH_OUT.get(node.fn)
-    if node.kind == "unary":
-        return _ELEMENTWISE_UNARY.get(node.fn)
-    if node.kind == "call" and node.self_value is None and node.fn.startswith("np."):
-        fn = getattr(np, node.fn[3:], None)
-        if isinstance(fn, np.ufunc) and fn.nout == 1:
-            return fn
-    return None
+    return None if node.kwargs else _elementwise(node, _WITH_OUT)
 
 
-def _elementwise(node):
+def _elementwise(node, operators=_ELEMENTWISE):
+    """The one-output ufunc a node calls (an operator from ``operators``), or None."""
     if node.kind == "binop":
-        return _ELEMENTWISE.get(node.fn)
+        return operators.get(node.fn)
     if node.kind == "unary":
         return _ELEMENTWISE_UNARY.get(node.fn)
     if node.kind == "call" and node.self_value is None and node.fn.startswith("np."):
