@@ -223,3 +223,32 @@ def test_shapes_that_depend_on_data_are_sized_at_each_replay():
         want = (x.numpy()[x.numpy() > 0] * 2 + 1).sum()
         assert f(x).item() == pytest.approx(float(want), rel=1e-6)
     assert len(f.programs) == 1 and "memory plan" in f.explain()
+
+
+def test_a_capture_leaves_other_threads_eager_and_exact():
+    # while one thread captures (the recording module stands behind "cpu" for that time),
+    # another trains eagerly: its numbers are those of training alone
+    import threading
+
+    def train(model_name, compiled, steps, barrier=None):
+        model, opt, batches = MODELS[model_name](gt.float32)
+        model.eval()  # no dropout: the two threads share the default generator
+        step = step_for(model, opt)
+        step = gt.compile(step) if compiled else step
+        for i in range(steps):
+            if barrier is not None and i == 0:
+                barrier.wait()
+            step(*batches[i % len(batches)])
+        return state_of(model, opt)
+
+    alone_a, alone_b = train("lstm", False, 6), train("resnet", False, 30)
+    got = {}
+    barrier = threading.Barrier(2)
+    threads = [threading.Thread(target=lambda: got.__setitem__("a", train("lstm", True, 6, barrier))),
+               threading.Thread(target=lambda: got.__setitem__("b", train("resnet", False, 30, barrier)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(x, y) for x, y in zip(got["a"], alone_a))
+    assert all(np.array_equal(x, y) for x, y in zip(got["b"], alone_b))
