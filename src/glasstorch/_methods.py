@@ -18,6 +18,8 @@ from .autograd import grad_mode as _gm
 from .backend import array_module, from_numpy, to_numpy
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import _registry
+from .ops.indexing.checks import check_index_put
+from .ops.pointwise import compare as _compare
 from .tensor import Tensor
 
 # The op methods: each op of glasstorch.ops whose registry line carries ``m`` is
@@ -67,6 +69,32 @@ def _inplace_of(fn):
 
 for _name in _registry.with_flag("i"):
     setattr(Tensor, _name + "_", _inplace_of(getattr(_ops, _name)))
+
+
+def _bitwise_inplace_of(fn):
+    def method(self, other):
+        _compare.check_bitwise_inplace(self, other)
+        return self._inplace(fn, other)
+
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    setattr(Tensor, _name + "_", _bitwise_inplace_of(getattr(_ops, _name)))
+
+
+def float_power_(self, exponent) -> Tensor:
+    """In-place version of :meth:`float_power`: only a float64 (complex128) tensor can hold the result."""
+    want = "complex128" if self._data.dtype.kind == "c" else "float64"
+    if self._data.dtype.name != want:
+        raise RuntimeError(f"the base given to float_power_ has dtype {SCALAR_TYPE_NAMES[self.dtype.name]} but "
+                           f"the operation's result requires dtype {SCALAR_TYPE_NAMES[want]}")
+    return self._inplace(_ops.float_power, exponent)
+
+
+Tensor.float_power_ = float_power_
 
 
 def _write_values(self, arr) -> Tensor:
@@ -166,6 +194,7 @@ def multinomial(self, num_samples: int, replacement: bool = False, *, generator=
 
 
 def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
+    check_index_put(self, tuple(indices), values, accumulate)
     if accumulate:
         return self._inplace(lambda x, v: _ops.index_put(x, indices, v, True), values)
     return _ops.index_put_(self, tuple(indices), values)

@@ -445,28 +445,32 @@ class Tensor:
 
     def _write(self, arr, result_dtype) -> None:
         d = self._data
-        if not _dt.can_cast(result_dtype, self.dtype):
-            raise RuntimeError(
-                f"result type {_KIND_NAMES[result_dtype.name]} can't be cast to the desired output "
-                f"type {_KIND_NAMES[self.dtype.name]}"
-            )
-        if arr.shape != d.shape:
-            try:
-                np.broadcast_shapes(arr.shape, d.shape)
-                ok = np.broadcast_shapes(arr.shape, d.shape) == d.shape
-            except ValueError:
-                ok = False
-            if not ok:
-                raise RuntimeError(
-                    f"output with shape {list(d.shape)} doesn't match the broadcast shape "
-                    f"{list(np.broadcast_shapes(arr.shape, d.shape)) if _broadcastable(arr.shape, d.shape) else list(arr.shape)}"
-                )
+        self._check_write(arr.shape, result_dtype)
         if not _writable(d):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a "
                 "single memory location. Please clone() the tensor before performing the operation."
             )
         array_module(d).copyto(d, arr, casting="unsafe")
+
+    def _check_write(self, shape, result_dtype) -> None:
+        """torch's checks of an in-place result: the broadcast shape first, then the dtype."""
+        d = self._data
+        if shape != d.shape:
+            try:
+                ok = np.broadcast_shapes(shape, d.shape) == d.shape
+            except ValueError:
+                ok = False
+            if not ok:
+                raise RuntimeError(
+                    f"output with shape {list(d.shape)} doesn't match the broadcast shape "
+                    f"{list(np.broadcast_shapes(shape, d.shape)) if _broadcastable(shape, d.shape) else list(shape)}"
+                )
+        if not _dt.can_cast(result_dtype, self.dtype):
+            raise RuntimeError(
+                f"result type {_KIND_NAMES[result_dtype.name]} can't be cast to the desired output "
+                f"type {_KIND_NAMES[self.dtype.name]}"
+            )
 
 
 

@@ -78,6 +78,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
     check_bmm(input, mat2)
+    if input._data.dtype != mat2._data.dtype:  # torch's result takes mat2's dtype
+        input = input.to(mat2.dtype)
     return MatMul.apply(input, mat2)
 
 
@@ -162,15 +164,26 @@ class Addmm(_Op):
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     check_addmm(input, mat1, mat2, beta, alpha)
+    beta, alpha = _scalars_for(input, beta, alpha)
     return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
+def _scalars_for(t: Tensor, beta, alpha):
+    """torch converts ``beta`` and ``alpha`` to an integer result's type, dropping any fraction."""
+    if t._data.dtype.kind in "iu":
+        return int(beta), int(alpha)
+    return beta, alpha
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
-    if not (input.dtype == batch1.dtype == batch2.dtype):
+    if input.dtype != batch1.dtype:  # batch2 is compared with batch1 by bmm
         raise RuntimeError(f"Input dtypes must be the same, got: input {dn(input)}, batch1: {dn(batch1)}, "
                            f"batch2: {dn(batch2)}")
     prod = bmm(batch1, batch2)
+    beta, alpha = _scalars_for(prod, beta, alpha)
+    if input.dtype != prod.dtype:
+        input = input.to(prod.dtype)
     if alpha != 1:
         prod = prod * alpha
     if beta == 0:  # input is ignored, NaN and all

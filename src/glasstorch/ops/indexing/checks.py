@@ -124,6 +124,20 @@ def check_leaf_write(input: Tensor, view_write: bool) -> None:
                            + " that requires grad is being used in an in-place operation.")
 
 
+def check_index_put(input: Tensor, indices, values, accumulate: bool) -> None:
+    """``index_put``: no more index tensors than dims; ``values`` of ``input``'s dtype, except for
+    one mask and one value without ``accumulate`` (torch fills the mask then, casting the value)."""
+    if len(indices) > input._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {input._data.ndim} (got {len(indices)})")
+    if not isinstance(values, Tensor):
+        return
+    if not accumulate and values._data.size == 1:
+        given = [i for i in indices if i is not None]
+        if len(given) == 1 and isinstance(given[0], Tensor) and given[0]._data.dtype in (np.bool_, np.uint8):
+            return
+    check_put_dtypes(input, values)
+
+
 def check_put_dtypes(input: Tensor, values: Tensor) -> None:
     if values._data.dtype != input._data.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -192,12 +206,15 @@ def check_index_select(input: Tensor, d: int, idx) -> None:
     if input._data.ndim == 0 and idx.size > 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     if idx.size and (idx.max() >= size or idx.min() < 0):
-        if d == 0:
-            raise IndexError("index out of range in self")
-        flat = idx.reshape(-1)
-        bad = flat[(flat >= size) | (flat < 0)][0]
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
-
+        # torch's CPU kernel has three paths, each with its own words: matrices with no elements,
+        # dim 1 of a matrix, and everything else
+        if input._data.ndim > 1 and (input._data.size == 0 or d == 1):
+            if size == 0:
+                raise RuntimeError("index_select(): self indexing axis dim should be positive")
+            flat = idx.reshape(-1)
+            bad = flat[(flat >= size) | (flat < 0)][0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
+        raise IndexError("index out of range in self")
 
 def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> None:
     idx = index._data
@@ -212,14 +229,18 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> Non
     xs, ss = input._data.shape, source._data.shape
     if ss and d >= len(ss):
         raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
-    if len(xs) != len(ss) and (xs or ss != (1,)) or builtins.any(
-            a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
-                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    if not ss and idx.size != 1:
+        # torch words this check with source.size(dim), which fails first on a 0-d source
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     n_src = ss[d] if ss else 1
     if idx.size != n_src:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
                            f"({n_src}), for dim: {d}")
+    if len(xs) != len(ss) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    if len(xs) > 1 and input._data.size == 0:
+        return  # torch adds nothing into an empty matrix and never looks at the indices
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         if len(xs) <= 1:  # torch's kernel for vectors words it differently

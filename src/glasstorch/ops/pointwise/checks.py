@@ -92,12 +92,15 @@ def check_rounding_mode(rounding_mode) -> None:
         )
 
 
-def check_int_divisor(b) -> None:
-    """Integer division by zero is an error in torch (NumPy would return 0 with a warning)."""
+def check_int_divisor(b, a=None) -> None:
+    """Integer division by zero is an error in torch (NumPy would return 0 with a warning),
+    unless the result is empty: torch's kernel then never runs."""
+    if _is_array(a) and a.size == 0:
+        return
     if _is_array(b):
-        if b.dtype.kind in "iub" and not b.all():
+        if b.dtype.kind in "iub" and b.size and not b.all():
             raise RuntimeError("ZeroDivisionError")
-    elif type(b) is int and b == 0:
+    elif type(b) in (int, bool) and b == 0:
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -130,10 +133,17 @@ def check_invertible(input: Tensor) -> None:
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
 
 
-def check_clamp(input, min, max) -> None:  # noqa: A002
+def check_clamp(input, min, max, name: str = "clamp") -> None:  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    check_tensor("clamp", input)
+    check_tensor(name, input)
+    if (isinstance(min, Tensor) and max is not None and not isinstance(max, Tensor)) or (
+            isinstance(max, Tensor) and min is not None and not isinstance(min, Tensor)):
+        # torch's overloads take two tensor bounds or two number bounds, never one of each
+        got = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor" for v in (input, min, max))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                        " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
 
 
 def where_condition(condition) -> Tensor:
