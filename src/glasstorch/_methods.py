@@ -18,6 +18,7 @@ from .autograd import grad_mode as _gm
 from .backend import array_module, from_numpy, to_numpy
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import _registry
+from .ops import linalg as _linalg
 from .ops.indexing.checks import check_index_put
 from .ops.pointwise import compare as _compare
 from .tensor import Tensor
@@ -95,6 +96,15 @@ def float_power_(self, exponent) -> Tensor:
 
 
 Tensor.float_power_ = float_power_
+
+
+def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """In-place version of :meth:`baddbmm`."""
+    _linalg.check_baddbmm_inplace(self, batch1, batch2)
+    return self._inplace(lambda x, a, b: _ops.baddbmm(x, a, b, beta=beta, alpha=alpha), batch1, batch2)
+
+
+Tensor.baddbmm_ = baddbmm_
 
 
 def _write_values(self, arr) -> Tensor:
@@ -194,7 +204,10 @@ def multinomial(self, num_samples: int, replacement: bool = False, *, generator=
 
 
 def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
-    check_index_put(self, tuple(indices), values, accumulate)
+    target = check_index_put(self, tuple(indices), values, accumulate)
+    if target is not None and 0 in target:  # nothing to write: torch never looks at the index values
+        self._check_inplace()
+        return self
     if accumulate:
         return self._inplace(lambda x, v: _ops.index_put(x, indices, v, True), values)
     return _ops.index_put_(self, tuple(indices), values)

@@ -6,7 +6,7 @@ import string
 
 from ..autograd.function import Function
 from ..backend import array_module
-from ._checks_linalg import check_addmm, check_bmm, check_matmul, check_mm, dn, kn, require_tensor
+from ._checks_linalg import check_addmm, check_bmm, check_expand, check_matmul, check_mm, dn, kn, require_tensor
 from ._util import Tensor, accepts_out
 
 
@@ -189,6 +189,24 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     if beta == 0:  # input is ignored, NaN and all
         return prod
     return (input if beta == 1 else input * beta) + prod
+
+
+def check_baddbmm_inplace(input: Tensor, batch1: Tensor, batch2: Tensor) -> None:
+    """``input.baddbmm_``: the result (batch2's dtype, the product's shape) must be ``input`` itself."""
+    if input.dtype != batch1.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {dn(input)}, batch1: {dn(batch1)}, "
+                           f"batch2: {dn(batch2)}")
+    s1, s2 = batch1._data.shape, batch2._data.shape
+    if len(s1) == 3 and len(s2) == 3 and s1[0] == s2[0] and s1[2] == s2[1]:  # else bmm's own error
+        out = (*s1[:2], s2[2])
+        check_expand(input._data.shape, out)
+        if input.dtype != batch2.dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {dn(input)} and output tensor dtype "
+                               f"{dn(batch2)} should match")
+        if input._data.shape != out:
+            raise RuntimeError(f"Bad in-place call: input tensor size {list(input._data.shape)} and output tensor "
+                               f"size {list(out)} should match")
+    check_bmm(batch1, batch2)
 
 
 # ---------------------------------------------------------------- einsum

@@ -124,18 +124,49 @@ def check_leaf_write(input: Tensor, view_write: bool) -> None:
                            + " that requires grad is being used in an in-place operation.")
 
 
-def check_index_put(input: Tensor, indices, values, accumulate: bool) -> None:
-    """``index_put``: no more index tensors than dims; ``values`` of ``input``'s dtype, except for
-    one mask and one value without ``accumulate`` (torch fills the mask then, casting the value)."""
-    if len(indices) > input._data.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {input._data.ndim} (got {len(indices)})")
-    if not isinstance(values, Tensor):
-        return
-    if not accumulate and values._data.size == 1:
-        given = [i for i in indices if i is not None]
-        if len(given) == 1 and isinstance(given[0], Tensor) and given[0]._data.dtype in (np.bool_, np.uint8):
-            return
-    check_put_dtypes(input, values)
+def check_index_put(input: Tensor, indices, values, accumulate: bool):
+    """``index_put``'s checks in torch's order: no more index tensors than dims; no index into an
+    empty dim; ``values`` of ``input``'s dtype (except for one mask and one value without
+    ``accumulate``: torch fills the mask then, casting the value); ``values`` broadcasting to the
+    indexed shape; the index values last. Returns the indexed shape when it could be found
+    without the index values (None when a later check will raise)."""
+    shape = input._data.shape
+    if len(indices) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {len(indices)})")
+    if not isinstance(values, Tensor) or not builtins.all(isinstance(k, Tensor) for k in indices):
+        if isinstance(values, Tensor) and not is_mask_fill(indices, values, accumulate):
+            check_put_dtypes(input, values)
+        return None
+    dim, parts = 0, []
+    for k in indices:
+        a = k._data
+        if a.dtype in (np.bool_, np.uint8):
+            if a.shape != shape[dim:dim + a.ndim]:
+                return None  # the mask's own error comes from the index plan
+            parts.append((int(np.count_nonzero(a)),))
+            dim += a.ndim
+        elif a.dtype.kind in "iu" and dim < len(shape):
+            if shape[dim] == 0 and a.size:
+                raise IndexError("index is out of bounds for dimension with size 0")
+            parts.append(a.shape)
+            dim += 1
+        else:
+            return None
+    try:
+        target = np.broadcast_shapes(*parts) + shape[dim:]
+    except ValueError:
+        return None
+    if not is_mask_fill(indices, values, accumulate):
+        check_value_shape(values._data.shape, target, True)
+        check_put_dtypes(input, values)
+    return target
+
+
+def is_mask_fill(indices, values: Tensor, accumulate: bool) -> bool:
+    """One mask and one value without ``accumulate``: torch fills the mask with the value, whatever
+    the value's shape and dtype."""
+    return (not accumulate and values._data.size == 1 and len(indices) == 1 and isinstance(indices[0], Tensor)
+            and indices[0]._data.dtype in (np.bool_, np.uint8))
 
 
 def check_put_dtypes(input: Tensor, values: Tensor) -> None:
@@ -216,7 +247,7 @@ def check_index_select(input: Tensor, d: int, idx) -> None:
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
         raise IndexError("index out of range in self")
 
-def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> None:
+def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=1) -> None:
     idx = index._data
     if idx.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_KIND[index.dtype.name]}")
@@ -243,7 +274,8 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> Non
         return  # torch adds nothing into an empty matrix and never looks at the indices
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
-        if len(xs) <= 1:  # torch's kernel for vectors words it differently
+        # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
+        if len(xs) <= 1 or alpha != 1 or 0 < d < len(xs) - 1:
             raise IndexError("index out of range in self")
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")

@@ -229,7 +229,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
     d = wrap_dim(dim, input._data.ndim)
-    check_index_add(input, d, index, source)
+    check_index_add(input, d, index, source, alpha)
     if input._data.ndim == 0:
         return index_add(input.reshape(1), 0, index.reshape(-1), source.reshape(1), alpha=alpha).reshape(())
     if input._data.size == 0:  # nothing to add to, whatever the indices (torch does not look at them)

@@ -14,6 +14,7 @@ from ._common import _Op
 from .checks import (
     check_getitem,
     check_index_put,
+    is_mask_fill,
     check_leaf_write,
     check_select,
     check_select_0d,
@@ -215,10 +216,14 @@ def index_put_(input: Tensor, key, value, accumulate: bool = False) -> Tensor:
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` put (or added) at the index tensors ``indices``."""
     indices = tuple(indices)
-    check_index_put(input, indices, values, accumulate)
+    target = check_index_put(input, indices, values, accumulate)
+    if target is not None and 0 in target:  # nothing to write: torch never looks at the index values
+        return input.clone()
     xp = array_module(input._data)
     plan = _plan(input._data.shape, indices, xp)
     values = _as_value(values, input)
+    if is_mask_fill(indices, values, accumulate):
+        values = values.reshape(())  # one value filled in, whatever its shape (torch's masked fill)
     check_value_shape(values._data.shape, _indexed_shape(input._data.shape, plan, xp), plan.adv is not None)
     cls = CopySlices if plan.adv is None else IndexPut
     return cls.apply(input, values._cast(input.dtype), plan, accumulate)

@@ -72,7 +72,8 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 def _cum_extreme(input, dim, is_max, name):
     if input._data.ndim == 0 and dim not in (0, -1):
         raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
-    d = _one_dim(input, dim)
+    # torch does not look at the dim of an empty tensor
+    d = _one_dim(input, dim) if input._data.size else 0
     a = _as_1d(input)
     xp = array_module(a)
     ufunc = xp.maximum if is_max else xp.minimum
