@@ -6,7 +6,16 @@ import string
 
 from ..autograd.function import Function
 from ..backend import array_module
-from ._checks_linalg import check_addmm, check_bmm, check_expand, check_matmul, check_mm, dn, kn, require_tensor
+from ._checks_linalg import (
+    check_addmm,
+    check_bmm,
+    check_expand,
+    check_matmul,
+    check_mm,
+    dn,
+    kn,
+    require_tensor,
+)
 from ._util import Tensor, accepts_out
 
 

@@ -14,11 +14,11 @@ from ._common import _Op
 from .checks import (
     check_getitem,
     check_index_put,
-    is_mask_fill,
     check_leaf_write,
     check_select,
     check_select_0d,
     check_value_shape,
+    is_mask_fill,
 )
 from .plan import _indexed_shape, _Plan, _plan
 
