@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dtypes as _dtypes
 from . import ops as _ops
 from . import random as _random
 from .autograd import grad_mode as _gm
@@ -213,10 +214,23 @@ def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
     return _ops.index_put_(self, tuple(indices), values)
 
 
+def _addc(self, tensor1, tensor2, value, divide: bool) -> Tensor:
+    """``self + value * tensor1 * tensor2`` (or ``/ tensor2``) as torch's kernel computes it: the
+    three operands in their common dtype, float16 in float32 rounded once at the end, an integer
+    result with ``value`` cast to an integer."""
+    dt = _dtypes.result_type(self, tensor1, tensor2)
+    work = _dtypes.float32 if dt == _dtypes.float16 else dt
+    a, b, c = (t if t.dtype == work else t.to(work) for t in (self, tensor1, tensor2))
+    if not (work.is_floating_point or work.is_complex or work == _dtypes.bool):
+        value = int(value)
+    r = b * value if value != 1 else b
+    out = a + (r / c if divide else r * c)
+    return out if out.dtype == dt else out.to(dt)
+
+
 def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
     """``self + value * tensor1 * tensor2``."""
-    prod = tensor1 * tensor2
-    return self + (prod * value if value != 1 else prod)
+    return _addc(self, tensor1, tensor2, value, False)
 
 
 def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
@@ -228,8 +242,7 @@ def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
             "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
             "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
             "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-    q = tensor1 / tensor2
-    return self + (q * value if value != 1 else q)
+    return _addc(self, tensor1, tensor2, value, True)
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:

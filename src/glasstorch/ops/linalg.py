@@ -190,14 +190,15 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
         raise RuntimeError(f"Input dtypes must be the same, got: input {dn(input)}, batch1: {dn(batch1)}, "
                            f"batch2: {dn(batch2)}")
     prod = bmm(batch1, batch2)
+    dt = prod.dtype
     beta, alpha = _scalars_for(prod, beta, alpha)
-    if input.dtype != prod.dtype:
-        input = input.to(prod.dtype)
+    if input.dtype != dt:
+        input = input.to(dt)
     if alpha != 1:
         prod = prod * alpha
-    if beta == 0:  # input is ignored, NaN and all
-        return prod
-    return (input if beta == 1 else input * beta) + prod
+    # beta 0 ignores input, NaN and all
+    out = prod if beta == 0 else (input if beta == 1 else input * beta) + prod
+    return out if out.dtype == dt else out.to(dt)  # an (empty) bool product stays bool
 
 
 def check_baddbmm_inplace(input: Tensor, batch1: Tensor, batch2: Tensor) -> None:

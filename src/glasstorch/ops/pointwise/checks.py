@@ -95,7 +95,7 @@ def check_rounding_mode(rounding_mode) -> None:
 def check_int_divisor(b, a=None) -> None:
     """Integer division by zero is an error in torch (NumPy would return 0 with a warning),
     unless the result is empty: torch's kernel then never runs."""
-    if _is_array(a) and a.size == 0:
+    if _is_array(a) and (a.size == 0 or a.dtype.kind == "f"):
         return
     if _is_array(b):
         if b.dtype.kind in "iub" and b.size and not b.all():
@@ -133,7 +133,8 @@ def check_invertible(input: Tensor) -> None:
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
 
 
-def check_clamp(input, min, max, name: str = "clamp") -> None:  # noqa: A002
+def check_clamp(input, min, max) -> None:  # noqa: A002
+    name = "clamp"
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     check_tensor(name, input)

@@ -55,17 +55,6 @@ class Clamp(_Op):
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]``; both bounds are numbers or both tensors (or None)."""
     checks.check_clamp(input, min, max)
-    return _clamp(input, min, max)
-
-
-@accepts_out
-def clip(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
-    """Alias of :func:`clamp`."""
-    checks.check_clamp(input, min, max, "clip")
-    return _clamp(input, min, max)
-
-
-def _clamp(input: Tensor, min, max) -> Tensor:  # noqa: A002
     x = input
     for bound in (min, max):
         if bound is not None:
@@ -84,6 +73,8 @@ def _bound(b, x):
         return _wrap_int(b, x._data.dtype)
     return b
 
+
+clip = clamp
 
 
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002

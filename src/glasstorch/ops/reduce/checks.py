@@ -41,6 +41,12 @@ def check_empty_dims_in_order(input: Tensor, dim, name: str) -> None:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def check_scalar_scan_dim(input: Tensor, dim, name: str) -> None:
+    """cummax/cummin of a 0-d tensor take dim 0 or -1 only, in their own words."""
+    if input._data.ndim == 0 and dim not in (0, -1):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+
+
 def check_aminmax(input: Tensor, dims, dim) -> None:
     if input._data.size == 0:
         if dim is None:
