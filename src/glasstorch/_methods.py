@@ -137,6 +137,8 @@ def fill_(self, value) -> Tensor:
             )
         value = value._data
     _ops.creation.check_fits(value, self.dtype)
+    if type(value) is int and self._data.dtype.kind == "u" and value < 0:
+        value = _ops._util._wrap_int(value, self._data.dtype)  # -1 into uint8 is 255, as in torch
     return _write_values(self, value)
 
 

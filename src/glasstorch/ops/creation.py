@@ -143,7 +143,9 @@ def check_fits(value, dtype) -> None:
     if dtype.name not in _C_NAMES or isinstance(value, Tensor) or type(value) is bool:
         return
     info = np.iinfo(dtype.np)
-    if not (math.isfinite(value) and info.min <= value <= info.max):
+    # an unsigned type takes negative numbers down to -max as well: they wrap around, as in C
+    lo = -info.max if info.min == 0 else info.min
+    if not (math.isfinite(value) and lo <= value <= info.max):
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without overflow")
 
 

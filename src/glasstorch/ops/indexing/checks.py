@@ -157,7 +157,14 @@ def check_index_put(input: Tensor, indices, values, accumulate: bool):
     except ValueError:
         return None
     if not is_mask_fill(indices, values, accumulate):
-        check_value_shape(values._data.shape, target, True)
+        vshape = values._data.shape
+        try:
+            fits = np.broadcast_shapes(vshape, target) == target
+        except ValueError:
+            fits = False
+        if not fits:  # unlike x[i] = v, index_put drops no leading 1s of the value
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                               f"indexing result of shape {list(target)}")
         check_put_dtypes(input, values)
     return target
 

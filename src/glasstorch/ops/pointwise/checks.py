@@ -12,6 +12,7 @@ from ... import dtypes as _dt
 from ...dtypes import CPP_TYPE_NAMES
 from ...dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 from .._util import Tensor, broadcast_shape, to_tensor_operand
+from ..creation import check_fits
 from ._common import _is_array
 
 
@@ -82,6 +83,8 @@ def alpha_dtype(input, other, alpha) -> _dt.dtype:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if isinstance(alpha, float) and not out.is_floating_point:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if type(alpha) is int:
+        check_fits(alpha, out)
     return out
 
 
@@ -133,18 +136,25 @@ def check_invertible(input: Tensor) -> None:
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
 
 
-def check_clamp(input, min, max) -> None:  # noqa: A002
-    name = "clamp"
+def check_clamp(input, min, max):  # noqa: A002
+    """torch's two overloads: tensor bounds, or number bounds (a 0-d tensor passes for a number).
+    Returns the bounds as the op takes them: a 0-d tensor beside a number becomes a number."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    check_tensor(name, input)
+    check_tensor("clamp", input)
     if (isinstance(min, Tensor) and max is not None and not isinstance(max, Tensor)) or (
             isinstance(max, Tensor) and min is not None and not isinstance(min, Tensor)):
-        # torch's overloads take two tensor bounds or two number bounds, never one of each
-        got = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor" for v in (input, min, max))
-        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                        " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
-                        " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+        if any(isinstance(b, Tensor) and b._data.ndim for b in (min, max)):
+            got = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor" for v in (input, min, max))
+            raise TypeError(f"clamp() received an invalid combination of arguments - got ({got}), but expected one "
+                            "of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                            " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+        min, max = (b.item() if isinstance(b, Tensor) else b for b in (min, max))  # noqa: A001
+    if input._data.dtype.kind in "iu":  # an int bound must fit the integer dtype
+        for b in (min, max):
+            if type(b) is int:
+                check_fits(b, input.dtype)
+    return min, max
 
 
 def where_condition(condition) -> Tensor:

@@ -54,7 +54,7 @@ class Clamp(_Op):
 @accepts_out
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]``; both bounds are numbers or both tensors (or None)."""
-    checks.check_clamp(input, min, max)
+    min, max = checks.check_clamp(input, min, max)  # noqa: A001
     x = input
     for bound in (min, max):
         if bound is not None:
