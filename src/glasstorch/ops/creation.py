@@ -130,6 +130,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
             fill_value = fill_value.item()
         dtype = _dt.scalar_dtype(fill_value)
     check_fits(fill_value, _dt.to_dtype(dtype))
+    if type(fill_value) is int and fill_value < 0 and _dt.to_dtype(dtype).np.kind == "u":
+        fill_value = int(np.array(fill_value).astype(_dt.to_dtype(dtype).np))  # wraps, as torch casts
     result = _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
                           _dt.to_dtype(dtype).np), requires_grad)
     return result if out is None else write_out("full", out, result, ())
@@ -143,8 +145,8 @@ def check_fits(value, dtype) -> None:
     if dtype.name not in _C_NAMES or isinstance(value, Tensor) or type(value) is bool:
         return
     info = np.iinfo(dtype.np)
-    # an unsigned type takes negative numbers down to -max as well: they wrap around, as in C
-    lo = -info.max if info.min == 0 else info.min
+    # an unsigned type takes negative integers down to -max as well: they wrap around, as in C
+    lo = -info.max if info.min == 0 and isinstance(value, (int, np.integer)) else info.min
     if not (math.isfinite(value) and lo <= value <= info.max):
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without overflow")
 
