@@ -224,6 +224,7 @@ def _addc(self, tensor1, tensor2, value, divide: bool) -> Tensor:
     work = _dtypes.float32 if dt == _dtypes.float16 else dt
     a, b, c = (t if t.dtype == work else t.to(work) for t in (self, tensor1, tensor2))
     if not (work.is_floating_point or work.is_complex or work == _dtypes.bool):
+        _ops.creation.check_fits(value, work)
         value = int(value)
     r = b * value if value != 1 else b
     out = a + (r / c if divide else r * c)

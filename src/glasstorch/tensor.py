@@ -501,10 +501,12 @@ def _to_array(data: Any, dtype):
 
     Host data is read by NumPy, typed, then moved to the device.
     """
+    python_values = False  # numbers torch reads one by one, checking each fits an integer dtype
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
         arr = np.asarray(data)  # host: NumPy input
+        python_values = isinstance(data, np.generic)
     elif is_device_array(data):
         arr = data
     else:
@@ -514,6 +516,7 @@ def _to_array(data: Any, dtype):
             arr = np.array(data)  # host: Python data
         except ValueError:  # ragged nesting
             raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
+        python_values = True
         if dtype is None:
             k = arr.dtype.kind
             if k == "f":
@@ -525,10 +528,31 @@ def _to_array(data: Any, dtype):
             elif k not in "b":
                 raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dtype is not None:
+        if python_values:
+            _check_values_fit(arr, _dt.to_dtype(dtype))
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
     return from_numpy(arr) if isinstance(arr, np.ndarray) else arr
+
+
+def _check_values_fit(arr, dtype) -> None:
+    """Python (or NumPy scalar) numbers given an integer or bool dtype: torch takes NumPy's float32
+    and float16 scalars for no integer, and no number outside the integer dtype's range (an
+    integer down to -max may wrap into an unsigned dtype)."""
+    target = dtype.np
+    if target.kind not in "iub" or arr.size == 0:
+        return
+    if arr.dtype in (np.float16, np.float32):
+        raise TypeError(f"'numpy.{arr.dtype.name}' object cannot be interpreted as an integer")
+    if target.kind == "b" or arr.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(target)
+    lo = -info.max if info.min == 0 and arr.dtype.kind in "iu" else info.min
+    with np.errstate(invalid="ignore"):
+        fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
 
 
 def _has_tensor(seq) -> bool:

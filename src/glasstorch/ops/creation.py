@@ -50,6 +50,8 @@ def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
 
 
 def asarray(obj: Any, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    if isinstance(obj, np.generic):  # read through NumPy's array protocol: no per-number checks
+        obj = np.asarray(obj)
     t = tensor(obj, dtype=dtype) if copy else as_tensor(obj, dtype=dtype, device=device)
     if requires_grad:
         t.requires_grad_(True)

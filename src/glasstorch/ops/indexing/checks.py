@@ -265,7 +265,7 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
         raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
                            "must have the same scalar type")
     xs, ss = input._data.shape, source._data.shape
-    if ss and d >= len(ss):
+    if d != 0 and d >= len(ss):
         raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
     if not ss and idx.size != 1:
         # torch words this check with source.size(dim), which fails first on a 0-d source
@@ -282,7 +282,7 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
-        if len(xs) <= 1 or alpha != 1 or 0 < d < len(xs) - 1:
+        if len(xs) <= 1 or type(alpha) is bool or alpha != 1 or 0 < d < len(xs) - 1:
             raise IndexError("index out of range in self")
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")

@@ -161,6 +161,8 @@ def _times_alpha(input, other, alpha):
     out = checks.alpha_dtype(input, other, alpha)
     if out is _dt.bool:
         alpha = bool(alpha)
+        if not isinstance(other, Tensor):  # a bool times a bool stays a bool (Python would make an int)
+            return bool(other) and alpha
     if not isinstance(other, Tensor):
         return other * alpha
     return mul(other._cast(out), alpha)
