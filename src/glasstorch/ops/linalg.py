@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import array_module
 from ._checks_linalg import (
@@ -191,6 +192,8 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
                            f"batch2: {dn(batch2)}")
     prod = bmm(batch1, batch2)
     dt = prod.dtype
+    if dt == _dt.bool and prod._data.size:  # nothing to contract: torch scales input by an int beta
+        raise RuntimeError("result type Long can't be cast to the desired output type Bool")
     beta, alpha = _scalars_for(prod, beta, alpha)
     if input.dtype != dt:
         input = input.to(dt)
