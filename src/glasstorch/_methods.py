@@ -136,10 +136,7 @@ def fill_(self, value) -> Tensor:
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
         value = value._data
-    _ops.creation.check_fits(value, self.dtype)
-    if type(value) is int and self._data.dtype.kind == "u" and value < 0:
-        value = _ops._util._wrap_int(value, self._data.dtype)  # -1 into uint8 is 255, as in torch
-    return _write_values(self, value)
+    return _write_values(self, _ops.creation.fitted(value, self.dtype))
 
 
 def copy_(self, src, non_blocking: bool = False) -> Tensor:

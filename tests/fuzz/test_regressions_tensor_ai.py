@@ -165,6 +165,7 @@ def test_integer_scalars_must_fit_the_dtype():
     # negative integers wrap into unsigned dtypes, down to -max
     same_value(lambda t: t.tensor(3, dtype=t.uint8).fill_(-1))
     same_value(lambda t: t.full((2,), -255, dtype=t.uint8))
+    same_value(lambda t: t.full_like(i(t, [[4, -2]], "int32"), -1, dtype=t.uint8))
     same_value(lambda t: t.tensor([2], dtype=t.uint8).clamp_min(-255))
     same_value(lambda t: t.ones(3, dtype=t.uint8).add(i(t, -3, "int32"), alpha=255))
 
@@ -208,7 +209,9 @@ def test_dims_of_0d_and_empty_tensors():
     same_value(lambda t: t.ones(2, 0).cummax(5).indices)
     same_error(lambda t: t.ones(0, 3).amin([0, 5]), "Expected reduction dim 0 to have non-zero size")
     same_error(lambda t: t.ones(0, 3).amax([0, 0]), "Expected reduction dim 0 to have non-zero size")
-    same_error(lambda t: t.ones(2, 1, 1, 4).flip(3, -2, 2, -5), "dim 2 appears multiple times")
+    same_error(lambda t: t.ones(2, 1, 1, 4).flip(3, -2, 2, -5), "dim 2 appears multiple times")  # in order
+    same_error(lambda t: t.count_nonzero(t.ones(2, 2, 2, 2), [-4, -4, 4, 2]), "Dimension out of range")  # all first
+    same_error(lambda t: t.count_nonzero(t.ones(2, 2, 2, 2), [1, 3, -1]), "dim 3 appears multiple times")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same_value(lambda t: t.tensor(0.5).adjoint())

@@ -131,9 +131,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
         if isinstance(fill_value, Tensor):
             fill_value = fill_value.item()
         dtype = _dt.scalar_dtype(fill_value)
-    check_fits(fill_value, _dt.to_dtype(dtype))
-    if type(fill_value) is int and fill_value < 0 and _dt.to_dtype(dtype).np.kind == "u":
-        fill_value = int(np.array(fill_value).astype(_dt.to_dtype(dtype).np))  # wraps, as torch casts
+    fill_value = fitted(fill_value, _dt.to_dtype(dtype))
     result = _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
                           _dt.to_dtype(dtype).np), requires_grad)
     return result if out is None else write_out("full", out, result, ())
@@ -151,6 +149,15 @@ def check_fits(value, dtype) -> None:
     lo = -info.max if info.min == 0 and isinstance(value, (int, np.integer)) else info.min
     if not (math.isfinite(value) and lo <= value <= info.max):
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without overflow")
+
+
+def fitted(value, dtype):
+    """``value`` checked against ``dtype`` (:func:`check_fits`); a negative int for an unsigned
+    dtype comes back wrapped around, as torch casts it (-1 is 255 in uint8)."""
+    check_fits(value, dtype)
+    if type(value) is int and value < 0 and dtype.np.kind == "u":
+        return int(np.array(value).astype(dtype.np))
+    return value
 
 
 def _like(x: Tensor, dtype):
@@ -175,7 +182,7 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None, layout=None) -> Tensor:
     np_dtype = _like(input, dtype)
-    check_fits(fill_value, _dt.from_numpy_dtype(np.dtype(np_dtype)))
+    fill_value = fitted(fill_value, _dt.from_numpy_dtype(np.dtype(np_dtype)))
     return _new(array_module(input._data).full(input._data.shape, fill_value, np_dtype), requires_grad)
 
 
