@@ -529,14 +529,14 @@ def _to_array(data: Any, dtype):
                 raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dtype is not None:
         if python_values:
-            _check_values_fit(arr, _dt.to_dtype(dtype))
+            _check_values_fit(arr, _dt.to_dtype(dtype), data)
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
     return from_numpy(arr) if isinstance(arr, np.ndarray) else arr
 
 
-def _check_values_fit(arr, dtype) -> None:
+def _check_values_fit(arr, dtype, data) -> None:
     """Python (or NumPy scalar) numbers given an integer or bool dtype: torch takes NumPy's float32
     and float16 scalars for no integer, and no number outside the integer dtype's range (an
     integer down to -max may wrap into an unsigned dtype)."""
@@ -545,6 +545,8 @@ def _check_values_fit(arr, dtype) -> None:
         return
     if arr.dtype in (np.float16, np.float32):
         raise TypeError(f"'numpy.{arr.dtype.name}' object cannot be interpreted as an integer")
+    if arr.dtype == np.bool_ and target.kind in "iu" and _has_numpy_bool(data):
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
     if target.kind == "b" or arr.dtype.kind not in "iuf":
         return
     info = np.iinfo(target)
@@ -553,6 +555,12 @@ def _check_values_fit(arr, dtype) -> None:
         fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+
+def _has_numpy_bool(data) -> bool:
+    if isinstance(data, np.bool_):
+        return True
+    return isinstance(data, (list, tuple)) and any(_has_numpy_bool(x) for x in data)
 
 
 def _has_tensor(seq) -> bool:

@@ -180,6 +180,9 @@ def test_python_numbers_for_an_integer_dtype():
         same_error(fn, "without overflow")
     same_error(lambda t: t.as_tensor(np.float32(2.0), dtype=t.uint8), "cannot be interpreted as an integer")
     same_error(lambda t: t.as_tensor(np.float32(2.0), dtype=t.bool), "cannot be interpreted as an integer")
+    same_error(lambda t: t.as_tensor(np.True_, dtype=t.int16), "cannot be interpreted as an integer")
+    same_error(lambda t: t.as_tensor([np.True_], dtype=t.int16), "cannot be interpreted as an integer")
+    same_value(lambda t: t.as_tensor([True, 2], dtype=t.uint8))
     same_value(lambda t: t.as_tensor([-1, 2], dtype=t.uint8))
     same_value(lambda t: t.as_tensor([1.5, 2], dtype=t.int8))
     same_value(lambda t: t.as_tensor(np.array([300]), dtype=t.uint8))  # arrays are cast, not checked
@@ -198,6 +201,12 @@ def test_integer_division_by_zero_only_for_non_empty_results():
     same_value(lambda t: t.ones(2, 1, 0, dtype=t.int16).divide(t.tensor([[[False], [False]]]), rounding_mode="trunc"))
     same_value(lambda t: t.ones(0, dtype=t.int16).floor_divide(0))
     same_value(lambda t: t.tensor([[-1.5, 1.25]]).floor_divide(0))
+
+
+def test_trunc_division_at_the_integer_extremes():
+    same_value(lambda t: i(t, [[-3, -3, -4], [-1, -3, 0]], "int16").divide(
+        t.tensor([[5, 2, -9223372036854775808], [9223372036854775807, 2, 2]]), rounding_mode="trunc"))
+    same_value(lambda t: t.tensor([-7, 7, -7, 7, 0, -6]).divide(t.tensor([2, -2, -2, 2, 5, 3]), rounding_mode="trunc"))
 
 
 # ---------------------------------------------------------------- dims
@@ -238,6 +247,17 @@ def test_bmm_and_baddbmm_without_work_take_batch2s_dtype():
     same_error(lambda t: t.bmm(t.ones(2, 2, 2, dtype=t.float64), t.ones(2, 2, 2)), "expected scalar type Double")
     same_error(lambda t: t.baddbmm(t.ones(2), t.ones(1, 1, 1, dtype=t.float64), t.ones(1, 1, 2, dtype=t.float64)),
                "Input dtypes must be the same")
+
+
+def test_nothing_to_contract_scales_input_by_a_typed_beta():
+    ones = lambda t, *s, d="int64": t.ones(*s, dtype=getattr(t, d))  # noqa: E731
+    same_error(lambda t: t.baddbmm(ones(t, 2, 2, 2), ones(t, 2, 2, 0), ones(t, 2, 0, 2), beta=0.5),
+               "result type Float can't be cast to the desired output type Long")
+    same_error(lambda t: t.addmm(ones(t, 2, 2), ones(t, 2, 0), ones(t, 0, 2), beta=0.5), "result type Float")
+    same_value(lambda t: t.baddbmm(ones(t, 2, 2, 2), ones(t, 2, 2, 0), ones(t, 2, 0, 2), beta=0.0))
+    same_value(lambda t: t.baddbmm(ones(t, 2, 2, 2), ones(t, 2, 2, 0), ones(t, 2, 0, 2), beta=2, alpha=0.5))
+    same_value(lambda t: t.baddbmm(ones(t, 2, 2, 2, d="bool"), ones(t, 2, 2, 0, d="bool"), ones(t, 2, 0, 2, d="bool"),
+                                   beta=True))
 
 
 def test_det_of_empty_float16():

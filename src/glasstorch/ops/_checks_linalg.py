@@ -119,7 +119,9 @@ def check_bmm(input: Tensor, mat2: Tensor) -> None:
     if b != b2 or m != m2:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but got: [{b2}, {m2}].")
-    if input._data.dtype != mat2._data.dtype and not bmm_skips_kernel(input, mat2):
+    if bmm_skips_kernel(input, mat2):
+        return
+    if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected scalar type {kn(input)} but found {kn(mat2)}")
     check_no_bool("bmm", input)
 

@@ -174,8 +174,19 @@ class Addmm(_Op):
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     check_addmm(input, mat1, mat2, beta, alpha)
+    _check_beta_without_product(input.dtype, beta, mat1._data.shape[1], mat1._data.shape[0] * mat2._data.shape[1])
     beta, alpha = _scalars_for(input, beta, alpha)
     return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
+def _check_beta_without_product(dt, beta, k: int, size: int) -> None:
+    """Nothing to contract (``k == 0``): torch's result is ``beta * input``, with ``beta`` a number of its
+    own type (bool, Long, Float) that must cast into the result's dtype."""
+    if k == 0 and size and beta != 0:
+        b = _dt.scalar_dtype(beta)
+        if not _dt.can_cast(b, dt):
+            raise RuntimeError(f"result type {_dt.SCALAR_TYPE_NAMES[b.name]} can't be cast to the desired output "
+                               f"type {_dt.SCALAR_TYPE_NAMES[dt.name]}")
 
 
 def _scalars_for(t: Tensor, beta, alpha):
@@ -192,8 +203,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
                            f"batch2: {dn(batch2)}")
     prod = bmm(batch1, batch2)
     dt = prod.dtype
-    if dt == _dt.bool and prod._data.size:  # nothing to contract: torch scales input by an int beta
-        raise RuntimeError("result type Long can't be cast to the desired output type Bool")
+    _check_beta_without_product(dt, beta, batch1._data.shape[2], prod._data.size)
     beta, alpha = _scalars_for(prod, beta, alpha)
     if input.dtype != dt:
         input = input.to(dt)

@@ -257,8 +257,11 @@ class _TruncInt(_Op):
     def forward(ctx, a, b):
         checks.check_int_divisor(b, a)
         xp = _module_of(a, b)
-        q = xp.abs(a) // xp.abs(b)
-        return xp.where((xp.asarray(a) < 0) ^ (xp.asarray(b) < 0), -q, q).astype(xp.result_type(a, b))
+        # floor division, one up where it rounded a negative inexact quotient down (no abs():
+        # it overflows at the integer minimum)
+        q = xp.floor_divide(a, b)
+        inexact = q * b != a
+        return xp.where(inexact & ((xp.asarray(a) < 0) ^ (xp.asarray(b) < 0)), q + 1, q).astype(xp.result_type(a, b))
 
 
 class Remainder(_Op):
