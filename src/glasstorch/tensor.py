@@ -445,7 +445,7 @@ class Tensor:
 
     def _write(self, arr, result_dtype) -> None:
         d = self._data
-        self._check_write(arr.shape, result_dtype)
+        _check_write(self, arr.shape, result_dtype)
         if not _writable(d):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a "
@@ -453,25 +453,25 @@ class Tensor:
             )
         array_module(d).copyto(d, arr, casting="unsafe")
 
-    def _check_write(self, shape, result_dtype) -> None:
-        """torch's checks of an in-place result: the broadcast shape first, then the dtype."""
-        d = self._data
-        if shape != d.shape:
-            try:
-                ok = np.broadcast_shapes(shape, d.shape) == d.shape
-            except ValueError:
-                ok = False
-            if not ok:
-                raise RuntimeError(
-                    f"output with shape {list(d.shape)} doesn't match the broadcast shape "
-                    f"{list(np.broadcast_shapes(shape, d.shape)) if _broadcastable(shape, d.shape) else list(shape)}"
-                )
-        if not _dt.can_cast(result_dtype, self.dtype):
-            raise RuntimeError(
-                f"result type {_KIND_NAMES[result_dtype.name]} can't be cast to the desired output "
-                f"type {_KIND_NAMES[self.dtype.name]}"
-            )
 
+def _check_write(t: Tensor, shape, result_dtype) -> None:
+    """torch's checks of an in-place result: the broadcast shape first, then the dtype."""
+    d = t._data
+    if shape != d.shape:
+        try:
+            ok = np.broadcast_shapes(shape, d.shape) == d.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(
+                f"output with shape {list(d.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(shape, d.shape)) if _broadcastable(shape, d.shape) else list(shape)}"
+            )
+    if not _dt.can_cast(result_dtype, t.dtype):
+        raise RuntimeError(
+            f"result type {_KIND_NAMES[result_dtype.name]} can't be cast to the desired output "
+            f"type {_KIND_NAMES[t.dtype.name]}"
+        )
 
 
 def _writable(arr) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...backend import array_module
+from ...tensor import _check_write
 from .._util import Tensor, accepts_out, promote
 from . import checks
 from ._common import _module_of, _Op
@@ -81,7 +82,7 @@ def check_bitwise_inplace(input: Tensor, other) -> None:
                 return  # the op's own broadcasting error
         else:
             shape = a._data.shape
-        input._check_write(shape, a.dtype)
+        _check_write(input, shape, a.dtype)
 
 
 bitwise_and = _bitwise("bitwise_and", "bitwise_and")
