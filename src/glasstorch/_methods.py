@@ -183,7 +183,7 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind != "f" and self._data.size:  # torch draws nothing for an empty tensor
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {SCALAR_TYPE_NAMES[self.dtype.name]}")
     return _write_values(self, _random._rng(generator).exponential(1.0 / lambd, self._data.shape))
@@ -219,7 +219,9 @@ def _addc(self, tensor1, tensor2, value, divide: bool) -> Tensor:
     result with ``value`` cast to an integer."""
     dt = _dtypes.result_type(self, tensor1, tensor2)
     work = _dtypes.float32 if dt == _dtypes.float16 else dt
-    a, b, c = (t if t.dtype == work else t.to(work) for t in (self, tensor1, tensor2))
+    a, b, c = (t if t.dtype == dt else t.to(dt) for t in (self, tensor1, tensor2))  # int32 2049 is 2048 in float16
+    if work != dt:
+        a, b, c = a.to(work), b.to(work), c.to(work)
     if not (work.is_floating_point or work.is_complex or work == _dtypes.bool):
         _ops.creation.check_fits(value, work)
         value = int(value)

@@ -21,6 +21,7 @@ attached to the class when ``glasstorch`` is imported:
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -530,6 +531,8 @@ def _to_array(data: Any, dtype):
     if dtype is not None:
         if python_values:
             _check_values_fit(arr, _dt.to_dtype(dtype), data)
+            if arr.dtype.kind == "f" and _dt.to_dtype(dtype).np.kind == "u":
+                arr = arr.astype(np.int64)  # negative numbers wrap around through a signed integer
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
@@ -553,8 +556,21 @@ def _check_values_fit(arr, dtype, data) -> None:
     lo = -info.max if info.min == 0 and arr.dtype.kind in "iu" else info.min
     with np.errstate(invalid="ignore"):
         fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max
+    if not fits and info.min == 0 and arr.dtype.kind == "f":
+        # ints and floats mixed: each number is checked by its own type (-3 wraps, -3.0 does not)
+        fits = all(math.isfinite(v) and (-info.max if isinstance(v, (int, np.integer)) else 0) <= v <= info.max
+                   for v in _numbers(data))
     if not fits:
         raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+
+def _numbers(data):
+    """The numbers of nested lists, in order."""
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            yield from _numbers(x)
+    else:
+        yield data
 
 
 def _has_numpy_bool(data) -> bool:

@@ -183,6 +183,23 @@ def test_python_numbers_for_an_integer_dtype():
     same_error(lambda t: t.as_tensor(np.True_, dtype=t.int16), "cannot be interpreted as an integer")
     same_error(lambda t: t.as_tensor([np.True_], dtype=t.int16), "cannot be interpreted as an integer")
     same_value(lambda t: t.as_tensor([True, 2], dtype=t.uint8))
+    # ints and floats mixed: each number by its own type
+    same_value(lambda t: t.asarray([[-3, 2], [3.25, -1]], dtype=t.uint8))
+    same_error(lambda t: t.as_tensor([[-3, 2], [3.25, -1.0]], dtype=t.uint8), "without overflow")
+
+
+@pytest.mark.parametrize("args, dtype", [
+    ((2.5,), "int64"), ((0.5, 2.5), "int64"), ((-1.5, 2.5), "int64"), ((0.5, 3.7, 1.1), "int32"),
+    ((0, 5, 1.5), "int64"), ((0.5, 2.5), "uint8"), ((1, 2.5, 0.3), "float64"), ((10, 0, -3), None)])
+def test_arange_with_an_integer_dtype_truncates_its_numbers_first(args, dtype):
+    same_value(lambda t: t.arange(*args, dtype=getattr(t, dtype) if dtype else None))
+
+
+def test_arange_errors():
+    same_error(lambda t: t.arange(0, 2.5, 0.5, dtype=t.int64), "step must be nonzero")
+    same_error(lambda t: t.arange(0, 5, -0.5, dtype=t.int64), "inconsistent with step sign")
+    same_error(lambda t: t.arange(float("nan"), dtype=t.int64), "unsupported range")
+    same_error(lambda t: t.arange(INF), "unsupported range")
     same_value(lambda t: t.as_tensor([-1, 2], dtype=t.uint8))
     same_value(lambda t: t.as_tensor([1.5, 2], dtype=t.int8))
     same_value(lambda t: t.as_tensor(np.array([300]), dtype=t.uint8))  # arrays are cast, not checked
@@ -284,6 +301,9 @@ def test_addcmul_addcdiv_in_the_common_dtype():
     same_value(lambda t: t.tensor([-1.0, 5.0, 3.0], dtype=t.float64).addcdiv(
         t.tensor([1.796260118484497, -1.2182217836380005, INF]), i(t, [5, 4, 0], "uint8"), value=3.25))
     same_value(lambda t: t.tensor([-1, 5, 3]).addcmul(t.tensor([1, 2, 3]), t.tensor([5, 4, 0]), value=2.5))
+    # integer operands are rounded to float16 before the float32 arithmetic
+    same_value(lambda t: i(t, [[2049, 60000, -3]], "int32").addcdiv(
+        t.tensor([[1.5, 2.0, 0.1]], dtype=t.float16), t.tensor([[3, 2049, 7]]), value=0.7))
     x = gt.tensor([1.0, 2.0], dtype=gt.float16, requires_grad=True)
     y = gt.tensor([3.0, 4.0], dtype=gt.float16, requires_grad=True)
     x.addcmul(y, gt.tensor([2.0, 2.0], dtype=gt.float16), value=0.5).sum().backward()
@@ -293,6 +313,11 @@ def test_addcmul_addcdiv_in_the_common_dtype():
 def test_digamma_of_signed_zero():
     for dtype in ("float16", "float32", "float64"):
         same_value(lambda t, d=dtype: t.digamma(t.tensor([0.0, -0.0, 1.0, -1.0, -2.5], dtype=getattr(t, d))))
+
+
+def test_exponential_of_an_empty_integer_tensor():
+    same_value(lambda t: t.ones(0, dtype=t.int64).exponential_())
+    same_error(lambda t: t.ones(2, dtype=t.int64).exponential_(), "must be a floating point")
 
 
 def test_bool_add_with_bool_alpha_stays_bool():

@@ -203,14 +203,21 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = _dt.get_default_dtype() if is_float else _dt.int64
     d = _dt.to_dtype(dtype)
+    if not d.is_floating_point:
+        # torch takes start, end and step as integers first (dropping fractions): arange(2.5) has 2 values
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     n = builtins.max(0, math.ceil((end - start) / step))
     arr = (start + step * xp.arange(n, dtype=np.float64)) if d.is_floating_point else xp.arange(start, end, step)
     return _new(arr.astype(d.np), requires_grad)
