@@ -72,6 +72,15 @@ def test_index_add_errors(shape, dim, index, src_shape, alpha, match):
     same_error(lambda t: t.index_add(t.ones(shape), dim, i(t, index), t.ones(src_shape), alpha=alpha), match)
 
 
+def test_index_add_alpha_and_0d_index():
+    same_value(lambda t: t.ones(2, 3, 3, dtype=t.float16).index_add(1, i(t, 1), t.ones(2, 1, 3, dtype=t.float16)))
+    same_value(lambda t: i(t, [1, 4, 0, 3], "uint8").index_add(0, i(t, [1, 0, 3]), i(t, [4, 3, 4], "uint8"), alpha=2.5))
+    same_error(lambda t: i(t, [1, 4, 0, 3], "uint8").index_add(0, i(t, [1, 0, -3]), i(t, [4, 3, 4], "uint8"),
+                                                               alpha=300), "without overflow")
+    same_error(lambda t: t.tensor([-1, 3, 3]).index_add(-1, i(t, [-3, 1]), t.tensor([2, -1]), alpha=INF),
+               "without overflow")
+
+
 def test_index_add_into_an_empty_matrix_ignores_the_indices():
     same_value(lambda t: t.index_add(t.ones(0, 3), 0, i(t, [-1]), t.ones(1, 3)))
     same_value(lambda t: t.index_add(t.ones(2, 0), 1, i(t, [5]), t.ones(2, 1)))
@@ -109,6 +118,9 @@ def test_index_put_checks_in_torchs_order():
 
 
 def test_index_put_with_one_mask_and_one_value_fills_the_mask():
+    same_error(lambda t: t.ones(2, 2, dtype=t.uint8).index_put_((t.ones(2, 2, dtype=t.bool),), t.tensor(-1.33)),
+               "without overflow")
+    same_value(lambda t: t.ones(2, 2, dtype=t.uint8).index_put_((t.ones(2, 2, dtype=t.bool),), t.tensor(-1)))
     same_value(lambda t: t.tensor([[5]], dtype=t.int32).index_put((t.tensor([[True]]),), i(t, [[-2]], "int32")))
     same_value(lambda t: t.tensor([2]).index_put((t.tensor([True]),), i(t, -4, "int16")))
     same_value(lambda t: t.tensor([[2, 3]]).index_put((t.tensor([False]),), i(t, [-4], "int16")))
@@ -190,7 +202,9 @@ def test_python_numbers_for_an_integer_dtype():
 
 @pytest.mark.parametrize("args, dtype", [
     ((2.5,), "int64"), ((0.5, 2.5), "int64"), ((-1.5, 2.5), "int64"), ((0.5, 3.7, 1.1), "int32"),
-    ((0, 5, 1.5), "int64"), ((0.5, 2.5), "uint8"), ((1, 2.5, 0.3), "float64"), ((10, 0, -3), None)])
+    ((0, 5, 1.5), "int64"), ((0.5, 2.5), "uint8"), ((1, 2.5, 0.3), "float64"), ((10, 0, -3), None),
+    ((0.5,), "int16"), ((0.5,), "int64"), ((0, 5, 1.5), "int32"), ((0, 2.5, 0.5), "int32"), ((-0.5, 2.5), "int32"),
+    ((0, 300, 100), "int8"), ((10.7, -3, -3.5), "int64"), ((10.7, -3, -3.5), "int32")])
 def test_arange_with_an_integer_dtype_truncates_its_numbers_first(args, dtype):
     same_value(lambda t: t.arange(*args, dtype=getattr(t, dtype) if dtype else None))
 

@@ -213,13 +213,20 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = _dt.get_default_dtype() if is_float else _dt.int64
     d = _dt.to_dtype(dtype)
-    if not d.is_floating_point:
-        # torch takes start, end and step as integers first (dropping fractions): arange(2.5) has 2 values
-        start, end, step = int(start), int(end), int(step)
-        if step == 0:
+    if d.is_floating_point:
+        n = builtins.max(0, math.ceil((end - start) / step))
+        return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
+    # integers: the values step from the truncated start by the truncated step; int64 counts them in
+    # integers too (arange(2.5) has 2), the other dtypes in floats (arange(0.5, dtype=int16) has 1)
+    xs, xe, xst = int(start), int(end), int(step)
+    if d == _dt.int64:
+        if xst == 0:
             raise ValueError("step must be nonzero")
-    n = builtins.max(0, math.ceil((end - start) / step))
-    arr = (start + step * xp.arange(n, dtype=np.float64)) if d.is_floating_point else xp.arange(start, end, step)
+        span = xe - xs + xst - (xst > 0) + (xst < 0)
+        n = abs(span) // abs(xst) * (1 if (span >= 0) == (xst > 0) else -1)  # C's truncating division
+    else:
+        n = math.ceil((end - start) / step)
+    arr = xs + xst * xp.arange(builtins.max(0, n), dtype=np.int64)
     return _new(arr.astype(d.np), requires_grad)
 
 

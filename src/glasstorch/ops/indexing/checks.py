@@ -13,6 +13,7 @@ import numpy as np
 from ...dtypes import CPP_TYPE_NAMES as _SCALAR_NAMES
 from ...dtypes import SCALAR_TYPE_NAMES as _KIND
 from .._util import Tensor
+from ..creation import check_fits
 
 BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
              "valid indices (got {})")
@@ -156,7 +157,9 @@ def check_index_put(input: Tensor, indices, values, accumulate: bool):
         target = np.broadcast_shapes(*parts) + shape[dim:]
     except ValueError:
         return None
-    if not is_mask_fill(indices, values, accumulate):
+    if is_mask_fill(indices, values, accumulate):
+        check_fits(values._data.item(), input.dtype)  # torch fills with the value as a number
+    else:
         vshape = values._data.shape
         try:
             fits = np.broadcast_shapes(vshape, target) == target
@@ -277,6 +280,8 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
     if len(xs) != len(ss) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    if input._data.dtype.kind in "iu" and not isinstance(alpha, bool):
+        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
     if len(xs) > 1 and input._data.size == 0:
         return  # torch adds nothing into an empty matrix and never looks at the indices
     n = xs[d] if xs else 1

@@ -234,5 +234,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
         return index_add(input.reshape(1), 0, index.reshape(-1), source.reshape(1), alpha=alpha).reshape(())
     if input._data.size == 0:  # nothing to add to, whatever the indices (torch does not look at them)
         return input + source.sum() * 0 if source.requires_grad else input.clone()
+    if input._data.dtype.kind in "iu" and isinstance(alpha, float):
+        alpha = int(alpha)  # torch casts alpha to the integer dtype
     src = source * alpha if alpha != 1 else source
-    return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index)
+    return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index.reshape(-1))
