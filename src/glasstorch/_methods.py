@@ -20,7 +20,7 @@ from .backend import array_module, from_numpy, to_numpy
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import _registry
 from .ops import linalg as _linalg
-from .ops.indexing.checks import check_index_put
+from .ops.indexing.checks import check_index_put, is_mask_fill
 from .ops.pointwise import compare as _compare
 from .tensor import Tensor
 
@@ -135,7 +135,8 @@ def fill_(self, value) -> Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
-        value = value._data
+        # a tensor value is cast as it is (torch checks only Python numbers against the dtype)
+        return _write_values(self, value._data.astype(self._data.dtype))
     return _write_values(self, _ops.creation.fitted(value, self.dtype))
 
 
@@ -208,6 +209,8 @@ def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
     if target is not None and 0 in target:  # nothing to write: torch never looks at the index values
         self._check_inplace()
         return self
+    if is_mask_fill(tuple(indices), values, accumulate):
+        values = values.reshape(())  # one value filled in, whatever its shape (torch's masked fill)
     if accumulate:
         return self._inplace(lambda x, v: _ops.index_put(x, indices, v, True), values)
     return _ops.index_put_(self, tuple(indices), values)

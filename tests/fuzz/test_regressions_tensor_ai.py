@@ -81,6 +81,11 @@ def test_index_add_alpha_and_0d_index():
                "without overflow")
 
 
+def test_index_add_alpha_with_nothing_to_add():
+    same_value(lambda t: t.ones(3, 3, 1).long().index_add(-3, i(t, []), t.ones(0, 3, 1).long(), alpha=-INF))
+    same_error(lambda t: t.ones(3).long().index_add(0, i(t, []), t.ones(0).long(), alpha=-INF), "without overflow")
+
+
 def test_index_add_into_an_empty_matrix_ignores_the_indices():
     same_value(lambda t: t.index_add(t.ones(0, 3), 0, i(t, [-1]), t.ones(1, 3)))
     same_value(lambda t: t.index_add(t.ones(2, 0), 1, i(t, [5]), t.ones(2, 1)))
@@ -121,6 +126,7 @@ def test_index_put_with_one_mask_and_one_value_fills_the_mask():
     same_error(lambda t: t.ones(2, 2, dtype=t.uint8).index_put_((t.ones(2, 2, dtype=t.bool),), t.tensor(-1.33)),
                "without overflow")
     same_value(lambda t: t.ones(2, 2, dtype=t.uint8).index_put_((t.ones(2, 2, dtype=t.bool),), t.tensor(-1)))
+    same_value(lambda t: i(t, [[4]], "int32").index_put_((t.tensor([[True]]),), i(t, [[5]], "int32")))
     same_value(lambda t: t.tensor([[5]], dtype=t.int32).index_put((t.tensor([[True]]),), i(t, [[-2]], "int32")))
     same_value(lambda t: t.tensor([2]).index_put((t.tensor([True]),), i(t, -4, "int16")))
     same_value(lambda t: t.tensor([[2, 3]]).index_put((t.tensor([False]),), i(t, [-4], "int16")))
@@ -176,6 +182,9 @@ def test_integer_scalars_must_fit_the_dtype():
         same_error(fn, "without overflow")
     # negative integers wrap into unsigned dtypes, down to -max
     same_value(lambda t: t.tensor(3, dtype=t.uint8).fill_(-1))
+    # a tensor value is cast, not checked
+    same_value(lambda t: t.ones(2, dtype=t.int64).fill_(t.tensor(-INF)))
+    same_value(lambda t: t.ones(2, dtype=t.uint8).fill_(t.tensor(300)))
     same_value(lambda t: t.full((2,), -255, dtype=t.uint8))
     same_value(lambda t: t.full_like(i(t, [[4, -2]], "int32"), -1, dtype=t.uint8))
     same_value(lambda t: t.tensor([2], dtype=t.uint8).clamp_min(-255))

@@ -280,10 +280,10 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
     if len(xs) != len(ss) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    if len(xs) > 1 and (input._data.size == 0 or not idx.size):
+        return  # torch adds nothing into a matrix and never looks at the indices (nor at alpha)
     if input._data.dtype.kind in "iu" and not isinstance(alpha, bool):
         check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
-    if len(xs) > 1 and input._data.size == 0:
-        return  # torch adds nothing into an empty matrix and never looks at the indices
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim

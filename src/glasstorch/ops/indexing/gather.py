@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ...backend import array_module
 from .._util import Tensor, wrap_dim
 from ..shape.join import _pad_zeros
@@ -235,6 +237,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     if input._data.size == 0:  # nothing to add to, whatever the indices (torch does not look at them)
         return input + source.sum() * 0 if source.requires_grad else input.clone()
     if input._data.dtype.kind in "iu" and isinstance(alpha, float):
-        alpha = int(alpha)  # torch casts alpha to the integer dtype
+        # torch casts alpha to the integer dtype (an infinite one got here only with nothing to add)
+        alpha = int(alpha) if math.isfinite(alpha) else 0
     src = source * alpha if alpha != 1 else source
     return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index.reshape(-1))
