@@ -106,6 +106,37 @@ class Solve(_Op):
         return ga, gb
 
 
+def _det_by_elimination(a):
+    """det of each matrix by LAPACK's unblocked LU (getf2) of its transpose, step by step.
+
+    torch hands its row-major matrices to LAPACK, which reads them as their
+    transposes; with inf or NaN entries the result (inf, -inf or NaN) depends on
+    exactly which products the elimination forms, so this repeats them: the pivot
+    is the first largest magnitude (NaN never wins), the column is scaled by the
+    pivot's reciprocal, and the product of the diagonal gets the swaps' sign.
+    """
+    xp = array_module(a)
+    n = a.shape[-1]
+    m = xp.swapaxes(a, -1, -2).reshape(-1, n, n).copy()
+    rows = xp.arange(m.shape[0])
+    sign = xp.ones(m.shape[0], a.dtype)
+    tiny = np.finfo(a.dtype).tiny
+    with np.errstate(all="ignore"):
+        for j in range(n):  # one elimination step per column, every matrix of the batch at once
+            col = xp.abs(m[:, j:, j])
+            p = xp.argmax(xp.where(xp.isnan(col), -1.0, col), axis=1) + j
+            pivot_rows, other_rows = m[rows, p].copy(), m[rows, j].copy()
+            m[rows, j], m[rows, p] = pivot_rows, other_rows
+            sign = xp.where(p != j, -sign, sign)
+            piv = m[:, j, j][:, None]
+            below = m[:, j + 1:, j]
+            scaled = xp.where(xp.abs(piv) >= tiny, below * (1 / piv), below / piv)
+            m[:, j + 1:, j] = xp.where(piv != 0, scaled, below)
+            m[:, j + 1:, j + 1:] -= m[:, j + 1:, j, None] * m[:, j, None, j + 1:]
+        out = sign * xp.prod(xp.diagonal(m, axis1=-2, axis2=-1), axis=-1)
+    return out.reshape(a.shape[:-2]).astype(a.dtype)
+
+
 class Det(_Op):
     """det(A); d/dA = g det(A) A^-T (A invertible)."""
 
@@ -114,8 +145,11 @@ class Det(_Op):
     @staticmethod
     def forward(ctx, a):
         xp = array_module(a)
-        with np.errstate(all="ignore"):
-            out = xp.asarray(xp.linalg.det(a), dtype=a.dtype)
+        if a.size and not bool(xp.isfinite(a).all()):
+            out = xp.asarray(_det_by_elimination(a))  # inf/NaN: torch's exact sequence of products
+        else:
+            with np.errstate(all="ignore"):
+                out = xp.asarray(xp.linalg.det(a), dtype=a.dtype)
         ctx.save_for_backward(a, out)
         return out
 
