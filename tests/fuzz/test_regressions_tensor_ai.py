@@ -306,6 +306,29 @@ def test_det_of_empty_float16():
     same_error(lambda t: t.det(t.ones(2, 2, dtype=t.float16)), "not implemented for 'Half'")
 
 
+NONFINITE = [[[2.0, 0.5], [-INF, INF]], [[10000.0, INF], [-1.0, INF]], [[3.0, 0.0], [-INF, 1.0]],
+             [[0.5, 10000.0, -2.33], [-1.0, 0.0, INF], [0.0, 2.0, 0.5]],
+             [[-2.33, float("nan"), 0.0], [0.5, 5.0, float("nan")], [-INF, 10000.0, -INF]],
+             [[float("nan"), 3.0, 0.5], [0.0, 0.5, 5.0], [float("nan"), 5.0, 2.0]],
+             [[-1.0, 10000.0, -1.0, -2.33], [-INF, -2.33, 2.0, -1.0], [5.0, -2.33, 2.0, 10000.0], [2.0, -INF, 0.0, 5.0]]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("a", NONFINITE, ids=range(len(NONFINITE)))
+def test_det_and_inverse_with_inf_and_nan_entries(a, dtype):
+    # inf, -inf or NaN exactly where torch's LAPACK elimination puts them
+    same_value(lambda t: t.det(t.tensor(a, dtype=getattr(t, dtype))))
+    same_value(lambda t: t.det(t.tensor([a, a], dtype=getattr(t, dtype)).neg()))
+    try:
+        torch.inverse(torch.tensor(a))
+    except RuntimeError as e:  # a zero pivot: singular for torch, and for us (torch's LinAlgError, a RuntimeError)
+        with pytest.raises(RuntimeError) as got:
+            gt.inverse(gt.tensor(a, dtype=getattr(gt, dtype)))
+        assert str(got.value) == str(e)
+    else:
+        same_value(lambda t: t.inverse(t.tensor(a, dtype=getattr(t, dtype))))
+
+
 def test_cdist_of_empty_inputs():
     same_value(lambda t: t.cdist(t.ones(0, 3, dtype=t.float64), t.ones(1, 3, dtype=t.float64), p=INF))
     same_value(lambda t: t.cdist(t.ones(2, 0, dtype=t.float64), t.ones(2, 0, dtype=t.float64), p=INF))
