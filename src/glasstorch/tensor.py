@@ -555,7 +555,7 @@ def _check_values_fit(arr, dtype, data) -> None:
     info = np.iinfo(target)
     lo = -info.max if info.min == 0 and arr.dtype.kind in "iu" else info.min
     with np.errstate(invalid="ignore"):
-        fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max
+        fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max  # host: Python numbers
     if not fits and info.min == 0 and arr.dtype.kind == "f":
         # ints and floats mixed: each number is checked by its own type (-3 wraps, -3.0 does not)
         fits = all(math.isfinite(v) and (-info.max if isinstance(v, (int, np.integer)) else 0) <= v <= info.max

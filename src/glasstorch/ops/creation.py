@@ -51,7 +51,7 @@ def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
 
 def asarray(obj: Any, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
     if isinstance(obj, np.generic):  # read through NumPy's array protocol: no per-number checks
-        obj = np.asarray(obj)
+        obj = np.asarray(obj)  # host: a NumPy scalar
     t = tensor(obj, dtype=dtype) if copy else as_tensor(obj, dtype=dtype, device=device)
     if requires_grad:
         t.requires_grad_(True)
@@ -156,7 +156,7 @@ def fitted(value, dtype):
     dtype comes back wrapped around, as torch casts it (-1 is 255 in uint8)."""
     check_fits(value, dtype)
     if type(value) is int and value < 0 and dtype.np.kind == "u":
-        return int(np.array(value).astype(dtype.np))
+        return int(np.array(value).astype(dtype.np))  # host: a Python int
     return value
 
 

@@ -10,6 +10,7 @@ import builtins
 
 import numpy as np
 
+from ...backend import array_module
 from ...dtypes import CPP_TYPE_NAMES as _SCALAR_NAMES
 from ...dtypes import SCALAR_TYPE_NAMES as _KIND
 from .._util import Tensor
@@ -144,7 +145,7 @@ def check_index_put(input: Tensor, indices, values, accumulate: bool):
         if a.dtype in (np.bool_, np.uint8):
             if a.shape != shape[dim:dim + a.ndim]:
                 return None  # the mask's own error comes from the index plan
-            parts.append((int(np.count_nonzero(a)),))
+            parts.append((int(array_module(a).count_nonzero(a)),))
             dim += a.ndim
         elif a.dtype.kind in "iu" and dim < len(shape):
             if shape[dim] == 0 and a.size:
