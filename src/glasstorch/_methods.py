@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dtypes as _dtypes
 from . import ops as _ops
 from . import random as _random
 from .autograd import grad_mode as _gm
 from .backend import array_module, from_numpy, to_numpy
 from .dtypes import SCALAR_TYPE_NAMES
 from .ops import _registry
+from .ops import linalg as _linalg
+from .ops.indexing.checks import check_index_put, is_mask_fill
+from .ops.pointwise import compare as _compare
 from .tensor import Tensor
 
 # The op methods: each op of glasstorch.ops whose registry line carries ``m`` is
@@ -69,6 +73,41 @@ for _name in _registry.with_flag("i"):
     setattr(Tensor, _name + "_", _inplace_of(getattr(_ops, _name)))
 
 
+def _bitwise_inplace_of(fn):
+    def method(self, other):
+        _compare.check_bitwise_inplace(self, other)
+        return self._inplace(fn, other)
+
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of :meth:`{fn.__name__}`."
+    return method
+
+
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+    setattr(Tensor, _name + "_", _bitwise_inplace_of(getattr(_ops, _name)))
+
+
+def float_power_(self, exponent) -> Tensor:
+    """In-place version of :meth:`float_power`: only a float64 (complex128) tensor can hold the result."""
+    want = "complex128" if self._data.dtype.kind == "c" else "float64"
+    if self._data.dtype.name != want:
+        raise RuntimeError(f"the base given to float_power_ has dtype {SCALAR_TYPE_NAMES[self.dtype.name]} but "
+                           f"the operation's result requires dtype {SCALAR_TYPE_NAMES[want]}")
+    return self._inplace(_ops.float_power, exponent)
+
+
+Tensor.float_power_ = float_power_
+
+
+def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+    """In-place version of :meth:`baddbmm`."""
+    _linalg.check_baddbmm_inplace(self, batch1, batch2)
+    return self._inplace(lambda x, a, b: _ops.baddbmm(x, a, b, beta=beta, alpha=alpha), batch1, batch2)
+
+
+Tensor.baddbmm_ = baddbmm_
+
+
 def _write_values(self, arr) -> Tensor:
     """Overwrite the values without recording (fills, random samples).
 
@@ -96,9 +135,9 @@ def fill_(self, value) -> Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
-        value = value._data
-    _ops.creation.check_fits(value, self.dtype)
-    return _write_values(self, value)
+        # a tensor value is cast as it is (torch checks only Python numbers against the dtype)
+        return _write_values(self, value._data.astype(self._data.dtype))
+    return _write_values(self, _ops.creation.fitted(value, self.dtype))
 
 
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
@@ -145,7 +184,7 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind != "f" and self._data.size:  # torch draws nothing for an empty tensor
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {SCALAR_TYPE_NAMES[self.dtype.name]}")
     return _write_values(self, _random._rng(generator).exponential(1.0 / lambd, self._data.shape))
@@ -166,15 +205,37 @@ def multinomial(self, num_samples: int, replacement: bool = False, *, generator=
 
 
 def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
+    target = check_index_put(self, tuple(indices), values, accumulate)
+    if target is not None and 0 in target:  # nothing to write: torch never looks at the index values
+        self._check_inplace()
+        return self
+    if is_mask_fill(tuple(indices), values, accumulate):
+        values = values.reshape(())  # one value filled in, whatever its shape (torch's masked fill)
     if accumulate:
         return self._inplace(lambda x, v: _ops.index_put(x, indices, v, True), values)
     return _ops.index_put_(self, tuple(indices), values)
 
 
+def _addc(self, tensor1, tensor2, value, divide: bool) -> Tensor:
+    """``self + value * tensor1 * tensor2`` (or ``/ tensor2``) as torch's kernel computes it: the
+    three operands in their common dtype, float16 in float32 rounded once at the end, an integer
+    result with ``value`` cast to an integer."""
+    dt = _dtypes.result_type(self, tensor1, tensor2)
+    work = _dtypes.float32 if dt == _dtypes.float16 else dt
+    a, b, c = (t if t.dtype == dt else t.to(dt) for t in (self, tensor1, tensor2))  # int32 2049 is 2048 in float16
+    if work != dt:
+        a, b, c = a.to(work), b.to(work), c.to(work)
+    if not (work.is_floating_point or work.is_complex or work == _dtypes.bool):
+        _ops.creation.check_fits(value, work)
+        value = int(value)
+    r = b * value if value != 1 else b
+    out = a + (r / c if divide else r * c)
+    return out if out.dtype == dt else out.to(dt)
+
+
 def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
     """``self + value * tensor1 * tensor2``."""
-    prod = tensor1 * tensor2
-    return self + (prod * value if value != 1 else prod)
+    return _addc(self, tensor1, tensor2, value, False)
 
 
 def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
@@ -186,8 +247,7 @@ def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
             "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
             "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
             "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-    q = tensor1 / tensor2
-    return self + (q * value if value != 1 else q)
+    return _addc(self, tensor1, tensor2, value, True)
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:

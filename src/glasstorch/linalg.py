@@ -204,6 +204,8 @@ def det(A: Tensor) -> Tensor:
     """The determinant of each square matrix."""
     _square("linalg.det", A)
     if A._data.dtype == np.float16:
+        if A._data.size == 0:  # torch never reaches its LU kernel: empty matrices have det 1
+            return A.sum((-2, -1)) * 0 + 1
         raise NotImplementedError("\"lu_cpu\" not implemented for 'Half'")
     return _d.Det.apply(A)
 

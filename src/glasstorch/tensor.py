@@ -21,6 +21,7 @@ attached to the class when ``glasstorch`` is imported:
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -445,22 +446,7 @@ class Tensor:
 
     def _write(self, arr, result_dtype) -> None:
         d = self._data
-        if not _dt.can_cast(result_dtype, self.dtype):
-            raise RuntimeError(
-                f"result type {_KIND_NAMES[result_dtype.name]} can't be cast to the desired output "
-                f"type {_KIND_NAMES[self.dtype.name]}"
-            )
-        if arr.shape != d.shape:
-            try:
-                np.broadcast_shapes(arr.shape, d.shape)
-                ok = np.broadcast_shapes(arr.shape, d.shape) == d.shape
-            except ValueError:
-                ok = False
-            if not ok:
-                raise RuntimeError(
-                    f"output with shape {list(d.shape)} doesn't match the broadcast shape "
-                    f"{list(np.broadcast_shapes(arr.shape, d.shape)) if _broadcastable(arr.shape, d.shape) else list(arr.shape)}"
-                )
+        _check_write(self, arr.shape, result_dtype)
         if not _writable(d):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a "
@@ -468,6 +454,25 @@ class Tensor:
             )
         array_module(d).copyto(d, arr, casting="unsafe")
 
+
+def _check_write(t: Tensor, shape, result_dtype) -> None:
+    """torch's checks of an in-place result: the broadcast shape first, then the dtype."""
+    d = t._data
+    if shape != d.shape:
+        try:
+            ok = np.broadcast_shapes(shape, d.shape) == d.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(
+                f"output with shape {list(d.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(shape, d.shape)) if _broadcastable(shape, d.shape) else list(shape)}"
+            )
+    if not _dt.can_cast(result_dtype, t.dtype):
+        raise RuntimeError(
+            f"result type {_KIND_NAMES[result_dtype.name]} can't be cast to the desired output "
+            f"type {_KIND_NAMES[t.dtype.name]}"
+        )
 
 
 def _writable(arr) -> bool:
@@ -497,10 +502,12 @@ def _to_array(data: Any, dtype):
 
     Host data is read by NumPy, typed, then moved to the device.
     """
+    python_values = False  # numbers torch reads one by one, checking each fits an integer dtype
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):  # a NumPy scalar keeps its dtype too
         arr = np.asarray(data)  # host: NumPy input
+        python_values = isinstance(data, np.generic)
     elif is_device_array(data):
         arr = data
     else:
@@ -510,6 +517,7 @@ def _to_array(data: Any, dtype):
             arr = np.array(data)  # host: Python data
         except ValueError:  # ragged nesting
             raise ValueError(f"expected a sequence of equal lengths at every depth, got {data!r:.80}") from None
+        python_values = True
         if dtype is None:
             k = arr.dtype.kind
             if k == "f":
@@ -521,10 +529,54 @@ def _to_array(data: Any, dtype):
             elif k not in "b":
                 raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dtype is not None:
+        if python_values:
+            _check_values_fit(arr, _dt.to_dtype(dtype), data)
+            if arr.dtype.kind == "f" and _dt.to_dtype(dtype).np.kind == "u":
+                arr = arr.astype(np.int64)  # negative numbers wrap around through a signed integer
         arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
     return from_numpy(arr) if isinstance(arr, np.ndarray) else arr
+
+
+def _check_values_fit(arr, dtype, data) -> None:
+    """Python (or NumPy scalar) numbers given an integer or bool dtype: torch takes NumPy's float32
+    and float16 scalars for no integer, and no number outside the integer dtype's range (an
+    integer down to -max may wrap into an unsigned dtype)."""
+    target = dtype.np
+    if target.kind not in "iub" or arr.size == 0:
+        return
+    if arr.dtype in (np.float16, np.float32):
+        raise TypeError(f"'numpy.{arr.dtype.name}' object cannot be interpreted as an integer")
+    if arr.dtype == np.bool_ and target.kind in "iu" and _has_numpy_bool(data):
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
+    if target.kind == "b" or arr.dtype.kind not in "iuf":
+        return
+    info = np.iinfo(target)
+    lo = -info.max if info.min == 0 and arr.dtype.kind in "iu" else info.min
+    with np.errstate(invalid="ignore"):
+        fits = bool(np.isfinite(arr).all()) and arr.min() >= lo and arr.max() <= info.max  # host: Python numbers
+    if not fits and info.min == 0 and arr.dtype.kind == "f":
+        # ints and floats mixed: each number is checked by its own type (-3 wraps, -3.0 does not)
+        fits = all(math.isfinite(v) and (-info.max if isinstance(v, (int, np.integer)) else 0) <= v <= info.max
+                   for v in _numbers(data))
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+
+def _numbers(data):
+    """The numbers of nested lists, in order."""
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            yield from _numbers(x)
+    else:
+        yield data
+
+
+def _has_numpy_bool(data) -> bool:
+    if isinstance(data, np.bool_):
+        return True
+    return isinstance(data, (list, tuple)) and any(_has_numpy_bool(x) for x in data)
 
 
 def _has_tensor(seq) -> bool:

@@ -18,16 +18,24 @@ __all__ = ["Tensor", "wrap_dim", "dims_tuple", "promote", "as_float", "to_tensor
 wrap_dim = _wrap_dim
 
 
-def dims_tuple(dim, ndim: int) -> tuple:
-    """``dim`` (None, an int, or a sequence) as a sorted tuple of non-negative dims."""
+def dims_tuple(dim, ndim: int, in_order: bool = False) -> tuple:
+    """``dim`` (None, an int, or a sequence) as a sorted tuple of non-negative dims.
+
+    Most ops wrap every dim before they look for repeats; ``in_order`` checks each dim in
+    turn instead (flip), so a repeat is reported before a later dim out of range.
+    """
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
         return (_wrap_dim(int(dim), ndim),)
-    out = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
-    return out
+    wrapped = dim if in_order else [_wrap_dim(int(d), ndim) for d in dim]
+    seen = []
+    for d in wrapped:
+        w = _wrap_dim(int(d), ndim) if in_order else d
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.append(w)
+    return tuple(sorted(seen))
 
 
 def to_tensor_operand(x):

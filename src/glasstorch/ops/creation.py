@@ -50,6 +50,8 @@ def as_tensor(data: Any, dtype=None, device=None) -> Tensor:
 
 
 def asarray(obj: Any, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    if isinstance(obj, np.generic):  # read through NumPy's array protocol: no per-number checks
+        obj = np.asarray(obj)  # host: a NumPy scalar
     t = tensor(obj, dtype=dtype) if copy else as_tensor(obj, dtype=dtype, device=device)
     if requires_grad:
         t.requires_grad_(True)
@@ -129,7 +131,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
         if isinstance(fill_value, Tensor):
             fill_value = fill_value.item()
         dtype = _dt.scalar_dtype(fill_value)
-    check_fits(fill_value, _dt.to_dtype(dtype))
+    fill_value = fitted(fill_value, _dt.to_dtype(dtype))
     result = _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
                           _dt.to_dtype(dtype).np), requires_grad)
     return result if out is None else write_out("full", out, result, ())
@@ -143,8 +145,19 @@ def check_fits(value, dtype) -> None:
     if dtype.name not in _C_NAMES or isinstance(value, Tensor) or type(value) is bool:
         return
     info = np.iinfo(dtype.np)
-    if not (math.isfinite(value) and info.min <= value <= info.max):
+    # an unsigned type takes negative integers down to -max as well: they wrap around, as in C
+    lo = -info.max if info.min == 0 and isinstance(value, (int, np.integer)) else info.min
+    if not (math.isfinite(value) and lo <= value <= info.max):
         raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without overflow")
+
+
+def fitted(value, dtype):
+    """``value`` checked against ``dtype`` (:func:`check_fits`); a negative int for an unsigned
+    dtype comes back wrapped around, as torch casts it (-1 is 255 in uint8)."""
+    check_fits(value, dtype)
+    if type(value) is int and value < 0 and dtype.np.kind == "u":
+        return int(np.array(value).astype(dtype.np))  # host: a Python int
+    return value
 
 
 def _like(x: Tensor, dtype):
@@ -169,7 +182,7 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None, layout=None) -> Tensor:
     np_dtype = _like(input, dtype)
-    check_fits(fill_value, _dt.from_numpy_dtype(np.dtype(np_dtype)))
+    fill_value = fitted(fill_value, _dt.from_numpy_dtype(np.dtype(np_dtype)))
     return _new(array_module(input._data).full(input._data.shape, fill_value, np_dtype), requires_grad)
 
 
@@ -190,16 +203,30 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = _dt.get_default_dtype() if is_float else _dt.int64
     d = _dt.to_dtype(dtype)
-    n = builtins.max(0, math.ceil((end - start) / step))
-    arr = (start + step * xp.arange(n, dtype=np.float64)) if d.is_floating_point else xp.arange(start, end, step)
+    if d.is_floating_point:
+        n = builtins.max(0, math.ceil((end - start) / step))
+        return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
+    # integers: the values step from the truncated start by the truncated step; int64 counts them in
+    # integers too (arange(2.5) has 2), the other dtypes in floats (arange(0.5, dtype=int16) has 1)
+    xs, xe, xst = int(start), int(end), int(step)
+    if d == _dt.int64:
+        if xst == 0:
+            raise ValueError("step must be nonzero")
+        span = xe - xs + xst - (xst > 0) + (xst < 0)
+        n = abs(span) // abs(xst) * (1 if (span >= 0) == (xst > 0) else -1)  # C's truncating division
+    else:
+        n = math.ceil((end - start) / step)
+    arr = xs + xst * xp.arange(builtins.max(0, n), dtype=np.int64)
     return _new(arr.astype(d.np), requires_grad)
 
 

@@ -71,7 +71,10 @@ class Inv(_Op):
     @staticmethod
     def forward(ctx, a):
         xp = array_module(a)
-        out = _lapack(xp.linalg.inv, "linalg.inv", a)
+        if a.size and not bool(xp.isfinite(a).all()):
+            out = _inv_by_elimination(a)  # inf/NaN: torch's exact sequence of operations
+        else:
+            out = _lapack(xp.linalg.inv, "linalg.inv", a)
         ctx.save_for_backward(out)
         return out
 
@@ -106,6 +109,76 @@ class Solve(_Op):
         return ga, gb
 
 
+def _lu_steps(m):
+    """LAPACK's unblocked LU with partial pivoting (getf2) of a batch ``m`` (b, n, n), in place.
+
+    With inf or NaN entries the results (inf, -inf or NaN) depend on exactly which
+    products the elimination forms, so this repeats them as torch's LAPACK does: the
+    pivot is the first largest magnitude (as BLAS's idamax compares), rows swap whole, the column
+    is scaled by the pivot's reciprocal, then the rank-1 update. Returns the pivot rows
+    of each step and the swaps' sign.
+    """
+    xp = array_module(m)
+    rows = xp.arange(m.shape[0])
+    sign = xp.ones(m.shape[0], m.dtype)
+    tiny = np.finfo(m.dtype).tiny
+    pivots = []
+    with np.errstate(all="ignore"):
+        for j in range(m.shape[-1]):  # one elimination step per column, every matrix of the batch at once
+            col = xp.abs(m[:, j:, j])
+            # BLAS's idamax: the first largest; a NaN compares false, so it wins only in first place
+            p = xp.where(xp.isnan(col[:, 0]), 0, xp.argmax(xp.where(xp.isnan(col), -1.0, col), axis=1)) + j
+            pivot_rows, other_rows = m[rows, p].copy(), m[rows, j].copy()
+            m[rows, j], m[rows, p] = pivot_rows, other_rows
+            sign = xp.where(p != j, -sign, sign)
+            pivots.append(p)
+            piv = m[:, j, j][:, None]
+            below = m[:, j + 1:, j]
+            scaled = xp.where(xp.abs(piv) >= tiny, below * (1 / piv), below / piv)
+            m[:, j + 1:, j] = xp.where(piv != 0, scaled, below)
+            m[:, j + 1:, j + 1:] -= m[:, j + 1:, j, None] * m[:, j, None, j + 1:]
+    return pivots, sign
+
+
+def _det_by_elimination(a):
+    """det of each matrix as torch computes it with inf/NaN entries: the product of the diagonal of
+    the LU (above) of the transpose (torch hands its row-major matrices to LAPACK, which reads them
+    as their transposes), with the swaps' sign."""
+    xp = array_module(a)
+    n = a.shape[-1]
+    m = xp.swapaxes(a, -1, -2).reshape(-1, n, n).copy()
+    _, sign = _lu_steps(m)
+    with np.errstate(all="ignore"):
+        out = sign * xp.prod(xp.diagonal(m, axis1=-2, axis2=-1), axis=-1)
+    return out.reshape(a.shape[:-2]).astype(a.dtype)
+
+
+def _inv_by_elimination(a):
+    """The inverse of each matrix as torch computes it with inf/NaN entries: the LU (above), then
+    LAPACK's getrs on the identity: the swaps, forward substitution with L, back substitution with U."""
+    xp = array_module(a)
+    n = a.shape[-1]
+    m = a.reshape(-1, n, n).copy()
+    pivots, _ = _lu_steps(m)
+    zero = xp.diagonal(m, axis1=-2, axis2=-1) == 0
+    if bool(zero.any()):
+        k = int(xp.argmax(zero[xp.argmax(zero.any(axis=1))])) + 1  # of the first singular matrix, 1-based
+        raise LinAlgError(f"linalg.inv: The diagonal element {k} is zero, the inversion could not be completed "
+                          "because the input matrix is singular.")
+    rows = xp.arange(m.shape[0])
+    b = xp.broadcast_to(xp.eye(n, dtype=a.dtype), m.shape).copy()
+    with np.errstate(all="ignore"):
+        for k, p in enumerate(pivots):
+            row_p, row_k = b[rows, p].copy(), b[rows, k].copy()
+            b[rows, k], b[rows, p] = row_p, row_k
+        for k in range(n):
+            b[:, k + 1:, :] -= b[:, k, None, :] * m[:, k + 1:, k, None]
+        for k in range(n - 1, -1, -1):
+            b[:, k, :] /= m[:, k, k, None]
+            b[:, :k, :] -= b[:, k, None, :] * m[:, :k, k, None]
+    return b.reshape(a.shape)
+
+
 class Det(_Op):
     """det(A); d/dA = g det(A) A^-T (A invertible)."""
 
@@ -114,8 +187,11 @@ class Det(_Op):
     @staticmethod
     def forward(ctx, a):
         xp = array_module(a)
-        with np.errstate(all="ignore"):
-            out = xp.asarray(xp.linalg.det(a), dtype=a.dtype)
+        if a.size and not bool(xp.isfinite(a).all()):
+            out = xp.asarray(_det_by_elimination(a))  # inf/NaN: torch's exact sequence of products
+        else:
+            with np.errstate(all="ignore"):
+                out = xp.asarray(xp.linalg.det(a), dtype=a.dtype)
         ctx.save_for_backward(a, out)
         return out
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 from ..dtypes import SCALAR_TYPE_NAMES
 from ._util import Tensor, broadcast_shape
@@ -36,19 +37,25 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = _MODES[0])
     if x1._data.shape[-1] != x2._data.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} "
                            f"X2: {x2._data.shape[-1]}")
-    if x1._data.dtype != x2._data.dtype:
-        raise RuntimeError(f"expected scalar type {SCALAR_TYPE_NAMES[x1.dtype.name]} but found "
-                           f"{SCALAR_TYPE_NAMES[x2.dtype.name]}")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    broadcast_shape(x1._data.shape[:-2], x2._data.shape[:-2])
+    batch = broadcast_shape(x1._data.shape[:-2], x2._data.shape[:-2])
     rows1, rows2 = x1._data.shape[-2], x2._data.shape[-2]
+    if x1._data.dtype != x2._data.dtype:
+        if rows1 * rows2 * x1._data.shape[-1] * math.prod(batch) == 0:
+            # torch returns zeros (or nothing) in x1's dtype before it compares the dtypes
+            return x1.new_zeros((*batch, rows1, rows2))
+        raise RuntimeError(f"expected scalar type {SCALAR_TYPE_NAMES[x1.dtype.name]} but found "
+                           f"{SCALAR_TYPE_NAMES[x2.dtype.name]}")
     use_mm = p == 2 and (compute_mode == _MODES[1] or (compute_mode == _MODES[0] and (rows1 > 25 or rows2 > 25)))
     if use_mm:
         sq1 = (x1 * x1).sum(-1, keepdim=True)
         sq2 = (x2 * x2).sum(-1, keepdim=True)
         return (sq1 - 2 * (x1 @ x2.mT) + sq2.mT).clamp_min(1e-30).sqrt()
-    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == float("inf") and diff._data.size == 0:  # no rows or no columns: torch gives zeros, not norm's error
+        return diff.abs().sum(-1)
+    return norm(diff, p, -1)
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import string
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..backend import array_module
-from ._checks_linalg import check_addmm, check_bmm, check_matmul, check_mm, dn, kn, require_tensor
+from ._checks_linalg import (
+    check_addmm,
+    check_bmm,
+    check_expand,
+    check_matmul,
+    check_mm,
+    dn,
+    kn,
+    require_tensor,
+)
 from ._util import Tensor, accepts_out
 
 
@@ -78,6 +88,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
     check_bmm(input, mat2)
+    if input._data.dtype != mat2._data.dtype:  # torch's result takes mat2's dtype
+        input = input.to(mat2.dtype)
     return MatMul.apply(input, mat2)
 
 
@@ -162,20 +174,62 @@ class Addmm(_Op):
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     check_addmm(input, mat1, mat2, beta, alpha)
+    _check_beta_without_product(input.dtype, beta, mat1._data.shape[1], mat1._data.shape[0] * mat2._data.shape[1])
+    beta, alpha = _scalars_for(input, beta, alpha)
     return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
+def _check_beta_without_product(dt, beta, k: int, size: int) -> None:
+    """Nothing to contract (``k == 0``): torch's result is ``beta * input``, with ``beta`` a number of its
+    own type (bool, Long, Float) that must cast into the result's dtype."""
+    if k == 0 and size and beta != 0:
+        b = _dt.scalar_dtype(beta)
+        if not _dt.can_cast(b, dt):
+            raise RuntimeError(f"result type {_dt.SCALAR_TYPE_NAMES[b.name]} can't be cast to the desired output "
+                               f"type {_dt.SCALAR_TYPE_NAMES[dt.name]}")
+
+
+def _scalars_for(t: Tensor, beta, alpha):
+    """torch converts ``beta`` and ``alpha`` to an integer result's type, dropping any fraction."""
+    if t._data.dtype.kind in "iu":
+        return int(beta), int(alpha)
+    return beta, alpha
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``."""
-    if not (input.dtype == batch1.dtype == batch2.dtype):
+    if input.dtype != batch1.dtype:  # batch2 is compared with batch1 by bmm
         raise RuntimeError(f"Input dtypes must be the same, got: input {dn(input)}, batch1: {dn(batch1)}, "
                            f"batch2: {dn(batch2)}")
     prod = bmm(batch1, batch2)
+    dt = prod.dtype
+    _check_beta_without_product(dt, beta, batch1._data.shape[2], prod._data.size)
+    beta, alpha = _scalars_for(prod, beta, alpha)
+    if input.dtype != dt:
+        input = input.to(dt)
     if alpha != 1:
         prod = prod * alpha
-    if beta == 0:  # input is ignored, NaN and all
-        return prod
-    return (input if beta == 1 else input * beta) + prod
+    # beta 0 ignores input, NaN and all
+    out = prod if beta == 0 else (input if beta == 1 else input * beta) + prod
+    return out if out.dtype == dt else out.to(dt)  # an (empty) bool product stays bool
+
+
+def check_baddbmm_inplace(input: Tensor, batch1: Tensor, batch2: Tensor) -> None:
+    """``input.baddbmm_``: the result (batch2's dtype, the product's shape) must be ``input`` itself."""
+    if input.dtype != batch1.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {dn(input)}, batch1: {dn(batch1)}, "
+                           f"batch2: {dn(batch2)}")
+    s1, s2 = batch1._data.shape, batch2._data.shape
+    if len(s1) == 3 and len(s2) == 3 and s1[0] == s2[0] and s1[2] == s2[1]:  # else bmm's own error
+        out = (*s1[:2], s2[2])
+        check_expand(input._data.shape, out)
+        if input.dtype != batch2.dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {dn(input)} and output tensor dtype "
+                               f"{dn(batch2)} should match")
+        if input._data.shape != out:
+            raise RuntimeError(f"Bad in-place call: input tensor size {list(input._data.shape)} and output tensor "
+                               f"size {list(out)} should match")
+    check_bmm(batch1, batch2)
 
 
 # ---------------------------------------------------------------- einsum

@@ -213,7 +213,7 @@ def _digamma64(x):
     refl = out - math.pi * xp.cos(math.pi * r) / xp.sin(math.pi * r)
     out = xp.where(low, refl, out)
     out = xp.where((x <= 0) & (r == 0), np.nan, out)
-    out = xp.where(x == 0, -np.inf, out)
+    out = xp.where(x == 0, xp.where(xp.signbit(x), np.inf, -np.inf), out)  # psi(-0) = +inf, as in torch
     return xp.where(x == np.inf, np.inf, out)
 
 

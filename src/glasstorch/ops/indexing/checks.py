@@ -10,9 +10,11 @@ import builtins
 
 import numpy as np
 
+from ...backend import array_module
 from ...dtypes import CPP_TYPE_NAMES as _SCALAR_NAMES
 from ...dtypes import SCALAR_TYPE_NAMES as _KIND
 from .._util import Tensor
+from ..creation import check_fits
 
 BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
              "valid indices (got {})")
@@ -124,6 +126,60 @@ def check_leaf_write(input: Tensor, view_write: bool) -> None:
                            + " that requires grad is being used in an in-place operation.")
 
 
+def check_index_put(input: Tensor, indices, values, accumulate: bool):
+    """``index_put``'s checks in torch's order: no more index tensors than dims; no index into an
+    empty dim; ``values`` of ``input``'s dtype (except for one mask and one value without
+    ``accumulate``: torch fills the mask then, casting the value); ``values`` broadcasting to the
+    indexed shape; the index values last. Returns the indexed shape when it could be found
+    without the index values (None when a later check will raise)."""
+    shape = input._data.shape
+    if len(indices) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {len(indices)})")
+    if not isinstance(values, Tensor) or not builtins.all(isinstance(k, Tensor) for k in indices):
+        if isinstance(values, Tensor) and not is_mask_fill(indices, values, accumulate):
+            check_put_dtypes(input, values)
+        return None
+    dim, parts = 0, []
+    for k in indices:
+        a = k._data
+        if a.dtype in (np.bool_, np.uint8):
+            if a.shape != shape[dim:dim + a.ndim]:
+                return None  # the mask's own error comes from the index plan
+            parts.append((int(array_module(a).count_nonzero(a)),))
+            dim += a.ndim
+        elif a.dtype.kind in "iu" and dim < len(shape):
+            if shape[dim] == 0 and a.size:
+                raise IndexError("index is out of bounds for dimension with size 0")
+            parts.append(a.shape)
+            dim += 1
+        else:
+            return None
+    try:
+        target = np.broadcast_shapes(*parts) + shape[dim:]
+    except ValueError:
+        return None
+    if is_mask_fill(indices, values, accumulate):
+        check_fits(values._data.item(), input.dtype)  # torch fills with the value as a number
+    else:
+        vshape = values._data.shape
+        try:
+            fits = np.broadcast_shapes(vshape, target) == target
+        except ValueError:
+            fits = False
+        if not fits:  # unlike x[i] = v, index_put drops no leading 1s of the value
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                               f"indexing result of shape {list(target)}")
+        check_put_dtypes(input, values)
+    return target
+
+
+def is_mask_fill(indices, values: Tensor, accumulate: bool) -> bool:
+    """One mask and one value without ``accumulate``: torch fills the mask with the value, whatever
+    the value's shape and dtype."""
+    return (not accumulate and values._data.size == 1 and len(indices) == 1 and isinstance(indices[0], Tensor)
+            and indices[0]._data.dtype in (np.bool_, np.uint8))
+
+
 def check_put_dtypes(input: Tensor, values: Tensor) -> None:
     if values._data.dtype != input._data.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -192,14 +248,17 @@ def check_index_select(input: Tensor, d: int, idx) -> None:
     if input._data.ndim == 0 and idx.size > 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     if idx.size and (idx.max() >= size or idx.min() < 0):
-        if d == 0:
-            raise IndexError("index out of range in self")
-        flat = idx.reshape(-1)
-        bad = flat[(flat >= size) | (flat < 0)][0]
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
+        # torch's CPU kernel has three paths, each with its own words: matrices with no elements,
+        # dim 1 of a matrix, and everything else
+        if input._data.ndim > 1 and (input._data.size == 0 or d == 1):
+            if size == 0:
+                raise RuntimeError("index_select(): self indexing axis dim should be positive")
+            flat = idx.reshape(-1)
+            bad = flat[(flat >= size) | (flat < 0)][0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad)} axis_dim={size}")
+        raise IndexError("index out of range in self")
 
-
-def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> None:
+def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=1) -> None:
     idx = index._data
     if idx.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_KIND[index.dtype.name]}")
@@ -210,19 +269,26 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor) -> Non
         raise RuntimeError(f"index_add_(): self ({_KIND[input.dtype.name]}) and source ({_KIND[source.dtype.name]}) "
                            "must have the same scalar type")
     xs, ss = input._data.shape, source._data.shape
-    if ss and d >= len(ss):
+    if d != 0 and d >= len(ss):
         raise RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the source tensor with dim {len(ss)}")
-    if len(xs) != len(ss) and (xs or ss != (1,)) or builtins.any(
-            a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
-        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
-                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    if not ss and idx.size != 1:
+        # torch words this check with source.size(dim), which fails first on a 0-d source
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
     n_src = ss[d] if ss else 1
     if idx.size != n_src:
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
                            f"({n_src}), for dim: {d}")
+    if len(xs) != len(ss) or builtins.any(a != b for k, (a, b) in enumerate(zip(xs, ss)) if k != d):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
+    if len(xs) > 1 and (input._data.size == 0 or not idx.size):
+        return  # torch adds nothing into a matrix and never looks at the indices (nor at alpha)
+    if input._data.dtype.kind in "iu" and not isinstance(alpha, bool):
+        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
-        if len(xs) <= 1:  # torch's kernel for vectors words it differently
+        # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
+        if len(xs) <= 1 or type(alpha) is bool or alpha != 1 or 0 < d < len(xs) - 1:
             raise IndexError("index out of range in self")
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ...backend import array_module
 from .._util import Tensor, wrap_dim
 from ..shape.join import _pad_zeros
@@ -42,9 +44,14 @@ class Gather(_Op):
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """Pick values along ``dim`` at the positions in ``index``."""
     d = wrap_dim(dim, input._data.ndim)
-    check_index("gather", input, d, index_array(index, "gather"))
-    if input._data.ndim == 0:
-        return Gather.apply(input.reshape(1), 0, index.reshape(1)).reshape(())
+    idx = index_array(index, "gather")
+    if not idx.size:  # torch takes an empty index of any rank and returns its shape
+        return input.reshape(-1)[:0].reshape(idx.shape)
+    if input._data.ndim <= 1 and idx.ndim <= 1:  # a 0-d tensor (or index) counts as a 1-element vector
+        flat = input.reshape(-1)
+        check_index("gather", flat, 0, idx.reshape(-1))
+        return Gather.apply(flat, 0, index.reshape(-1)).reshape(idx.shape)
+    check_index("gather", input, d, idx)
     return Gather.apply(input, d, index)
 
 
@@ -224,8 +231,13 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
     d = wrap_dim(dim, input._data.ndim)
-    check_index_add(input, d, index, source)
+    check_index_add(input, d, index, source, alpha)
     if input._data.ndim == 0:
         return index_add(input.reshape(1), 0, index.reshape(-1), source.reshape(1), alpha=alpha).reshape(())
+    if input._data.size == 0:  # nothing to add to, whatever the indices (torch does not look at them)
+        return input + source.sum() * 0 if source.requires_grad else input.clone()
+    if input._data.dtype.kind in "iu" and isinstance(alpha, float):
+        # torch casts alpha to the integer dtype (an infinite one got here only with nothing to add)
+        alpha = int(alpha) if math.isfinite(alpha) else 0
     src = source * alpha if alpha != 1 else source
-    return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index)
+    return input + _IndexAdd.apply(src._cast(input.dtype), input._data.shape, d, index.reshape(-1))

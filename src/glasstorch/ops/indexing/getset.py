@@ -13,11 +13,12 @@ from .._util import Tensor, wrap_dim
 from ._common import _Op
 from .checks import (
     check_getitem,
+    check_index_put,
     check_leaf_write,
-    check_put_dtypes,
     check_select,
     check_select_0d,
     check_value_shape,
+    is_mask_fill,
 )
 from .plan import _indexed_shape, _Plan, _plan
 
@@ -214,10 +215,15 @@ def index_put_(input: Tensor, key, value, accumulate: bool = False) -> Tensor:
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` put (or added) at the index tensors ``indices``."""
+    indices = tuple(indices)
+    target = check_index_put(input, indices, values, accumulate)
+    if target is not None and 0 in target:  # nothing to write: torch never looks at the index values
+        return input.clone()
     xp = array_module(input._data)
-    plan = _plan(input._data.shape, tuple(indices), xp)
+    plan = _plan(input._data.shape, indices, xp)
     values = _as_value(values, input)
-    check_put_dtypes(input, values)
+    if is_mask_fill(indices, values, accumulate):
+        values = values.reshape(())  # one value filled in, whatever its shape (torch's masked fill)
     check_value_shape(values._data.shape, _indexed_shape(input._data.shape, plan, xp), plan.adv is not None)
     cls = CopySlices if plan.adv is None else IndexPut
     return cls.apply(input, values._cast(input.dtype), plan, accumulate)

@@ -161,6 +161,8 @@ def _times_alpha(input, other, alpha):
     out = checks.alpha_dtype(input, other, alpha)
     if out is _dt.bool:
         alpha = bool(alpha)
+        if not isinstance(other, Tensor):  # a bool times a bool stays a bool (Python would make an int)
+            return bool(other) and alpha
     if not isinstance(other, Tensor):
         return other * alpha
     return mul(other._cast(out), alpha)
@@ -242,7 +244,7 @@ class FloorDivide(_Op):
 
     @_quiet
     def forward(ctx, a, b):
-        checks.check_int_divisor(b)
+        checks.check_int_divisor(b, a)
         return _module_of(a, b).floor_divide(a, b)
 
 
@@ -253,10 +255,13 @@ class _TruncInt(_Op):
 
     @_quiet
     def forward(ctx, a, b):
-        checks.check_int_divisor(b)
+        checks.check_int_divisor(b, a)
         xp = _module_of(a, b)
-        q = xp.abs(a) // xp.abs(b)
-        return xp.where((xp.asarray(a) < 0) ^ (xp.asarray(b) < 0), -q, q).astype(xp.result_type(a, b))
+        # floor division, one up where it rounded a negative inexact quotient down (no abs():
+        # it overflows at the integer minimum)
+        q = xp.floor_divide(a, b)
+        inexact = q * b != a
+        return xp.where(inexact & ((xp.asarray(a) < 0) ^ (xp.asarray(b) < 0)), q + 1, q).astype(xp.result_type(a, b))
 
 
 class Remainder(_Op):
@@ -265,7 +270,7 @@ class Remainder(_Op):
     @_quiet
     def forward(ctx, a, b):
         if not (_is_array(a) and a.dtype.kind == "f"):
-            checks.check_int_divisor(b)
+            checks.check_int_divisor(b, a)
         ctx.save_for_backward(a, b)
         return _module_of(a, b).remainder(a, b)
 
@@ -282,7 +287,7 @@ class Fmod(_Op):
     @_quiet
     def forward(ctx, a, b):
         if not (_is_array(a) and a.dtype.kind == "f"):
-            checks.check_int_divisor(b)
+            checks.check_int_divisor(b, a)
         ctx.save_for_backward(a, b)
         return _module_of(a, b).fmod(a, b)
 

@@ -12,6 +12,7 @@ from ... import dtypes as _dt
 from ...dtypes import CPP_TYPE_NAMES
 from ...dtypes import SCALAR_TYPE_NAMES as _KIND_NAMES
 from .._util import Tensor, broadcast_shape, to_tensor_operand
+from ..creation import check_fits
 from ._common import _is_array
 
 
@@ -82,6 +83,8 @@ def alpha_dtype(input, other, alpha) -> _dt.dtype:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if isinstance(alpha, float) and not out.is_floating_point:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if type(alpha) is int:
+        check_fits(alpha, out)
     return out
 
 
@@ -92,12 +95,15 @@ def check_rounding_mode(rounding_mode) -> None:
         )
 
 
-def check_int_divisor(b) -> None:
-    """Integer division by zero is an error in torch (NumPy would return 0 with a warning)."""
+def check_int_divisor(b, a=None) -> None:
+    """Integer division by zero is an error in torch (NumPy would return 0 with a warning),
+    unless the result is empty: torch's kernel then never runs."""
+    if _is_array(a) and (a.size == 0 or a.dtype.kind == "f"):
+        return
     if _is_array(b):
-        if b.dtype.kind in "iub" and not b.all():
+        if b.dtype.kind in "iub" and b.size and not b.all():
             raise RuntimeError("ZeroDivisionError")
-    elif type(b) is int and b == 0:
+    elif type(b) in (int, bool) and b == 0:
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -130,10 +136,25 @@ def check_invertible(input: Tensor) -> None:
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
 
 
-def check_clamp(input, min, max) -> None:  # noqa: A002
+def check_clamp(input, min, max):  # noqa: A002
+    """torch's two overloads: tensor bounds, or number bounds (a 0-d tensor passes for a number).
+    Returns the bounds as the op takes them: a 0-d tensor beside a number becomes a number."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     check_tensor("clamp", input)
+    if (isinstance(min, Tensor) and max is not None and not isinstance(max, Tensor)) or (
+            isinstance(max, Tensor) and min is not None and not isinstance(min, Tensor)):
+        if any(isinstance(b, Tensor) and b._data.ndim for b in (min, max)):
+            got = ", ".join(type(v).__name__ if not isinstance(v, Tensor) else "Tensor" for v in (input, min, max))
+            raise TypeError(f"clamp() received an invalid combination of arguments - got ({got}), but expected one "
+                            "of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                            " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+        min, max = (b.item() if isinstance(b, Tensor) else b for b in (min, max))  # noqa: A001
+    if input._data.dtype.kind in "iu":  # an int bound must fit the integer dtype
+        for b in (min, max):
+            if type(b) is int:
+                check_fits(b, input.dtype)
+    return min, max
 
 
 def where_condition(condition) -> Tensor:

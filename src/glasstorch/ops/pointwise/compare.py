@@ -3,7 +3,10 @@ results, never part of the graph."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...backend import array_module
+from ...tensor import _check_write
 from .._util import Tensor, accepts_out, promote
 from . import checks
 from ._common import _module_of, _Op
@@ -64,6 +67,22 @@ def _bitwise(ufunc: str, name: str):
 
     fn.__name__ = fn.__qualname__ = name
     return fn
+
+
+def check_bitwise_inplace(input: Tensor, other) -> None:
+    """``x.bitwise_and_(y)`` with a float operand: torch refuses the output's shape or dtype
+    before its kernel refuses the float."""
+    if input._data.dtype.kind == "f" or type(other) is float or (
+            isinstance(other, Tensor) and other._data.dtype.kind == "f"):
+        a, b = promote(input, other)
+        if isinstance(b, Tensor):
+            try:
+                shape = np.broadcast_shapes(a._data.shape, b._data.shape)
+            except ValueError:
+                return  # the op's own broadcasting error
+        else:
+            shape = a._data.shape
+        _check_write(input, shape, a.dtype)
 
 
 bitwise_and = _bitwise("bitwise_and", "bitwise_and")

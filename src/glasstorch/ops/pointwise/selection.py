@@ -53,8 +53,8 @@ class Clamp(_Op):
 
 @accepts_out
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
-    """Limit values to ``[min, max]``; either bound may be a number or a tensor."""
-    checks.check_clamp(input, min, max)
+    """Limit values to ``[min, max]``; both bounds are numbers or both tensors (or None)."""
+    min, max = checks.check_clamp(input, min, max)  # noqa: A001
     x = input
     for bound in (min, max):
         if bound is not None:

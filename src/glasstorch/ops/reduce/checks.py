@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...dtypes import SCALAR_TYPE_NAMES
-from .._util import Tensor
+from .._util import Tensor, wrap_dim
 
 
 def kind_name(t: Tensor) -> str:
@@ -29,6 +29,22 @@ def check_nonempty(input: Tensor, dims, name: str, dim_given: bool = True) -> No
         for d in dims:
             if shape[d] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def check_empty_dims_in_order(input: Tensor, dim, name: str) -> None:
+    """amax/amin of an empty tensor: torch looks at the dims one by one, as given, before it
+    looks for repeats; the first empty one is named as it was written."""
+    if input._data.size or dim is None or input._data.ndim == 0:
+        return
+    for d in ([dim] if isinstance(dim, (int, np.integer)) else dim):
+        if input._data.shape[wrap_dim(int(d), input._data.ndim)] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def check_scalar_scan_dim(input: Tensor, dim, name: str) -> None:
+    """cummax/cummin of a 0-d tensor take dim 0 or -1 only, in their own words."""
+    if input._data.ndim == 0 and dim not in (0, -1):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
 
 
 def check_aminmax(input: Tensor, dims, dim) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 from ...backend import array_module
 from .._util import Tensor
 from ._common import _as_1d, _keep, _one_dim, _Op, _reduce_dims, _t
-from .checks import check_aminmax, check_arg_input, check_nonempty
+from .checks import check_aminmax, check_arg_input, check_empty_dims_in_order, check_nonempty
 
 
 def _even_share(grad: Tensor, x: Tensor, out: Tensor, dims, keepdim) -> Tensor:
@@ -54,6 +54,7 @@ class Amin(_Op):
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The maximum over ``dim`` (all dims when empty); ties share the gradient."""
+    check_empty_dims_in_order(input, dim, "amax")
     dims = _reduce_dims(input, dim)
     check_nonempty(input, dims, "amax", dim not in ((), None, []))
     return Amax.apply(input, dims, keepdim)
@@ -61,6 +62,7 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The minimum over ``dim`` (all dims when empty); ties share the gradient."""
+    check_empty_dims_in_order(input, dim, "amin")
     dims = _reduce_dims(input, dim)
     check_nonempty(input, dims, "amin", dim not in ((), None, []))
     return Amin.apply(input, dims, keepdim)

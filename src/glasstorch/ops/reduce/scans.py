@@ -7,6 +7,7 @@ import numpy as np
 from ...backend import array_module
 from .._util import Tensor, wrap_dim
 from ._common import _as_1d, _int_to_long, _one_dim, _Op, _t
+from .checks import check_scalar_scan_dim
 from .extremes import Cummax, Cummin, _pick
 
 
@@ -70,7 +71,9 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 def _cum_extreme(input, dim, is_max, name):
-    d = _one_dim(input, dim)
+    check_scalar_scan_dim(input, dim, name)
+    # torch does not look at the dim of an empty tensor
+    d = _one_dim(input, dim) if input._data.size else 0
     a = _as_1d(input)
     xp = array_module(a)
     ufunc = xp.maximum if is_max else xp.minimum

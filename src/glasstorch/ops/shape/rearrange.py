@@ -41,7 +41,7 @@ class Flip(_Op):
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along ``dims``."""
     check_flip_dims(dims)
-    return Flip.apply(input, dims_tuple(dims, input._data.ndim))
+    return Flip.apply(input, dims_tuple(dims, input._data.ndim, in_order=True))
 
 
 def fliplr(input: Tensor) -> Tensor:

@@ -6,6 +6,8 @@ gives one, and the backward is the inverse rearrangement of the gradient.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ...backend import array_module
@@ -198,6 +200,9 @@ def t(input: Tensor) -> Tensor:
 
 
 def adjoint(input: Tensor) -> Tensor:
+    if input._data.ndim == 0:  # torch still allows it, with a deprecation warning
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return input.view(())
     check_adjoint(input._data.ndim)
     return transpose(input, -2, -1)
 
