@@ -254,7 +254,7 @@ class Unfold(_Op):
         ctx.geom = geom
         cols = im2col(x, geom, allow_view=False)  # (C, K, N, *out)
         C, K, N = cols.shape[:3]
-        return cols.reshape(C * K, N, -1).swapaxes(0, 1)
+        return cols.reshape(C * K, N, math.prod(geom.out_sp)).swapaxes(0, 1)
 
     @staticmethod
     def backward(ctx, grad):

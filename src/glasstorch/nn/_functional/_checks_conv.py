@@ -207,3 +207,45 @@ def check_fold_blocks(x: Tensor, geom, out_size: tuple, kernel: tuple, dilation:
             f"calculated number of sliding blocks {geom.out_sp[0]} * {geom.out_sp[1]} = {L}, but got "
             f"input.size(2)={x.shape[2]}."
         )
+
+
+_WINDOW_RULES = {  # letter: (what, name in the message, the test a value must pass)
+    "k": ("kernel size should be greater than zero", "kernel", lambda v: v > 0),
+    "d": ("dilation should be greater than zero", "dilation", lambda v: v > 0),
+    "p": ("padding should be non-negative", "pad", lambda v: v >= 0),
+    "s": ("stride should be greater than zero", "stride", lambda v: v > 0),
+}
+
+
+def _check_window_args(kernel: tuple, dilation: tuple, padding: tuple, stride: tuple, order: str) -> None:
+    """im2col/col2im's checks of the (height, width) window arguments, in torch's ``order``."""
+    values = {"k": kernel, "d": dilation, "p": padding, "s": stride}
+    for letter in order:
+        what, name, good = _WINDOW_RULES[letter]
+        h, w = values[letter]
+        if not (good(h) and good(w)):
+            raise RuntimeError(f"{what}, but got {name}_height: {h} {name}_width: {w}")
+
+
+def check_fold_args(input: Tensor, kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> None:
+    """fold's window arguments, then its input: (C*K, L) or (N, C*K, L) with only N allowed to be 0."""
+    _check_window_args(kernel, dilation, padding, stride, "ksdp")
+    shape = tuple(input.shape)
+    if not ((len(shape) == 2 and all(shape)) or (len(shape) == 3 and all(shape[1:]))):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {list(shape)}")
+
+
+def check_unfold_args(input: Tensor, kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> None:
+    """unfold's window arguments, then its input: (C, H, W) or (N, C, H, W) with only N allowed to be 0."""
+    _check_window_args(kernel, dilation, padding, stride, "kdps")
+    shape = tuple(input.shape)
+    nd = len(shape)
+    # torch reads sizes 1 and 2 before it looks at the rank: a short input fails on that read
+    if nd == 0:
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+    if nd == 1 or (nd == 2 and shape[1] != 0):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {nd})")
+    if not ((nd == 3 and all(shape)) or (nd == 4 and all(shape[1:]))):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(shape)}")

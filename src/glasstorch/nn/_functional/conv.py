@@ -8,7 +8,9 @@ from ._checks_conv import (
     batched,
     check_conv,
     check_conv_transpose,
+    check_fold_args,
     check_fold_blocks,
+    check_unfold_args,
     check_output_size,
     check_unfold_blocks,
 )
@@ -80,19 +82,17 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
 def _pair(v, name="kernel_size") -> tuple:
     if isinstance(v, (tuple, list)):
         if len(v) != 2:
-            raise RuntimeError(f"{name} must be an int or a tuple of two ints, but got {v}")
+            raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(v)}")
         return int(v[0]), int(v[1])
     return int(v), int(v)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Extract sliding local blocks: (N, C, H, W) -> (N, C*kH*kW, L)."""
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(
-            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
-    x = input.unsqueeze(0) if input.dim() == 3 else input
     kernel, dilation = _pair(kernel_size), _pair(dilation, "dilation")
     padding, stride = _pair(padding, "padding"), _pair(stride, "stride")
+    check_unfold_args(input, kernel, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.dim() == 3 else input
     pads = tuple((p, p) for p in padding)
     in_sp = tuple(x.shape[2:])
     geom = ConvGeometry(kernel, stride, pads, dilation, 1, in_sp)
@@ -103,12 +103,10 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Combine sliding local blocks into a tensor: (N, C*kH*kW, L) -> (N, C, H, W); overlaps add up."""
-    if input.dim() not in (2, 3):
-        raise NotImplementedError(
-            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input.dim()}D)")
-    x = input.unsqueeze(0) if input.dim() == 2 else input
     out_size, kernel = _pair(output_size, "output_size"), _pair(kernel_size)
     dilation, padding, stride = _pair(dilation, "dilation"), _pair(padding, "padding"), _pair(stride, "stride")
+    check_fold_args(input, kernel, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.dim() == 2 else input
     geom = ConvGeometry(kernel, stride, tuple((p, p) for p in padding), dilation, 1, out_size)
     check_fold_blocks(x, geom, out_size, kernel, dilation, padding, stride)
     out = Fold.apply(x, geom)

@@ -581,6 +581,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
                                 size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Per-class binary logistic loss, averaged over the classes (last dim)."""
     reduction = _reduction(reduction, size_average, reduce, error="{} is not valid")
+    if input.ndim == 0:  # torch reads the class count from the last dim
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight

@@ -360,6 +360,9 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
             f"Expected 3D or higher dimensionality                          input (got {nd} dimensions)")
     if input._data.size == 0:
         return input
+    if size <= 0:  # torch averages over the channel window with a (size, 1[, 1]) pooling kernel
+        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {size} kH: 1 kW: 1"
+                           if nd > 3 else f"kernel size should be greater than zero, but got kH: {size} kW: 1")
     sq = input * input
     pad = [(0, 0)] * nd
     pad[1] = (size // 2, (size - 1) // 2)

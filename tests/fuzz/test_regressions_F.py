@@ -1,0 +1,95 @@
+"""torch.nn.functional cases the differential fuzzer found, each checked against torch
+(same values, dtype and shape, or the same exception type and message gist)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import glasstorch as gt
+import glasstorch.nn.functional as GF
+
+
+def _run(expr: str, lib: str):
+    """``expr`` with ``F`` (the functional module), ``m`` (the library) and ``T(values, dtype, shape)``."""
+    m, F = (torch, TF) if lib == "torch" else (gt, GF)
+
+    def T(values=0.0, dtype="float32", shape=None):
+        a = np.asarray(values, dtype=dtype) if shape is None else np.full(shape, values, dtype=dtype)
+        return m.tensor(a)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return eval(expr, {"F": F, "m": m, "T": T, "np": np, "inf": np.inf, "nan": np.nan})
+
+
+def same(expr: str):
+    """Both libraries raise the same exception type with the same message, or return equal results."""
+    try:
+        want = _run(expr, "torch")
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)) as got:
+            _run(expr, "glasstorch")
+        assert type(got.value) is type(e)
+        gist = str(e).split("\n")[0][:40]
+        assert gist in str(got.value), f"{got.value!s} vs torch {e!s}"
+        return
+    got = _run(expr, "glasstorch")
+    wants, gots = (want, got) if isinstance(want, tuple) else ((want,), (got,))
+    assert len(wants) == len(gots)
+    for w, g in zip(wants, gots):
+        assert str(g.dtype).rsplit(".", 1)[-1] == str(w.dtype).rsplit(".", 1)[-1]
+        assert tuple(g.shape) == tuple(w.shape)
+        np.testing.assert_allclose(g.detach().numpy().astype(np.float64), w.detach().numpy().astype(np.float64),
+                                   rtol=1e-5, atol=1e-7, equal_nan=True)
+
+
+CASES = [
+    # unfold / fold: window arguments first, then the input's rank and empty dims
+    "F.unfold(T(shape=(2, 4, 1), dtype='int16'), kernel_size=0, dilation=2)",
+    "F.unfold(T(shape=(3,)), kernel_size=1)",
+    "F.unfold(T(shape=()), kernel_size=1)",
+    "F.unfold(T(shape=(1, 0)), kernel_size=3)",
+    "F.unfold(T(shape=(2, 2, 3)), kernel_size=2, padding=-1, stride=0)",
+    "F.unfold(T(shape=(2, 2, 3)), kernel_size=2, dilation=(1, 0))",
+    "F.unfold(T(shape=(2, 2, 3)), kernel_size=(2, 2, 2))",
+    "F.unfold(T(1.5, shape=(0, 2, 3, 3)), kernel_size=2)",
+    "F.fold(T(shape=(0,)), 3, kernel_size=2)",
+    "F.fold(T(shape=(2, 8, 4)), 3, kernel_size=0)",
+    "F.fold(T(shape=(2, 8, 4)), 3, kernel_size=2, stride=0, padding=-1)",
+    "F.fold(T(shape=(2, 8, 0)), 1, kernel_size=2)",
+    "F.fold(T(1.0, shape=(0, 8, 4)), 3, kernel_size=2)",
+    # dropout: integer inputs cannot hold the scaled mask; the feature-rank check only when a mask is drawn
+    "F.dropout(T(1, 'int64', (2, 3)), 0.5)",
+    "F.dropout1d(T(1, 'bool', (2, 3, 4)), 0.5)",
+    "F.dropout2d(T(1, 'int64', (2, 3, 4)), 0.5)",
+    "F.alpha_dropout(T(1, 'bool', (2, 3)), 0.5, training=True)",
+    "F.feature_alpha_dropout(T(1, 'int32', (2, 3)), 0.5, training=True)",
+    "F.dropout3d(T(3.0), 0.5)",
+    "F.dropout3d(T(3.0), 1.0)",
+    "F.dropout2d(T(3.0, shape=(3,)), 0.0)",
+    "F.feature_alpha_dropout(T(3.0), 1.0, training=True)",
+    "F.multilabel_soft_margin_loss(T(0.5), T(0.3))",
+    "F.local_response_norm(T(shape=(1, 3, 4, 3)), 0)",
+    "F.local_response_norm(T(shape=(1, 3, 4)), -1)",
+    # resampling: empty spatial sizes in or out, no channels
+    "F.upsample_nearest(T(shape=(2, 3, 0)), size=5)",
+    "F.interpolate(T(shape=(2, 3, 0, 2)), size=1, mode='bilinear')",
+    "F.interpolate(T(shape=(2, 0, 3, 2)), size=1, mode='bilinear')",
+    "F.interpolate(T(shape=(0, 2, 3, 2)), size=1, mode='bilinear')",
+    "F.interpolate(T(shape=(2, 0, 3, 2, 2)), size=(0, 1, 1), mode='trilinear')",
+    "F.interpolate(T(shape=(2, 1, 0)), size=1, mode='nearest-exact')",
+    "F.interpolate(T(1.0, shape=(2, 1, 3, 2)), size=0, mode='area')",
+    "F.pixel_unshuffle(T(shape=(1, 2, 0, 0)), 2)",
+    "F.pixel_unshuffle(T(shape=(0, 3, 3, 3)), 3)",
+    "F.pixel_shuffle(T(shape=(0, 8, 2, 2)), 2)",
+]
+
+
+@pytest.mark.parametrize("expr", CASES)
+def test_like_torch(expr):
+    same(expr)
