@@ -87,6 +87,25 @@ CASES = [
     "F.pixel_unshuffle(T(shape=(1, 2, 0, 0)), 2)",
     "F.pixel_unshuffle(T(shape=(0, 3, 3, 3)), 3)",
     "F.pixel_shuffle(T(shape=(0, 8, 2, 2)), 2)",
+    # scaled_dot_product_attention: dtypes, product shapes and mask shapes checked like torch's math path
+    "F.scaled_dot_product_attention(T(shape=(2, 3)), T(shape=(4, 4)), T(shape=(4, 4)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 3)), T(shape=(4, 3)), T(shape=(5, 4)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 2, 3)), T(shape=(3, 4, 3)), T(shape=(3, 4, 3)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 2, 3)), T(shape=(2, 4, 3)), T(shape=(2, 5, 3)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 2, 3)), T(shape=(2, 4, 3)), T(shape=(2, 4, 3)), "
+    "attn_mask=T(shape=(2, 3)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 1, 4)), T(shape=(2, 3, 4)), T(shape=(2, 3, 2)), "
+    "attn_mask=T(1.0, shape=(2, 3)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 1, 4)), T(shape=(2, 3, 4)), T(shape=(2, 3, 2)), "
+    "attn_mask=T(1, 'int64', (1, 3)))",
+    "F.scaled_dot_product_attention(T(shape=(2, 1, 4)), T(shape=(2, 3, 4)), T(shape=(2, 3, 2)), "
+    "attn_mask=T(1, 'float64', (1, 3)))",
+    "F.scaled_dot_product_attention(T(1, 'int8', (1, 1, 4)), T(1, 'int8', (1, 1, 4)), T(1, 'int8', (1, 1, 1)), "
+    "is_causal=True)",
+    "F.scaled_dot_product_attention(T(shape=(4,)), T(shape=(4,)), T(shape=(4,)))",
+    "F.scaled_dot_product_attention(T(1.0, shape=(2, 4)), T(shape=(0, 4)), T(shape=(0, 4)))",
+    "F.scaled_dot_product_attention(T([[2.0, 3.0, -4.0, -3.0]], 'float64'), T([[0.0, 7.0, -inf, -5.0]], 'float64'), "
+    "T([[10000.0]], 'float64'), is_causal=True)",
 ]
 
 

@@ -10,8 +10,8 @@ from ._checks_conv import (
     check_conv_transpose,
     check_fold_args,
     check_fold_blocks,
-    check_unfold_args,
     check_output_size,
+    check_unfold_args,
     check_unfold_blocks,
 )
 
