@@ -106,6 +106,31 @@ CASES = [
     "F.scaled_dot_product_attention(T(1.0, shape=(2, 4)), T(shape=(0, 4)), T(shape=(0, 4)))",
     "F.scaled_dot_product_attention(T([[2.0, 3.0, -4.0, -3.0]], 'float64'), T([[0.0, 7.0, -inf, -5.0]], 'float64'), "
     "T([[10000.0]], 'float64'), is_causal=True)",
+    # losses torch writes into a tensor of the input's (or target's) dtype and shape
+    "F.huber_loss(T([1.0, 2.0], 'float16'), T([0.7490663888639684, 3.1], 'float64'))",
+    "F.huber_loss(T([1.0, 2.0], 'float16'), T([0.75, 3.1], 'float64'), weight=T([1.0, 2.0]))",
+    "F.huber_loss(T(-0.0), T(0.98, 'float64'))",
+    "F.huber_loss(T([1, 2], 'int16'), T([0.5], 'float16'))",
+    "F.huber_loss(T([1, 2], 'int16'), T([1, 2], 'int64'))",
+    "F.huber_loss(T([1.5, 2.0], 'float16'), T([True, False], 'bool'), reduction='sum')",
+    "F.soft_margin_loss(T([-100.0, 50.0, -20.0]), T([1.0, -1.0, 1.0]), reduction='none')",
+    "F.soft_margin_loss(T([-100.0, 50.0, -2.5], 'float16'), T([1.0, -1.0, 0.3]), reduction='none')",
+    "F.soft_margin_loss(T(0.5, shape=(3, 4)), T(1.0, 'float64', (3, 4)))",
+    "F.soft_margin_loss(T(0.5, shape=(3, 1)), T(1.0, shape=(3, 3)))",
+    "F.soft_margin_loss(T(0.5, shape=(3, 1)), T(1.0, shape=(3, 2, 2)))",
+    "F.soft_margin_loss(T([4, 1, -5], 'int16'), T([-0.25, -0.875, 3.25], 'float16'))",
+    "F.soft_margin_loss(T([4, 1, -5], 'int16'), T([1, 1, 1], 'int16'))",
+    "F.soft_margin_loss(T([True], 'bool'), T([1.0]))",
+    "F.binary_cross_entropy_with_logits(T(10000.0, 'float64'), T(2.0), weight=T(0.0093))",
+    "F.binary_cross_entropy_with_logits(T([[0.5, -1.25], [3.0, 0.0]], 'float16'), T(0.25, shape=(2, 2)))",
+    "F.binary_cross_entropy_with_logits(T([-0.89, -1.28], 'float16'), T([-0.97, -0.03], 'float64'), "
+    "pos_weight=T([1.0, -3.0], 'float16'))",
+    "F.binary_cross_entropy_with_logits(T([0.5]), T([1], 'int64'))",
+    "F.binary_cross_entropy_with_logits(T([0.5]), T([True], 'bool'))",
+    "F.binary_cross_entropy_with_logits(T([1], 'int64'), T([1.0]))",
+    "F.binary_cross_entropy_with_logits(T([0.5]), T([1.0]), pos_weight=T([True], 'bool'))",
+    "F.binary_cross_entropy_with_logits(T(0.5), T(1.0), pos_weight=T([2.0]))",
+    "F.binary_cross_entropy_with_logits(T([0.5, 1.0]), T([1.0, 0.0]), weight=T([1.0, 2.0, 3.0]))",
 ]
 
 

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ...dtypes import SCALAR_TYPE_NAMES
+from ...ops._util import broadcast_shape
 from ...tensor import Tensor
 
 
@@ -62,3 +63,58 @@ def check_in_range(t: np.ndarray, n_classes: int, ignore_index: int) -> None:
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"Target {t[bad].reshape(-1)[0]} is out of bounds.")
+
+
+def _name(dt) -> str:
+    return SCALAR_TYPE_NAMES[dt.name]
+
+
+def check_into_input(input: Tensor, result, what: str = "") -> None:
+    """Losses torch writes into a tensor of the input's dtype: the ``result`` dtype must cast to it.
+    ``what``: the kernel's name when an integer input has no kernel (torch's NotImplementedError)."""
+    from ...dtypes import can_cast
+
+    if not can_cast(result, input.dtype):
+        raise RuntimeError(f"result type {_name(result)} can't be cast to the desired output type "
+                           f"{_name(input.dtype)}")
+    if what and not input.is_floating_point():
+        raise NotImplementedError(f'"{what}" not implemented for \'{_name(result)}\'')
+
+
+def check_broadcast_into(out: tuple, other: tuple) -> None:
+    """An in-place op on an ``out``-shaped tensor: ``other`` must broadcast to exactly ``out``."""
+    n = max(len(out), len(other))
+    a, b = (1,) * (n - len(out)) + out, (1,) * (n - len(other)) + other
+    for i in range(n - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                               f"non-singleton dimension {i}")
+    full = [max(x, y) if min(x, y) else 0 for x, y in zip(a, b)]
+    if tuple(full) != out:
+        raise RuntimeError(f"output with shape {list(out)} doesn't match the broadcast shape {full}")
+
+
+_BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+             "mask, use the `~` or `logical_not()` operator instead.")
+
+
+def check_bce_with_logits(input: Tensor, target: Tensor, weight, pos_weight) -> None:
+    """torch's kernel, step by step: log_sigmoid(input) [* (1 + (pos_weight - 1) * target)] is kept in the
+    input's dtype; (1 - target) * input - that, [* weight], in a tensor of the target's dtype and shape."""
+    from ...dtypes import result_type
+
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for \'{_name(input.dtype)}\'')
+    if pos_weight is not None:
+        if pos_weight.dtype.name == "bool":
+            raise RuntimeError(_BOOL_SUB)
+        log_weight = broadcast_shape(tuple(pos_weight.shape), tuple(target.shape))
+        check_broadcast_into(tuple(input.shape), log_weight)
+    if target.dtype.name == "bool":  # torch's 1 - target: the 1 is read as a bool too
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if not target.is_floating_point():
+        raise RuntimeError(f"result type {_name(result_type(target, input))} can't be cast to the desired output "
+                           f"type {_name(target.dtype)}")
+    if weight is not None:
+        check_broadcast_into(tuple(target.shape), tuple(weight.shape))

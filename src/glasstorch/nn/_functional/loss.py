@@ -20,6 +20,8 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
+from ...dtypes import get_default_dtype as default_dtype
+from ...dtypes import promote_types, result_type
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
@@ -353,13 +355,15 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, w, pw):
+        # torch's steps and roundings: softplus(-x) [* l] in x's dtype, the rest in y's dtype
         sp = array_module(x).logaddexp(0, -x)  # softplus(-x) = log(1 + exp(-x)) without overflow
-        lw = 1 if pw is None else 1 + (pw - 1) * y
-        out = (1 - y) * x + lw * sp
+        if pw is not None:
+            sp = (sp * (1 + (pw - 1) * y)).astype(x.dtype, copy=False)
+        out = ((1 - y) * x).astype(y.dtype, copy=False) + sp
         if w is not None:
             out = out * w
         ctx.save_for_backward(x, y, w, pw)
-        return out.astype(x.dtype, copy=False)
+        return out.astype(y.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -402,10 +406,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    for extra in (weight, pos_weight):
-        if extra is not None:
-            broadcast_shape(tuple(extra.shape), tuple(input.shape))
-    out = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), weight, pos_weight)
+    checks.check_bce_with_logits(input, target, weight, pos_weight)
+    out = BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight)
     return _reduce(out, reduction)
 
 
@@ -457,8 +459,17 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     checks.check_same_size(input, target, "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    # torch's kernel works on the broadcast pair and writes the loss into a tensor of the input's dtype
+    broadcast_shape(tuple(input.shape), tuple(target.shape))
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    checks.check_into_input(input, promote_types(input.dtype, target.dtype), "huber_cpu")
+    if target.dtype.name == "bool":  # the kernel reads a bool target as 0 / 1
+        target = target.to(input.dtype)
     d = (input - target).abs()
     loss = ops.where(d <= delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if loss.dtype != input.dtype:
+        loss = loss.to(input.dtype)
     return _pointwise(input, target, loss, weight, reduction, weighted_mean=False)
 
 
@@ -574,7 +585,16 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                      reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)), computed without overflow."""
     reduction = _reduction(reduction, size_average, reduce)
-    return _reduce(softplus(-target * input, 1.0, math.inf), reduction)
+    if input.dtype.name == "bool":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    # torch's kernel: log(1 + exp(-x * y)) step by step in a tensor of the input's dtype (it overflows to inf
+    # where exp does)
+    checks.check_broadcast_into(tuple(input.shape), tuple(target.shape))
+    res = result_type(input, target)
+    checks.check_into_input(input, res if res.is_floating_point else default_dtype())
+    z = (-input * target).to(input.dtype)
+    return _reduce((z.exp() + 1).log(), reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
