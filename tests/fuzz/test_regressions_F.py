@@ -131,6 +131,26 @@ CASES = [
     "F.binary_cross_entropy_with_logits(T([0.5]), T([1.0]), pos_weight=T([True], 'bool'))",
     "F.binary_cross_entropy_with_logits(T(0.5), T(1.0), pos_weight=T([2.0]))",
     "F.binary_cross_entropy_with_logits(T([0.5, 1.0]), T([1.0, 0.0]), weight=T([1.0, 2.0, 3.0]))",
+    # the regression losses broadcast first, so a 0-d target promotes like any tensor
+    "F.mse_loss(T([-1.47, -0.46], 'float16'), T(-2.05, 'float64'), reduction='sum')",
+    "F.l1_loss(T([-1.47, -0.46], 'float16'), T(-2.05, 'float64'))",
+    "F.smooth_l1_loss(T([-1.47, -0.46], 'float16'), T(-2.05, 'float64'), reduction='none')",
+    "F.mse_loss(T([-1.47, -0.46], 'float16'), T(-2.05, 'float64'), weight=T([1.0, 2.0]))",
+    "F.mse_loss(T([1, 2], 'int64'), T([1, 2], 'int64'))",
+    "F.smooth_l1_loss(T([1, 2], 'int16'), T([True, False], 'bool'))",
+    "F.mse_loss(T([True], 'bool'), T([1.5]))",
+    "F.l1_loss(T(1.0, shape=(2, 4, 4)), T(shape=(2, 4, 0)))",
+    # cosine_embedding_loss: the target's rank fixes the inputs' rank; the inputs broadcast
+    "F.cosine_embedding_loss(T(1.0, shape=(2, 2)), T(1.0, shape=(2, 2)), T([1, -1, 1], 'int64'))",
+    "F.cosine_embedding_loss(T(shape=(2, 3, 1)), T(shape=(2, 3, 1)), T([1.0, -1.0]))",
+    "F.cosine_embedding_loss(T(shape=(3,)), T(shape=(3,)), T([1.0, -1.0, 1.0]))",
+    "F.cosine_embedding_loss(T(shape=(2, 3)), T(shape=(2, 3)), T(1.0))",
+    "F.cosine_embedding_loss(T(shape=(2, 3)), T(shape=(2, 3)), T(1.0, shape=(2, 1)))",
+    "F.cosine_embedding_loss(T(1.5, shape=(2, 3)), T(2.0, shape=(1, 3)), T([1.0, -1.0]))",
+    "F.multilabel_soft_margin_loss(T(2.0), T(-3.8), reduction='bad')",
+    "F.multilabel_soft_margin_loss(T([[3.4, -6.6]]), T(1, 'int64', (1, 1, 1)), reduction='none', "
+    "weight=T([-1.0, -0.0]))",
+    "F.scaled_dot_product_attention(T(shape=(2, 0, 3)), T(shape=(1, 1, 2)), T(shape=(2, 1, 1)))",
 ]
 
 

@@ -232,6 +232,8 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
             "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
             f"{_dtype_name(attn_mask)} and  query.dtype: {_dtype_name(query)} instead.")
     q, k, v = tuple(query.shape), tuple(key.shape), tuple(value.shape)
+    if q[-2] == 0:  # no queries: torch returns the empty result without looking at the other shapes
+        return
     if enable_gqa and len(q) >= 3 and len(k) >= 3 and len(v) >= 3 and k[-3] and q[-3] % k[-3] == 0:
         k, v = k[:-3] + q[-3:-2] + k[-2:], v[:-3] + q[-3:-2] + v[-2:]  # the key/value heads are repeated
     scores = _check_product(q, k[:-2] + (k[-1], k[-2]))  # q @ k^T
@@ -262,6 +264,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if attn_mask is not None and is_causal:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     _check_sdpa(query, key, value, attn_mask, enable_gqa)
+    if query.shape[-2] == 0:
+        shape = tuple(np.broadcast_shapes(query.shape[:-2], key.shape[:-2])) + (0, value.shape[-1])
+        return Tensor._make(array_module(query._data).zeros(shape, query._data.dtype), False, None, 0)
     return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)[0]
 
 

@@ -21,7 +21,7 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
 from ...dtypes import get_default_dtype as default_dtype
-from ...dtypes import promote_types, result_type
+from ...dtypes import SCALAR_TYPE_NAMES, promote_types, result_type
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
@@ -412,6 +412,22 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 # ---------------------------------------------------------------- regression losses
+def _expanded(input: Tensor, target: Tensor, kernel: str | None = None) -> tuple[Tensor, Tensor]:
+    """The pair as torch's functional layer passes it on: broadcast to one shape (so a 0-d operand's
+    dtype promotes like any tensor's). ``kernel``: the fused kernel the pair goes to, which has no
+    integer version and reads bool operands as numbers."""
+    broadcast_shape(tuple(input.shape), tuple(target.shape))
+    dt = promote_types(input.dtype, target.dtype)
+    if kernel is not None and not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[dt.name]}\'')
+
+    if result_type(input, target) != dt:  # a 0-d operand would not have promoted on its own
+        return input.to(dt), target.to(dt)
+    if kernel is not None and "bool" in (input.dtype.name, target.dtype.name):
+        return input.to(dt), target.to(dt)
+    return input, target
+
+
 def _pointwise(input, target, loss, weight, reduction, weighted_mean=True):
     """Apply an elementwise ``weight``; for mse/l1 ``mean`` then divides by the summed weight."""
     if weight is None:
@@ -426,6 +442,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
     """|input - target|, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "l1_loss")
+    input, target = _expanded(input, target)
     return _pointwise(input, target, (input - target).abs(), weight, reduction)
 
 
@@ -434,6 +451,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     """(input - target)^2, reduced."""
     reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "mse_loss")
+    input, target = _expanded(input, target, "mse_cpu" if weight is None else None)
     d = input - target
     return _pointwise(input, target, d * d, weight, reduction)
 
@@ -443,6 +461,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere."""
     reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "smooth_l1_loss")
+    input, target = _expanded(input, target, "smooth_l1_cpu" if beta != 0 else None)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = (input - target).abs()
@@ -600,13 +619,13 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Per-class binary logistic loss, averaged over the classes (last dim)."""
-    reduction = _reduction(reduction, size_average, reduce, error="{} is not valid")
-    if input.ndim == 0:  # torch reads the class count from the last dim
+    if input.ndim == 0:  # torch reads the class count from the last dim (before it looks at reduction)
         raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    reduction = _reduction(reduction, size_average, reduce, error="{} is not valid")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
-    loss = loss.sum(-1) / input.shape[-1]
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
     return _reduce(loss, reduction)
 
 
@@ -647,11 +666,15 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
     reduction = _reduction(reduction, size_average, reduce)
-    if input1.ndim != input2.ndim or tuple(input1.shape) != tuple(input2.shape):
+    d = target.ndim
+    if d > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != d + 1 or input2.ndim != d + 1:
         raise RuntimeError(
-            f"cosine_embedding_loss: Input1 and Input2 must have the same shape, got {list(input1.shape)} "
-            f"and {list(input2.shape)}")
-    d = input1.ndim - 1
+            f"{d}D target tensor expects {d + 1}D input tensors, but found inputs with sizes {list(input1.shape)} "
+            f"and {list(input2.shape)}.")
+    pair = broadcast_shape(tuple(input1.shape), tuple(input2.shape))
+    broadcast_shape(tuple(target.shape), pair[:-1])  # the target selects a loss per row
     eps = 1e-12
     prod = (input1 * input2).sum(d)
     mag = ((input1 * input1).sum(d) + eps) * ((input2 * input2).sum(d) + eps)
