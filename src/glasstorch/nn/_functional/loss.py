@@ -20,8 +20,8 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
-from ...dtypes import get_default_dtype as default_dtype
 from ...dtypes import SCALAR_TYPE_NAMES, promote_types, result_type
+from ...dtypes import get_default_dtype as default_dtype
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
