@@ -151,6 +151,18 @@ CASES = [
     "F.multilabel_soft_margin_loss(T([[3.4, -6.6]]), T(1, 'int64', (1, 1, 1)), reduction='none', "
     "weight=T([-1.0, -0.0]))",
     "F.scaled_dot_product_attention(T(shape=(2, 0, 3)), T(shape=(1, 1, 2)), T(shape=(2, 1, 1)))",
+    # cosine_similarity: integer inputs join the common float dtype, each float input is normalised in its own
+    "F.cosine_similarity(T([[1.0, 2, 3, 4], [0, 0, 1, 2]]), T(-4, 'int32'), dim=1, eps=0.0)",
+    "F.cosine_similarity(T([[[5], [2]]], 'int16'), T([[[2], [5]]], 'uint8'))",
+    "F.cosine_similarity(T([[[5, 1], [2, 3]]], 'int16'), T([[[2, 1], [5, 2]]], 'float16'))",
+    "F.cosine_similarity(T([[[5, 1], [2, 3]]], 'float64'), T([[[2, 1], [5, 2]]], 'float16'))",
+    "F.normalize(T([[1.0, 2, 3], [4, 5, 6]], 'float16'))",
+    # activations at zero / NaN with extreme parameters
+    "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
+    "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",
+    "F.celu(T([-1.0, 0.0, -0.0, 2.0]), -inf)",
+    "F.celu(T([-1.0, 0.0, -0.0, 2.0], 'float64'), nan)",
+    "F.softshrink(T([0.4, nan, -0.5, 0.5, -0.7, 2.0], 'float16'), 0.5)",
 ]
 
 

@@ -132,7 +132,8 @@ class Softshrink(_OfInput):
 
     @staticmethod
     def compute(xp, x, lambd):
-        return (xp.where(x > lambd, x - lambd, 0) + xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype)
+        # x * 0 keeps a NaN a NaN (torch propagates it)
+        return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0)).astype(x.dtype)
 
     @staticmethod
     def derivative(grad, x, lambd):
@@ -208,7 +209,8 @@ class Elu(_OfInput):
     @staticmethod
     def compute(xp, x, alpha, scale, input_scale):
         neg = alpha * xp.expm1(xp.minimum(x, 0) * input_scale)
-        return (scale * xp.where(x > 0, x, neg)).astype(x.dtype, copy=False)
+        # a zero input gives zero even for an infinite or NaN alpha (torch's kernel)
+        return (scale * xp.where(x >= 0, x, neg)).astype(x.dtype, copy=False)
 
     @staticmethod
     def derivative(grad, x, a, s, k):
