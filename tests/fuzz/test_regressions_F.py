@@ -157,6 +157,28 @@ CASES = [
     "F.cosine_similarity(T([[[5, 1], [2, 3]]], 'int16'), T([[[2, 1], [5, 2]]], 'float16'))",
     "F.cosine_similarity(T([[[5, 1], [2, 3]]], 'float64'), T([[[2, 1], [5, 2]]], 'float16'))",
     "F.normalize(T([[1.0, 2, 3], [4, 5, 6]], 'float16'))",
+    # convolutions: empty inputs, then dilation, then dtypes, in torch's order
+    "F.conv2d(T(shape=(0, 4, 3, 3), dtype='float64'), T(shape=(4, 4, 2, 2), dtype='float64'), padding=1, "
+    "dilation=0)",
+    "F.conv1d(T(shape=(0, 1, 3), dtype='float64'), T(shape=(1, 1, 2)))",
+    "F.conv1d(T(shape=(0, 1, 3), dtype='float64'), T(shape=(1, 2, 2)))",
+    "F.conv1d(T(shape=(0, 1, 3)), T(shape=(1, 1, 2, 2)))",
+    "F.conv1d(T(shape=(1, 0, 3)), T(shape=(1, 0, 2)))",
+    "F.conv1d(T(1.0, shape=(1, 1, 3), dtype='float64'), T(shape=(1, 1, 2)), dilation=0)",
+    "F.conv1d(T(shape=(1, 1, 0), dtype='float64'), T(shape=(1, 1, 2)), padding=1)",
+    "F.conv3d(T(shape=(1, 2, 5, 3, 1)), T(shape=(2, 2, 1, 1, 1)), padding=(0, 0, 1), stride=(1, 1, 1))",
+    "F.conv3d(T(shape=(1, 2, 5, 3, 0)), T(shape=(2, 2, 1, 1, 1)), padding=1)",
+    "F.conv_transpose1d(T(1.0, shape=(1, 1, 3)), T(shape=(1, 1, 2)), dilation=0)",
+    "F.conv_transpose1d(T(shape=(1, 1, 0)), T(shape=(1, 1, 2)), dilation=0)",
+    "F.conv_transpose2d(T(shape=(0, 1, 3, 3), dtype='float16'), T(shape=(1, 1, 3, 2), dtype='float16'), stride=2, "
+    "output_padding=2)",
+    "F.conv_transpose1d(T(shape=(1, 1, 3), dtype='float64'), T(shape=(1, 1, 2)), stride=2, output_padding=2)",
+    "F.conv_transpose1d(T(shape=(1, 1, 2)), T(shape=(1, 1, 2)), padding=3)",
+    "F.conv_transpose1d(T(shape=(0, 1, 2)), T(shape=(1, 1, 2)), padding=3)",
+    "F.conv_transpose3d(T(shape=(0, 2, 3, 3, 3)), T(shape=(2, 1, 1, 2, 3), dtype='int8'))",
+    "F.conv_transpose3d(T(shape=(1, 2, 3, 3, 3)), T(shape=(2, 1, 1, 2, 3)), dilation=0)",
+    "F.conv_transpose2d(T(shape=(0, 2, 5, 0)), T(shape=(2, 2, 1, 1)))",
+    "F.conv_transpose1d(T(shape=(2, 0)), T(shape=(2, 2, 3)))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+from ...autograd.grad_mode import is_grad_enabled
+from ...backend import array_module
 from ...ops.conv import ConvGeometry, Convolution, ConvTranspose, Fold, Unfold
 from ...tensor import Tensor
 from ._checks_conv import (
     batched,
     check_conv,
+    check_conv_kernel,
     check_conv_transpose,
+    check_conv_transpose_kernel,
     check_fold_args,
     check_fold_blocks,
-    check_output_size,
     check_unfold_args,
     check_unfold_blocks,
+    empty_input,
 )
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "unfold", "fold"]
 
 
+def _empty_result(x: Tensor, shape: tuple) -> Tensor:
+    """An empty result in the input's dtype; linked to the input's graph when it records one."""
+    if x.requires_grad and is_grad_enabled():
+        return x.sum().mul(0).expand(shape).clone()
+    return Tensor._make(array_module(x._data).zeros(shape, x._data.dtype), False, None, 0)
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd, name) -> Tensor:
     x, unbatched = batched(input, nd, name)
     stride, pads, dilation = check_conv(x, input, weight, bias, stride, padding, dilation, groups, nd)
     geom = ConvGeometry(tuple(weight.shape[2:]), stride, pads, dilation, groups, tuple(x.shape[2:]))
+    if empty_input(x, nd):  # no batch or no channels: an empty result (no channels out either, as torch)
+        out = _empty_result(x, (x.shape[0], weight.shape[0] if x.shape[1] else 0) + geom.out_sp)
+        return out.squeeze(0) if unbatched else out
+    check_conv_kernel(input, weight, bias, dilation, nd)
     out = Convolution.apply(x, weight, bias, geom)
     return out.squeeze(0) if unbatched else out
 
@@ -52,7 +67,15 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     kernel, in_sp = tuple(weight.shape[2:]), tuple(x.shape[2:])
     out_sp = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
                    for n, s, p, d, k, op in zip(in_sp, stride, padding, dilation, kernel, output_padding))
-    check_output_size(in_sp, out_sp)
+    if empty_input(x, nd):
+        shape = (x.shape[0], weight.shape[1] * groups) + out_sp
+        if any(n < 0 for n in shape):
+            seen = list(shape[:2]) + [1] + list(shape[2:]) if nd == 1 else list(shape)
+            i = next(i for i, n in enumerate(seen) if n < 0)
+            raise RuntimeError(f"invalid shape dimension {seen[i]} at index {i} of shape {seen}")
+        out = _empty_result(x, shape)
+        return out.squeeze(0) if unbatched else out
+    check_conv_transpose_kernel(input, weight, bias, stride, output_padding, dilation, in_sp, out_sp, nd)
     geom = ConvGeometry(kernel, stride, tuple((p, p) for p in padding), dilation, groups, out_sp, in_sp)
     out = ConvTranspose.apply(x, weight, bias, geom)
     return out.squeeze(0) if unbatched else out
