@@ -165,6 +165,8 @@ def check_conv_transpose(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor 
         raise RuntimeError("non-positive stride is not supported")
     if any(v < 0 for v in padding):
         raise RuntimeError("negative padding is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
     C = x.shape[1]
     if C != wshape[0]:
         raise RuntimeError(

@@ -108,7 +108,8 @@ class Threshold(_OfInput):
 
     @staticmethod
     def compute(xp, x, threshold, value):
-        return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
+        with np.errstate(over="ignore"):  # a float16 input's threshold may lie beyond float16's range
+            return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
 
     @staticmethod
     def derivative(grad, x, threshold, value):
@@ -532,12 +533,36 @@ def tanhshrink(input: Tensor) -> Tensor:
     return Tanhshrink.apply(_float(input, "tanhshrink"))
 
 
+_THRESHOLD_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t",
+                    "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
+    """torch converts both scalars to the input's type (the threshold of a float16 input to float32)
+    and refuses one that overflows it."""
+    name = input.dtype.name
+    if name == "bool":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    for v, kind in ((threshold, "float32" if name == "float16" else name), (value, name)):
+        v = float(v)
+        if input.is_floating_point():
+            bad = math.isfinite(v) and abs(v) > float(np.finfo(kind).max)
+        else:
+            info = np.iinfo(kind)
+            low = -info.max - 1 if info.min == 0 else info.min  # torch lets small negatives wrap into uint8
+            bad = not math.isfinite(v) or not low <= math.trunc(v) <= info.max
+        if bad:
+            raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[name]} without overflow")
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
+    _check_threshold(input, threshold, value)
     return _maybe_inplace(input, inplace, Threshold, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    _check_threshold(input, threshold, value)
     return _maybe_inplace(input, True, Threshold, threshold, value)
 
 

@@ -300,6 +300,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if not input.is_floating_point():  # torch's log_softmax over the class dim has no integer kernel
+        kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     # a float target of the input's shape holds class probabilities; any other is checked as class indices
     if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):

@@ -194,6 +194,8 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 def _single_size(input, output_size, name: str) -> int:
     """The 1-d pools' output size as torch reads it (an int or a sequence of one int), with the rank check
     torch makes between parsing the argument and checking its length."""
+    if output_size is None:
+        raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, not NoneType")
     if isinstance(output_size, (tuple, list)):
         for i, v in enumerate(output_size):
             if v is None:
