@@ -555,14 +555,23 @@ def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
             raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[name]} without overflow")
 
 
+def _threshold_args(input: Tensor, threshold: float, value: float) -> tuple:
+    """The scalars as the input's type holds them (an integer type truncates and wraps, as torch's cast)."""
+    _check_threshold(input, threshold, value)
+    if input.is_floating_point():
+        return threshold, value
+    dt = input._data.dtype
+    return tuple(int(np.array(math.trunc(float(v)), np.int64).astype(dt)) for v in (threshold, value))
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
-    _check_threshold(input, threshold, value)
+    threshold, value = _threshold_args(input, threshold, value)
     return _maybe_inplace(input, inplace, Threshold, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
-    _check_threshold(input, threshold, value)
+    threshold, value = _threshold_args(input, threshold, value)
     return _maybe_inplace(input, True, Threshold, threshold, value)
 
 
