@@ -41,7 +41,6 @@ KNOWN = {
     ("F.conv_transpose3d", "value"): "float16 accumulation differs beyond the float16 tolerance",
     (".addcmul_", "value"): "int64 extremes overflow differently; float16 operands multiply in float16 in torch",
     (".float_power_", "silent"): "float_power_ on a non-float64 tensor should refuse the float64 result",
-    ("F.gaussian_nll_loss", "silent"): "integer targets are accepted",
     (".clip", "silent"): "a bool min/max is accepted",
     ("clamp", "silent"): "an int min with a tensor max is accepted",
     (".new_tensor", "silent"): "a NumPy float scalar as data is accepted",
@@ -49,7 +48,6 @@ KNOWN = {
     ("F.kl_div", "silent"): "integer inputs are accepted",
     ("softmax", "silent"): "dim 1 on a 0-d tensor is accepted",
     ("floor_divide", "silent"): "integer floor division by a zero tensor (bool operand) is accepted",
-    ("F.group_norm", "silent"): "torch's one-value-per-channel check in training is missing",
     (".multinomial", "silent"): "integer probabilities are accepted",
     ("std_mean", "value"): "float16 with inf or huge values: torch's Welford pass differs",
     (".fmod_", "silent"): "integer fmod_ by a bool False divisor is accepted",
@@ -72,7 +70,6 @@ KNOWN = {
     (".index_put_", "silent"): "values of another dtype are accepted (torch requires the same dtype)",
     ("as_tensor", "silent"): "a NumPy float scalar with dtype=bool is accepted",
     (".remainder", "silent"): "integer remainder by a bool False divisor is accepted",
-    ("F.binary_cross_entropy", "silent"): "an integer target is accepted",
     (".addcdiv_", "value"): "mixed int32/float16 operands: torch divides in float16",
 }
 

@@ -111,6 +111,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     """The ``p``-norm distance between every pair of rows ``i < j`` of a 2-D input."""
     if input._data.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     xp = array_module(input._data)

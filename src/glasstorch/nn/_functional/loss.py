@@ -20,7 +20,7 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
-from ...dtypes import SCALAR_TYPE_NAMES, promote_types, result_type
+from ...dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, promote_types, result_type
 from ...dtypes import get_default_dtype as default_dtype
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
@@ -393,6 +393,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {SCALAR_TYPE_NAMES[target.dtype.name]} but expected "
+                           f"{SCALAR_TYPE_NAMES[input.dtype.name]}")
     x = input._data
     if ((x < 0) | (x > 1)).any() or array_module(x).isnan(x).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -561,17 +564,22 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """0.5 (log var + (input - target)^2 / var), var clamped below at ``eps``."""
     if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
         var = ops.full(tuple(input.shape), float(var), dtype=input.dtype)
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
-        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
-            pass
+        elif input.ndim == var.ndim and sum(v for n, v in zip(input.shape, var.shape) if n != v) == 1:
+            pass  # one dim of size 1 where the input's differs: a shared variance
         else:
             raise ValueError("var is of incorrect size")
     reduction = _reduction(reduction, error="{} is not valid")
-    if (var._data < 0).any():
-        raise ValueError("var has negative entry/entries")
+    if not var.is_floating_point():  # torch clamps var in place by a float eps
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{CPP_TYPE_NAMES[var.dtype.name]}")
     var = _ClampKeepGrad.apply(var, eps)
     d = input - target
     loss = (var.log() + d * d / var) * 0.5
@@ -698,6 +706,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance."""
     reduction = _reduction(reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.ndim, positive.ndim, negative.ndim)
     if not (dims[0] == dims[1] == dims[2]) or dims[0] not in (1, 2):
         raise RuntimeError(
@@ -732,9 +742,14 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     Each row of ``target`` lists class indices, ended by the first -1.
     """
     reduction = _reduction(reduction, size_average, reduce)
+    if input.ndim <= 2 and (input.shape[-1] if input.ndim else 1) == 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
     if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(
             f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    if target.dtype.name != "int64":
+        raise RuntimeError(f"expected scalar type Long but found {SCALAR_TYPE_NAMES[target.dtype.name]}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(x.shape).astype(np.int64)
     xp = array_module(t)

@@ -15,6 +15,7 @@ per ``L`` (``(1, 1, L)``), so each pass over memory does as much as it can.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -284,6 +285,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     n, c = shape[0], shape[1]
     if num_groups == 0:
         raise ZeroDivisionError("integer division or modulo by zero")  # as torch's own Python check
+    grouped = [n * c // num_groups, num_groups] + list(shape[2:])  # torch's check, in training or not
+    if grouped[0] * math.prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {grouped}")
     if c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "

@@ -16,6 +16,8 @@ from ... import ops
 from ... import random as _random
 from ...autograd.function import Function
 from ...backend import array_module, from_numpy
+from ...dtypes import SCALAR_TYPE_NAMES
+from ...ops._util import wrap_dim
 from ...tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample", "gumbel_softmax"]
@@ -28,6 +30,10 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     the soft sample's (straight-through)."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if not logits.is_floating_point():  # torch draws the noise with exponential_ in the logits' dtype
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {SCALAR_TYPE_NAMES[logits.dtype.name]}")
+    wrap_dim(dim, logits.ndim)
     e = _random._rng(None).exponential(1.0, logits._data.shape).astype(logits._data.dtype)
     gumbels = -Tensor._make(from_numpy(e), False, None, 0).log()  # drawn on the host
     y_soft = ops.softmax((logits + gumbels) / tau, dim)
