@@ -256,6 +256,18 @@ CASES = [
     "F.binary_cross_entropy(T(0.16, 'float64'), T(0.5, 'float16'))",
     "F.binary_cross_entropy(T([0.1], 'float16'), T([False], 'bool'), weight=T(1.0, 'float16'))",
     "F.pdist(T([[-5, 4]], 'int8'))",
+    # batch / instance norm: the functional layer's checks, then torch's shortcut for empty inputs
+    "F.batch_norm(T(1.0, shape=(2, 3)), None, None, training=True, eps=0.0)",
+    "F.batch_norm(T(1.0, shape=(2, 3)), None, None, training=False, eps=-1)",
+    "F.batch_norm(T(shape=(0, 3)), None, None, training=True)",
+    "F.batch_norm(T(shape=(0, 2)), T(shape=(1,)), T(shape=(2,)), training=False)",
+    "F.batch_norm(T(shape=(0, 2), dtype='int64'), T(shape=(1,)), T(shape=(2,)), weight=T([2, 3], 'int64'))",
+    "F.batch_norm(T(shape=(2, 0)), T(shape=(1,)), T(shape=(2,)), weight=T(shape=(0,)), training=True)",
+    "F.batch_norm(T(shape=(1, 3)), None, None, training=True)",
+    "F.batch_norm(T(1.0, shape=(3,)), None, None, training=True)",
+    "F.instance_norm(T(shape=(0, 3, 2, 2)), weight=T([1.0, 2, 3]))",
+    "F.instance_norm(T(shape=(2, 3, 0)))",
+    "F.instance_norm(T(shape=(2, 3, 1)))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

@@ -210,8 +210,31 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training) 
     _check_param("running_var", running_var, channels)
     _check_param("weight", weight, channels)
     _check_param("bias", bias, channels)
-    if training and input._data.size // max(channels, 1) <= 1:
+
+
+def _check_batch_norm_args(input: Tensor, training: bool, eps: float) -> None:
+    """torch's functional-layer checks: one value per channel in training, and eps."""
+    shape = input._data.shape
+    if training and not shape:
+        raise IndexError("tuple index out of range")  # torch's Python check reads size(0)
+    if training and shape[0] * math.prod(shape[2:]) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+
+
+def _empty_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """torch's result for an input with no elements: a copy, scaled and shifted by the first weight and bias
+    (which must then hold an element)."""
+    out = input.clone()
+    for t, op in ((weight, "mul"), (bias, "add")):
+        if t is not None:
+            if t.numel() == 0:
+                raise IndexError(f"select(): index 0 out of range for tensor of size {list(t.shape)} at dimension 0")
+            out = getattr(out, op)(t.reshape(-1)[0])
+    return out
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -223,6 +246,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     ``running_mean`` / ``running_var`` (the latter with the unbiased
     variance); otherwise the running statistics are used.
     """
+    _check_batch_norm_args(input, training, eps)
+    if input._data.size == 0:
+        return _empty_norm(input, weight, bias)
+    if input.ndim < 2:  # the channels are dim 1
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions" if input.ndim == 0 else
+                         "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
     shape = input._data.shape
     channels = shape[1] if input._data.ndim > 1 else 0
@@ -314,12 +343,15 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     n, c = shape[0], shape[1]
+    if use_input_stats and math.prod(shape[2:]) == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {input.shape}")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     rest = input._data.size // (n * c) if n * c else 0
-    if rest <= 1:
-        raise ValueError(
-            f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    if input._data.size == 0:  # torch's batch norm of the (1, n * c, ...) view, with the weight repeated n times
+        return _empty_norm(input, weight.repeat(n) if weight is not None else None,
+                           bias.repeat(n) if bias is not None else None)
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         _check_param(name, t, c)
