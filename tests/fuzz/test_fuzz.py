@@ -64,7 +64,6 @@ KNOWN = {
     (".polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
     ("digamma", "value"): "float16: torch computes digamma in float16 steps, the float64 series rounds differently",
     (".digamma", "value"): "float16: torch computes digamma in float16 steps, the float64 series rounds differently",
-    ("F.batch_norm", "internal"): "integer running stats in training reach a NumPy in-place cast",
     ("index_put", "silent"): "a 0-d tensor indexed by a 0-d bool mask is accepted",
     (".index_put", "silent"): "a 0-d tensor indexed by a 0-d bool mask is accepted",
     (".index_put_", "silent"): "values of another dtype are accepted (torch requires the same dtype)",

@@ -22,6 +22,7 @@ import numpy as np
 
 from ...autograd.function import Function
 from ...backend import array_module
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...kernels import sum_axes
 from ...ops.shape import _pad_zeros
 from ...tensor import Tensor
@@ -210,6 +211,15 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training) 
     _check_param("running_var", running_var, channels)
     _check_param("weight", weight, channels)
     _check_param("bias", bias, channels)
+    dt = input.dtype.name
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"batch_norm" not implemented for \'{SCALAR_TYPE_NAMES[dt]}\'')
+    # CPU kernels take parameters of the input's dtype (a float16 input also float32 ones)
+    allowed = (dt, "float32") if dt == "float16" else (dt,)
+    for t in (weight, bias, running_mean, running_var):
+        if t is not None and t.dtype.name not in allowed:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{SCALAR_TYPE_NAMES[allowed[-1]]}")
 
 
 def _check_batch_norm_args(input: Tensor, training: bool, eps: float) -> None:
