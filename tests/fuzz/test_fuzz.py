@@ -44,8 +44,6 @@ KNOWN = {
     (".clip", "silent"): "a bool min/max is accepted",
     ("clamp", "silent"): "an int min with a tensor max is accepted",
     (".new_tensor", "silent"): "a NumPy float scalar as data is accepted",
-    ("F.hinge_embedding_loss", "silent"): "integer inputs are accepted",
-    ("F.kl_div", "silent"): "integer inputs are accepted",
     ("softmax", "silent"): "dim 1 on a 0-d tensor is accepted",
     ("floor_divide", "silent"): "integer floor division by a zero tensor (bool operand) is accepted",
     (".multinomial", "silent"): "integer probabilities are accepted",

@@ -605,16 +605,30 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return Glu.apply(_float(input, "glu"), d)
 
 
+def _empty_of(input: Tensor, dim, dtype) -> Tensor | None:
+    """torch's softmax kernels return an empty input as it is, in any dtype (no kernel needed)."""
+    out_dtype = dtype if dtype is not None else input.dtype
+    if input._data.size or out_dtype.is_floating_point:
+        return None
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
+    return Tensor._make(array_module(input._data).empty(input._data.shape, out_dtype.np), False, None, 0)
+
+
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
-    return ops.softmax(input, dim, dtype=dtype)
+    empty = _empty_of(input, dim, dtype)
+    return ops.softmax(input, dim, dtype=dtype) if empty is None else empty
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``: finite for any logits."""
-    return ops.log_softmax(input, dim, dtype=dtype)
+    empty = _empty_of(input, dim, dtype)
+    return ops.log_softmax(input, dim, dtype=dtype) if empty is None else empty
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
-    return ops.softmax(-input, dim, dtype=dtype)
+    neg = -input
+    empty = _empty_of(neg, dim, dtype)
+    return ops.softmax(neg, dim, dtype=dtype) if empty is None else empty

@@ -600,11 +600,22 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce(ops.clamp_min(-target * (input1 - input2) + margin, 0), reduction)
 
 
+_INT_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
+
+
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
     reduction = _reduction(reduction, size_average, reduce)
     broadcast_shape(tuple(input.shape), tuple(target.shape))
+    if input.dtype.name == "bool":  # torch's margin - input reads the margin as a bool too
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if not input.is_floating_point():  # torch's kernel works in the input's integer type
+        info = np.iinfo(input._data.dtype)
+        if not (math.isfinite(margin) and info.min <= math.trunc(margin) <= info.max):
+            raise RuntimeError(f"value cannot be converted to type {_INT_TYPES[input.dtype.name]} without overflow")
+        margin = math.trunc(margin)
     zeros = ops.zeros_like(input)
     margin_part = ops.where(target != 1, ops.clamp_min(margin - input, 0), zeros)
     self_part = ops.where(target != -1, input, zeros)
