@@ -51,7 +51,6 @@ KNOWN = {
     (".fmod_", "silent"): "integer fmod_ by a bool False divisor is accepted",
     ("scatter", "internal"): "an empty index with src of another rank reaches NumPy's broadcasting error",
     (".scatter", "internal"): "an empty index with src of another rank reaches NumPy's broadcasting error",
-    ("F.pad", "silent"): "reflect/circular padding that leaves an empty output is accepted",
     (".multinomial", "internal"): "a row of 0 categories reaches a NumPy reshape",
     ("multinomial", "internal"): "a row of 0 categories reaches a NumPy reshape",
     (".scatter_add_", "internal"): "an index with more elements than src along a dim reaches NumPy indexing",

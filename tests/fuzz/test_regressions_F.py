@@ -286,6 +286,18 @@ CASES = [
     "F.log_softmax(T(shape=(0,), dtype='int64'), 0)",
     "F.softmin(T(shape=(0,), dtype='bool'), 0)",
     "F.softmin(T(shape=(2, 0), dtype='int64'), 3)",
+    # pad: the mode first, then the lengths, then what each mode's kernel checks
+    "F.pad(T(4.5), (-1,), mode='bogus')",
+    "F.pad(T(shape=(3,)), (1, 1, 1, 1), mode='reflect')",
+    "F.pad(T(shape=()), (1, 1), mode='circular')",
+    "F.pad(T(shape=(2, 3)), (-2, -2), mode='replicate')",
+    "F.pad(T(shape=(2, 3)), (0, -3), mode='reflect')",
+    "F.pad(T(shape=(1, 2, 3)), (0, 0, -2, -1), mode='replicate')",
+    "F.pad(T(shape=(2, 3)), (-2, -1), mode='circular')",
+    "F.pad(T(shape=(2, 3)), (-2, -2), mode='circular')",
+    "F.pad(T(shape=(0, 2, 3)), (1, 1, 1, 1), mode='circular')",
+    "F.pad(T(shape=(1, 2, 0)), (-1, 2))",
+    "F.pad(T(shape=(0, 2, 3)), (-1, 2, 1, 0, 2, -1))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",
