@@ -29,13 +29,13 @@ def check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) ->
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     elif input.ndim == 2:
+        batch = target.shape[0] if target.ndim else 0  # torch reads a 0-d target's batch as 0 here
+        if batch != input.shape[0]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch}).")
         if target.ndim != 1:
             raise RuntimeError(
                 "0D or 1D target tensor expected, multi-target not supported "
                 f"(input of shape {list(input.shape)}, target of shape {list(target.shape)})")
-        if target.shape[0] != input.shape[0]:
-            raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]}).")
     else:
         if target.ndim == 0 or target.shape[0] != input.shape[0]:
             raise ValueError(

@@ -446,18 +446,18 @@ def _pointwise(input, target, loss, weight, reduction, weighted_mean=True):
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """|input - target|, reduced."""
-    reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "l1_loss")
     input, target = _expanded(input, target)
+    reduction = _reduction(reduction, size_average, reduce)  # torch reads it after broadcasting
     return _pointwise(input, target, (input - target).abs(), weight, reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
-    reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "mse_loss")
     input, target = _expanded(input, target, "mse_cpu" if weight is None else None)
+    reduction = _reduction(reduction, size_average, reduce)  # torch reads it after broadcasting
     d = input - target
     return _pointwise(input, target, d * d, weight, reduction)
 
@@ -465,9 +465,9 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere."""
-    reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "smooth_l1_loss")
     input, target = _expanded(input, target, "smooth_l1_cpu" if beta != 0 else None)
+    reduction = _reduction(reduction, size_average, reduce)  # torch reads it after broadcasting
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = (input - target).abs()
@@ -658,6 +658,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
+    if not ((input.ndim <= 1 and input.numel()) or (input.ndim == 2 and input.shape[1])):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
     if input.ndim > 2 or (input.ndim == 2 and target.ndim != 1) or (input.ndim < 2 and target.ndim > 1):
         raise RuntimeError(
             f"inconsistent target size, expected {list(input.shape[:1]) if input.ndim == 2 else []} but got "
@@ -667,9 +670,15 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     xp = array_module(t)
     n, c = x.shape
     if t.shape[0] != n:
-        raise RuntimeError(f"inconsistent target size, expected {[n]} but got {list(target.shape)}")
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch "
+            f"size). Expected target size [{n}], but got {list(target.shape)}. Input has shape {list(input.shape)}.")
+    if weight is not None and (weight.ndim > 1 or weight.numel() != c):
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    if target.dtype.name != "int64":
+        raise RuntimeError(f"expected scalar type Long but found {SCALAR_TYPE_NAMES[target.dtype.name]}")
     if ((t < 0) | (t >= c)).any():
-        raise IndexError(f"Target {t[(t < 0) | (t >= c)][0]} is out of bounds.")
+        raise RuntimeError("target out of range")
     idx = Tensor._make(t.reshape(-1, 1), False, None, 0)
     x_y = ops.gather(x, 1, idx)
     z = ops.clamp_min(x - x_y + margin, 0)

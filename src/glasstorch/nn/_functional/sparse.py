@@ -137,6 +137,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise RuntimeError("'weight' must be 2-D")
     rows = weight._data.shape[0]
     padding_idx = _padding(padding_idx, rows)
+    if weight._data.size == 0 and idx.size:  # torch takes another path for an empty weight, with its own errors
+        if rows == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        bad = idx[(idx < 0) | (idx >= rows)]
+        if bad.size:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} axis_dim={rows}")
     _check_range(idx, rows)
     if max_norm is not None:
         with no_grad():

@@ -157,6 +157,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         align_corners = False
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
+    out_sizes, scales = _sizes(input, size, scale_factor, recompute_scale_factor)  # torch checks these first
     dim = input.dim()
     if mode in _NEEDS and dim != _NEEDS[mode] + 2:
         raise NotImplementedError(f"Got {dim}D input, but {mode} mode needs {_NEEDS[mode] + 2}D input")
@@ -164,7 +165,6 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {dim}D) for the modes: {_MODES} "
             f"(got {mode})")
-    out_sizes, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
     if mode == "area":  # adaptive pooling has checks of its own
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 3]
         return pool(input, out_sizes)
