@@ -429,7 +429,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """leaky_relu with a learnt slope per channel (dim 1), or one shared slope."""
-    if input.ndim == 0:
+    if input.ndim == 0 and weight.numel() != 1:  # a 0-d input takes one shared slope
         raise RuntimeError("Not allow zero-dim input tensor.")
     channels = input.shape[1] if input.ndim >= 2 else 1
     n = weight.numel()
@@ -470,8 +470,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return _maybe_inplace(_float(input, "elu"), inplace, Elu, alpha, 1.0, 1.0)
 
 
-def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return elu(input, alpha, True)
+def elu_(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    """In-place ``scale * elu(x * input_scale, alpha)`` (torch's elu_ takes the SELU/CELU scales too)."""
+    return _maybe_inplace(_float(input, "elu"), True, Elu, alpha, scale, input_scale)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -480,14 +480,14 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) elsewhere."""
-    reduction = _reduction(reduction)
     checks.check_same_size(input, target, "huber_loss")
-    if delta <= 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     # torch's kernel works on the broadcast pair and writes the loss into a tensor of the input's dtype
     broadcast_shape(tuple(input.shape), tuple(target.shape))
     if weight is not None and tuple(weight.shape) != tuple(input.shape):
         raise ValueError("Weights and input must have the same size.")
+    reduction = _reduction(reduction)  # torch reads it after broadcasting, then checks delta
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     checks.check_into_input(input, promote_types(input.dtype, target.dtype), "huber_cpu")
     if target.dtype.name == "bool":  # the kernel reads a bool target as 0 / 1
         target = target.to(input.dtype)
@@ -729,7 +729,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.ndim, positive.ndim, negative.ndim)
-    if not (dims[0] == dims[1] == dims[2]) or dims[0] not in (1, 2):
+    if not (dims[0] == dims[1] == dims[2]):
         raise RuntimeError(
             "The anchor, positive, and negative tensors are expected to have the same number of dimensions, "
             f"but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D inputs")
