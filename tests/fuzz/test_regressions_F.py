@@ -334,6 +334,9 @@ CASES = [
     "F.prelu(T(0.84), T([-2.9, 1.0]))",
     "F.elu_(T([-1.0, 2.0]), 0.5, 2.0, 3.0)",
     "F.elu_(T([-1.0, 2.0]), 0.5, False)",
+    "F.grid_sample(T(shape=(2, 3, 0, 0, 0)), T(shape=(2, 1, 1, 3, 3)), mode='bicubic', align_corners=False)",
+    "F.grid_sample(T(shape=(2, 1, 4, 0)), T(shape=(2, 2, 2, 2)), align_corners=False)",
+    "F.grid_sample(T(shape=(1, 1, 2, 2, 2)), T(shape=(1, 1, 1, 1, 3)), mode='bicubic', align_corners=False)",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",
