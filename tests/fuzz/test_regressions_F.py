@@ -337,6 +337,8 @@ CASES = [
     "F.grid_sample(T(shape=(2, 3, 0, 0, 0)), T(shape=(2, 1, 1, 3, 3)), mode='bicubic', align_corners=False)",
     "F.grid_sample(T(shape=(2, 1, 4, 0)), T(shape=(2, 2, 2, 2)), align_corners=False)",
     "F.grid_sample(T(shape=(1, 1, 2, 2, 2)), T(shape=(1, 1, 1, 1, 3)), mode='bicubic', align_corners=False)",
+    "F.normalize(T([[1e-4, 2e-4, 3e-3], [4, 5, 6]], 'float16'), p=1, dim=0)",
+    "F.normalize(T([[1e-4, 2e-4, 3e-3], [4, 5, 6]], 'float16'))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

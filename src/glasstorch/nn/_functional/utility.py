@@ -6,8 +6,9 @@ import numpy as np
 
 from ... import ops
 from ...backend import array_module
-from ...ops._util import write_out
+from ...ops._util import wrap_dim, write_out
 from ...tensor import Tensor
+from .distance import _norm
 
 __all__ = ["one_hot", "normalize"]
 
@@ -36,6 +37,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p, eps)`` along ``dim``."""
-    norm = ops.norm(input, p, dim, keepdim=True)
+    if input.dtype.name == "float16" and input._data.size and input.shape[dim]:
+        norm = _norm(input, p, wrap_dim(dim, input.ndim), True)  # accumulated in float32, as torch's kernel
+    else:
+        norm = ops.norm(input, p, dim, keepdim=True)
     result = input / ops.clamp_min(norm, eps).expand_as(input)
     return result if out is None else write_out("normalize", out, result, (input,))
