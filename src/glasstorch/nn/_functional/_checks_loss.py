@@ -28,6 +28,8 @@ def check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) ->
     if input.ndim == 1:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     elif input.ndim == 2:
         batch = target.shape[0] if target.ndim else 0  # torch reads a 0-d target's batch as 0 here
         if batch != input.shape[0]:
@@ -47,6 +49,8 @@ def check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) ->
     if target._data.dtype not in (np.int64, np.uint8):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {SCALAR_TYPE_NAMES[target.dtype.name]}")
+    if input.ndim > 2 and target._data.dtype != np.int64:  # torch's spatial kernel takes Long targets only
+        raise RuntimeError("expected scalar type Long but found Byte")
     check_class_weight(weight, n_classes)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...backend import array_module
-from ...dtypes import SCALAR_TYPE_NAMES
+from ...dtypes import SCALAR_TYPE_NAMES, get_default_dtype
 from ...kernels import gelu_and_derivative
 from ...ops._util import wrap_dim
 from ...tensor import Tensor
@@ -400,6 +400,11 @@ def _hardtanh(input: Tensor, min_val: float, max_val: float, inplace: bool) -> T
     if input.dtype.name == "bool":
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if not input.is_floating_point():
+        info = np.iinfo(input._data.dtype)
+        for v in (min_val, max_val):
+            if not (math.isfinite(v) and info.min - 1 < v < info.max + 1):
+                raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[input.dtype.name]} "
+                                   "without overflow")
         min_val, max_val = math.trunc(min_val), math.trunc(max_val)
         if input.dtype.name == "uint8" and (min_val < 0 or max_val < 0):
             raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
@@ -536,14 +541,22 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return Softplus.apply(_float(input, "softplus"), beta, threshold)
 
 
+def _as_float(input: Tensor) -> Tensor:
+    """An integer input in the default float dtype: torch composes these from float ops (tanh, division)."""
+    return input if input.is_floating_point() else input.to(get_default_dtype())
+
+
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
-    return Softsign.apply(_float(input, "softsign"))
+    return Softsign.apply(_float(_as_float(input), "softsign"))
 
 
 def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x)."""
-    return Tanhshrink.apply(_float(input, "tanhshrink"))
+    if input.dtype.name == "bool":
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Tanhshrink.apply(_float(_as_float(input), "tanhshrink"))
 
 
 _THRESHOLD_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t",
@@ -630,12 +643,16 @@ def _empty_of(input: Tensor, dim, dtype) -> Tensor | None:
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
     empty = _empty_of(input, dim, dtype)
     return ops.softmax(input, dim, dtype=dtype) if empty is None else empty
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``: finite for any logits."""
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
     empty = _empty_of(input, dim, dtype)
     return ops.log_softmax(input, dim, dtype=dtype) if empty is None else empty
 

@@ -281,10 +281,30 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     checks.check_class_target(input, target, weight, n_classes)
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
+    if n_classes == 0:
+        return _no_classes(input, target, reduction)
     rows, rest = _class_dim_to_rows(input, "nll_loss")
     w = None if weight is None else weight._data.reshape(-1)
     out = NllLoss.apply(rows, t, w, ignore_index, reduction)
     return out.reshape(rest) if reduction == "none" else out
+
+
+def _no_classes(input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    """No classes (so every target is ignored): nothing to add up; 'mean' divides 0 by 0."""
+    shape = tuple(target.shape) if reduction == "none" else ()
+    value = np.nan if reduction == "mean" else 0.0
+    return Tensor._make(array_module(input._data).full(shape, value, input._data.dtype), False, None, 0)
+
+
+def _check_float_logits(input: Tensor, step: str) -> None:
+    """torch has no integer kernel for log_softmax (an empty input skips it and fails in nll_loss)."""
+    if input.is_floating_point():
+        return
+    if input._data.size == 0 or step == "nll_loss":
+        kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
+    else:
+        kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -296,16 +316,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     dim 0 for unbatched input) followed by the negative log-likelihood.
     """
     reduction = _reduction(reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # torch smooths only with a positive amount
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if not input.is_floating_point():  # torch's log_softmax over the class dim has no integer kernel
-        kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    # a float target of the input's shape holds class probabilities; any other is checked as class indices
-    if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
+    # a target of the input's shape holds class probabilities; any other is checked as class indices
+    if tuple(target.shape) == tuple(input.shape):
+        if not target.is_floating_point():
+            raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                               f"{SCALAR_TYPE_NAMES[target.dtype.name]}")
+        _check_float_logits(input, "log_softmax")
         checks.check_class_weight(weight, n_classes)
         rows, rest = _class_dim_to_rows(input, "cross_entropy")
         q, _ = _class_dim_to_rows(target.to(input.dtype), "cross_entropy")
@@ -313,8 +335,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         out = SoftCrossEntropy.apply(rows, q, w, reduction, label_smoothing)
         return out.reshape(rest) if reduction == "none" else out
     checks.check_class_target(input, target, weight, n_classes)
+    _check_float_logits(input, "log_softmax")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
+    if n_classes == 0:
+        return _no_classes(input, target, reduction)
     rows, rest = _class_dim_to_rows(input, "cross_entropy")
     w = None if weight is None else weight._data.reshape(-1)
     out = CrossEntropy.apply(rows, t, w, ignore_index, reduction, float(label_smoothing))
