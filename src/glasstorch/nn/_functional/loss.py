@@ -686,18 +686,16 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if not ((input.ndim <= 1 and input.numel()) or (input.ndim == 2 and input.shape[1])):
         raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
                            f"{list(input.shape)}")
-    if input.ndim > 2 or (input.ndim == 2 and target.ndim != 1) or (input.ndim < 2 and target.ndim > 1):
+    nframe = input.shape[0] if input.ndim == 2 else 1
+    if target.ndim > 1 or target.numel() != nframe:
         raise RuntimeError(
-            f"inconsistent target size, expected {list(input.shape[:1]) if input.ndim == 2 else []} but got "
-            f"{list(target.shape)}")
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch "
+            f"size). Expected target size [{nframe}], but got {list(target.shape)}. Input has shape "
+            f"{list(input.shape)}.")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(-1).astype(np.int64)
     xp = array_module(t)
     n, c = x.shape
-    if t.shape[0] != n:
-        raise RuntimeError(
-            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch "
-            f"size). Expected target size [{n}], but got {list(target.shape)}. Input has shape {list(input.shape)}.")
     if weight is not None and (weight.ndim > 1 or weight.numel() != c):
         raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
     if target.dtype.name != "int64":
