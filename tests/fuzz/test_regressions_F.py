@@ -364,6 +364,18 @@ CASES = [
     "F.hardtanh(T([-3], 'int8'), -1000, 1)",
     "F.log_softmax(T(-1.2, 'float64'), 2, dtype=m.uint8)",
     "F.normalize(T(3.8, 'float16'))",
+    "F.normalize(T([0.94, inf, -1.2], 'float16'), p=inf, dim=-2)",
+    "F.nll_loss(T([[False, True], [False, False]], 'bool'), T([0, 0], 'int64'))",
+    "F.softmin(T(0.15, 'float16'), -2, dtype=m.bool)",
+    "F.pairwise_distance(T(shape=(2, 0), dtype='float64'), T(shape=(2, 0)), p=-1.0, eps=0.0)",
+    "F.pairwise_distance(T(shape=(2, 0)), T(shape=(2, 0)), p=2.0)",
+    "F.multilabel_margin_loss(T(shape=(0, 3)), T(shape=(0, 3), dtype='int32'), reduction='none')",
+    "F.gumbel_softmax(T(shape=(0,), dtype='uint8'))",
+    "F.embedding(T([0], 'int64'), T(shape=(0, 3)), max_norm=1.0)",
+    "F.embedding(T(100, 'int64'), T(shape=(0, 1), dtype='float64'), max_norm=1.0)",
+    "F.rms_norm(T(shape=(0, 1, 3), dtype='int64'), [4, 4])",
+    "F.scaled_dot_product_attention(T(shape=(2, 0, 0)), T(shape=(2, 1, 1)), T(shape=(2, 1, 2)), "
+    "attn_mask=T(shape=(0,), dtype='bool'), is_causal=True)",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

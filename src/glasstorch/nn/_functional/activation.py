@@ -660,5 +660,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
     neg = -input
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
     empty = _empty_of(neg, dim, dtype)
     return ops.softmax(neg, dim, dtype=dtype) if empty is None else empty

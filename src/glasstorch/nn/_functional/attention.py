@@ -261,12 +261,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     one is added to the scores. ``is_causal`` masks positions above the diagonal.
     ``dropout_p`` drops attention weights (always applied when > 0, as torch does).
     """
-    if attn_mask is not None and is_causal:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     _check_sdpa(query, key, value, attn_mask, enable_gqa)
     if query.shape[-2] == 0:
         shape = tuple(np.broadcast_shapes(query.shape[:-2], key.shape[:-2])) + (0, value.shape[-1])
         return Tensor._make(array_module(query._data).zeros(shape, query._data.dtype), False, None, 0)
+    if attn_mask is not None and is_causal:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)[0]
 
 

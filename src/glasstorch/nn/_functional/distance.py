@@ -104,7 +104,11 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """The ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
     diff = x1 - x2 + eps
-    return _norm(diff, p, diff._data.ndim - 1 if diff._data.ndim else 0, keepdim)
+    d = diff._data.ndim - 1 if diff._data.ndim else 0
+    if diff._data.ndim and diff.shape[d] == 0 and (p < 0 or p == math.inf):  # a max / min over nothing
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}because this "
+                           "dimension is empty and the operation does not have an identity")
+    return _norm(diff, p, d, keepdim)
 
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:

@@ -279,6 +279,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     checks.check_class_target(input, target, weight, n_classes)
+    _check_float_logits(input, "nll_loss")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
     if n_classes == 0:
@@ -791,7 +792,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(
             f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
-    if target.dtype.name != "int64":
+    if target.dtype.name != "int64" and input.numel():
         raise RuntimeError(f"expected scalar type Long but found {SCALAR_TYPE_NAMES[target.dtype.name]}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(x.shape).astype(np.int64)

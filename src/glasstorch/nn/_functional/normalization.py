@@ -388,12 +388,12 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     if not k:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            f"element, but got normalized_shape = {list(norm)}")
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
     if k > len(shape) or tuple(shape[len(shape) - k:]) != norm:
         raise RuntimeError(
             f"Given normalized_shape={_shape_list(norm)}, expected input with shape "
             f"[*{', '.join(str(s) for s in norm)}], but got input of size{_shape_list(shape)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(len(shape) - k, len(shape)))

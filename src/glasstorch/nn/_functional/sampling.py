@@ -30,7 +30,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     the soft sample's (straight-through)."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    if not logits.is_floating_point():  # torch draws the noise with exponential_ in the logits' dtype
+    if not logits.is_floating_point() and logits.numel():  # torch draws the noise with exponential_ in the logits' dtype
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {SCALAR_TYPE_NAMES[logits.dtype.name]}")
     wrap_dim(dim, logits.ndim)

@@ -137,6 +137,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise RuntimeError("'weight' must be 2-D")
     rows = weight._data.shape[0]
     padding_idx = _padding(padding_idx, rows)
+    if max_norm is not None and idx.size:  # torch renormalises the picked rows first, selecting each of them
+        bad = idx[(idx < -rows) | (idx >= rows)]
+        if bad.size:
+            raise IndexError(f"select(): index {int(bad.reshape(-1)[0])} out of range for tensor of size "
+                             f"{list(weight.shape)} at dimension 0")
     if weight._data.size == 0 and idx.size:  # torch takes another path for an empty weight, with its own errors
         if rows == 0:
             raise RuntimeError("index_select(): self indexing axis dim should be positive")

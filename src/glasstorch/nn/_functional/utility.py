@@ -37,7 +37,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p, eps)`` along ``dim``."""
-    if input.dtype.name == "float16" and input.ndim and input._data.size and input.shape[dim]:
+    if input.dtype.name == "float16" and input.ndim and input._data.size and input.shape[wrap_dim(dim, input.ndim)]:
         norm = _norm(input, p, wrap_dim(dim, input.ndim), True)  # accumulated in float32, as torch's kernel
     else:
         norm = ops.norm(input, p, dim, keepdim=True)
