@@ -376,6 +376,8 @@ CASES = [
     "F.rms_norm(T(shape=(0, 1, 3), dtype='int64'), [4, 4])",
     "F.scaled_dot_product_attention(T(shape=(2, 0, 0)), T(shape=(2, 1, 1)), T(shape=(2, 1, 2)), "
     "attn_mask=T(shape=(0,), dtype='bool'), is_causal=True)",
+    "F.grid_sample(T([[[[1.0, 2.0], [3.0, 4.0]]]], 'float16'), T([[[[0.3, -1.7], [2.5, 0.1]]]], 'float16'), "
+    "padding_mode='reflection', align_corners=False)",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

@@ -85,8 +85,7 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
     low = twice_low / 2
     span = (twice_high - twice_low) / 2
     shifted = coord - low
-    sign = ops.where(shifted.detach() < 0, -1.0, 1.0)  # |x| with slope +1 at 0, as torch
-    dist = shifted * sign
+    dist = ops.where(shifted.detach() < 0, -shifted, shifted)  # |x| with slope +1 at 0, as torch
     extra = ops.fmod(dist, span)
     even = (ops.floor(dist.detach() / span) % 2) == 0
     return ops.where(even, extra + low, span - extra + low)
