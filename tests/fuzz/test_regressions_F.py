@@ -378,6 +378,12 @@ CASES = [
     "attn_mask=T(shape=(0,), dtype='bool'), is_causal=True)",
     "F.grid_sample(T([[[[1.0, 2.0], [3.0, 4.0]]]], 'float16'), T([[[[0.3, -1.7], [2.5, 0.1]]]], 'float16'), "
     "padding_mode='reflection', align_corners=False)",
+    # float16: computed in float32 and rounded once, as torch's CPU kernels
+    "F.logsigmoid(T([-0.8481], 'float16'))",
+    "F.multilabel_soft_margin_loss(T([0.8481], 'float16'), T([-4.3949]))",
+    "F.softplus(T([-0.8481, 3.3, 20.1], 'float16'), beta=0.7)",
+    "F.triplet_margin_loss(T([[0.1328], [-0.826], [10000.0]], 'float16'), T([[-2.14], [0.654], [4.836]], 'float16'), "
+    "T([[-0.698], [-1.163], [2.102]], 'float16'))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

@@ -69,6 +69,8 @@ class _OfInput(_Act):
     def forward(cls, ctx, x, *args):
         ctx.save_for_backward(x)
         ctx.args = args
+        if x.dtype == np.float16:  # computed in float32 and rounded once, as torch's CPU kernels do
+            return cls.compute(array_module(x), x.astype(np.float32), *args).astype(np.float16)
         return cls.compute(array_module(x), x, *args)
 
     @classmethod

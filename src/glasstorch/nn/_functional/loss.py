@@ -27,6 +27,7 @@ from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
 from . import _checks_loss as checks
 from .activation import logsigmoid, softplus
+from .distance import _norm
 
 __all__ = [
     "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -742,7 +743,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 def _pairwise(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
     d = x1 - x2 + eps
-    return ops.norm(d, p, -1) if d.ndim else d.abs()
+    return _norm(d, p, d.ndim - 1, False) if d.ndim else d.abs()  # float16 accumulates in float32
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
