@@ -384,6 +384,12 @@ CASES = [
     "F.softplus(T([-0.8481, 3.3, 20.1], 'float16'), beta=0.7)",
     "F.triplet_margin_loss(T([[0.1328], [-0.826], [10000.0]], 'float16'), T([[-2.14], [0.654], [4.836]], 'float16'), "
     "T([[-0.698], [-1.163], [2.102]], 'float16'))",
+    "F.conv_transpose2d(T(shape=(0, 2, 3, 3), dtype='bool'), T(shape=(2, 2, 3, 1), dtype='int64'))",
+    "F.conv2d(T(shape=(0, 2, 3, 3), dtype='bool'), T(shape=(2, 2, 3, 1), dtype='int64'))",
+    "F.binary_cross_entropy(T([True], 'bool'), T([True], 'bool'))",
+    "F.cross_entropy(T(shape=(1, 0)), T(shape=(1, 0)))",
+    "F.cross_entropy(T(shape=(2, 0, 3)), T(shape=(2, 0, 3)), reduction='none')",
+    "F.cross_entropy(T(shape=(0,)), T(shape=(0,)), reduction='none')",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

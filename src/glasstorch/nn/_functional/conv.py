@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
+from ...dtypes import promote_types
 from ...ops.conv import ConvGeometry, Convolution, ConvTranspose, Fold, Unfold
 from ...tensor import Tensor
 from ._checks_conv import (
@@ -23,11 +24,13 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "unfold", "fold"]
 
 
-def _empty_result(x: Tensor, shape: tuple) -> Tensor:
-    """An empty result in the input's dtype; linked to the input's graph when it records one."""
+def _empty_result(x: Tensor, weight: Tensor, shape: tuple) -> Tensor:
+    """An empty result in the promoted dtype of input and weight; linked to the input's graph when it
+    records one."""
+    dtype = promote_types(x.dtype, weight.dtype)
     if x.requires_grad and is_grad_enabled():
-        return x.sum().mul(0).expand(shape).clone()
-    return Tensor._make(array_module(x._data).zeros(shape, x._data.dtype), False, None, 0)
+        return x.sum().mul(0).to(dtype).expand(shape).clone()
+    return Tensor._make(array_module(x._data).zeros(shape, dtype.np), False, None, 0)
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd, name) -> Tensor:
@@ -35,7 +38,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd, name) -> T
     stride, pads, dilation = check_conv(x, input, weight, bias, stride, padding, dilation, groups, nd)
     geom = ConvGeometry(tuple(weight.shape[2:]), stride, pads, dilation, groups, tuple(x.shape[2:]))
     if empty_input(x, nd):  # no batch or no channels: an empty result (no channels out either, as torch)
-        out = _empty_result(x, (x.shape[0], weight.shape[0] if x.shape[1] else 0) + geom.out_sp)
+        out = _empty_result(x, weight, (x.shape[0], weight.shape[0] if x.shape[1] else 0) + geom.out_sp)
         return out.squeeze(0) if unbatched else out
     check_conv_kernel(input, weight, bias, dilation, nd)
     out = Convolution.apply(x, weight, bias, geom)
@@ -73,7 +76,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
             seen = list(shape[:2]) + [1] + list(shape[2:]) if nd == 1 else list(shape)
             i = next(i for i, n in enumerate(seen) if n < 0)
             raise RuntimeError(f"invalid shape dimension {seen[i]} at index {i} of shape {seen}")
-        out = _empty_result(x, shape)
+        out = _empty_result(x, weight, shape)
         return out.squeeze(0) if unbatched else out
     check_conv_transpose_kernel(input, weight, bias, stride, output_padding, dilation, in_sp, out_sp, nd)
     geom = ConvGeometry(kernel, stride, tuple((p, p) for p in padding), dilation, groups, out_sp, in_sp)

@@ -284,16 +284,16 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
     if n_classes == 0:
-        return _no_classes(input, target, reduction)
+        return _no_classes(input, tuple(target.shape), reduction)
     rows, rest = _class_dim_to_rows(input, "nll_loss")
     w = None if weight is None else weight._data.reshape(-1)
     out = NllLoss.apply(rows, t, w, ignore_index, reduction)
     return out.reshape(rest) if reduction == "none" else out
 
 
-def _no_classes(input: Tensor, target: Tensor, reduction: str) -> Tensor:
-    """No classes (so every target is ignored): nothing to add up; 'mean' divides 0 by 0."""
-    shape = tuple(target.shape) if reduction == "none" else ()
+def _no_classes(input: Tensor, rows: tuple, reduction: str) -> Tensor:
+    """No classes (so nothing to add up for any of the ``rows``); 'mean' divides 0 by 0."""
+    shape = rows if reduction == "none" else ()
     value = np.nan if reduction == "mean" else 0.0
     return Tensor._make(array_module(input._data).full(shape, value, input._data.dtype), False, None, 0)
 
@@ -331,6 +331,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                                f"{SCALAR_TYPE_NAMES[target.dtype.name]}")
         _check_float_logits(input, "log_softmax")
         checks.check_class_weight(weight, n_classes)
+        if n_classes == 0:
+            rows = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
+            return _no_classes(input, rows, reduction)
         rows, rest = _class_dim_to_rows(input, "cross_entropy")
         q, _ = _class_dim_to_rows(target.to(input.dtype), "cross_entropy")
         w = None if weight is None else weight._data.reshape(-1).astype(input._data.dtype)
@@ -341,7 +344,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
     if n_classes == 0:
-        return _no_classes(input, target, reduction)
+        return _no_classes(input, tuple(target.shape), reduction)
     rows, rest = _class_dim_to_rows(input, "cross_entropy")
     w = None if weight is None else weight._data.reshape(-1)
     out = CrossEntropy.apply(rows, t, w, ignore_index, reduction, float(label_smoothing))
@@ -423,6 +426,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {SCALAR_TYPE_NAMES[target.dtype.name]} but expected "
                            f"{SCALAR_TYPE_NAMES[input.dtype.name]}")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"binary_cross_entropy" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
     x = input._data
     if ((x < 0) | (x > 1)).any() or array_module(x).isnan(x).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
