@@ -390,6 +390,12 @@ CASES = [
     "F.cross_entropy(T(shape=(1, 0)), T(shape=(1, 0)))",
     "F.cross_entropy(T(shape=(2, 0, 3)), T(shape=(2, 0, 3)), reduction='none')",
     "F.cross_entropy(T(shape=(0,)), T(shape=(0,)), reduction='none')",
+    "F.batch_norm(T([0.06, -1.4], 'float16'), T([-0.96], 'float16'), T([3.39], 'float16'), training=False)",
+    "F.batch_norm(T([0.06, -1.4]), None, None, training=False)",
+    "F.normalize(T(shape=(1, 2, 0), dtype='float64'), p=inf, dim=0)",
+    "F.normalize(T(shape=(1, 2, 0), dtype='float64'), p=inf, dim=2)",
+    "F.normalize(T(shape=(1, 0, 3)), p=2, dim=1)",
+    "F.normalize(T(shape=(0, 3), dtype='int64'))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

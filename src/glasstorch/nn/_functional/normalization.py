@@ -211,6 +211,12 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training) 
     _check_param("running_var", running_var, channels)
     _check_param("weight", weight, channels)
     _check_param("bias", bias, channels)
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
+    if input.ndim < 2:  # the channels are dim 1 (the parameters were checked against none)
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions" if input.ndim == 0 else
+                         "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     dt = input.dtype.name
     if not input.is_floating_point():
         raise NotImplementedError(f'"batch_norm" not implemented for \'{SCALAR_TYPE_NAMES[dt]}\'')
@@ -259,9 +265,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_batch_norm_args(input, training, eps)
     if input._data.size == 0:
         return _empty_norm(input, weight, bias)
-    if input.ndim < 2:  # the channels are dim 1
-        raise IndexError("Dimension specified as 1 but tensor has no dimensions" if input.ndim == 0 else
-                         "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
     shape = input._data.shape
     channels = shape[1] if input._data.ndim > 1 else 0
