@@ -396,6 +396,8 @@ CASES = [
     "F.normalize(T(shape=(1, 2, 0), dtype='float64'), p=inf, dim=2)",
     "F.normalize(T(shape=(1, 0, 3)), p=2, dim=1)",
     "F.normalize(T(shape=(0, 3), dtype='int64'))",
+    "F.softsign(T([-128, 5, 127, -3], 'int8'))",
+    "F.softsign(T([True], 'bool'))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

@@ -550,6 +550,10 @@ def _as_float(input: Tensor) -> Tensor:
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    if not input.is_floating_point():
+        return input / (input.abs() + 1)  # torch's composition: |x| + 1 wraps in the integer type
     return Softsign.apply(_float(_as_float(input), "softsign"))
 
 
