@@ -38,7 +38,6 @@ KNOWN = {
     (".where", "internal"): "a condition that does not broadcast reaches NumPy's broadcasting error",
     ("F.interpolate", "value"): "float16 linear/area resizes round differently from torch's float32 accumulation",
     ("var_mean", "value"): "a -inf in the input: torch's Welford pass gives NaN for the mean",
-    ("F.conv_transpose3d", "value"): "float16 accumulation differs beyond the float16 tolerance",
     (".addcmul_", "value"): "int64 extremes overflow differently; float16 operands multiply in float16 in torch",
     (".float_power_", "silent"): "float_power_ on a non-float64 tensor should refuse the float64 result",
     (".clip", "silent"): "a bool min/max is accepted",

@@ -398,6 +398,9 @@ CASES = [
     "F.normalize(T(shape=(0, 3), dtype='int64'))",
     "F.softsign(T([-128, 5, 127, -3], 'int8'))",
     "F.softsign(T([True], 'bool'))",
+    # transposed convolutions with non-finite weights: only real inputs meet the weights
+    "F.conv_transpose1d(T([[[1.0, 0.5], [2.0, -1.0]]]), T([[[inf, 2.0]], [[1.0, nan]]]))",
+    "F.conv_transpose2d(T(1.5, shape=(1, 2, 3, 2)), T([[[[-inf, 1.0, 2.0]]], [[[0.5, 1.0, inf]]]]))",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",
