@@ -401,6 +401,8 @@ CASES = [
     # transposed convolutions with non-finite weights: only real inputs meet the weights
     "F.conv_transpose1d(T([[[1.0, 0.5], [2.0, -1.0]]]), T([[[inf, 2.0]], [[1.0, nan]]]))",
     "F.conv_transpose2d(T(1.5, shape=(1, 2, 3, 2)), T([[[[-inf, 1.0, 2.0]]], [[[0.5, 1.0, inf]]]]))",
+    "F.group_norm(T([[[[300.0, 1.0], [2.0, -500.0]]]], 'float16'), 1)",
+    "F.layer_norm(T([[300.0, 1.0, 2.0, -500.0]], 'float16'), [4])",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

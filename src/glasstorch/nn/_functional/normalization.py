@@ -74,7 +74,8 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     overflows the dtype (e.g. 3e38 in float32) give nan, as torch's layer and
     group norm kernels do (its batch norm gives 0 there, as invstd = 0 does)."""
     xp = array_module(x)
-    x3 = x.reshape(shape3)
+    # float16 statistics accumulate in float32 (as torch's kernels): x**2 overflows float16 from 256 on
+    x3 = (x.astype(np.float32) if x.dtype == np.float16 else x).reshape(shape3)
     m = shape3[0] * shape3[2]
     mean = _sum02(x3) / m
     y = x3 - _col(mean)
@@ -96,7 +97,7 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     ctx.mean, ctx.invstd = mean, invstd
     ctx.shape3, ctx.per_b, ctx.eps = shape3, per_b, eps
     ctx.b_shape = None if b is None else b.shape
-    return y.reshape(x.shape)
+    return y.reshape(x.shape).astype(x.dtype, copy=False)
 
 
 def _norm_backward_fast(ctx, x, w, dy):
