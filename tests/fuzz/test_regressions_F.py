@@ -403,6 +403,13 @@ CASES = [
     "F.conv_transpose2d(T(1.5, shape=(1, 2, 3, 2)), T([[[[-inf, 1.0, 2.0]]], [[[0.5, 1.0, inf]]]]))",
     "F.group_norm(T([[[[300.0, 1.0], [2.0, -500.0]]]], 'float16'), 1)",
     "F.layer_norm(T([[300.0, 1.0, 2.0, -500.0]], 'float16'), [4])",
+    "F.pdist(T(shape=(1, 0)), p=inf)",
+    "F.pdist(T(shape=(3, 0)), p=inf)",
+    "F.threshold(T([2, 3], 'uint8'), 0.5, -1.5)",
+    "F.threshold(T([2, 3], 'int8'), 127.5, 0)",
+    "F.threshold(T([2, 3], 'int32'), 2.7, 1.9)",
+    "F.embedding(T([[2.0]]), T(shape=(4, 3)), padding_idx=4)",
+    "F.poisson_nll_loss(T([[[[-3.29]]]], 'float16'), T([[[[3]]]], 'int32'), full=True)",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

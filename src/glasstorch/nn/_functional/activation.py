@@ -575,14 +575,17 @@ def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
     name = input.dtype.name
     if name == "bool":
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
-    for v, kind in ((threshold, "float32" if name == "float16" else name), (value, name)):
-        v = float(v)
+    for orig, kind in ((threshold, "float32" if name == "float16" else name), (value, name)):
+        v = float(orig)
         if input.is_floating_point():
             bad = math.isfinite(v) and abs(v) > float(np.finfo(kind).max)
         else:
             info = np.iinfo(kind)
-            low = -info.max - 1 if info.min == 0 else info.min  # torch lets small negatives wrap into uint8
-            bad = not math.isfinite(v) or not low <= math.trunc(v) <= info.max
+            if isinstance(orig, (int, np.integer)):  # an integer may wrap into uint8 from below
+                low = -info.max - 1 if info.min == 0 else info.min
+                bad = not low <= int(orig) <= info.max
+            else:
+                bad = not math.isfinite(v) or not info.min <= v <= info.max
         if bad:
             raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[name]} without overflow")
 

@@ -120,6 +120,9 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     xp = array_module(input._data)
+    if input.shape[1] == 0:  # rows of no features are all at distance 0
+        n = input.shape[0]
+        return Tensor._make(xp.zeros(n * (n - 1) // 2, input._data.dtype), False, None, 0)
     i, j = xp.triu_indices(input._data.shape[0], 1)
     left = input.index_select(0, Tensor._make(i.astype(np.int64), False, None, 0))
     right = input.index_select(0, Tensor._make(j.astype(np.int64), False, None, 0))

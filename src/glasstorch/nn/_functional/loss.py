@@ -574,7 +574,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         big = target > 1
         safe = ops.where(big, target, ops.ones_like(target))
         stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
-        loss = loss + ops.where(big, stirling, ops.zeros_like(stirling))
+        # torch adds it in place: the loss keeps its dtype
+        loss = (loss + ops.where(big, stirling, ops.zeros_like(stirling))).to(loss.dtype)
     return _reduce(loss, reduction)
 
 

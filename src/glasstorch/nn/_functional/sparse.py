@@ -132,11 +132,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     looked-up rows are first renormalised in place; ``scale_grad_by_freq``
     divides each row's gradient by its count in ``input``.
     """
-    idx = _index_array(input, "embedding")
+    rows = weight.shape[0] if weight.ndim else 0
+    padding_idx = _padding(padding_idx, rows)  # torch's Python check comes first
     if weight._data.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
-    rows = weight._data.shape[0]
-    padding_idx = _padding(padding_idx, rows)
+    idx = _index_array(input, "embedding")
     if max_norm is not None and idx.size:  # torch renormalises the picked rows first, selecting each of them
         bad = idx[(idx < -rows) | (idx >= rows)]
         if bad.size:
