@@ -410,6 +410,11 @@ CASES = [
     "F.threshold(T([2, 3], 'int32'), 2.7, 1.9)",
     "F.embedding(T([[2.0]]), T(shape=(4, 3)), padding_idx=4)",
     "F.poisson_nll_loss(T([[[[-3.29]]]], 'float16'), T([[[[3]]]], 'int32'), full=True)",
+    # margin losses add only terms above 0 (a NaN term adds nothing), the target class never
+    "F.multi_margin_loss(T(-inf, 'float64'), T(0, 'int64'), reduction='none')",
+    "F.multi_margin_loss(T([[-inf, 1.0], [2.0, nan]], 'float64'), T([0, 1], 'int64'), reduction='none')",
+    "F.multilabel_margin_loss(T([[nan, 1.0, 2.0], [inf, 0.5, 1.0]]), T([[1, -1, 0], [0, 2, -1]], 'int64'), "
+    "reduction='none')",
     # activations at zero / NaN with extreme parameters
     "F.elu(T([[-1.0, 0.0], [0.0, -0.0]], 'float64'), inf)",
     "F.elu(T([-3.0, -0.0, 1.0], 'float16'), -inf)",

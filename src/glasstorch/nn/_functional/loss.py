@@ -713,13 +713,14 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise RuntimeError("target out of range")
     idx = Tensor._make(t.reshape(-1, 1), False, None, 0)
     x_y = ops.gather(x, 1, idx)
-    z = ops.clamp_min(x - x_y + margin, 0)
+    z = x - x_y + margin
+    z = ops.where(z > 0, z, 0.0)  # torch's kernel adds only terms above 0: a NaN term adds nothing
     if p == 2:
         z = z * z
     if weight is not None:
         z = z * ops.gather(weight.reshape(1, -1).expand(n, c), 1, idx)
     not_target = Tensor._make(xp.arange(c)[None, :] != t[:, None], False, None, 0)
-    loss = (z * not_target._cast_np(z._data.dtype)).sum(1) / c
+    loss = ops.where(not_target, z, 0.0).sum(1) / c  # the target class adds nothing, even a NaN
     if input.ndim < 2:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
@@ -815,9 +816,12 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     rows = xp.broadcast_to(xp.arange(n)[:, None], t.shape)
     xp.add.at(counts, (rows[live], t[live]), 1)
     not_target = (counts == 0).astype(x._data.dtype)
-    pair = ops.clamp_min(1 - x.unsqueeze(2) + x.unsqueeze(1), 0)  # [n, j, i]
-    mask = Tensor._make(counts[:, :, None] * not_target[:, None, :], False, None, 0)
-    loss = (pair * mask).sum((1, 2)) / c
+    pair = 1 - x.unsqueeze(2) + x.unsqueeze(1)  # [n, j, i]
+    pair = ops.where(pair > 0, pair, 0.0)  # torch's kernel adds only terms above 0: a NaN term adds nothing
+    weights = counts[:, :, None] * not_target[:, None, :]
+    mask = Tensor._make(weights, False, None, 0)
+    used = Tensor._make(weights != 0, False, None, 0)
+    loss = ops.where(used, pair * mask, 0.0).sum((1, 2)) / c  # pairs not counted add nothing, even a NaN
     if input.ndim < 2:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
