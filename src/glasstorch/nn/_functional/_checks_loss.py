@@ -122,3 +122,35 @@ def check_bce_with_logits(input: Tensor, target: Tensor, weight, pos_weight) -> 
                            f"type {_name(target.dtype)}")
     if weight is not None:
         check_broadcast_into(tuple(target.shape), tuple(weight.shape))
+
+
+def check_float_logits(input: Tensor, step: str) -> None:
+    """torch has no integer kernel for log_softmax (an empty input skips it and fails in nll_loss)."""
+    if input.is_floating_point():
+        return
+    if input._data.size == 0 or step == "nll_loss":
+        kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
+    else:
+        kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
+
+
+def check_multi_margin(input: Tensor, target: Tensor, weight) -> None:
+    """multi_margin_loss: a non-empty (C) or (N, C) input, one class index per row, a weight per class."""
+    if not ((input.ndim <= 1 and input.numel()) or (input.ndim == 2 and input.shape[1])):
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    nframe = input.shape[0] if input.ndim == 2 else 1
+    if target.ndim > 1 or target.numel() != nframe:
+        raise RuntimeError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch "
+            f"size). Expected target size [{nframe}], but got {list(target.shape)}. Input has shape "
+            f"{list(input.shape)}.")
+    c = input.shape[-1] if input.ndim else 1
+    if weight is not None and (weight.ndim > 1 or weight.numel() != c):
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
+    if target.dtype.name != "int64":
+        raise RuntimeError(f"expected scalar type Long but found {SCALAR_TYPE_NAMES[target.dtype.name]}")
+    t = target._data
+    if ((t < 0) | (t >= c)).any():
+        raise RuntimeError("target out of range")

@@ -280,7 +280,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     checks.check_class_target(input, target, weight, n_classes)
-    _check_float_logits(input, "nll_loss")
+    checks.check_float_logits(input, "nll_loss")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
     if n_classes == 0:
@@ -296,17 +296,6 @@ def _no_classes(input: Tensor, rows: tuple, reduction: str) -> Tensor:
     shape = rows if reduction == "none" else ()
     value = np.nan if reduction == "mean" else 0.0
     return Tensor._make(array_module(input._data).full(shape, value, input._data.dtype), False, None, 0)
-
-
-def _check_float_logits(input: Tensor, step: str) -> None:
-    """torch has no integer kernel for log_softmax (an empty input skips it and fails in nll_loss)."""
-    if input.is_floating_point():
-        return
-    if input._data.size == 0 or step == "nll_loss":
-        kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
-    else:
-        kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
-    raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -329,7 +318,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         if not target.is_floating_point():
             raise RuntimeError("Expected floating point type for target with class probabilities, got "
                                f"{SCALAR_TYPE_NAMES[target.dtype.name]}")
-        _check_float_logits(input, "log_softmax")
+        checks.check_float_logits(input, "log_softmax")
         checks.check_class_weight(weight, n_classes)
         if n_classes == 0:
             rows = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
@@ -340,7 +329,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         out = SoftCrossEntropy.apply(rows, q, w, reduction, label_smoothing)
         return out.reshape(rest) if reduction == "none" else out
     checks.check_class_target(input, target, weight, n_classes)
-    _check_float_logits(input, "log_softmax")
+    checks.check_float_logits(input, "log_softmax")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
     if n_classes == 0:
@@ -692,25 +681,11 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    if not ((input.ndim <= 1 and input.numel()) or (input.ndim == 2 and input.shape[1])):
-        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-                           f"{list(input.shape)}")
-    nframe = input.shape[0] if input.ndim == 2 else 1
-    if target.ndim > 1 or target.numel() != nframe:
-        raise RuntimeError(
-            "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch "
-            f"size). Expected target size [{nframe}], but got {list(target.shape)}. Input has shape "
-            f"{list(input.shape)}.")
+    checks.check_multi_margin(input, target, weight)
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(-1).astype(np.int64)
     xp = array_module(t)
     n, c = x.shape
-    if weight is not None and (weight.ndim > 1 or weight.numel() != c):
-        raise RuntimeError(f"inconsistent weight size, expected {c} but got {list(weight.shape)}")
-    if target.dtype.name != "int64":
-        raise RuntimeError(f"expected scalar type Long but found {SCALAR_TYPE_NAMES[target.dtype.name]}")
-    if ((t < 0) | (t >= c)).any():
-        raise RuntimeError("target out of range")
     idx = Tensor._make(t.reshape(-1, 1), False, None, 0)
     x_y = ops.gather(x, 1, idx)
     z = x - x_y + margin
