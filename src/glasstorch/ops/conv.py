@@ -157,7 +157,9 @@ def _conv_transpose_forward(g, w, geom):
     G = geom.groups
     O, Cg = w.shape[:2]
     wmat = w.reshape(G, O // G, -1) if G > 1 else w.reshape(O, -1)
-    if all(s == 1 for s in geom.stride):
+    # the stride-1 kernel multiplies the weights by zeros where no input exists: exact only for finite weights
+    # (0 * inf is NaN); the plain form touches real inputs only, as torch does
+    if all(s == 1 for s in geom.stride) and bool(array_module(w).isfinite(w).all()):
         return conv_transpose(g, wmat, geom, Cg * G)
     return _conv_transpose_plain(g, wmat, geom, Cg * G)
 
@@ -254,7 +256,7 @@ class Unfold(_Op):
         ctx.geom = geom
         cols = im2col(x, geom, allow_view=False)  # (C, K, N, *out)
         C, K, N = cols.shape[:3]
-        return cols.reshape(C * K, N, -1).swapaxes(0, 1)
+        return cols.reshape(C * K, N, math.prod(geom.out_sp)).swapaxes(0, 1)
 
     @staticmethod
     def backward(ctx, grad):

@@ -81,25 +81,15 @@ def _check_window(in_sp, pads, kernel, dilation) -> None:
 
 def check_conv(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding, dilation,
                groups: int, nd: int) -> tuple:
-    """Checks a convolution's arguments (``x``: the input with its batch dim); returns
-    ``(stride, pads, dilation)`` as tuples, ``pads`` as (low, high) pairs."""
-    _check_dtypes(input, weight, bias)
+    """Checks a convolution's arguments (``x``: the input with its batch dim) up to the window's fit, in
+    torch's order; returns ``(stride, pads, dilation)`` as tuples, ``pads`` as (low, high) pairs. The
+    dilation and dtype checks come after the empty-input check: :func:`check_conv_kernel`."""
     wshape = tuple(weight.shape)
-    if weight.dim() != nd + 2:
-        raise RuntimeError(
-            "weight should have at least three dimensions" if weight.dim() < 3 else
-            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input {list(x.shape)}, "
-            f"but got {weight.dim()}-dimensional weight of size {list(wshape)} instead"
-        )
     stride = ntuple(stride, nd, "stride")
     dilation = ntuple(dilation, nd, "dilation")
     kernel = wshape[2:]
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
     if isinstance(padding, str):
         if padding == "valid":
             pads = ((0, 0),) * nd
@@ -114,6 +104,14 @@ def check_conv(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor | None, st
         if any(v < 0 for v in p):
             raise RuntimeError("negative padding is not supported")
         pads = tuple((v, v) for v in p)
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if weight.dim() != nd + 2:
+        raise RuntimeError(
+            f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight {list(wshape)}, "
+            f"but got {x.dim()}-dimensional input of size {list(x.shape)} instead")
     _check_groups(wshape, groups)
     C = x.shape[1]
     if C != wshape[1] * groups:
@@ -130,14 +128,34 @@ def check_conv(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor | None, st
     return stride, pads, dilation
 
 
+def empty_input(x: Tensor, nd: int) -> bool:
+    """Whether torch hands back an empty result without computing: an input with no elements is
+    allowed when its batch or its channels are empty, and refused otherwise."""
+    shape = tuple(x.shape)
+    if all(shape):
+        return False
+    if shape[0] and shape[1]:
+        seen = list(shape[:2]) + [1] + list(shape[2:]) if nd == 1 else list(shape)  # conv1d runs as 2-d
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {seen}")
+    return True
+
+
+def check_conv_kernel(input: Tensor, weight: Tensor, bias: Tensor | None, dilation: tuple, nd: int) -> None:
+    """The checks torch's convolution kernels make on a non-empty input: dilation, then dtypes."""
+    if any(d <= 0 for d in dilation):
+        seen = [1] + list(dilation) if nd == 1 else list(dilation)
+        raise RuntimeError(f"dilation should be greater than zero, but got {seen}")
+    _check_dtypes(input, weight, bias)
+
+
 _AXIS_NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
 def check_conv_transpose(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor | None, stride, padding,
                          output_padding, groups: int, dilation, nd: int) -> tuple:
-    """Checks a transposed convolution's arguments (``x``: the input with its batch dim); returns
-    ``(stride, padding, output_padding, dilation)`` as tuples."""
-    _check_dtypes(input, weight, bias)
+    """Checks a transposed convolution's arguments (``x``: the input with its batch dim) up to the
+    channels; returns ``(stride, padding, output_padding, dilation)`` as tuples. The rest comes after
+    the empty-input check: :func:`check_conv_transpose_kernel`."""
     wshape = tuple(weight.shape)
     stride = ntuple(stride, nd, "stride")
     dilation = ntuple(dilation, nd, "dilation")
@@ -147,13 +165,8 @@ def check_conv_transpose(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor 
         raise RuntimeError("non-positive stride is not supported")
     if any(v < 0 for v in padding):
         raise RuntimeError("negative padding is not supported")
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        names = _AXIS_NAMES[nd]
-        parts = [f"output_padding_{n}: {v}" for n, v in zip(names, output_padding)]
-        parts += [f"stride_{n}: {v}" for n, v in zip(names, stride)]
-        parts += [f"dilation_{n}: {v}" for n, v in zip(names, dilation)]
-        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
-                           + " ".join(parts))
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
     C = x.shape[1]
     if C != wshape[0]:
         raise RuntimeError(
@@ -168,6 +181,28 @@ def check_conv_transpose(x: Tensor, input: Tensor, weight: Tensor, bias: Tensor 
             f"{out_ch} elements, but got bias of size {list(bias.shape)} instead"
         )
     return stride, padding, output_padding, dilation
+
+
+def check_conv_transpose_kernel(input: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple,
+                                output_padding: tuple, dilation: tuple, in_sp: tuple, out_sp: tuple,
+                                nd: int) -> None:
+    """The checks torch's transposed-convolution kernels make on a non-empty input (a 1-d one is seen
+    as 2-d with a height of 1): dilation, output padding, output size, then dtypes."""
+    names = _AXIS_NAMES[max(nd, 2)]
+    if nd == 1:
+        stride, output_padding, dilation = (1,) + stride, (0,) + output_padding, (1,) + dilation
+        in_sp, out_sp = (1,) + in_sp, (1,) + out_sp
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + ", ".join(f"dilation_{n}: {v}" for n, v in zip(names, dilation)))
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        parts = [f"output_padding_{n}: {v}" for n, v in zip(names, output_padding)]
+        parts += [f"stride_{n}: {v}" for n, v in zip(names, stride)]
+        parts += [f"dilation_{n}: {v}" for n, v in zip(names, dilation)]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           + " ".join(parts))
+    check_output_size(in_sp, out_sp)
+    _check_dtypes(input, weight, bias)
 
 
 def check_output_size(in_sp: tuple, out_sp: tuple) -> None:
@@ -207,3 +242,45 @@ def check_fold_blocks(x: Tensor, geom, out_size: tuple, kernel: tuple, dilation:
             f"calculated number of sliding blocks {geom.out_sp[0]} * {geom.out_sp[1]} = {L}, but got "
             f"input.size(2)={x.shape[2]}."
         )
+
+
+_WINDOW_RULES = {  # letter: (what, name in the message, the test a value must pass)
+    "k": ("kernel size should be greater than zero", "kernel", lambda v: v > 0),
+    "d": ("dilation should be greater than zero", "dilation", lambda v: v > 0),
+    "p": ("padding should be non-negative", "pad", lambda v: v >= 0),
+    "s": ("stride should be greater than zero", "stride", lambda v: v > 0),
+}
+
+
+def _check_window_args(kernel: tuple, dilation: tuple, padding: tuple, stride: tuple, order: str) -> None:
+    """im2col/col2im's checks of the (height, width) window arguments, in torch's ``order``."""
+    values = {"k": kernel, "d": dilation, "p": padding, "s": stride}
+    for letter in order:
+        what, name, good = _WINDOW_RULES[letter]
+        h, w = values[letter]
+        if not (good(h) and good(w)):
+            raise RuntimeError(f"{what}, but got {name}_height: {h} {name}_width: {w}")
+
+
+def check_fold_args(input: Tensor, kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> None:
+    """fold's window arguments, then its input: (C*K, L) or (N, C*K, L) with only N allowed to be 0."""
+    _check_window_args(kernel, dilation, padding, stride, "ksdp")
+    shape = tuple(input.shape)
+    if not ((len(shape) == 2 and all(shape)) or (len(shape) == 3 and all(shape[1:]))):
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {list(shape)}")
+
+
+def check_unfold_args(input: Tensor, kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> None:
+    """unfold's window arguments, then its input: (C, H, W) or (N, C, H, W) with only N allowed to be 0."""
+    _check_window_args(kernel, dilation, padding, stride, "kdps")
+    shape = tuple(input.shape)
+    nd = len(shape)
+    # torch reads sizes 1 and 2 before it looks at the rank: a short input fails on that read
+    if nd == 0:
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+    if nd == 1 or (nd == 2 and shape[1] != 0):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {nd})")
+    if not ((nd == 3 and all(shape)) or (nd == 4 and all(shape[1:]))):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(shape)}")

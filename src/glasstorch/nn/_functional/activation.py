@@ -14,7 +14,7 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...backend import array_module
-from ...dtypes import SCALAR_TYPE_NAMES
+from ...dtypes import SCALAR_TYPE_NAMES, get_default_dtype
 from ...kernels import gelu_and_derivative
 from ...ops._util import wrap_dim
 from ...tensor import Tensor
@@ -69,6 +69,8 @@ class _OfInput(_Act):
     def forward(cls, ctx, x, *args):
         ctx.save_for_backward(x)
         ctx.args = args
+        if x.dtype == np.float16:  # computed in float32 and rounded once, as torch's CPU kernels do
+            return cls.compute(array_module(x), x.astype(np.float32), *args).astype(np.float16)
         return cls.compute(array_module(x), x, *args)
 
     @classmethod
@@ -108,7 +110,8 @@ class Threshold(_OfInput):
 
     @staticmethod
     def compute(xp, x, threshold, value):
-        return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
+        with np.errstate(over="ignore"):  # a float16 input's threshold may lie beyond float16's range
+            return xp.where(x <= threshold, xp.asarray(value, x.dtype), x)
 
     @staticmethod
     def derivative(grad, x, threshold, value):
@@ -132,7 +135,8 @@ class Softshrink(_OfInput):
 
     @staticmethod
     def compute(xp, x, lambd):
-        return (xp.where(x > lambd, x - lambd, 0) + xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype)
+        # x * 0 keeps a NaN a NaN (torch propagates it)
+        return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0)).astype(x.dtype)
 
     @staticmethod
     def derivative(grad, x, lambd):
@@ -208,7 +212,8 @@ class Elu(_OfInput):
     @staticmethod
     def compute(xp, x, alpha, scale, input_scale):
         neg = alpha * xp.expm1(xp.minimum(x, 0) * input_scale)
-        return (scale * xp.where(x > 0, x, neg)).astype(x.dtype, copy=False)
+        # a zero input gives zero even for an infinite or NaN alpha (torch's kernel)
+        return (scale * xp.where(x >= 0, x, neg)).astype(x.dtype, copy=False)
 
     @staticmethod
     def derivative(grad, x, a, s, k):
@@ -392,15 +397,32 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+def _hardtanh(input: Tensor, min_val: float, max_val: float, inplace: bool) -> Tensor:
+    """clamp(x, min_val, max_val) in the input's dtype (an integer input truncates the limits, as torch)."""
+    if input.dtype.name == "bool":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if not input.is_floating_point():
+        info = np.iinfo(input._data.dtype)
+        for v in (min_val, max_val):
+            if not (math.isfinite(v) and info.min - 1 < v < info.max + 1):
+                raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[input.dtype.name]} "
+                                   "without overflow")
+        min_val, max_val = math.trunc(min_val), math.trunc(max_val)
+        if input.dtype.name == "uint8" and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    return _maybe_inplace(input, inplace, Hardtanh, min_val, max_val)
+
+
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """clamp(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace(_float(input, "hardtanh"), inplace, Hardtanh, min_val, max_val)
+    return _hardtanh(input, min_val, max_val, inplace)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return hardtanh(input, min_val, max_val, True)
+    """In-place hardtanh; limits in the wrong order clamp everything to ``max_val`` (torch's clamp)."""
+    return _hardtanh(input, min_val, max_val, True)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -414,7 +436,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """leaky_relu with a learnt slope per channel (dim 1), or one shared slope."""
-    if input.ndim == 0:
+    if input.ndim == 0 and weight.numel() != 1:  # a 0-d input takes one shared slope
         raise RuntimeError("Not allow zero-dim input tensor.")
     channels = input.shape[1] if input.ndim >= 2 else 1
     n = weight.numel()
@@ -455,8 +477,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return _maybe_inplace(_float(input, "elu"), inplace, Elu, alpha, 1.0, 1.0)
 
 
-def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return elu(input, alpha, True)
+def elu_(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    """In-place ``scale * elu(x * input_scale, alpha)`` (torch's elu_ takes the SELU/CELU scales too)."""
+    return _maybe_inplace(_float(input, "elu"), True, Elu, alpha, scale, input_scale)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -520,22 +543,70 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return Softplus.apply(_float(input, "softplus"), beta, threshold)
 
 
+def _as_float(input: Tensor) -> Tensor:
+    """An integer input in the default float dtype: torch composes these from float ops (tanh, division)."""
+    return input if input.is_floating_point() else input.to(get_default_dtype())
+
+
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
-    return Softsign.apply(_float(input, "softsign"))
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    if not input.is_floating_point():
+        return input / (input.abs() + 1)  # torch's composition: |x| + 1 wraps in the integer type
+    return Softsign.apply(_float(_as_float(input), "softsign"))
 
 
 def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x)."""
-    return Tanhshrink.apply(_float(input, "tanhshrink"))
+    if input.dtype.name == "bool":
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Tanhshrink.apply(_float(_as_float(input), "tanhshrink"))
+
+
+_THRESHOLD_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t",
+                    "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
+    """torch converts both scalars to the input's type (the threshold of a float16 input to float32)
+    and refuses one that overflows it."""
+    name = input.dtype.name
+    if name == "bool":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    for orig, kind in ((threshold, "float32" if name == "float16" else name), (value, name)):
+        v = float(orig)
+        if input.is_floating_point():
+            bad = math.isfinite(v) and abs(v) > float(np.finfo(kind).max)
+        else:
+            info = np.iinfo(kind)
+            if isinstance(orig, (int, np.integer)):  # an integer may wrap into uint8 from below
+                low = -info.max - 1 if info.min == 0 else info.min
+                bad = not low <= int(orig) <= info.max
+            else:
+                bad = not math.isfinite(v) or not info.min <= v <= info.max
+        if bad:
+            raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[name]} without overflow")
+
+
+def _threshold_args(input: Tensor, threshold: float, value: float) -> tuple:
+    """The scalars as the input's type holds them (an integer type truncates and wraps, as torch's cast)."""
+    _check_threshold(input, threshold, value)
+    if input.is_floating_point():
+        return threshold, value
+    dt = input._data.dtype
+    return tuple(int(np.array(math.trunc(float(v)), np.int64).astype(dt)) for v in (threshold, value))
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
+    threshold, value = _threshold_args(input, threshold, value)
     return _maybe_inplace(input, inplace, Threshold, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    threshold, value = _threshold_args(input, threshold, value)
     return _maybe_inplace(input, True, Threshold, threshold, value)
 
 
@@ -569,16 +640,36 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return Glu.apply(_float(input, "glu"), d)
 
 
+def _empty_of(input: Tensor, dim, dtype) -> Tensor | None:
+    """torch's softmax kernels return an empty input as it is, in any dtype (no kernel needed)."""
+    out_dtype = dtype if dtype is not None else input.dtype
+    if input._data.size or out_dtype.is_floating_point:
+        return None
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
+    return Tensor._make(array_module(input._data).empty(input._data.shape, out_dtype.np), False, None, 0)
+
+
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
-    return ops.softmax(input, dim, dtype=dtype)
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
+    empty = _empty_of(input, dim, dtype)
+    return ops.softmax(input, dim, dtype=dtype) if empty is None else empty
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``: finite for any logits."""
-    return ops.log_softmax(input, dim, dtype=dtype)
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
+    empty = _empty_of(input, dim, dtype)
+    return ops.log_softmax(input, dim, dtype=dtype) if empty is None else empty
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """softmax(-x) along ``dim``."""
-    return ops.softmax(-input, dim, dtype=dtype)
+    neg = -input
+    if dim is not None:
+        wrap_dim(dim, input.ndim)
+    empty = _empty_of(neg, dim, dtype)
+    return ops.softmax(neg, dim, dtype=dtype) if empty is None else empty

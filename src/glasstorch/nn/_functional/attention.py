@@ -10,7 +10,7 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...backend import array_module
-from ...dtypes import CPP_TYPE_NAMES
+from ...dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES
 from ...random import _rng
 from ...tensor import Tensor
 from .dropout import dropout as _dropout
@@ -47,10 +47,12 @@ class _SDPA(Function):
                 st += bias_t
             else:  # the mask has batch dims the scores lack
                 st = st + bias_t
-        m = st.max(-2, keepdims=True)
+        # no keys at all: every row is fully masked
+        m = st.max(-2, keepdims=True) if st.shape[-2] else xp.full(st.shape[:-2] + (1,) + st.shape[-1:], -np.inf,
+                                                                    st.dtype)
         dead = None
         if zero_dead:
-            dead = ~xp.isfinite(m)  # fully masked rows
+            dead = m == -np.inf  # fully masked rows (a +inf score gives NaN, as in torch)
             if dead.any():
                 m[dead] = 0
             else:
@@ -190,6 +192,66 @@ def _sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, sca
     return _SDPA.apply(query, key, value, bias, keep, scale, zero_dead)
 
 
+def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
+    """torch's error for shapes that do not broadcast, or None."""
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+            return RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at "
+                                f"non-singleton dimension {max(len(a), len(b)) - i}")
+    return None
+
+
+def _check_product(a: tuple, b: tuple) -> tuple:
+    """The shape of ``a @ b`` (both at least 2-d), or torch's error for shapes that do not fit."""
+    err = _broadcast_error(a[:-2], b[:-2])
+    if err is not None:
+        raise err
+    batch = tuple(np.broadcast_shapes(a[:-2], b[:-2]))
+    if a[-1] != b[-2]:
+        if len(a) == len(b) == 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} and {b[0]}x{b[1]})")
+        n = math.prod(batch)
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{n}, {a[-1]}] "
+                           f"but got: [{n}, {b[-2]}].")
+    return batch + (a[-2], b[-1])
+
+
+def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None, enable_gqa: bool) -> None:
+    """torch's checks of scaled_dot_product_attention's inputs, in its order (the dtype check of q, k, v
+    and their ranks, the mask's dtype, then the shapes of the two products and the mask)."""
+    if not (query.dtype == key.dtype == value.dtype):
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{_dtype_name(query)} key.dtype: {_dtype_name(key)} and value.dtype: {_dtype_name(value)} instead.")
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError(
+            "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+            f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
+    if attn_mask is not None and attn_mask.dtype.name not in ("bool", "float32", query.dtype.name):
+        raise RuntimeError(
+            "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: "
+            f"{_dtype_name(attn_mask)} and  query.dtype: {_dtype_name(query)} instead.")
+    q, k, v = tuple(query.shape), tuple(key.shape), tuple(value.shape)
+    if q[-2] == 0:  # no queries: torch returns the empty result without looking at the other shapes
+        return
+    if enable_gqa and len(q) >= 3 and len(k) >= 3 and len(v) >= 3 and k[-3] and q[-3] % k[-3] == 0:
+        k, v = k[:-3] + q[-3:-2] + k[-2:], v[:-3] + q[-3:-2] + v[-2:]  # the key/value heads are repeated
+    scores = _check_product(q, k[:-2] + (k[-1], k[-2]))  # q @ k^T
+    _check_product(scores, v)  # weights @ v
+    if attn_mask is not None:
+        m = tuple(attn_mask.shape)
+        err = _broadcast_error(scores, m)
+        if err is not None:
+            raise err
+        full = tuple(np.broadcast_shapes(scores, m))
+        if full != scores:
+            raise RuntimeError(f"output with shape {list(scores)} doesn't match the broadcast shape {list(full)}")
+    if query._data.dtype.kind != "f":
+        if attn_mask is not None and attn_mask.dtype.name == "bool":
+            raise RuntimeError(f"value cannot be converted to type {_dtype_name(query)} without overflow")
+        raise RuntimeError(f"expected scalar type Float but found {SCALAR_TYPE_NAMES[query.dtype.name]}")
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
@@ -199,6 +261,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     one is added to the scores. ``is_causal`` masks positions above the diagonal.
     ``dropout_p`` drops attention weights (always applied when > 0, as torch does).
     """
+    _check_sdpa(query, key, value, attn_mask, enable_gqa)
+    if query.shape[-2] == 0:
+        shape = tuple(np.broadcast_shapes(query.shape[:-2], key.shape[:-2])) + (0, value.shape[-1])
+        return Tensor._make(array_module(query._data).zeros(shape, query._data.dtype), False, None, 0)
     if attn_mask is not None and is_causal:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)[0]

@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import random as _random
 from ...backend import array_module
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...tensor import Tensor
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -38,11 +39,19 @@ def _mask_shape(shape, feature) -> tuple:
     dropout (``"batched"``), or per channel of an input without a batch dim (``"unbatched"``)."""
     if not feature:
         return shape
-    if feature == "unbatched":
+    if feature == "unbatched" and len(shape) >= 1:
         return (shape[0],) + (1,) * (len(shape) - 1)
-    if len(shape) < 2:
+    if len(shape) < 2 + (feature == "unbatched"):  # 0-d unbatched: torch's added batch dim makes it 1-d
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     return tuple(shape[:2]) + (1,) * (len(shape) - 2)
+
+
+def _check_float(input: Tensor, result: str | None = None) -> None:
+    """A random mask is a float: an integer or bool input cannot hold the scaled result."""
+    name = input._data.dtype.name
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{result or SCALAR_TYPE_NAMES[name]}")
 
 
 def _apply(input: Tensor, mask: np.ndarray, inplace: bool, shift=None) -> Tensor:
@@ -59,12 +68,13 @@ def _apply(input: Tensor, mask: np.ndarray, inplace: bool, shift=None) -> Tensor
 
 def _dropout(input: Tensor, p: float, training: bool, inplace: bool, feature=None) -> Tensor:
     _check_p(p)
-    shape = _mask_shape(input._data.shape, feature)
     if not training or p == 0.0 or input._data.size == 0:
         return input
     dt = input._data.dtype
-    if p == 1.0:
-        return _apply(input, np.zeros(shape, dt), inplace)  # host: mask, moved by _apply
+    if p == 1.0:  # no mask drawn: every element is zeroed, whatever the rank
+        return _apply(input, np.zeros(input._data.shape, dt), inplace)  # host: mask, moved by _apply
+    _check_float(input)
+    shape = _mask_shape(input._data.shape, feature)
     mask = _keep_mask(shape, p, dt)
     mask *= dt.type(1.0 / (1.0 - p))
     return _apply(input, mask, inplace)
@@ -129,9 +139,10 @@ def _alpha(input: Tensor, p: float, training: bool, inplace: bool, feature: bool
     if not training or p == 0.0 or input._data.size == 0:
         return input
     dt = input._data.dtype
+    if p == 1.0:  # no mask drawn: every element is zeroed, whatever the rank
+        return _apply(input, np.zeros(input._data.shape, dt), inplace)  # host: mask, moved by _apply
+    _check_float(input, "Long" if dt.kind == "b" else None)  # torch's alpha path turns bool into Long first
     shape = _mask_shape(input._data.shape, feature)
-    if p == 1.0:
-        return _apply(input, np.zeros(shape, dt), inplace)  # host: mask, moved by _apply
     keep = _keep_mask(shape, p, dt)
     a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
     shift = ((keep - 1.0) * (_ALPHA * a) + _ALPHA * a * p).astype(dt)

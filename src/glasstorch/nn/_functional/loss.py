@@ -20,11 +20,14 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
+from ...dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, promote_types, result_type
+from ...dtypes import get_default_dtype as default_dtype
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
 from ...tensor import Tensor
 from . import _checks_loss as checks
 from .activation import logsigmoid, softplus
+from .distance import _norm
 
 __all__ = [
     "l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -277,12 +280,22 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     checks.check_class_target(input, target, weight, n_classes)
+    checks.check_float_logits(input, "nll_loss")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
+    if n_classes == 0:
+        return _no_classes(input, tuple(target.shape), reduction)
     rows, rest = _class_dim_to_rows(input, "nll_loss")
     w = None if weight is None else weight._data.reshape(-1)
     out = NllLoss.apply(rows, t, w, ignore_index, reduction)
     return out.reshape(rest) if reduction == "none" else out
+
+
+def _no_classes(input: Tensor, rows: tuple, reduction: str) -> Tensor:
+    """No classes (so nothing to add up for any of the ``rows``); 'mean' divides 0 by 0."""
+    shape = rows if reduction == "none" else ()
+    value = np.nan if reduction == "mean" else 0.0
+    return Tensor._make(array_module(input._data).full(shape, value, input._data.dtype), False, None, 0)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -294,22 +307,33 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     dim 0 for unbatched input) followed by the negative log-likelihood.
     """
     reduction = _reduction(reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # torch smooths only with a positive amount
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    # a float target of the input's shape holds class probabilities; any other is checked as class indices
-    if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
+    # a target of the input's shape holds class probabilities; any other is checked as class indices
+    if tuple(target.shape) == tuple(input.shape):
+        if not target.is_floating_point():
+            raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                               f"{SCALAR_TYPE_NAMES[target.dtype.name]}")
+        checks.check_float_logits(input, "log_softmax")
         checks.check_class_weight(weight, n_classes)
+        if n_classes == 0:
+            rows = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
+            return _no_classes(input, rows, reduction)
         rows, rest = _class_dim_to_rows(input, "cross_entropy")
         q, _ = _class_dim_to_rows(target.to(input.dtype), "cross_entropy")
         w = None if weight is None else weight._data.reshape(-1).astype(input._data.dtype)
         out = SoftCrossEntropy.apply(rows, q, w, reduction, label_smoothing)
         return out.reshape(rest) if reduction == "none" else out
     checks.check_class_target(input, target, weight, n_classes)
+    checks.check_float_logits(input, "log_softmax")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
     checks.check_in_range(t, n_classes, ignore_index)
+    if n_classes == 0:
+        return _no_classes(input, tuple(target.shape), reduction)
     rows, rest = _class_dim_to_rows(input, "cross_entropy")
     w = None if weight is None else weight._data.reshape(-1)
     out = CrossEntropy.apply(rows, t, w, ignore_index, reduction, float(label_smoothing))
@@ -353,13 +377,15 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, w, pw):
+        # torch's steps and roundings: softplus(-x) [* l] in x's dtype, the rest in y's dtype
         sp = array_module(x).logaddexp(0, -x)  # softplus(-x) = log(1 + exp(-x)) without overflow
-        lw = 1 if pw is None else 1 + (pw - 1) * y
-        out = (1 - y) * x + lw * sp
+        if pw is not None:
+            sp = (sp * (1 + (pw - 1) * y)).astype(x.dtype, copy=False)
+        out = ((1 - y) * x).astype(y.dtype, copy=False) + sp
         if w is not None:
             out = out * w
         ctx.save_for_backward(x, y, w, pw)
-        return out.astype(x.dtype, copy=False)
+        return out.astype(y.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -386,6 +412,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) is "
             "deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {SCALAR_TYPE_NAMES[target.dtype.name]} but expected "
+                           f"{SCALAR_TYPE_NAMES[input.dtype.name]}")
+    if not input.is_floating_point():
+        raise NotImplementedError(
+            f'"binary_cross_entropy" not implemented for \'{SCALAR_TYPE_NAMES[input.dtype.name]}\'')
     x = input._data
     if ((x < 0) | (x > 1)).any() or array_module(x).isnan(x).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -402,14 +434,28 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    for extra in (weight, pos_weight):
-        if extra is not None:
-            broadcast_shape(tuple(extra.shape), tuple(input.shape))
-    out = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), weight, pos_weight)
+    checks.check_bce_with_logits(input, target, weight, pos_weight)
+    out = BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight)
     return _reduce(out, reduction)
 
 
 # ---------------------------------------------------------------- regression losses
+def _expanded(input: Tensor, target: Tensor, kernel: str | None = None) -> tuple[Tensor, Tensor]:
+    """The pair as torch's functional layer passes it on: broadcast to one shape (so a 0-d operand's
+    dtype promotes like any tensor's). ``kernel``: the fused kernel the pair goes to, which has no
+    integer version and reads bool operands as numbers."""
+    broadcast_shape(tuple(input.shape), tuple(target.shape))
+    dt = promote_types(input.dtype, target.dtype)
+    if kernel is not None and not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{SCALAR_TYPE_NAMES[dt.name]}\'')
+
+    if result_type(input, target) != dt:  # a 0-d operand would not have promoted on its own
+        return input.to(dt), target.to(dt)
+    if kernel is not None and "bool" in (input.dtype.name, target.dtype.name):
+        return input.to(dt), target.to(dt)
+    return input, target
+
+
 def _pointwise(input, target, loss, weight, reduction, weighted_mean=True):
     """Apply an elementwise ``weight``; for mse/l1 ``mean`` then divides by the summed weight."""
     if weight is None:
@@ -422,16 +468,18 @@ def _pointwise(input, target, loss, weight, reduction, weighted_mean=True):
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """|input - target|, reduced."""
-    reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "l1_loss")
+    input, target = _expanded(input, target)
+    reduction = _reduction(reduction, size_average, reduce)  # torch reads it after broadcasting
     return _pointwise(input, target, (input - target).abs(), weight, reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """(input - target)^2, reduced."""
-    reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "mse_loss")
+    input, target = _expanded(input, target, "mse_cpu" if weight is None else None)
+    reduction = _reduction(reduction, size_average, reduce)  # torch reads it after broadcasting
     d = input - target
     return _pointwise(input, target, d * d, weight, reduction)
 
@@ -439,8 +487,9 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere."""
-    reduction = _reduction(reduction, size_average, reduce)
     checks.check_same_size(input, target, "smooth_l1_loss")
+    input, target = _expanded(input, target, "smooth_l1_cpu" if beta != 0 else None)
+    reduction = _reduction(reduction, size_average, reduce)  # torch reads it after broadcasting
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = (input - target).abs()
@@ -453,12 +502,21 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| <= delta, delta (|d| - delta / 2) elsewhere."""
-    reduction = _reduction(reduction)
     checks.check_same_size(input, target, "huber_loss")
+    # torch's kernel works on the broadcast pair and writes the loss into a tensor of the input's dtype
+    broadcast_shape(tuple(input.shape), tuple(target.shape))
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    reduction = _reduction(reduction)  # torch reads it after broadcasting, then checks delta
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    checks.check_into_input(input, promote_types(input.dtype, target.dtype), "huber_cpu")
+    if target.dtype.name == "bool":  # the kernel reads a bool target as 0 / 1
+        target = target.to(input.dtype)
     d = (input - target).abs()
     loss = ops.where(d <= delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    if loss.dtype != input.dtype:
+        loss = loss.to(input.dtype)
     return _pointwise(input, target, loss, weight, reduction, weighted_mean=False)
 
 
@@ -505,7 +563,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         big = target > 1
         safe = ops.where(big, target, ops.ones_like(target))
         stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
-        loss = loss + ops.where(big, stirling, ops.zeros_like(stirling))
+        # torch adds it in place: the loss keeps its dtype
+        loss = (loss + ops.where(big, stirling, ops.zeros_like(stirling))).to(loss.dtype)
     return _reduce(loss, reduction)
 
 
@@ -528,17 +587,22 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """0.5 (log var + (input - target)^2 / var), var clamped below at ``eps``."""
     if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
         var = ops.full(tuple(input.shape), float(var), dtype=input.dtype)
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
-        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
-            pass
+        elif input.ndim == var.ndim and sum(v for n, v in zip(input.shape, var.shape) if n != v) == 1:
+            pass  # one dim of size 1 where the input's differs: a shared variance
         else:
             raise ValueError("var is of incorrect size")
     reduction = _reduction(reduction, error="{} is not valid")
-    if (var._data < 0).any():
-        raise ValueError("var has negative entry/entries")
+    if not var.is_floating_point():  # torch clamps var in place by a float eps
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{CPP_TYPE_NAMES[var.dtype.name]}")
     var = _ClampKeepGrad.apply(var, eps)
     d = input - target
     loss = (var.log() + d * d / var) * 0.5
@@ -559,11 +623,22 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce(ops.clamp_min(-target * (input1 - input2) + margin, 0), reduction)
 
 
+_INT_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
+
+
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
     reduction = _reduction(reduction, size_average, reduce)
     broadcast_shape(tuple(input.shape), tuple(target.shape))
+    if input.dtype.name == "bool":  # torch's margin - input reads the margin as a bool too
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if not input.is_floating_point():  # torch's kernel works in the input's integer type
+        info = np.iinfo(input._data.dtype)
+        if not (math.isfinite(margin) and info.min <= math.trunc(margin) <= info.max):
+            raise RuntimeError(f"value cannot be converted to type {_INT_TYPES[input.dtype.name]} without overflow")
+        margin = math.trunc(margin)
     zeros = ops.zeros_like(input)
     margin_part = ops.where(target != 1, ops.clamp_min(margin - input, 0), zeros)
     self_part = ops.where(target != -1, input, zeros)
@@ -574,17 +649,28 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                      reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)), computed without overflow."""
     reduction = _reduction(reduction, size_average, reduce)
-    return _reduce(softplus(-target * input, 1.0, math.inf), reduction)
+    if input.dtype.name == "bool":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    # torch's kernel: log(1 + exp(-x * y)) step by step in a tensor of the input's dtype (it overflows to inf
+    # where exp does)
+    checks.check_broadcast_into(tuple(input.shape), tuple(target.shape))
+    res = result_type(input, target)
+    checks.check_into_input(input, res if res.is_floating_point else default_dtype())
+    z = (-input * target).to(input.dtype)
+    return _reduce((z.exp() + 1).log(), reduction)
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Per-class binary logistic loss, averaged over the classes (last dim)."""
+    if input.ndim == 0:  # torch reads the class count from the last dim (before it looks at reduction)
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     reduction = _reduction(reduction, size_average, reduce, error="{} is not valid")
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
-    loss = loss.sum(-1) / input.shape[-1]
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
     return _reduce(loss, reduction)
 
 
@@ -595,27 +681,21 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    if input.ndim > 2 or (input.ndim == 2 and target.ndim != 1) or (input.ndim < 2 and target.ndim > 1):
-        raise RuntimeError(
-            f"inconsistent target size, expected {list(input.shape[:1]) if input.ndim == 2 else []} but got "
-            f"{list(target.shape)}")
+    checks.check_multi_margin(input, target, weight)
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(-1).astype(np.int64)
     xp = array_module(t)
     n, c = x.shape
-    if t.shape[0] != n:
-        raise RuntimeError(f"inconsistent target size, expected {[n]} but got {list(target.shape)}")
-    if ((t < 0) | (t >= c)).any():
-        raise IndexError(f"Target {t[(t < 0) | (t >= c)][0]} is out of bounds.")
     idx = Tensor._make(t.reshape(-1, 1), False, None, 0)
     x_y = ops.gather(x, 1, idx)
-    z = ops.clamp_min(x - x_y + margin, 0)
+    z = x - x_y + margin
+    z = ops.where(z > 0, z, 0.0)  # torch's kernel adds only terms above 0: a NaN term adds nothing
     if p == 2:
         z = z * z
     if weight is not None:
         z = z * ops.gather(weight.reshape(1, -1).expand(n, c), 1, idx)
     not_target = Tensor._make(xp.arange(c)[None, :] != t[:, None], False, None, 0)
-    loss = (z * not_target._cast_np(z._data.dtype)).sum(1) / c
+    loss = ops.where(not_target, z, 0.0).sum(1) / c  # the target class adds nothing, even a NaN
     if input.ndim < 2:
         loss = loss.reshape(())
     return _reduce(loss, reduction)
@@ -625,11 +705,15 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
     reduction = _reduction(reduction, size_average, reduce)
-    if input1.ndim != input2.ndim or tuple(input1.shape) != tuple(input2.shape):
+    d = target.ndim
+    if d > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.ndim != d + 1 or input2.ndim != d + 1:
         raise RuntimeError(
-            f"cosine_embedding_loss: Input1 and Input2 must have the same shape, got {list(input1.shape)} "
-            f"and {list(input2.shape)}")
-    d = input1.ndim - 1
+            f"{d}D target tensor expects {d + 1}D input tensors, but found inputs with sizes {list(input1.shape)} "
+            f"and {list(input2.shape)}.")
+    pair = broadcast_shape(tuple(input1.shape), tuple(input2.shape))
+    broadcast_shape(tuple(target.shape), pair[:-1])  # the target selects a loss per row
     eps = 1e-12
     prod = (input1 * input2).sum(d)
     mag = ((input1 * input1).sum(d) + eps) * ((input2 * input2).sum(d) + eps)
@@ -642,7 +726,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 def _pairwise(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
     d = x1 - x2 + eps
-    return ops.norm(d, p, -1) if d.ndim else d.abs()
+    return _norm(d, p, d.ndim - 1, False) if d.ndim else d.abs()  # float16 accumulates in float32
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
@@ -650,8 +734,10 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         reduction: str = "mean") -> Tensor:
     """max(0, d(a, p) - d(a, n) + margin) with d the p-norm distance."""
     reduction = _reduction(reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.ndim, positive.ndim, negative.ndim)
-    if not (dims[0] == dims[1] == dims[2]) or dims[0] not in (1, 2):
+    if not (dims[0] == dims[1] == dims[2]):
         raise RuntimeError(
             "The anchor, positive, and negative tensors are expected to have the same number of dimensions, "
             f"but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D inputs")
@@ -684,9 +770,14 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     Each row of ``target`` lists class indices, ended by the first -1.
     """
     reduction = _reduction(reduction, size_average, reduce)
+    if input.ndim <= 2 and (input.shape[-1] if input.ndim else 1) == 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
     if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
         raise RuntimeError(
             f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    if target.dtype.name != "int64" and input.numel():
+        raise RuntimeError(f"expected scalar type Long but found {SCALAR_TYPE_NAMES[target.dtype.name]}")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     t = target._data.reshape(x.shape).astype(np.int64)
     xp = array_module(t)
@@ -700,9 +791,12 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     rows = xp.broadcast_to(xp.arange(n)[:, None], t.shape)
     xp.add.at(counts, (rows[live], t[live]), 1)
     not_target = (counts == 0).astype(x._data.dtype)
-    pair = ops.clamp_min(1 - x.unsqueeze(2) + x.unsqueeze(1), 0)  # [n, j, i]
-    mask = Tensor._make(counts[:, :, None] * not_target[:, None, :], False, None, 0)
-    loss = (pair * mask).sum((1, 2)) / c
+    pair = 1 - x.unsqueeze(2) + x.unsqueeze(1)  # [n, j, i]
+    pair = ops.where(pair > 0, pair, 0.0)  # torch's kernel adds only terms above 0: a NaN term adds nothing
+    weights = counts[:, :, None] * not_target[:, None, :]
+    mask = Tensor._make(weights, False, None, 0)
+    used = Tensor._make(weights != 0, False, None, 0)
+    loss = ops.where(used, pair * mask, 0.0).sum((1, 2)) / c  # pairs not counted add nothing, even a NaN
     if input.ndim < 2:
         loss = loss.reshape(())
     return _reduce(loss, reduction)

@@ -15,12 +15,14 @@ per ``L`` (``(1, 1, L)``), so each pass over memory does as much as it can.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from ...autograd.function import Function
 from ...backend import array_module
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...kernels import sum_axes
 from ...ops.shape import _pad_zeros
 from ...tensor import Tensor
@@ -72,7 +74,8 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     overflows the dtype (e.g. 3e38 in float32) give nan, as torch's layer and
     group norm kernels do (its batch norm gives 0 there, as invstd = 0 does)."""
     xp = array_module(x)
-    x3 = x.reshape(shape3)
+    # float16 statistics accumulate in float32 (as torch's kernels): x**2 overflows float16 from 256 on
+    x3 = (x.astype(np.float32) if x.dtype == np.float16 else x).reshape(shape3)
     m = shape3[0] * shape3[2]
     mean = _sum02(x3) / m
     y = x3 - _col(mean)
@@ -94,7 +97,7 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     ctx.mean, ctx.invstd = mean, invstd
     ctx.shape3, ctx.per_b, ctx.eps = shape3, per_b, eps
     ctx.b_shape = None if b is None else b.shape
-    return y.reshape(x.shape)
+    return y.reshape(x.shape).astype(x.dtype, copy=False)
 
 
 def _norm_backward_fast(ctx, x, w, dy):
@@ -209,8 +212,46 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training) 
     _check_param("running_var", running_var, channels)
     _check_param("weight", weight, channels)
     _check_param("bias", bias, channels)
-    if training and input._data.size // max(channels, 1) <= 1:
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
+    if input.ndim < 2:  # the channels are dim 1 (the parameters were checked against none)
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions" if input.ndim == 0 else
+                         "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    dt = input.dtype.name
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"batch_norm" not implemented for \'{SCALAR_TYPE_NAMES[dt]}\'')
+    # CPU kernels take parameters of the input's dtype (a float16 input also float32 ones)
+    allowed = (dt, "float32") if dt == "float16" else (dt,)
+    for t in (weight, bias, running_mean, running_var):
+        if t is not None and t.dtype.name not in allowed:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{SCALAR_TYPE_NAMES[allowed[-1]]}")
+
+
+def _check_batch_norm_args(input: Tensor, training: bool, eps: float) -> None:
+    """torch's functional-layer checks: one value per channel in training, and eps."""
+    shape = input._data.shape
+    if training and not shape:
+        raise IndexError("tuple index out of range")  # torch's Python check reads size(0)
+    if training and shape[0] * math.prod(shape[2:]) == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+
+
+def _empty_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """torch's result for an input with no elements: a copy, scaled and shifted by the first weight and bias
+    (which must then hold an element)."""
+    out = input.clone()
+    for t, op in ((weight, "mul"), (bias, "add")):
+        if t is not None:
+            if t.numel() == 0:
+                raise IndexError(f"select(): index 0 out of range for tensor of size {list(t.shape)} at dimension 0")
+            out = getattr(out, op)(t.reshape(-1)[0])
+    return out
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -222,6 +263,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     ``running_mean`` / ``running_var`` (the latter with the unbiased
     variance); otherwise the running statistics are used.
     """
+    _check_batch_norm_args(input, training, eps)
+    if input._data.size == 0:
+        return _empty_norm(input, weight, bias)
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
     shape = input._data.shape
     channels = shape[1] if input._data.ndim > 1 else 0
@@ -284,6 +328,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     n, c = shape[0], shape[1]
     if num_groups == 0:
         raise ZeroDivisionError("integer division or modulo by zero")  # as torch's own Python check
+    grouped = [n * c // num_groups, num_groups] + list(shape[2:])  # torch's check, in training or not
+    if grouped[0] * math.prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {grouped}")
     if c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
@@ -305,13 +352,20 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample over its spatial dims."""
     shape = input._data.shape
+    if use_input_stats and len(shape) < 2:  # torch's check of the spatial size comes first
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     n, c = shape[0], shape[1]
+    if use_input_stats and math.prod(shape[2:]) == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {input.shape}")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     rest = input._data.size // (n * c) if n * c else 0
-    if rest <= 1:
-        raise ValueError(
-            f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    if input._data.size == 0:  # torch's batch norm of the (1, n * c, ...) view, with the weight repeated n times
+        return _empty_norm(input, weight.repeat(n) if weight is not None else None,
+                           bias.repeat(n) if bias is not None else None)
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         _check_param(name, t, c)
@@ -338,12 +392,12 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
     if not k:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
                            f"element, but got normalized_shape = {list(norm)}")
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
     if k > len(shape) or tuple(shape[len(shape) - k:]) != norm:
         raise RuntimeError(
             f"Given normalized_shape={_shape_list(norm)}, expected input with shape "
             f"[*{', '.join(str(s) for s in norm)}], but got input of size{_shape_list(shape)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(len(shape) - k, len(shape)))
@@ -360,6 +414,9 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
             f"Expected 3D or higher dimensionality                          input (got {nd} dimensions)")
     if input._data.size == 0:
         return input
+    if size <= 0:  # torch averages over the channel window with a (size, 1[, 1]) pooling kernel
+        raise RuntimeError(f"kernel size should be greater than zero, but got kT: {size} kH: 1 kW: 1"
+                           if nd > 3 else f"kernel size should be greater than zero, but got kH: {size} kW: 1")
     sq = input * input
     pad = [(0, 0)] * nd
     pad[1] = (size // 2, (size - 1) // 2)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ...backend import array_module
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops import where
 from ...ops.conv import AvgPool, AvgPool3D, ConvGeometry, MaxPool, MaxPool3D, avg_divisor
 from ...tensor import Tensor
@@ -36,24 +37,40 @@ def _pool_out(n, k, s, p, d, ceil_mode) -> int:
     return out
 
 
+_BATCH_MODE = "tensor with optional 0 dim batch size for input, but got:"
+
+
 def _check_rank(x, nd: int, name: str) -> None:
-    """torch's own wording for a wrong rank, which differs between the pooling kernels."""
-    dim = x.dim()
-    if dim in (nd + 1, nd + 2) and not (x.numel() == 0 and dim == nd + 1):
+    """torch's own wording for a wrong rank or an empty non-batch dim, which differs between the kernels."""
+    dim, shape = x.dim(), list(x.shape)
+    ok_rank = dim in (nd + 1, nd + 2)
+    empty = ok_rank and 0 in shape[dim - nd - 1:]
+    if ok_rank and not empty:
         return
     if name == "max_pool1d":
-        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
-                           f"for input, but got:{list(x.shape)}")
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) {_BATCH_MODE}{shape}")
     if name == "avg_pool1d":
-        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {dim}-dimensional tensor for argument #1 'self' "
-                           "(while checking arguments for avg_pool1d)")
-    if name == "avg_pool2d":
-        if dim < 3:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-max(dim, 1)}, "
-                             f"{max(dim, 1) - 1}], but got -3)")
-        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-                           f"but got:{list(x.shape)}")
-    raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+        if not ok_rank:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {dim}-dimensional tensor for argument #1 "
+                               "'self' (while checking arguments for avg_pool1d)")
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) {_BATCH_MODE}{shape[:-1] + [1] + shape[-1:]}")
+    if name == "avg_pool2d" and dim < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(dim, 1)}, "
+                         f"{max(dim, 1) - 1}], but got -3)")
+    if nd == 2 and (ok_rank or name == "avg_pool2d"):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) {_BATCH_MODE}{shape}")
+    if not ok_rank:
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    where = "max_pool3d_with_indices_out_cpu_template()" if name == "max_pool3d" else "avg_pool3d()"
+    zero = shape[dim - 4:].index(0)
+    raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive length, but input has a "
+                       f"shape of {shape} and non-batch dimension {zero} has length zero!")
+
+
+def _check_no_bool(x, nd: int, name: str) -> None:
+    if x.dtype.name == "bool":
+        kernel = {"max_pool1d": "max_pool1d_impl", "avg_pool1d": "avg_pool2d", "avg_pool3d": "avg_pool3d_out_frame"}
+        raise NotImplementedError(f'"{kernel.get(name, name)}" not implemented for \'Bool\'')
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
@@ -77,14 +94,20 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, nam
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
     in_sp = tuple(x.shape[-nd:])
+    if name == "avg_pool3d" and any(n < k for n, k in zip(in_sp, kernel)):
+        raise RuntimeError(f"input image (T: {in_sp[0]} H: {in_sp[1]} W: {in_sp[2]}) smaller than kernel size "
+                           f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})")
     out_sp = tuple(_pool_out(n, k, s, p, d, ceil_mode)
                    for n, k, s, p, d in zip(in_sp, kernel, stride, padding, dilation))
     if any(o <= 0 for o in out_sp):
-        lead = x.shape[-nd - 1]
+        if name == "max_pool1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {out_sp[0]}")
+        lead = (x.shape[-nd - 1],) + ((1,) if name == "avg_pool1d" else ())  # avg_pool1d runs as 2-d
         raise RuntimeError(
-            f"Given input size: ({'x'.join(map(str, (lead,) + in_sp))}). Calculated output size: "
-            f"({'x'.join(map(str, (lead,) + out_sp))}). Output size is too small"
+            f"Given input size: ({'x'.join(map(str, lead + in_sp))}). Calculated output size: "
+            f"({'x'.join(map(str, lead + out_sp))}). Output size is too small"
         )
+    _check_no_bool(x, nd, name)
     # the high side is padded far enough to hold every window (ceil mode may overhang)
     pads = tuple((p, max((o - 1) * s + d * (k - 1) + 1 - n - p, 0))
                  for p, o, s, d, k, n in zip(padding, out_sp, stride, dilation, kernel, in_sp))
@@ -168,25 +191,82 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 # ------------------------------------------------------------------- adaptive
-def _adaptive_sizes(input, output_size, nd, name):
+def _single_size(input, output_size, name: str) -> int:
+    """The 1-d pools' output size as torch reads it (an int or a sequence of one int), with the rank check
+    torch makes between parsing the argument and checking its length."""
+    if output_size is None:
+        raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, not NoneType")
+    if isinstance(output_size, (tuple, list)):
+        for i, v in enumerate(output_size):
+            if v is None:
+                raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, but found "
+                                f"element of type NoneType at pos {i}")
+    _check_1d_rank(input, name)
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 1:
+            raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got {len(output_size)})")
+        return int(output_size[0])
+    return int(output_size)
+
+
+def _check_1d_rank(input, name: str) -> None:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           f"'self' (while checking arguments for {name})")
+
+
+def _listed_sizes(input, output_size, nd: int, name: str) -> tuple:
+    """The output size as torch's functional layer passes it on (``None`` keeps the input's size), and
+    its length checked like torch's kernel (``internal``: the max kernel's wording)."""
     if output_size is None:
         raise TypeError("object of type 'NoneType' has no len()")
-    if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
-    if isinstance(output_size, (tuple, list)):
-        if len(output_size) != nd:
-            raise RuntimeError(f"{name}: internal error: output_size.size() must be {nd}")
-        sizes = tuple(input.shape[-nd + i] if s is None else int(s) for i, s in enumerate(output_size))
-    else:
-        sizes = (int(output_size),) * nd
-    if any(s < 0 for s in sizes):
-        raise RuntimeError(f"{name}: elements of output_size must be greater than or "
-                           f"equal to 0 but received {{{', '.join(map(str, sizes))}}}")
-    for i, n in enumerate(input.shape[-nd:]):
-        if n == 0:
+    if not isinstance(output_size, (tuple, list)):
+        return (int(output_size),) * nd
+    if input.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    sizes = tuple(n if v is None else int(v) for v, n in zip(output_size, input.shape[-len(output_size):]))
+    return sizes
+
+
+def _check_nonempty(input, dims, name: str) -> None:
+    for i in dims:
+        if input.shape[i] == 0:
             raise RuntimeError(
                 f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
-                f"sizes {list(input.shape)} with dimension {input.dim() - nd + i} being empty")
+                f"sizes {list(input.shape)} with dimension {i} being empty")
+
+
+def _adaptive_avg_sizes(input, output_size, nd: int, name: str):
+    """The output size, or None when torch's kernel takes its all-ones shortcut (a mean, without
+    looking at the input's rank or empty dims)."""
+    sizes = _listed_sizes(input, output_size, nd, name)
+    if len(sizes) != nd:
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    if any(s < 0 for s in sizes):
+        got = ", ".join(map(str, sizes)) if nd == 2 else f"{sizes[0]}, {sizes[1]},{sizes[2]}"
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received {{{got}}}")
+    if all(o == 1 for o in sizes):
+        return None
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(input.shape)}")
+    _check_nonempty(input, range(1 if nd == 3 else input.dim() - nd, input.dim()), name)
+    return sizes
+
+
+def _adaptive_max_sizes(input, output_size, nd: int, name: str) -> tuple:
+    if nd == 1:
+        o = _single_size(input, output_size, name)
+        sizes = (o,)
+    else:
+        sizes = _listed_sizes(input, output_size, nd, name)
+        if input.dim() not in (nd + 1, nd + 2):
+            raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+    _check_nonempty(input, range(1, input.dim()), name)
+    if len(sizes) != nd:
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
+    if any(s < 0 for s in sizes):
+        shape = list(input.shape[:-nd]) + ([1] if nd == 1 else []) + list(sizes)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {shape}")
     return sizes
 
 
@@ -206,10 +286,14 @@ def _averaging_matrix(n: int, o: int, dtype, xp) -> Tensor:  # host: made on the
 
 
 def _adaptive_avg(input, output_size, nd):
-    sizes = _adaptive_sizes(input, output_size, nd, f"adaptive_avg_pool{nd}d")
-    in_sp = tuple(input.shape[-nd:])
-    if all(o == 1 for o in sizes):
+    name = f"adaptive_avg_pool{nd}d"
+    if nd == 1:  # torch runs it as 2-d on a (..., 1, L) view
+        o = _single_size(input, output_size, name)
+        return _adaptive_avg(input.unsqueeze(-2), (1, o), 2).squeeze(-2)
+    sizes = _adaptive_avg_sizes(input, output_size, nd, name)
+    if sizes is None:
         return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
+    in_sp = tuple(input.shape[-nd:])
     out = input
     # a product with an averaging matrix would spread inf * 0 = NaN into every window
     xp = array_module(input._data)
@@ -259,7 +343,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 
 def _adaptive_max(input, output_size, return_indices, nd):
-    sizes = _adaptive_sizes(input, output_size, nd, f"adaptive_max_pool{nd}d")
+    sizes = _adaptive_max_sizes(input, output_size, nd, f"adaptive_max_pool{nd}d")
     x, unbatched = _batched(input, nd)
     in_sp = tuple(x.shape[2:])
     N, C = x.shape[:2]
@@ -311,11 +395,14 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
 
 # ------------------------------------------------------------------- lp pool
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
-    if norm_type == 0:
-        raise ZeroDivisionError("float division by zero")  # the 1/p power, as in torch
     kernel = _tuple(kernel_size, nd, "kernel_size")
     pool = avg_pool1d if nd == 1 else avg_pool2d
     out = pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)
+    # torch's steps after the pooling: the kernel size as a multiplier, then the 1/p power
+    if nd == 1 and isinstance(kernel_size, (tuple, list)):
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not {type(kernel_size).__name__}")
+    if norm_type == 0:
+        raise ZeroDivisionError("float division by zero")
     return (out.sign() * out.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
 
 
@@ -330,10 +417,34 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mo
 
 
 # ------------------------------------------------------------------- unpool
+def _check_unpool(input, indices, nd: int) -> None:
+    """torch's checks of max_unpool (max_unpool1d runs as 2-d on views with a trailing dim of 1)."""
+    if input.dim() < nd:  # torch's default output size reads nd trailing sizes
+        raise IndexError("tuple index out of range")
+    xs, js = list(input.shape), list(indices.shape)
+    if nd == 1:
+        xs, js = xs + [1], js + [1]
+    k = max(nd, 2)
+    if indices.dtype.name != "int64":
+        raise RuntimeError("elements in indices should be type int64"
+                           + (f" but got: {SCALAR_TYPE_NAMES[indices.dtype.name]}" if k == 2 else ""))
+    if len(xs) not in (k + 1, k + 2):
+        raise RuntimeError(f"Input to max_unpooling{k}d should be a {k + 1}d or {k + 2}d Tensor, but got a "
+                           f"tensor with {len(xs)} dimensions.")
+    if xs != js:
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({xs}) but got "
+                           f"indices tensor with shape: {js}")
+    for i in range(1, len(xs)):
+        if xs[i] == 0:
+            raise RuntimeError(f"max_unpooling{k}d_forward_out_cpu(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but got {xs} with dimension {i} being empty.")
+
+
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     kernel = _tuple(kernel_size, nd, "kernel_size")
     stride = kernel if stride is None else _tuple(stride, nd, "stride")
     padding = _tuple(padding, nd, "padding")
+    _check_unpool(input, indices, nd)
     x, unbatched = _batched(input, nd)
     idx = indices.unsqueeze(0) if unbatched else indices
     in_sp = tuple(x.shape[2:])
@@ -353,7 +464,8 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
         raise RuntimeError(f"Found an invalid max index: {int(idx._data.max())} (output volumes are of "
                            f"size {'x'.join(map(str, out_sp))}")
     zeros = Tensor._make(array_module(x._data).zeros((N, C, total), dtype=x._data.dtype), False, None, 0)
-    out = zeros.scatter(2, idx.reshape(N, C, -1), x.reshape(N, C, -1)).reshape((N, C) + out_sp)
+    n_in = math.prod(in_sp)
+    out = zeros.scatter(2, idx.reshape(N, C, n_in), x.reshape(N, C, n_in)).reshape((N, C) + out_sp)
     return out.squeeze(0) if unbatched else out
 
 

@@ -16,6 +16,8 @@ from ... import ops
 from ... import random as _random
 from ...autograd.function import Function
 from ...backend import array_module, from_numpy
+from ...dtypes import SCALAR_TYPE_NAMES
+from ...ops._util import wrap_dim
 from ...tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample", "gumbel_softmax"]
@@ -28,6 +30,10 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     the soft sample's (straight-through)."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if not logits.is_floating_point() and logits.numel():  # torch draws the noise with exponential_ in the logits' dtype
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {SCALAR_TYPE_NAMES[logits.dtype.name]}")
+    wrap_dim(dim, logits.ndim)
     e = _random._rng(None).exponential(1.0, logits._data.shape).astype(logits._data.dtype)
     gumbels = -Tensor._make(from_numpy(e), False, None, 0).log()  # drawn on the host
     y_soft = ops.softmax((logits + gumbels) / tau, dim)
@@ -79,8 +85,7 @@ def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
     low = twice_low / 2
     span = (twice_high - twice_low) / 2
     shifted = coord - low
-    sign = ops.where(shifted.detach() < 0, -1.0, 1.0)  # |x| with slope +1 at 0, as torch
-    dist = shifted * sign
+    dist = ops.where(shifted.detach() < 0, -shifted, shifted)  # |x| with slope +1 at 0, as torch
     extra = ops.fmod(dist, span)
     even = (ops.floor(dist.detach() / span) % 2) == 0
     return ops.where(even, extra + low, span - extra + low)
@@ -118,6 +123,12 @@ def _check_grid_sample(input: Tensor, grid: Tensor, mode: str, padding_mode: str
     if input.dtype != grid.dtype:
         raise RuntimeError("grid_sampler(): expected input and grid to have same dtype, but input has "
                            f"{input.dtype} and grid has {grid.dtype}")
+    for i in range(2, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError("grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {i} being empty")
+    if mode == "bicubic" and input.dim() == 5:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if mode == "bicubic":
         raise NotImplementedError("grid_sample: mode='bicubic' is not supported by glasstorch")
 

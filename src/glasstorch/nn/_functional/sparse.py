@@ -132,11 +132,22 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     looked-up rows are first renormalised in place; ``scale_grad_by_freq``
     divides each row's gradient by its count in ``input``.
     """
-    idx = _index_array(input, "embedding")
+    rows = weight.shape[0] if weight.ndim else 0
+    padding_idx = _padding(padding_idx, rows)  # torch's Python check comes first
     if weight._data.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
-    rows = weight._data.shape[0]
-    padding_idx = _padding(padding_idx, rows)
+    idx = _index_array(input, "embedding")
+    if max_norm is not None and idx.size:  # torch renormalises the picked rows first, selecting each of them
+        bad = idx[(idx < -rows) | (idx >= rows)]
+        if bad.size:
+            raise IndexError(f"select(): index {int(bad.reshape(-1)[0])} out of range for tensor of size "
+                             f"{list(weight.shape)} at dimension 0")
+    if weight._data.size == 0 and idx.size:  # torch takes another path for an empty weight, with its own errors
+        if rows == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        bad = idx[(idx < 0) | (idx >= rows)]
+        if bad.size:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} axis_dim={rows}")
     _check_range(idx, rows)
     if max_norm is not None:
         with no_grad():

@@ -128,6 +128,20 @@ def _sizes(input, size, scale_factor, recompute_scale_factor):
     return out, ((None,) * nd if recompute_scale_factor else scales)
 
 
+def _check_resize(input: Tensor, out_sizes: tuple) -> None:
+    """torch's resampling kernels need non-empty spatial sizes in and out, and at least one channel."""
+    in_sizes = tuple(input.shape[2:])
+    if any(n <= 0 for n in in_sizes + out_sizes):
+        names = ("D", "H", "W")[3 - len(in_sizes):]
+        got = ", ".join(f"{a}: {n}" for a, n in zip(names, in_sizes))
+        want = ", ".join(f"{a}: {n}" for a, n in zip(names, out_sizes))
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got}) "
+                           f"{'and ' if len(in_sizes) == 1 else ''}output ({want})")
+    if input.shape[1] == 0:
+        raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
+                           f"{list(input.shape)}")
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of (N, C, *spatial) to ``size`` or by ``scale_factor``.
@@ -143,6 +157,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         align_corners = False
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
+    out_sizes, scales = _sizes(input, size, scale_factor, recompute_scale_factor)  # torch checks these first
     dim = input.dim()
     if mode in _NEEDS and dim != _NEEDS[mode] + 2:
         raise NotImplementedError(f"Got {dim}D input, but {mode} mode needs {_NEEDS[mode] + 2}D input")
@@ -150,14 +165,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {dim}D) for the modes: {_MODES} "
             f"(got {mode})")
-    out_sizes, scales = _sizes(input, size, scale_factor, recompute_scale_factor)
-    if any(o <= 0 for o in out_sizes):
-        raise RuntimeError(
-            f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, input.shape[2:]))}) "
-            f"and output ({', '.join(map(str, out_sizes))})")
-    if mode == "area":
+    if mode == "area":  # adaptive pooling has checks of its own
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 3]
         return pool(input, out_sizes)
+    _check_resize(input, out_sizes)
     out = input
     for i, (o, s) in enumerate(zip(out_sizes, scales)):
         d = 2 + i
@@ -224,6 +235,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     if w % r:
         raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but "
                            f"input.size(-1)={w} is not divisible by {r}")
+    if input._data.size == 0:  # torch hands back an empty input's copy unchanged in shape
+        return input.clone()
     b = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     perm = list(range(b)) + [b, b + 2, b + 4, b + 1, b + 3]
