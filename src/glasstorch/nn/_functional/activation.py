@@ -596,7 +596,7 @@ def _threshold_args(input: Tensor, threshold: float, value: float) -> tuple:
     if input.is_floating_point():
         return threshold, value
     dt = input._data.dtype
-    return tuple(int(np.array(math.trunc(float(v)), np.int64).astype(dt)) for v in (threshold, value))
+    return tuple(int(np.array(math.trunc(float(v)), np.int64).astype(dt)) for v in (threshold, value))  # host: a Python number cast
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
