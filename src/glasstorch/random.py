@@ -208,10 +208,13 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if (probs < 0).any() or not np.isfinite(probs).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    rows = probs.reshape(-1, probs.shape[-1])
+    rows = probs.reshape(probs.shape[0] if probs.ndim == 2 else 1, probs.shape[-1])  # explicit: may be empty
     n_cat = rows.shape[1]
     if not replacement and num_samples > n_cat:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if n_cat == 0 and rows.shape[0]:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                           "no identity.")
     rng = _rng(generator)
     out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     sums = rows.sum(axis=1, keepdims=True)

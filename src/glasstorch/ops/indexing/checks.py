@@ -141,17 +141,21 @@ def index_array(index, name: str):
 def check_index(name, input, d, idx, src=None):
     """gather/scatter: ``idx`` as large as ``input`` (and ``src``) off ``d``, its values in range."""
     shape = input._data.shape
+    # torch counts a 0-d tensor (input, index or src) as one element along one dim
+    ishape, padded = idx.shape or (1,), shape or (1,)
     src_nd = getattr(src, "ndim", 0)
-    if idx.ndim != input._data.ndim and (idx.size or idx.ndim > builtins.max(input._data.ndim, 1)):
+    if len(ishape) != len(padded) and idx.size:  # an empty index may have any rank
         raise RuntimeError("Index tensor must have the same number of dimensions as "
                            + ("input tensor" if name == "gather" else "self tensor"))
-    if src is not None and src_nd != idx.ndim and idx.size:
-        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     if not idx.size:
         return
-    for k in range(idx.ndim):
-        too_big = k != d and idx.shape[k] > shape[k]
-        too_big_src = src is not None and src_nd and idx.shape[k] > src.shape[k]
+    sshape = getattr(src, "shape", ()) or (1,)
+    for k in range(len(ishape)):
+        if src_nd and k >= src_nd:  # torch reads src's size along every dim of the index
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-src_nd}, {src_nd - 1}], "
+                             f"but got {k})")
+        too_big = k != d and ishape[k] > padded[k]
+        too_big_src = src is not None and src_nd and ishape[k] > sshape[k]
         if too_big or too_big_src:
             if name == "gather":
                 raise RuntimeError(
@@ -160,6 +164,8 @@ def check_index(name, input, d, idx, src=None):
             raise RuntimeError(
                 f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
                 f"dimension {d} and to be no larger size than src {list(getattr(src, 'shape', ()))}")
+    if src is not None and builtins.max(src_nd, 1) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     n = shape[d] if shape else 1  # a 0-d tensor indexes like one element
     hi, lo = int(idx.max()), int(idx.min())
     if hi >= n or lo < 0:

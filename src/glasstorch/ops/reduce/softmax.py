@@ -97,8 +97,9 @@ def _softmax_dim(input, dim, name):
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
                       "Change the call to include dim=X as an argument.", stacklevel=3)
         dim = 0 if input._data.ndim in (0, 1, 3) else 1
+    dim = wrap_dim(dim, input._data.ndim)  # checked on a 0-d tensor too: only 0 and -1 fit
     # a 0-d tensor reduces over "all" of itself: axis None keeps NumPy happy
-    return wrap_dim(dim, input._data.ndim) if input._data.ndim else None
+    return dim if input._data.ndim else None
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
