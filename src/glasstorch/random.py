@@ -141,8 +141,22 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = _dt.to_dtype(dtype or _dt.int64)
+    _check_int_range(low, high, dt)
     arr = _rng(generator).integers(low, high, size=tuple(size))
-    return Tensor._make(from_numpy(arr.astype(_dt.to_dtype(dtype or _dt.int64).np)), False, None, 0)
+    return Tensor._make(from_numpy(arr.astype(dt.np)), False, None, 0)
+
+
+def _check_int_range(low, high, dt) -> None:
+    """[low, high) must fit an integer (or bool) dtype: torch's errors, before any draw."""
+    kind = np.dtype(dt.np).kind
+    if kind not in "iub":
+        return
+    lo, hi = (0, 1) if kind == "b" else (np.iinfo(dt.np).min, np.iinfo(dt.np).max)
+    if low < lo:
+        raise RuntimeError(f"from is out of bounds for {_dt.CPP_TYPE_NAMES[dt.name]}")
+    if high - 1 > hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {_dt.CPP_TYPE_NAMES[dt.name]}")
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -212,7 +226,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     n_cat = rows.shape[1]
     if not replacement and num_samples > n_cat:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    if n_cat == 0 and rows.shape[0]:
+    if n_cat == 0 and rows.shape[0] and num_samples == 1:  # torch draws one sample by another path
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
                            "no identity.")
     rng = _rng(generator)

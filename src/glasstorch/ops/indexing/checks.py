@@ -149,23 +149,27 @@ def check_index(name, input, d, idx, src=None):
                            + ("input tensor" if name == "gather" else "self tensor"))
     if not idx.size:
         return
-    sshape = getattr(src, "shape", ()) or (1,)
-    for k in range(len(ishape)):
-        if src_nd and k >= src_nd:  # torch reads src's size along every dim of the index
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-src_nd}, {src_nd - 1}], "
-                             f"but got {k})")
-        too_big = k != d and ishape[k] > padded[k]
-        too_big_src = src is not None and src_nd and ishape[k] > sshape[k]
-        if too_big or too_big_src:
-            if name == "gather":
-                raise RuntimeError(
-                    f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no "
-                    f"larger than self {list(shape)} apart from dimension {d}")
-            raise RuntimeError(
-                f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
-                f"dimension {d} and to be no larger size than src {list(getattr(src, 'shape', ()))}")
+    # torch's order: the sizes against self, then (if those fit) against src, then src's rank,
+    # and only then the size error
+    wrong = builtins.any(k != d and ishape[k] > padded[k] for k in range(len(ishape)))
+    if not wrong and src is not None:
+        for k in range(len(ishape)):
+            if src_nd and k >= src_nd:  # torch reads src's size along every dim of the index
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-src_nd}, "
+                                 f"{src_nd - 1}], but got {k})")
+            wrong = wrong or ishape[k] > (src.shape[k] if src_nd else 1)
     if src is not None and builtins.max(src_nd, 1) != len(ishape):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if wrong:
+        if name == "gather":
+            k = next(k for k in range(len(ishape)) if k != d and ishape[k] > padded[k])
+            raise RuntimeError(
+                f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no "
+                f"larger than self {list(shape)} apart from dimension {d}")
+        raise RuntimeError(
+            f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+            f"dimension {d}" + ("" if src is None else
+                                f" and to be no larger size than src {list(getattr(src, 'shape', ()))}"))
     n = shape[d] if shape else 1  # a 0-d tensor indexes like one element
     hi, lo = int(idx.max()), int(idx.min())
     if hi >= n or lo < 0:

@@ -97,7 +97,7 @@ def check_int_divisor(b) -> None:
     if _is_array(b):
         if b.dtype.kind in "iub" and not b.all():
             raise RuntimeError("ZeroDivisionError")
-    elif type(b) is int and b == 0:
+    elif type(b) in (int, bool) and b == 0:  # False divides like 0
         raise RuntimeError("ZeroDivisionError")
 
 
