@@ -44,11 +44,11 @@ SRC_SHAPES = [(), (1,), (3,), (2, 3, 2)]
 def test_gather_scatter_index_ranks(xs, ishape):
     # an empty index may have any rank; a 0-d input, index or src counts as one element on one dim
     for dim in (0, -1, 1):
-        same(lambda t: t.ones(xs).gather(dim, t.zeros(ishape, dtype=t.int64)))
-        same(lambda t: t.ones(xs).scatter(dim, t.zeros(ishape, dtype=t.int64), 2.0))
+        same(lambda t, dim=dim: t.ones(xs).gather(dim, t.zeros(ishape, dtype=t.int64)))
+        same(lambda t, dim=dim: t.ones(xs).scatter(dim, t.zeros(ishape, dtype=t.int64), 2.0))
         for ss in SRC_SHAPES:
-            same(lambda t, ss=ss: t.ones(xs).scatter(dim, t.zeros(ishape, dtype=t.int64), t.full(ss, 2.0)))
-            same(lambda t, ss=ss: t.scatter_add(t.ones(xs), dim, t.zeros(ishape, dtype=t.int64), t.full(ss, 2.0)))
+            same(lambda t, ss=ss, dim=dim: t.ones(xs).scatter(dim, t.zeros(ishape, dtype=t.int64), t.full(ss, 2.0)))
+            same(lambda t, ss=ss, dim=dim: t.scatter_add(t.ones(xs), dim, t.zeros(ishape, dtype=t.int64), t.full(ss, 2.0)))
 
 
 def test_scatter_empty_index_gradients():
