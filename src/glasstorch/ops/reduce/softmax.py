@@ -146,4 +146,8 @@ class Logsumexp(_Op):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input._data.ndim:
+        # torch reduces over every dim but writes into a 0-d output it cannot broadcast to
+        ones = ", ".join(["1"] * input._data.ndim)
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{ones}]")
     return Logsumexp.apply(as_float(input), _reduce_dims(input, dim), keepdim)

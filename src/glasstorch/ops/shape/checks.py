@@ -290,6 +290,8 @@ def roll_args(shifts, dims, nd: int):
             raise RuntimeError("`shifts` required")
     elif isinstance(dims, (list, tuple)):
         shifts = (int(shifts),)
+    if dims is None or (isinstance(dims, (list, tuple)) and not dims):  # no dims: the flattened tensor
+        dims = None
     if dims is None:
         if isinstance(shifts, tuple):
             if len(shifts) != 1:
