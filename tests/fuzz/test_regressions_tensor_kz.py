@@ -107,3 +107,31 @@ def test_integer_division_by_false():
     same(lambda t: t.floor_divide(t.tensor([1, 2]), False))
     same(lambda t: t.floor_divide(t.tensor([1.0, 2.0]), False))
     same(lambda t: t.floor_divide(t.tensor([1.0, 2.0]), 0))
+
+
+# ---------------------------------------------------------------- polygamma, roll, logsumexp
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_polygamma_poles_and_negative_arguments(n, dtype):
+    # poles (an int64 minimum among them once hung the series) and negative non-integers
+    x = [-2.0, 0.0, -1.0, -3e6, -2147483648.0, -2.5, 0.3, 1.7, 30.0]
+    want = torch.polygamma(n, torch.tensor(x, dtype=getattr(torch, dtype)))
+    got = gt.polygamma(n, gt.tensor(x, dtype=getattr(gt, dtype)))
+    assert str(got.dtype) == str(want.dtype)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5 if dtype == "float32" else 1e-9)
+    same(lambda t: t.polygamma(n, t.tensor([-9223372036854775808, 3, -4])), values=False)
+
+
+def test_roll_with_no_dims_rolls_the_flattened_tensor():
+    same(lambda t: t.roll(t.arange(6.0).reshape(2, 3), 1, ()))
+    same(lambda t: t.roll(t.arange(6.0).reshape(2, 3), (1,), []))
+    same(lambda t: t.roll(t.ones(3, 0, dtype=t.float64), -3, ()))
+    same(lambda t: t.roll(t.arange(6.0).reshape(2, 3), (1, 2), []))
+    same(lambda t: t.roll(t.arange(6.0).reshape(2, 3), (), ()))
+
+
+def test_logsumexp_over_no_dims():
+    same(lambda t: t.tensor([0, -5, 0, 0], dtype=t.int32).logsumexp(()))
+    same(lambda t: t.tensor([[0.0, -5.0], [0.0, 0.0]]).logsumexp([]))
+    same(lambda t: t.tensor([[0.0, -5.0], [0.0, 0.0]]).logsumexp((), keepdim=True))
+    same(lambda t: t.tensor(3.0).logsumexp(()))
