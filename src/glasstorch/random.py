@@ -206,7 +206,11 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 def poisson(input: Tensor, generator=None) -> Tensor:
     if not (input._data >= 0).all():  # NaN fails this too
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    drawn = np.asarray(_rng(generator).poisson(to_numpy(input._data)))  # host: the draw
+    rate = to_numpy(input._data)
+    # a rate past int64 overflows torch's integer sample to int64's minimum; NumPy refuses it
+    huge = rate >= 9.2e18  # (NumPy stops a little below 2^63)
+    drawn = np.asarray(_rng(generator).poisson(np.where(huge, 0.0, rate)), np.float64)  # host: the draw
+    drawn[huge] = -(2.0 ** 63)
     return Tensor._make(from_numpy(drawn.astype(input._data.dtype)), False, None, 0)
 
 

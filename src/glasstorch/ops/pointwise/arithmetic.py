@@ -407,6 +407,8 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         if a._data.dtype.kind != "f":
             return _IntPow.apply(a, b)
         return Pow.apply(a, b)
+    if input._data.dtype.kind in "iub":  # before promotion wraps -1 into a uint8's range
+        checks.check_int_power(exponent)
     x, c = promote(input, exponent)
     if x._data.dtype.kind != "f":
         checks.check_int_power(c)

@@ -29,7 +29,8 @@ def _reduce_dims(input: Tensor, dim) -> tuple:
 
 def _one_dim(input: Tensor, dim: int) -> int:
     """A single dim, checked; 0-d tensors accept 0 and -1 and use dim 0 of a 1-element view."""
-    return wrap_dim(dim, input._data.ndim) if input._data.ndim else 0
+    d = wrap_dim(dim, input._data.ndim)  # checked on a 0-d tensor too: torch's IndexError
+    return d if input._data.ndim else 0
 
 
 def _as_1d(input: Tensor):

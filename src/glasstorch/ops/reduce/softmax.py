@@ -106,14 +106,20 @@ def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
     if dtype is not None:
         input = input.to(dtype)
-    return Softmax.apply(as_float(input), _softmax_dim(input, dim, "softmax"))
+    d = _softmax_dim(input, dim, "softmax")
+    if not input._data.size and input._data.dtype.kind in "iub":  # torch runs no kernel: the dtype stays
+        return Tensor._make(input._data.copy(), False, None, 0)
+    return Softmax.apply(as_float(input), d)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(x)) along ``dim``, computed stably."""
     if dtype is not None:
         input = input.to(dtype)
-    return LogSoftmax.apply(as_float(input), _softmax_dim(input, dim, "log_softmax"))
+    d = _softmax_dim(input, dim, "log_softmax")
+    if not input._data.size and input._data.dtype.kind in "iub":  # torch runs no kernel: the dtype stays
+        return Tensor._make(input._data.copy(), False, None, 0)
+    return LogSoftmax.apply(as_float(input), d)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
