@@ -282,6 +282,12 @@ def check_masked_scatter_dtype(input: Tensor, source: Tensor) -> None:
                            f"{_KIND[input.dtype.name]} and {_KIND[source.dtype.name]}")
 
 
+def check_masked_scatter_mask(mask) -> None:
+    if isinstance(mask, Tensor) and mask._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_KIND[mask.dtype.name]}")
+
+
 def check_masked_scatter_count(source: Tensor, n: int) -> None:
     if source._data.size < n:
         raise RuntimeError("Number of elements of source < number of ones in mask")

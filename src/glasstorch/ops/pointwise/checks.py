@@ -82,6 +82,12 @@ def alpha_dtype(input, other, alpha) -> _dt.dtype:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if isinstance(alpha, float) and not out.is_floating_point:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if type(alpha) is int and out.np.kind in "iu":
+        info = np.iinfo(out.np)
+        # torch converts alpha to the result's C type; an unsigned type takes negatives down to -max
+        lo = info.min if out.np.kind == "i" else -int(info.max)
+        if not lo <= alpha <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {out.np.name}_t without overflow")
     return out
 
 
@@ -150,14 +156,14 @@ def where_condition(condition) -> Tensor:
 
 
 def check_lerp(input: Tensor, end: Tensor, weight) -> None:
-    """Floating inputs of one dtype, with shapes that broadcast."""
+    """Floating inputs of one dtype (a 0-d weight may differ), with shapes that broadcast."""
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype and (name == "end" or t._data.ndim):
+            raise RuntimeError(f"expected dtype {cpp_dtype_name(input)} for `{name}` but got dtype "
+                               f"{cpp_dtype_name(t)}")
     if input._data.dtype.kind != "f":
         raise not_implemented("lerp_kernel_scalar" if not isinstance(weight, Tensor) else "lerp_kernel_tensor",
                               input)
-    for name, t in (("end", end), ("weight", weight)):
-        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected dtype {cpp_dtype_name(input)} for `{name}` but got dtype "
-                               f"{cpp_dtype_name(t)}")
     check_broadcast(input, end)
     if isinstance(weight, Tensor):
         check_broadcast(input, weight)

@@ -213,6 +213,9 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)``; weight is a number or a tensor."""
     w = to_tensor_operand(weight)
     checks.check_lerp(input, end, w)
+    if isinstance(w, Tensor) and w._data.dtype != input._data.dtype:  # a 0-d weight of another dtype
+        out = _dt.result_type(input, end, w)  # it promotes like a 0-d operand
+        input, end, w = input._cast(out), end._cast(out), w._cast(out)
     return Lerp.apply(input, end, w)
 
 

@@ -167,6 +167,6 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     check_norm_p(p)
     dims = _reduce_dims(input, dim)
     p = float(p)
-    check_norm_order(input, p)
+    check_norm_order(input, p, dims if isinstance(dim, int) or (dim is not None and len(dim)) else None)
     result = Norm.apply(input, p, dims, keepdim)
     return result if out is None else write_out("norm", out, result, (input,))

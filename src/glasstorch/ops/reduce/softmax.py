@@ -152,7 +152,7 @@ class Logsumexp(_Op):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
-    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input._data.ndim:
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input._data.size and input._data.ndim:
         # torch reduces over every dim but writes into a 0-d output it cannot broadcast to
         ones = ", ".join(["1"] * input._data.ndim)
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{ones}]")
