@@ -135,3 +135,103 @@ def test_logsumexp_over_no_dims():
     same(lambda t: t.tensor([[0.0, -5.0], [0.0, 0.0]]).logsumexp([]))
     same(lambda t: t.tensor([[0.0, -5.0], [0.0, 0.0]]).logsumexp((), keepdim=True))
     same(lambda t: t.tensor(3.0).logsumexp(()))
+
+
+# ---------------------------------------------------------------- reductions, pow, linalg, rounding
+def test_reductions_check_dim_on_a_zero_d_tensor():
+    same(lambda t: t.max(t.tensor(3, dtype=t.uint8), 2, False)[0])
+    same(lambda t: t.tensor(-3).max(1)[0])
+    same(lambda t: t.tensor(-3).min(-1)[0])
+    same(lambda t: t.tensor(-3.0).median(-2)[0])
+    same(lambda t: t.tensor(-3.0).kthvalue(1, 0)[0])
+
+
+def test_integer_pow_by_a_negative_int():
+    same(lambda t: t.pow(t.tensor([2, 3], dtype=t.uint8), -1))
+    same(lambda t: t.pow(t.tensor([2, 3], dtype=t.int8), -2))
+    same(lambda t: t.pow(t.tensor([True]), -1))
+    same(lambda t: t.pow(t.tensor([2.0]), -1))
+
+
+def test_matrix_power_needs_a_matrix():
+    same(lambda t: t.matrix_power(t.tensor(2.37), 0))
+    same(lambda t: t.ones(3).matrix_power(2))
+    same(lambda t: t.ones(2, 3).matrix_power(2))
+
+
+def test_softmax_of_an_empty_integer_tensor_keeps_its_dtype():
+    same(lambda t: t.softmax(t.tensor([], dtype=t.int32), 0))
+    same(lambda t: t.softmax(t.tensor([], dtype=t.uint8), 0, dtype=t.int64))
+    same(lambda t: t.log_softmax(t.ones(2, 0, dtype=t.int64), 0))
+    same(lambda t: t.log_softmax(t.ones(2, 0, dtype=t.int64), 3))
+
+
+@pytest.mark.parametrize("decimals", [1, 2, 3, 5, -1, -2])
+def test_round_float16_decimals_in_float32(decimals):
+    x = (np.random.default_rng(0).standard_normal(4000) * 3).astype(np.float16)
+    x = np.concatenate([x, np.array([60000, -65504, 0.1, np.inf, np.nan], np.float16)])
+    same(lambda t: t.tensor(x).round(decimals=decimals))
+
+
+def test_slogdet_sign_is_zero_where_the_log_is_nan():
+    inf, nan = float("inf"), float("nan")
+    m = [[[1.0, nan, 0.0], [inf, 1.0, 2.0], [-4.0, 1.0, -0.6]], [[1.0, inf, 0.0], [2.0, 3.0, 1.0], [0.0, 0.0, -1.0]],
+         [[-2.3, 1.3, -0.1], [3.2, 1e4, -inf], [-3.5, 4.2, inf]]]
+    for dtype in ("float64", "float32"):
+        same(lambda t, d=dtype: t.tensor(m, dtype=getattr(t, d)).slogdet()[0])
+        same(lambda t, d=dtype: t.tensor(m, dtype=getattr(t, d)).slogdet()[1])
+
+
+def test_poisson_rate_past_int64():
+    same(lambda t: t.poisson(t.tensor([0.5, 3.4028234663852886e38])), values=False)
+    assert gt.poisson(gt.tensor([1e30]))[0].item() == torch.poisson(torch.tensor([1e30]))[0].item()
+
+
+# ---------------------------------------------------------------- alpha, tensor_split, lerp, norm, masks
+@pytest.mark.parametrize("dtype,alpha", [("int8", 300), ("int8", -129), ("int8", -128), ("uint8", -255),
+                                         ("uint8", -256), ("int64", 2 ** 63), ("int64", -2 ** 63), ("int16", 40000),
+                                         ("int16", -32768), ("int32", -2 ** 31), ("uint8", 255)])
+def test_integer_alpha_must_fit_the_result(dtype, alpha):
+    same(lambda t: t.sub(t.tensor([5], dtype=getattr(t, dtype)), 0, alpha=alpha))
+    same(lambda t: t.add(t.tensor([5], dtype=getattr(t, dtype)), t.tensor([1], dtype=getattr(t, dtype)), alpha=alpha))
+
+
+def test_tensor_split_indices_that_go_down():
+    same(lambda t: t.tensor_split(t.tensor([0, 1, 2], dtype=t.uint8), [2, 0])[2])
+    for idx in ([3, 1, 4], [-1, 2], [-9, 2, 9]):
+        for k in range(len(idx) + 1):
+            same(lambda t, idx=idx, k=k: t.tensor_split(t.arange(5), idx)[k])
+    same(lambda t: t.tensor_split(t.tensor([], dtype=t.int32), [1, 0], -1)[1])
+
+
+def test_logsumexp_of_an_empty_tensor_over_no_dims():
+    same(lambda t: t.ones(3, 2, 0).logsumexp(()))
+    same(lambda t: t.ones(3, 0).logsumexp((), True))
+
+
+def test_lerp_with_a_zero_d_weight_of_another_dtype():
+    same(lambda t: t.lerp(t.tensor(1.0), t.tensor(3.0), t.tensor(0.5, dtype=t.float64)))
+    same(lambda t: t.lerp(t.tensor([1.0]), t.tensor([3.0]), t.tensor(0.5, dtype=t.float16)))
+    same(lambda t: t.lerp(t.tensor([1.0]), t.tensor([3.0]), t.tensor(True)))
+    same(lambda t: t.tensor([1.0]).lerp_(t.tensor([3.0]), t.tensor(0.25, dtype=t.float64)))
+    same(lambda t: t.lerp(t.tensor([1.0]), t.tensor([3.0]), t.tensor([0.5], dtype=t.float64)))
+    same(lambda t: t.lerp(t.tensor(True), t.tensor([3]), 0.0))
+    same(lambda t: t.lerp(t.tensor(1), t.tensor([3.0]), 0.0))
+    x = gt.tensor([1.0, 2.0], dtype=gt.float64, requires_grad=True)
+    assert gt.autograd.gradcheck(lambda a: gt.lerp(a, a * 3, gt.tensor(0.25, dtype=gt.float32)), (x,))
+
+
+def test_norm_without_identity_on_empty_tensors():
+    same(lambda t: t.ones(3, 0).norm(-1, (1, 0)))
+    same(lambda t: t.ones(3, 0, 2).norm(-1, (0, 2)))
+    same(lambda t: t.ones(0, 3).norm(float("inf"), -1))
+    same(lambda t: t.ones(0, 3).norm(float("-inf"), 0, keepdim=True))
+    same(lambda t: t.ones(0, 3).norm(-1, ()))
+    same(lambda t: t.ones(0, 3).norm(-1))
+
+
+def test_masked_scatter_needs_a_bool_mask():
+    same(lambda t: t.tensor([5, 2], dtype=t.int16).masked_scatter(t.tensor([[1.0, 1.0]]),
+                                                                   t.tensor([-5, 0], dtype=t.float32)))
+    same(lambda t: t.tensor([5, 2], dtype=t.int16).masked_scatter(t.tensor([[1, 1]], dtype=t.uint8),
+                                                                   t.tensor([-5, 0], dtype=t.int16)))

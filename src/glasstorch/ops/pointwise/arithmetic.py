@@ -155,10 +155,11 @@ class Neg(_Op):
         return -grad
 
 
-def _times_alpha(input, other, alpha):
+def _times_alpha(input, other, alpha, negated: bool = False):
     """``alpha * other`` in the dtype of the result (torch scales after promoting, so
-    ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives)."""
-    out = checks.alpha_dtype(input, other, alpha)
+    ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives). ``negated``:
+    the caller subtracts, and torch checks ``-alpha`` against the result's type."""
+    out = checks.alpha_dtype(input, other, alpha, negated)
     if out is _dt.bool:
         alpha = bool(alpha)
     if not isinstance(other, Tensor):
@@ -182,7 +183,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
     checks.check_no_bool_subtraction(input, other)
     if type(alpha) is not int or alpha != 1:
-        other = _times_alpha(input, other, alpha)
+        other = _times_alpha(input, other, alpha, negated=True)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         return Rsub.apply(a, b)

@@ -75,7 +75,7 @@ def check_no_bool_negation(input: Tensor) -> None:
         )
 
 
-def alpha_dtype(input, other, alpha) -> _dt.dtype:
+def alpha_dtype(input, other, alpha, negated: bool = False) -> _dt.dtype:
     """The dtype ``alpha * other`` is computed in (the result's), once alpha is checked against it."""
     out = _dt.result_type(to_tensor_operand(input), to_tensor_operand(other))
     if isinstance(alpha, bool) and out is not _dt.bool:
@@ -86,8 +86,12 @@ def alpha_dtype(input, other, alpha) -> _dt.dtype:
         info = np.iinfo(out.np)
         # torch converts alpha to the result's C type; an unsigned type takes negatives down to -max
         lo = info.min if out.np.kind == "i" else -int(info.max)
-        if not lo <= alpha <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {out.np.name}_t without overflow")
+        value = -alpha if negated else alpha
+        if negated and value == 2 ** 63:  # torch negates alpha as an int64: -(-2^63) wraps around to itself
+            value = -(2 ** 63)
+        if not lo <= value <= info.max:
+            ctype = "int" if out.np == np.int32 else f"{out.np.name}_t"
+            raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
     return out
 
 
