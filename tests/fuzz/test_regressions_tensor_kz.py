@@ -235,3 +235,28 @@ def test_masked_scatter_needs_a_bool_mask():
                                                                    t.tensor([-5, 0], dtype=t.float32)))
     same(lambda t: t.tensor([5, 2], dtype=t.int16).masked_scatter(t.tensor([[1, 1]], dtype=t.uint8),
                                                                    t.tensor([-5, 0], dtype=t.int16)))
+
+
+# ---------------------------------------------------------------- linspace, bool pow, unfold, repeat_interleave
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_integer_linspace(dtype):
+    # the ends cast to the dtype first (negative ints wrap into an unsigned type), or torch's overflow error
+    for start, end in ((1, -2), (-3, 7), (0, 1000), (300, 7), (2.5, 3.9), (-0.7, -2), (-129, 7)):
+        for steps in (0, 1, 2, 5, 6):
+            same(lambda t, a=start, b=end, n=steps: t.linspace(a, b, n, dtype=getattr(t, dtype)))
+
+
+def test_bool_pow_by_a_bool():
+    same(lambda t: t.pow(t.tensor([True, False]), True))
+    same(lambda t: t.pow(t.tensor([True, False]), False))
+    same(lambda t: t.tensor([True, False]).pow(2))
+
+
+def test_unfold_of_a_zero_d_tensor():
+    for args in ((-1, 0, 1), (0, 1, 1), (0, 1, 3), (0, 2, 1), (0, 1, 0), (1, 1, 1)):
+        same(lambda t, a=args: t.tensor(-2.0).unfold(*a))
+
+
+def test_repeat_interleave_checks_sizes_before_the_dtype():
+    same(lambda t: t.repeat_interleave(t.ones(0, 3), t.tensor([], dtype=t.float64), dim=-1))
+    same(lambda t: t.repeat_interleave(t.tensor([1.0, 2.0]), t.tensor([1, 1.0]), dim=0))

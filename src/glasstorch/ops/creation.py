@@ -221,8 +221,35 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     xp = device_module(check_device(device).type)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    out = np.dtype(_float_or(dtype))
+    if out.kind in "iu":
+        return _new(_int_linspace(xp, _num(start), _num(end), steps, out), requires_grad)
     arr = xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
-    return _new(arr.astype(_float_or(dtype)), requires_grad)
+    return _new(arr.astype(out), requires_grad)
+
+
+def _int_linspace(xp, start, end, steps: int, out):
+    """An integer linspace as torch builds it: the ends cast to the dtype first (wrapping around), a
+    float64 step, the first half counted from ``start`` and the second from ``end``, truncated."""
+    bits = out.itemsize * 8
+    info = np.iinfo(out)
+
+    def wrap(v):
+        # torch's overflow check: an unsigned type takes negative ints down to -max (they wrap
+        # around), but no negative float
+        low = info.min if out.kind == "i" or isinstance(v, float) else -int(info.max)
+        if not low <= v <= info.max:
+            ctype = "int" if out == np.int32 else f"{out.name}_t"
+            raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+        v = int(v) % (1 << bits)  # a fractional end truncates toward zero, as a C cast does
+        return v - (1 << bits) if out.kind == "i" and v >= 1 << (bits - 1) else v
+
+    lo = wrap(start) if steps else 0
+    hi = wrap(end) if steps > 1 else lo  # torch reads end only when there is a step
+    i = xp.arange(steps, dtype=np.float64)
+    step = (hi - lo) / (steps - 1) if steps > 1 else 0.0
+    vals = xp.where((i < steps // 2) | (steps == 1), lo + i * step, hi - (steps - 1 - i) * step)
+    return xp.trunc(vals).astype(out)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,

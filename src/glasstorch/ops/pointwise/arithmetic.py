@@ -408,6 +408,10 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         if a._data.dtype.kind != "f":
             return _IntPow.apply(a, b)
         return Pow.apply(a, b)
+    if input._data.dtype.kind == "b" and type(exponent) is bool:  # stays bool: x ** True = x, x ** False = 1
+        xp = array_module(input._data)
+        data = input._data.copy() if exponent else xp.ones_like(input._data)
+        return Tensor._make(data, False, None, 0)
     if input._data.dtype.kind in "iub":  # before promotion wraps -1 into a uint8's range
         checks.check_int_power(exponent)
     x, c = promote(input, exponent)
