@@ -219,11 +219,15 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
 
     The probabilities are read to the host (``to_numpy``), drawn from there, and the
     indices moved back (``from_numpy``)."""
+    # torch's order: the rank, the dtype, then the count
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_dt.SCALAR_TYPE_NAMES[input._data.dtype.name]}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = to_numpy(input._data).astype(np.float64)  # drawn on the host
-    if probs.ndim not in (1, 2):
-        raise RuntimeError("prob_dist must be 1 or 2 dim")
     if (probs < 0).any() or not np.isfinite(probs).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = probs.reshape(probs.shape[0] if probs.ndim == 2 else 1, probs.shape[-1])  # explicit: may be empty

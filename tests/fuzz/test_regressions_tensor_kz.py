@@ -260,3 +260,13 @@ def test_unfold_of_a_zero_d_tensor():
 def test_repeat_interleave_checks_sizes_before_the_dtype():
     same(lambda t: t.repeat_interleave(t.ones(0, 3), t.tensor([], dtype=t.float64), dim=-1))
     same(lambda t: t.repeat_interleave(t.tensor([1.0, 2.0]), t.tensor([1, 1.0]), dim=0))
+
+
+def test_multinomial_needs_floating_probabilities():
+    same(lambda t: t.multinomial(t.tensor([1, 2]), 1))
+    same(lambda t: t.multinomial(t.tensor([True, True]), 1))
+    same(lambda t: t.multinomial(t.tensor([[1, 2]]), 5))
+    same(lambda t: t.multinomial(t.tensor(2), 1))
+    same(lambda t: t.multinomial(t.ones(1, 1, 1), 0))
+    same(lambda t: t.ones(2).multinomial(-1))
+    same(lambda t: t.multinomial(t.tensor([1.0, 2.0], dtype=t.float16), 1), values=False)
