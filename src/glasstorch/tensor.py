@@ -521,10 +521,22 @@ def _to_array(data: Any, dtype):
             elif k not in "b":
                 raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     if dtype is not None:
-        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
+        target = np.dtype(_dt.to_dtype(dtype).np)
+        if target.kind in "iu" and not isinstance(data, np.ndarray) and arr.dtype.kind == "f" and arr.size:
+            _check_float_to_int(arr, target)
+        arr = arr.astype(target, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
     return from_numpy(arr) if isinstance(arr, np.ndarray) else arr
+
+
+def _check_float_to_int(arr: np.ndarray, target: np.dtype) -> None:
+    """Python floats written into an integer dtype must fit it (inf and NaN never do): torch's error."""
+    info = np.iinfo(target)
+    with np.errstate(invalid="ignore"):
+        fits = (arr >= info.min) & (arr <= info.max)
+    if not fits.all():
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
 
 
 def _has_tensor(seq) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -270,3 +272,20 @@ def test_multinomial_needs_floating_probabilities():
     same(lambda t: t.multinomial(t.ones(1, 1, 1), 0))
     same(lambda t: t.ones(2).multinomial(-1))
     same(lambda t: t.multinomial(t.tensor([1.0, 2.0], dtype=t.float16), 1), values=False)
+
+
+def test_python_floats_into_an_integer_tensor_must_fit():
+    for data, dtype in (([[5, -math.inf], [math.inf, -3]], "int32"), ([5.0, math.nan], "int64"), ([255.5], "uint8"),
+                        ([-0.5], "uint8"), (-1.5, "uint8"), ([2.5], "int8"), ([-1], "uint8"), ([], "int8")):
+        same(lambda t, v=data, d=dtype: t.tensor(v, dtype=getattr(t, d)))
+
+
+def test_digamma_of_negative_zero_through_polygamma():
+    x = [-0.0, 0.0, -1.0, 2.5]
+    np.testing.assert_allclose(gt.polygamma(0, gt.tensor(x)).numpy(), torch.polygamma(0, torch.tensor(x)).numpy(),
+                               rtol=1e-6)
+
+
+def test_roll_checks_alignment_before_dims():
+    same(lambda t: t.roll(t.ones(2, 3), [0], (0, 2, -4)))
+    same(lambda t: t.roll(t.ones(2, 3), [0, 1], (0, -4)))

@@ -224,8 +224,8 @@ def _polygamma64(x, n: int, sin_dtype=np.float64):
     asymptotic series (n-1)!/x^n + n!/(2x^(n+1)) + sum B_2k (2k+n-1)! / ((2k)! x^(2k+n)).
     """
     xp = array_module(x)
-    if n == 0:
-        return _digamma64(x)
+    if n == 0:  # torch's digamma at -0.0 is +inf (the pole's sign follows the zero's)
+        return xp.where((x == 0) & xp.signbit(x), np.inf, _digamma64(x))
     if n == 1:  # reflect below 1/2, as torch's trigamma: no walk up from a very negative x
         low = x < 0.5
         # pi^2 / sin^2(pi x) in the precision torch computes it (float32 below float64): near a

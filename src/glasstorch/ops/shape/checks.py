@@ -301,10 +301,10 @@ def roll_args(shifts, dims, nd: int):
             shifts = shifts[0]
         return int(shifts), None
     if isinstance(dims, (list, tuple)):
-        dims = tuple(wrap_dim(int(d), nd) for d in dims)
-        if not isinstance(shifts, tuple) or len(shifts) != len(dims):
+        if not isinstance(shifts, tuple) or len(shifts) != len(dims):  # before the dims are checked, as torch
             n = len(shifts) if isinstance(shifts, tuple) else 1
             raise RuntimeError(f"shifts and dimensions must align. shifts: {n}, dims:{len(dims)}")
+        dims = tuple(wrap_dim(int(d), nd) for d in dims)
     else:
         if isinstance(shifts, tuple) and len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:1")
