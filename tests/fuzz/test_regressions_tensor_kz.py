@@ -289,3 +289,16 @@ def test_digamma_of_negative_zero_through_polygamma():
 def test_roll_checks_alignment_before_dims():
     same(lambda t: t.roll(t.ones(2, 3), [0], (0, 2, -4)))
     same(lambda t: t.roll(t.ones(2, 3), [0, 1], (0, -4)))
+
+
+def test_scatter_an_int_value_into_an_integer_tensor():
+    for value in (300, -1, 2.7, -256):
+        same(lambda t, v=value: t.tensor([[5, 3, 1], [0, 2, 3]], dtype=t.uint8).scatter(-1, t.tensor([[1, 1]]), v))
+
+
+def test_integer_division_of_an_empty_tensor_by_zero():
+    same(lambda t: t.tensor([], dtype=t.int32).remainder(0))
+    same(lambda t: t.tensor([], dtype=t.int32).fmod(0))
+    same(lambda t: t.floor_divide(t.tensor([], dtype=t.int32), 0))
+    same(lambda t: t.tensor([], dtype=t.int32).remainder(t.tensor(0)))
+    same(lambda t: t.tensor([1], dtype=t.int32).remainder(0))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...backend import array_module
-from .._util import Tensor, wrap_dim
+from .._util import Tensor, _wrap_int, wrap_dim
 from ..shape.join import _pad_zeros
 from ._common import _Op
 from .checks import (
@@ -167,6 +169,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if src is None:
         src = value
     d = _scatter_args("scatter", input, dim, index, src)
+    if type(src) is int and input._data.dtype.kind in "iu":
+        src = _int_value(src, input._data.dtype)
     if input._data.ndim == 0 or index._data.ndim == 0:
         return scatter(*_as_1d(input, d, index, src), reduce=reduce).reshape(input.shape)
     check_scatter_reduce(reduce)
@@ -178,6 +182,16 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if isinstance(src, Tensor):
         return Scatter.apply(input, d, index, src)
     return ScatterValue.apply(input, d, index, src)
+
+
+def _int_value(v: int, np_dtype):
+    """An int written into an integer tensor: torch's overflow check (an unsigned type takes
+    negatives down to -max), then wrapped around as a C cast."""
+    info = np.iinfo(np_dtype)
+    if not (info.min if np_dtype.kind == "i" else -int(info.max)) <= v <= info.max:
+        ctype = "int" if np_dtype == np.int32 else f"{np_dtype.name}_t"
+        raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+    return _wrap_int(v, np_dtype)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:

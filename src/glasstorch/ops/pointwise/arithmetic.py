@@ -244,7 +244,7 @@ class FloorDivide(_Op):
     @_quiet
     def forward(ctx, a, b):
         if not (_is_array(a) and a.dtype.kind == "f"):  # a float division by 0 is inf, not an error
-            checks.check_int_divisor(b)
+            checks.check_int_divisor(b, a)
         return _module_of(a, b).floor_divide(a, b)
 
 
@@ -255,7 +255,7 @@ class _TruncInt(_Op):
 
     @_quiet
     def forward(ctx, a, b):
-        checks.check_int_divisor(b)
+        checks.check_int_divisor(b, a)
         xp = _module_of(a, b)
         q = xp.abs(a) // xp.abs(b)
         return xp.where((xp.asarray(a) < 0) ^ (xp.asarray(b) < 0), -q, q).astype(xp.result_type(a, b))
@@ -267,7 +267,7 @@ class Remainder(_Op):
     @_quiet
     def forward(ctx, a, b):
         if not (_is_array(a) and a.dtype.kind == "f"):
-            checks.check_int_divisor(b)
+            checks.check_int_divisor(b, a)
         ctx.save_for_backward(a, b)
         return _module_of(a, b).remainder(a, b)
 
@@ -284,7 +284,7 @@ class Fmod(_Op):
     @_quiet
     def forward(ctx, a, b):
         if not (_is_array(a) and a.dtype.kind == "f"):
-            checks.check_int_divisor(b)
+            checks.check_int_divisor(b, a)
         ctx.save_for_backward(a, b)
         return _module_of(a, b).fmod(a, b)
 

@@ -102,8 +102,11 @@ def check_rounding_mode(rounding_mode) -> None:
         )
 
 
-def check_int_divisor(b) -> None:
-    """Integer division by zero is an error in torch (NumPy would return 0 with a warning)."""
+def check_int_divisor(b, a=None) -> None:
+    """Integer division by zero is an error in torch (NumPy would return 0 with a warning); an
+    empty dividend divides nothing."""
+    if _is_array(a) and not a.size:
+        return
     if _is_array(b):
         if b.dtype.kind in "iub" and not b.all():
             raise RuntimeError("ZeroDivisionError")
