@@ -302,3 +302,11 @@ def test_integer_division_of_an_empty_tensor_by_zero():
     same(lambda t: t.floor_divide(t.tensor([], dtype=t.int32), 0))
     same(lambda t: t.tensor([], dtype=t.int32).remainder(t.tensor(0)))
     same(lambda t: t.tensor([1], dtype=t.int32).remainder(0))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_integer_range_counts_on_the_cast_bounds():
+    for start, end, step in ((0.5, 4, 2), (2.5, 5, 1.5), (3, 3.5, -1), (0.5, 0, 1), (-2, 3.5, 3)):
+        for dtype in ("int64", "int32", "uint8", "float32"):
+            same(lambda t, a=start, b=end, s=step, d=dtype: t.range(a, b, s, dtype=getattr(t, d)))
+    assert gt.range(0, 3, 0.5, dtype=gt.float32).tolist() == torch.range(0, 3, 0.5).tolist()

@@ -205,11 +205,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 
 def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
     """Deprecated in torch: like arange but includes ``end``; float by default."""
+    d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+    if np.dtype(d.np).kind in "iu":  # checked as given, then counted on the bounds and step cast to the dtype
+        start, end, step = int(_num(start)), int(_num(end)), int(_num(step))
+        if step == 0:  # a step below 1 truncates to 0 (torch's own kernel divides by it)
+            raise RuntimeError("step must be nonzero")
     n = int(math.floor((end - start) / step)) + 1
     xp = device_module(check_device(device).type)
     return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
