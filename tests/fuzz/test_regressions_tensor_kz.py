@@ -310,3 +310,10 @@ def test_integer_range_counts_on_the_cast_bounds():
         for dtype in ("int64", "int32", "uint8", "float32"):
             same(lambda t, a=start, b=end, s=step, d=dtype: t.range(a, b, s, dtype=getattr(t, d)))
     assert gt.range(0, 3, 0.5, dtype=gt.float32).tolist() == torch.range(0, 3, 0.5).tolist()
+
+
+def test_repeated_dims_are_reported_in_order():
+    same(lambda t: t.ones(2, 3, 2, 1).nansum((-4, -4, 4, -2)))
+    same(lambda t: t.ones(2, 3, 2, 1).sum((1, 3, 1)))
+    same(lambda t: t.ones(2, 3, 2, 1).sum((5, 1, 1)))
+    same(lambda t: t.ones(2, 3, 2, 1).mean((3, -1)))

@@ -24,10 +24,13 @@ def dims_tuple(dim, ndim: int) -> tuple:
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
         return (_wrap_dim(int(dim), ndim),)
-    out = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
-    return out
+    seen: list[int] = []
+    for d in dim:  # in order, as torch: a repeat is reported before a later dim out of range
+        w = _wrap_dim(int(d), ndim)
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.append(w)
+    return tuple(sorted(seen))
 
 
 def to_tensor_operand(x):
