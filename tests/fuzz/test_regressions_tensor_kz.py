@@ -317,3 +317,6 @@ def test_repeated_dims_are_reported_in_order():
     same(lambda t: t.ones(2, 3, 2, 1).sum((1, 3, 1)))
     same(lambda t: t.ones(2, 3, 2, 1).sum((5, 1, 1)))
     same(lambda t: t.ones(2, 3, 2, 1).mean((3, -1)))
+    # logsumexp checks every dim's range first
+    same(lambda t: t.ones(4, 1, 3, 1, dtype=t.float64).logsumexp([-1, -1, -5, 0]))
+    same(lambda t: t.ones(4, 1, 3, 1, dtype=t.float64).logsumexp([-1, -1, 0]))

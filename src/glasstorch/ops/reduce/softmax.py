@@ -156,4 +156,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         # torch reduces over every dim but writes into a 0-d output it cannot broadcast to
         ones = ", ".join(["1"] * input._data.ndim)
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{ones}]")
+    if isinstance(dim, (tuple, list)):
+        for d in dim:  # torch's logsumexp checks every dim's range before looking for repeats
+            wrap_dim(d, input._data.ndim)
     return Logsumexp.apply(as_float(input), _reduce_dims(input, dim), keepdim)
