@@ -275,7 +275,8 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> T
 
 def unfold(self, dimension: int, size: int, step: int) -> Tensor:
     """All windows of ``size`` along ``dimension`` taken every ``step``, as a new last dim."""
-    if self._data.ndim == 0:
+    zero_d = self._data.ndim == 0
+    if zero_d:
         self = self.reshape(1)
     n = self._data.shape[_ops._util.wrap_dim(dimension, self._data.ndim)]
     if size < 0:
@@ -284,6 +285,8 @@ def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"maximum size for tensor at dimension {dimension} is {n} but size is {size}")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
+    if zero_d:  # torch gives the one window alone: shape [size]
+        return self.narrow(0, 0, size)
     starts = np.arange(0, n - size + 1, step)  # host: window starts from the shape
     idx = starts[:, None] + np.arange(size)[None, :]  # host: window offsets
     out = _ops.index_select(self, dimension, Tensor._make(from_numpy(idx.reshape(-1)), False, None, 0))

@@ -79,6 +79,10 @@ SCALAR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double",
 CPP_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
                   "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char",
                   "bool": "bool"}
+# The type named by "value cannot be converted to type int8_t without overflow" (torch's
+# checked scalar conversion, which spells integer types as <cstdint> names, int32 as int).
+OVERFLOW_TYPE_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t",
+                       "float16": "c10::Half", "float32": "float", "float64": "double"}
 # The legacy tensor and storage types: torch.FloatTensor, torch.FloatStorage (real dtypes only).
 TENSOR_TYPE_NAMES = {k: v + "Tensor" for k, v in SCALAR_TYPE_NAMES.items() if not k.startswith("complex")}
 STORAGE_TYPE_NAMES = {k: v + "Storage" for k, v in SCALAR_TYPE_NAMES.items() if not k.startswith("complex")}

@@ -290,9 +290,11 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """A multiplied by itself ``n`` times (by squaring); n = 0 gives the identity, n < 0 uses inv(A)."""
     _tensor("linalg_matrix_power", A)
-    if A._data.ndim < 2 or A._data.shape[-1] != A._data.shape[-2]:
+    if A._data.ndim < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if A._data.shape[-1] != A._data.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
-                           f"{A._data.shape[-2] if A._data.ndim >= 2 else 1} by {A._data.shape[-1]} matrices")
+                           f"{A._data.shape[-2]} by {A._data.shape[-1]} matrices")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"linalg_matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     n = int(n)

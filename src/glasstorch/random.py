@@ -149,8 +149,22 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = _dt.to_dtype(dtype or _dt.int64)
+    _check_int_range(low, high, dt)
     arr = _rng(generator).integers(low, high, size=tuple(size))
-    return Tensor._make(from_numpy(arr.astype(_dt.to_dtype(dtype or _dt.int64).np)), False, None, 0)
+    return Tensor._make(from_numpy(arr.astype(dt.np)), False, None, 0)
+
+
+def _check_int_range(low, high, dt) -> None:
+    """[low, high) must fit an integer (or bool) dtype: torch's errors, before any draw."""
+    kind = np.dtype(dt.np).kind
+    if kind not in "iub":
+        return
+    lo, hi = (0, 1) if kind == "b" else (np.iinfo(dt.np).min, np.iinfo(dt.np).max)
+    if low < lo:
+        raise RuntimeError(f"from is out of bounds for {_dt.CPP_TYPE_NAMES[dt.name]}")
+    if high - 1 > hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {_dt.CPP_TYPE_NAMES[dt.name]}")
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -200,7 +214,11 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
 def poisson(input: Tensor, generator=None) -> Tensor:
     if not (input._data >= 0).all():  # NaN fails this too
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    drawn = np.asarray(_rng(generator).poisson(to_numpy(input._data)))  # host: the draw
+    rate = to_numpy(input._data)
+    # a rate past int64 overflows torch's integer sample to int64's minimum; NumPy refuses it
+    huge = rate >= 9.2e18  # (NumPy stops a little below 2^63)
+    drawn = np.asarray(_rng(generator).poisson(np.where(huge, 0.0, rate)), np.float64)  # host: the draw
+    drawn[huge] = -(2.0 ** 63)
     return Tensor._make(from_numpy(drawn.astype(input._data.dtype)), False, None, 0)
 
 
@@ -209,17 +227,24 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
 
     The probabilities are read to the host (``to_numpy``), drawn from there, and the
     indices moved back (``from_numpy``)."""
+    # torch's order: the rank, the dtype, then the count
+    if input._data.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_dt.SCALAR_TYPE_NAMES[input._data.dtype.name]}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = to_numpy(input._data).astype(np.float64)  # drawn on the host
-    if probs.ndim not in (1, 2):
-        raise RuntimeError("prob_dist must be 1 or 2 dim")
     if (probs < 0).any() or not np.isfinite(probs).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    rows = probs.reshape(-1, probs.shape[-1])
+    rows = probs.reshape(probs.shape[0] if probs.ndim == 2 else 1, probs.shape[-1])  # explicit: may be empty
     n_cat = rows.shape[1]
     if not replacement and num_samples > n_cat:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if n_cat == 0 and rows.shape[0] and num_samples == 1:  # torch draws one sample by another path
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                           "no identity.")
     rng = _rng(generator)
     out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     sums = rows.sum(axis=1, keepdims=True)

@@ -218,7 +218,7 @@ def test_shapes_that_depend_on_data_are_sized_at_each_replay():
     # it with NumPy's own sizing (no preallocated array for it)
     f = gt.compile(lambda x: (x[x > 0] * 2 + 1).sum())
     rng = np.random.default_rng(0)
-    for n in range(8):
+    for _ in range(8):
         x = gt.tensor(rng.standard_normal(16).astype(np.float32))
         want = (x.numpy()[x.numpy() > 0] * 2 + 1).sum()
         assert f(x).item() == pytest.approx(float(want), rel=1e-6)

@@ -371,6 +371,15 @@ def _arange(g):
     return args, kw
 
 
+def _range(g):
+    args, kw = _arange(g)
+    # torch.range with an integer dtype and a step that truncates to 0 divides by zero inside torch
+    # and kills the process (SIGFPE): a case no campaign can run, so such a step becomes 1
+    if len(args) == 3 and "dtype" in kw and kw["dtype"].name in INTS + ["bool"] and abs(args[2]) < 1:
+        args[2] = 1
+    return args, kw
+
+
 def _linspace(g):
     args = [g.pick([0, 1, -1.5, 2]), g.pick([1, 3, 0.5, -2]), g.pick([0, 1, 2, 5, -1])]
     kw = {"dtype": Dtype(g.pick(FLOATS + INTS))} if g.chance(0.3) else {}
@@ -1363,7 +1372,7 @@ SPECS: dict = {
     # ------------------------------------------------------------ creation
     **{name: _tensor_data for name in "tensor as_tensor asarray".split()},
     "from_numpy": _from_numpy,
-    "arange": _arange, "range": _arange,
+    "arange": _arange, "range": _range,
     "linspace": _linspace, "logspace": _linspace,
     **{name: "size ; dtype:dt?" for name in "zeros ones empty rand randn".split()},
     **{name: "T ; dtype:dt?" for name in "zeros_like ones_like empty_like rand_like randn_like".split()},

@@ -31,28 +31,14 @@ CASES_PER_SHARD = 1500
 # should remove its line.
 KNOWN = {
     (".pinverse", "value"): "rcond=0 in float32 inverts round-off singular values; the result follows the SVD's rounding",
-    ("randint_like", "silent"): "a bool tensor with high > 2 is accepted (torch: 'to - 1 is out of bounds for bool')",
     ("F.poisson_nll_loss", "value"): "float16 target, full=True: a float16 tensor times a Python float rounds the "
                                      "scalar to float16 first (torch multiplies in float32)",
-    ("where", "internal"): "a condition that does not broadcast reaches NumPy's broadcasting error",
-    (".where", "internal"): "a condition that does not broadcast reaches NumPy's broadcasting error",
     ("F.interpolate", "value"): "float16 linear/area resizes round differently from torch's float32 accumulation",
     ("var_mean", "value"): "a -inf in the input: torch's Welford pass gives NaN for the mean",
     (".new_tensor", "silent"): "a NumPy float scalar as data is accepted",
-    ("softmax", "silent"): "dim 1 on a 0-d tensor is accepted",
-    (".multinomial", "silent"): "integer probabilities are accepted",
     ("std_mean", "value"): "float16 with inf or huge values: torch's Welford pass differs",
-    ("scatter", "internal"): "an empty index with src of another rank reaches NumPy's broadcasting error",
-    (".scatter", "internal"): "an empty index with src of another rank reaches NumPy's broadcasting error",
-    (".multinomial", "internal"): "a row of 0 categories reaches a NumPy reshape",
-    ("multinomial", "internal"): "a row of 0 categories reaches a NumPy reshape",
-    (".scatter_add_", "internal"): "an index with more elements than src along a dim reaches NumPy indexing",
-    ("scatter_add", "internal"): "an index with more elements than src along a dim reaches NumPy indexing",
-    (".logsumexp", "silent"): "torch refuses keepdim=True with a dim tuple on a 0-d input (its own output check)",
-    ("logsumexp", "silent"): "torch refuses keepdim=True with a dim tuple on a 0-d input (its own output check)",
     ("polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
     (".polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
-    (".remainder", "silent"): "integer remainder by a bool False divisor is accepted",
 }
 
 

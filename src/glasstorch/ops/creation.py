@@ -137,7 +137,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     return result if out is None else write_out("full", out, result, ())
 
 
-_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t"}
+_C_NAMES = {k: v for k, v in _dt.OVERFLOW_TYPE_NAMES.items() if k[0] in "iu"}  # integer types only
 
 
 def check_fits(value, dtype) -> None:
@@ -232,11 +232,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 
 def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
     """Deprecated in torch: like arange but includes ``end``; float by default."""
+    d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
+    if np.dtype(d.np).kind in "iu":  # checked as given, then counted on the bounds and step cast to the dtype
+        start, end, step = int(_num(start)), int(_num(end)), int(_num(step))
+        if step == 0:  # a step below 1 truncates to 0 (torch's own kernel divides by it)
+            raise RuntimeError("step must be nonzero")
     n = int(math.floor((end - start) / step)) + 1
     xp = device_module(check_device(device).type)
     return _new((start + step * xp.arange(n, dtype=np.float64)).astype(d.np), requires_grad)
@@ -248,8 +252,34 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     xp = device_module(check_device(device).type)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    out = np.dtype(_float_or(dtype))
+    if out.kind in "iu":
+        return _new(_int_linspace(xp, _num(start), _num(end), steps, out), requires_grad)
     arr = xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
-    return _new(arr.astype(_float_or(dtype)), requires_grad)
+    return _new(arr.astype(out), requires_grad)
+
+
+def _int_linspace(xp, start, end, steps: int, out):
+    """An integer linspace as torch builds it: the ends cast to the dtype first (wrapping around), a
+    float64 step, the first half counted from ``start`` and the second from ``end``, truncated."""
+    bits = out.itemsize * 8
+    info = np.iinfo(out)
+
+    def wrap(v):
+        # torch's overflow check: an unsigned type takes negative ints down to -max (they wrap
+        # around), but no negative float
+        low = info.min if out.kind == "i" or isinstance(v, float) else -int(info.max)
+        if not low <= v <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[out.name]} without overflow")
+        v = int(v) % (1 << bits)  # a fractional end truncates toward zero, as a C cast does
+        return v - (1 << bits) if out.kind == "i" and v >= 1 << (bits - 1) else v
+
+    lo = wrap(start) if steps else 0
+    hi = wrap(end) if steps > 1 else lo  # torch reads end only when there is a step
+    i = xp.arange(steps, dtype=np.float64)
+    step = (hi - lo) / (steps - 1) if steps > 1 else 0.0
+    vals = xp.where((i < steps // 2) | (steps == 1), lo + i * step, hi - (steps - 1 - i) * step)
+    return xp.trunc(vals).astype(out)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,

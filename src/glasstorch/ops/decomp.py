@@ -212,6 +212,8 @@ class Slogdet(_Op):
         with np.errstate(all="ignore"):
             sign, logabs = xp.linalg.slogdet(a)
         sign, logabs = xp.asarray(sign, a.dtype), xp.asarray(logabs, a.dtype)
+        # a NaN on U's diagonal makes torch's product of signs 0 (sgn(NaN) = 0)
+        sign = xp.where(xp.isnan(logabs), 0.0, sign).astype(a.dtype, copy=False)
         ctx.save_for_backward(a)
         return sign, logabs
 

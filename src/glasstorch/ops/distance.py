@@ -8,7 +8,7 @@ import functools
 import math
 
 from ..dtypes import SCALAR_TYPE_NAMES
-from ._util import Tensor, broadcast_shape
+from ._util import Tensor, broadcast_shape, dims_tuple
 
 _MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
 
@@ -62,6 +62,8 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     """The sum with NaN counted as zero (and given a zero gradient)."""
     from .pointwise import isnan
 
+    if isinstance(dim, (tuple, list)):
+        dims_tuple(dim, input._data.ndim, in_order=True)  # torch's nansum checks its dims one by one
     x = input.masked_fill(isnan(input), 0.0) if input._data.dtype.kind == "f" else input
     return x.sum(dim, keepdim, dtype=dtype)
 

@@ -36,9 +36,9 @@ def _f64(forward):
 
     def run(x, *args):
         xp = array_module(x)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # the cast too: a float16 result may overflow to inf, as in torch
             out = forward(xp.asarray(x, np.float64), *args)
-        return xp.asarray(out).astype(x.dtype, copy=False)
+            return xp.asarray(out).astype(x.dtype, copy=False)
 
     return run
 
@@ -217,24 +217,39 @@ def _digamma64(x):
     return xp.where(x == np.inf, np.inf, out)
 
 
-def _polygamma64(x, n: int):
+def _polygamma64(x, n: int, sin_dtype=np.float64):
     """The n-th derivative of psi (n >= 1): psi^(n)(x) = (-1)^(n+1) n! sum_k 1 / (x + k)^(n+1).
 
     The first terms of the sum by recurrence until x >= 20 + n, the tail by its
     asymptotic series (n-1)!/x^n + n!/(2x^(n+1)) + sum B_2k (2k+n-1)! / ((2k)! x^(2k+n)).
     """
     xp = array_module(x)
-    if n == 0:
-        return _digamma64(x)
+    if n == 0:  # torch's digamma at -0.0 is +inf (the pole's sign follows the zero's)
+        return xp.where((x == 0) & xp.signbit(x), np.inf, _digamma64(x))
+    if n == 1:  # reflect below 1/2, as torch's trigamma: no walk up from a very negative x
+        low = x < 0.5
+        # pi^2 / sin^2(pi x) in the precision torch computes it (float32 below float64): near a
+        # pole its size is set by how sin rounds
+        t = xp.asarray(xp.where(low, x, 0.5), sin_dtype)
+        pi = sin_dtype(np.pi)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            mirror = (pi * pi / xp.sin(pi * t) ** 2).astype(np.float64)
+        return xp.where(low, mirror - _polygamma_series(xp.where(low, 1.0 - x, 1.0), 1),
+                        _polygamma_series(xp.where(low, 1.0, x), 1))
+    pole = (x <= 0) & (x == xp.round(x))
+    # a pole is (-1)^(n+1) inf, as torch's zeta gives; it must not set how far the others walk up
+    return xp.where(pole, np.inf if n % 2 else -np.inf, _polygamma_series(xp.where(pole, 1.0, x), n))
+
+
+def _polygamma_series(x, n: int):
+    """psi^(n)(x) for n >= 1 by the recurrence and the asymptotic tail (no poles in ``x``)."""
     fact = math.factorial(n)
     sign = -1.0 if n % 2 == 0 else 1.0
     y, acc = _shift_up(x, 20.0 + n, lambda v: v ** -(n + 1.0))
     tail = math.factorial(n - 1) / y ** n + fact / (2.0 * y ** (n + 1))
     for k, b in enumerate(_BERNOULLI, 1):
         tail = tail + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) / y ** (2 * k + n)
-    out = sign * (fact * acc + tail)
-    pole = (x <= 0) & (x == xp.round(x))
-    return xp.where(pole, np.inf if n % 2 else np.nan, out)
+    return sign * (fact * acc + tail)
 
 
 # ---------------------------------------------------------------- Bessel I0, I1 kernels
@@ -375,7 +390,7 @@ class Polygamma(_Op):
     def forward(ctx, x, n):
         ctx.save_for_backward(x)
         ctx.n = n
-        return _f64(_polygamma64)(x, n)
+        return _f64(_polygamma64)(x, n, np.float64 if x.dtype == np.float64 else np.float32)
 
     @staticmethod
     def backward(ctx, grad):

@@ -14,7 +14,7 @@ import numpy as np
 from ... import ops
 from ...autograd.function import Function
 from ...backend import array_module
-from ...dtypes import SCALAR_TYPE_NAMES, get_default_dtype
+from ...dtypes import OVERFLOW_TYPE_NAMES, SCALAR_TYPE_NAMES, get_default_dtype
 from ...kernels import gelu_and_derivative
 from ...ops._util import wrap_dim
 from ...tensor import Tensor
@@ -405,7 +405,7 @@ def _hardtanh(input: Tensor, min_val: float, max_val: float, inplace: bool) -> T
         info = np.iinfo(input._data.dtype)
         for v in (min_val, max_val):
             if not (math.isfinite(v) and info.min - 1 < v < info.max + 1):
-                raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[input.dtype.name]} "
+                raise RuntimeError(f"value cannot be converted to type {OVERFLOW_TYPE_NAMES[input.dtype.name]} "
                                    "without overflow")
         min_val, max_val = math.trunc(min_val), math.trunc(max_val)
         if input.dtype.name == "uint8" and (min_val < 0 or max_val < 0):
@@ -565,10 +565,6 @@ def tanhshrink(input: Tensor) -> Tensor:
     return Tanhshrink.apply(_float(_as_float(input), "tanhshrink"))
 
 
-_THRESHOLD_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t",
-                    "float16": "c10::Half", "float32": "float", "float64": "double"}
-
-
 def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
     """torch converts both scalars to the input's type (the threshold of a float16 input to float32)
     and refuses one that overflows it."""
@@ -587,7 +583,7 @@ def _check_threshold(input: Tensor, threshold: float, value: float) -> None:
             else:
                 bad = not math.isfinite(v) or not info.min <= v <= info.max
         if bad:
-            raise RuntimeError(f"value cannot be converted to type {_THRESHOLD_TYPES[name]} without overflow")
+            raise RuntimeError(f"value cannot be converted to type {OVERFLOW_TYPE_NAMES[name]} without overflow")
 
 
 def _threshold_args(input: Tensor, threshold: float, value: float) -> tuple:

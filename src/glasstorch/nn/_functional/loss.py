@@ -20,7 +20,7 @@ from ... import ops
 from ...autograd.function import Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...backend import array_module
-from ...dtypes import CPP_TYPE_NAMES, SCALAR_TYPE_NAMES, promote_types, result_type
+from ...dtypes import CPP_TYPE_NAMES, OVERFLOW_TYPE_NAMES, SCALAR_TYPE_NAMES, promote_types, result_type
 from ...dtypes import get_default_dtype as default_dtype
 from ...ops._util import broadcast_shape
 from ...ops.reduce import _max_along, _sum_along
@@ -623,9 +623,6 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce(ops.clamp_min(-target * (input1 - input2) + margin, 0), reduction)
 
 
-_INT_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
-
-
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
@@ -637,7 +634,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     if not input.is_floating_point():  # torch's kernel works in the input's integer type
         info = np.iinfo(input._data.dtype)
         if not (math.isfinite(margin) and info.min <= math.trunc(margin) <= info.max):
-            raise RuntimeError(f"value cannot be converted to type {_INT_TYPES[input.dtype.name]} without overflow")
+            raise RuntimeError(f"value cannot be converted to type {OVERFLOW_TYPE_NAMES[input.dtype.name]} without overflow")
         margin = math.trunc(margin)
     zeros = ops.zeros_like(input)
     margin_part = ops.where(target != 1, ops.clamp_min(margin - input, 0), zeros)

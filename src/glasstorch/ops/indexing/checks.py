@@ -197,25 +197,35 @@ def index_array(index, name: str):
 def check_index(name, input, d, idx, src=None):
     """gather/scatter: ``idx`` as large as ``input`` (and ``src``) off ``d``, its values in range."""
     shape = input._data.shape
+    # torch counts a 0-d tensor (input, index or src) as one element along one dim
+    ishape, padded = idx.shape or (1,), shape or (1,)
     src_nd = getattr(src, "ndim", 0)
-    if idx.ndim != input._data.ndim and (idx.size or idx.ndim > builtins.max(input._data.ndim, 1)):
+    if len(ishape) != len(padded) and idx.size:  # an empty index may have any rank
         raise RuntimeError("Index tensor must have the same number of dimensions as "
                            + ("input tensor" if name == "gather" else "self tensor"))
-    if src is not None and src_nd != idx.ndim and idx.size:
-        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     if not idx.size:
         return
-    for k in range(idx.ndim):
-        too_big = k != d and idx.shape[k] > shape[k]
-        too_big_src = src is not None and src_nd and idx.shape[k] > src.shape[k]
-        if too_big or too_big_src:
-            if name == "gather":
-                raise RuntimeError(
-                    f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no "
-                    f"larger than self {list(shape)} apart from dimension {d}")
+    # torch's order: the sizes against self, then (if those fit) against src, then src's rank,
+    # and only then the size error
+    wrong = builtins.any(k != d and ishape[k] > padded[k] for k in range(len(ishape)))
+    if not wrong and src is not None:
+        for k in range(len(ishape)):
+            if src_nd and k >= src_nd:  # torch reads src's size along every dim of the index
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-src_nd}, "
+                                 f"{src_nd - 1}], but got {k})")
+            wrong = wrong or ishape[k] > (src.shape[k] if src_nd else 1)
+    if src is not None and builtins.max(src_nd, 1) != len(ishape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if wrong:
+        if name == "gather":
+            k = next(k for k in range(len(ishape)) if k != d and ishape[k] > padded[k])
             raise RuntimeError(
-                f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
-                f"dimension {d} and to be no larger size than src {list(getattr(src, 'shape', ()))}")
+                f"Size does not match at dimension {k} expected index {list(idx.shape)} to be no "
+                f"larger than self {list(shape)} apart from dimension {d}")
+        raise RuntimeError(
+            f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+            f"dimension {d}" + ("" if src is None else
+                                f" and to be no larger size than src {list(getattr(src, 'shape', ()))}"))
     n = shape[d] if shape else 1  # a 0-d tensor indexes like one element
     hi, lo = int(idx.max()), int(idx.min())
     if hi >= n or lo < 0:
@@ -336,6 +346,12 @@ def check_masked_scatter_dtype(input: Tensor, source: Tensor) -> None:
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{_KIND[input.dtype.name]} and {_KIND[source.dtype.name]}")
+
+
+def check_masked_scatter_mask(mask) -> None:
+    if isinstance(mask, Tensor) and mask._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_KIND[mask.dtype.name]}")
 
 
 def check_masked_scatter_count(source: Tensor, n: int) -> None:

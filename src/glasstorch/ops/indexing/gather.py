@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ...backend import array_module
-from .._util import Tensor, wrap_dim
+from .._util import Tensor, _wrap_int, wrap_dim
 from ..shape.join import _pad_zeros
 from ._common import _Op
 from .checks import (
@@ -33,6 +35,8 @@ class Gather(_Op):
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
+        if not index.size:  # an empty index may have any rank: it reads nothing
+            return array_module(x).zeros(index.shape, x.dtype)
         return x[_along(dim, index)]
 
     @staticmethod
@@ -66,6 +70,8 @@ class ScatterZeros(_Op):
         ctx.save_for_backward(index)
         xp = array_module(g)
         out = xp.zeros(shape, g.dtype)
+        if not index.size:
+            return out
         key = _along(dim, index)
         if accumulate:
             xp.add.at(out, key, g)
@@ -94,8 +100,9 @@ class Scatter(_Op):
         ctx.dim, ctx.src_shape = dim, getattr(src, "shape", ())
         ctx.save_for_backward(index)
         out = x.copy()
-        part = src if getattr(src, "ndim", 0) == 0 else src[tuple(slice(0, s) for s in index.shape)]
-        out[_along(dim, index)] = part
+        if index.size:  # an empty index writes nothing, whatever its rank
+            part = src if getattr(src, "ndim", 0) == 0 else src[tuple(slice(0, s) for s in index.shape)]
+            out[_along(dim, index)] = part
         return out
 
     @staticmethod
@@ -105,7 +112,7 @@ class Scatter(_Op):
         if ctx.needs_input_grad[0]:
             gx = grad.scatter(ctx.dim, index, 0.0)
         if ctx.needs_input_grad[3]:
-            gsrc = _pad_to(grad.gather(ctx.dim, index), ctx.src_shape)
+            gsrc = _src_grad(grad, ctx.dim, index, ctx.src_shape)
         return gx, None, None, gsrc
 
 
@@ -121,7 +128,9 @@ class ScatterAdd(_Op):
         ctx.dim, ctx.src_shape = dim, src.shape
         ctx.save_for_backward(index)
         out = x.copy()
-        array_module(x).add.at(out, _along(dim, index), src[tuple(slice(0, s) for s in index.shape)])
+        if index.size:  # an empty index adds nothing, whatever its rank
+            part = src if src.ndim == 0 else src[tuple(slice(0, s) for s in index.shape)]
+            array_module(x).add.at(out, _along(dim, index), part)
         return out
 
     @staticmethod
@@ -129,8 +138,17 @@ class ScatterAdd(_Op):
         (index,) = ctx.saved_tensors
         gsrc = None
         if ctx.needs_input_grad[3]:
-            gsrc = _pad_to(grad.gather(ctx.dim, index), ctx.src_shape)
+            gsrc = _src_grad(grad, ctx.dim, index, ctx.src_shape)
         return grad, None, None, gsrc
+
+
+def _src_grad(grad: Tensor, dim: int, index: Tensor, src_shape) -> Tensor:
+    """The gradient of a scatter's ``src``: what was read at ``index``, zeros elsewhere."""
+    if not index._data.size:  # nothing read (an empty index may have any rank)
+        return grad.new_zeros(src_shape)
+    if not src_shape:  # a 0-d src was read once (torch's checks allow one element per dim)
+        return grad.gather(dim, index).reshape(())
+    return _pad_to(grad.gather(dim, index), src_shape)
 
 
 def _pad_to(g: Tensor, shape) -> Tensor:
@@ -157,8 +175,10 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if src is None:
         src = value
     d = _scatter_args("scatter", input, dim, index, src)
-    if input._data.ndim == 0:
-        return scatter(*_as_1d(input, index, src), reduce=reduce).reshape(())
+    if type(src) is int and input._data.dtype.kind in "iu":
+        src = _int_value(src, input._data.dtype)
+    if input._data.ndim == 0 or index._data.ndim == 0:
+        return scatter(*_as_1d(input, d, index, src), reduce=reduce).reshape(input.shape)
     check_scatter_reduce(reduce)
     if reduce == "add":
         if not isinstance(src, Tensor):
@@ -170,18 +190,28 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     return ScatterValue.apply(input, d, index, src)
 
 
+def _int_value(v: int, np_dtype):
+    """An int written into an integer tensor: torch's overflow check (an unsigned type takes
+    negatives down to -max), then wrapped around as a C cast."""
+    info = np.iinfo(np_dtype)
+    if not (info.min if np_dtype.kind == "i" else -int(info.max)) <= v <= info.max:
+        ctype = "int" if np_dtype == np.int32 else f"{np_dtype.name}_t"
+        raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+    return _wrap_int(v, np_dtype)
+
+
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Add ``src`` into a copy of ``input`` at ``index`` (repeats add up)."""
     d = _scatter_args("scatter_add", input, dim, index, src)
-    if input._data.ndim == 0:
-        return scatter_add(*_as_1d(input, index, src)).reshape(())
+    if input._data.ndim == 0 or index._data.ndim == 0:
+        return scatter_add(*_as_1d(input, d, index, src)).reshape(input.shape)
     return ScatterAdd.apply(input, d, index, src)
 
 
-def _as_1d(input, index, src):
-    """A 0-d scatter as the same scatter on one-element 1-d tensors."""
+def _as_1d(input, d, index, src):
+    """A scatter with a 0-d operand as the same scatter with its 0-d tensors made 1-d."""
     one = (lambda t: t.reshape(1) if isinstance(t, Tensor) and t._data.ndim == 0 else t)
-    return input.reshape(1), 0, one(index), one(src)
+    return one(input), d, one(index), one(src)
 
 
 class IndexSelect(_Op):

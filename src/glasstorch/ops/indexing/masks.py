@@ -15,6 +15,7 @@ from .checks import (
     check_mask_fill_broadcast,
     check_masked_scatter_count,
     check_masked_scatter_dtype,
+    check_masked_scatter_mask,
     check_masked_select,
     check_take_along_dim,
     check_take_flat,
@@ -95,6 +96,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` with the first elements of ``source`` written where ``mask`` is True."""
     check_masked_scatter_dtype(input, source)
+    check_masked_scatter_mask(mask)
     shape = broadcast_shape(input._data.shape, mask._data.shape)
     m = mask.expand(shape)
     n = int(m._data.sum())

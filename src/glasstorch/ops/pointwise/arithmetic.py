@@ -155,10 +155,11 @@ class Neg(_Op):
         return -grad
 
 
-def _times_alpha(input, other, alpha):
+def _times_alpha(input, other, alpha, negated: bool = False):
     """``alpha * other`` in the dtype of the result (torch scales after promoting, so
-    ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives)."""
-    out = checks.alpha_dtype(input, other, alpha)
+    ``alpha=-1`` on a uint8 ``other`` added to a float tensor gives negatives). ``negated``:
+    the caller subtracts, and torch checks ``-alpha`` against the result's type."""
+    out = checks.alpha_dtype(input, other, alpha, negated)
     if out is _dt.bool:
         alpha = bool(alpha)
         if not isinstance(other, Tensor):  # a bool times a bool stays a bool (Python would make an int)
@@ -184,7 +185,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other``."""
     checks.check_no_bool_subtraction(input, other)
     if type(alpha) is not int or alpha != 1:
-        other = _times_alpha(input, other, alpha)
+        other = _times_alpha(input, other, alpha, negated=True)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         return Rsub.apply(a, b)
@@ -411,6 +412,12 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         if a._data.dtype.kind != "f":
             return _IntPow.apply(a, b)
         return Pow.apply(a, b)
+    if input._data.dtype.kind == "b" and type(exponent) is bool:  # stays bool: x ** True = x, x ** False = 1
+        xp = array_module(input._data)
+        data = input._data.copy() if exponent else xp.ones_like(input._data)
+        return Tensor._make(data, False, None, 0)
+    if input._data.dtype.kind in "iub":  # before promotion wraps -1 into a uint8's range
+        checks.check_int_power(exponent)
     x, c = promote(input, exponent)
     if x._data.dtype.kind != "f":
         checks.check_int_power(c)

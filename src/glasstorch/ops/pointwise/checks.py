@@ -76,7 +76,7 @@ def check_no_bool_negation(input: Tensor) -> None:
         )
 
 
-def alpha_dtype(input, other, alpha) -> _dt.dtype:
+def alpha_dtype(input, other, alpha, negated: bool = False) -> _dt.dtype:
     """The dtype ``alpha * other`` is computed in (the result's), once alpha is checked against it."""
     out = _dt.result_type(to_tensor_operand(input), to_tensor_operand(other))
     if isinstance(alpha, bool) and out is not _dt.bool:
@@ -84,7 +84,10 @@ def alpha_dtype(input, other, alpha) -> _dt.dtype:
     if isinstance(alpha, float) and not out.is_floating_point:
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if type(alpha) is int:
-        check_fits(alpha, out)
+        value = -alpha if negated else alpha
+        if negated and value == 2 ** 63:  # torch negates alpha as an int64: -(-2^63) wraps around to itself
+            value = -(2 ** 63)
+        check_fits(value, out)
     return out
 
 
@@ -171,14 +174,14 @@ def where_condition(condition) -> Tensor:
 
 
 def check_lerp(input: Tensor, end: Tensor, weight) -> None:
-    """Floating inputs of one dtype, with shapes that broadcast."""
+    """Floating inputs of one dtype (a 0-d weight may differ), with shapes that broadcast."""
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype and (name == "end" or t._data.ndim):
+            raise RuntimeError(f"expected dtype {cpp_dtype_name(input)} for `{name}` but got dtype "
+                               f"{cpp_dtype_name(t)}")
     if input._data.dtype.kind != "f":
         raise not_implemented("lerp_kernel_scalar" if not isinstance(weight, Tensor) else "lerp_kernel_tensor",
                               input)
-    for name, t in (("end", end), ("weight", weight)):
-        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected dtype {cpp_dtype_name(input)} for `{name}` but got dtype "
-                               f"{cpp_dtype_name(t)}")
     check_broadcast(input, end)
     if isinstance(weight, Tensor):
         check_broadcast(input, weight)

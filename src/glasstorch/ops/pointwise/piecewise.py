@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...backend import array_module
 from .._util import Tensor, accepts_out
 from . import checks
@@ -90,7 +92,11 @@ class Ceil(_Piecewise):
 class Round(_Piecewise):
     @staticmethod
     def forward(ctx, x, decimals=0):
-        return array_module(x).round(x, decimals)
+        xp = array_module(x)
+        if decimals and x.dtype == np.float16:  # torch scales and rounds in float32, then casts once
+            with np.errstate(over="ignore"):
+                return xp.round(x.astype(np.float32), decimals).astype(np.float16)
+        return xp.round(x, decimals)
 
     @staticmethod
     def backward(ctx, grad):

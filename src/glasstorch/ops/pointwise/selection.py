@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import dtypes as _dt
 from ...backend import array_module
-from .._util import Tensor, _wrap_int, accepts_out, promote, to_tensor_operand
+from .._util import Tensor, _wrap_int, accepts_out, broadcast_shape, promote, to_tensor_operand
 from . import checks
 from ._common import _Op, _quiet
 from .compare import isfinite, isnan, logical_and, logical_or
@@ -117,6 +117,8 @@ def where(condition, input=None, other=None) -> Tensor:
         a = Tensor._make(xp.asarray(a, b._data.dtype), False, None, 0)
     if not isinstance(b, Tensor):
         b = Tensor._make(xp.asarray(b, a._data.dtype), False, None, 0)
+    if not (cond._data.shape == a._data.shape == b._data.shape):  # torch's error, not NumPy's
+        broadcast_shape(broadcast_shape(cond._data.shape, a._data.shape), b._data.shape)
     return Where.apply(cond, a, b)
 
 
@@ -211,6 +213,9 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)``; weight is a number or a tensor."""
     w = to_tensor_operand(weight)
     checks.check_lerp(input, end, w)
+    if isinstance(w, Tensor) and w._data.dtype != input._data.dtype:  # a 0-d weight of another dtype
+        out = _dt.result_type(input, end, w)  # it promotes like a 0-d operand
+        input, end, w = input._cast(out), end._cast(out), w._cast(out)
     return Lerp.apply(input, end, w)
 
 

@@ -18,18 +18,23 @@ def _t(arr) -> Tensor:
     return Tensor._make(arr, False, None, 0)
 
 
-def _reduce_dims(input: Tensor, dim) -> tuple:
-    """``dim`` as sorted non-negative dims; None or ``()`` mean every dim; () for 0-d."""
+def _reduce_dims(input: Tensor, dim, in_order: bool = False) -> tuple:
+    """``dim`` as sorted non-negative dims; None or ``()`` mean every dim; () for 0-d.
+
+    ``in_order``: the dims are checked one by one, as torch's var/std/norm/nansum do (a
+    repeat is reported before a later dim out of range); sum, mean, amax... wrap all first.
+    """
     nd = input._data.ndim
     if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(nd))
-    dims = dims_tuple(dim, nd)
+    dims = dims_tuple(dim, nd, in_order)
     return dims if nd else ()
 
 
 def _one_dim(input: Tensor, dim: int) -> int:
     """A single dim, checked; 0-d tensors accept 0 and -1 and use dim 0 of a 1-element view."""
-    return wrap_dim(dim, input._data.ndim)
+    d = wrap_dim(dim, input._data.ndim)  # checked on a 0-d tensor too: torch's IndexError
+    return d if input._data.ndim else 0
 
 
 def _as_1d(input: Tensor):

@@ -97,9 +97,17 @@ def check_norm_p(p) -> None:
         raise NotImplementedError(f"norm(): p={p!r} is not supported (matrix norms live in linalg)")
 
 
-def check_norm_order(input: Tensor, p: float) -> None:
+def check_norm_order(input: Tensor, p: float, dims=None) -> None:
+    """A norm with no identity (p < 0, inf) over an empty reduction: torch's error."""
     if input._data.size == 0 and (p < 0 or p == float("inf")):
         shown = int(p) if p.is_integer() else p
+        if dims is not None and input._data.ndim:
+            empty = [d for d in sorted(dims) if input._data.shape[d] == 0]
+            if not empty:
+                return  # the reduced dims have elements: an empty result, not an error
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {shown} norm on the dimension {empty[0]}because this "
+                "dimension is empty and the operation does not have an identity")
         raise RuntimeError(
             f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
             "operation does not have an identity"

@@ -81,7 +81,7 @@ def _var_args(input, dim, unbiased, correction):
     if isinstance(dim, bool):  # var(x, False): the old positional ``unbiased``
         dim, unbiased = None, dim
     check_var_dtype(input)
-    return _reduce_dims(input, dim), _correction(unbiased, correction)
+    return _reduce_dims(input, dim, in_order=True), _correction(unbiased, correction)
 
 
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -165,8 +165,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if p is None or p == "fro":
         p = 2
     check_norm_p(p)
-    dims = _reduce_dims(input, dim)
+    dims = _reduce_dims(input, dim, in_order=True)
     p = float(p)
-    check_norm_order(input, p)
+    check_norm_order(input, p, dims if isinstance(dim, int) or (dim is not None and len(dim)) else None)
     result = Norm.apply(input, p, dims, keepdim)
     return result if out is None else write_out("norm", out, result, (input,))

@@ -97,22 +97,29 @@ def _softmax_dim(input, dim, name):
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
                       "Change the call to include dim=X as an argument.", stacklevel=3)
         dim = 0 if input._data.ndim in (0, 1, 3) else 1
+    dim = wrap_dim(dim, input._data.ndim)  # checked on a 0-d tensor too: only 0 and -1 fit
     # a 0-d tensor reduces over "all" of itself: axis None keeps NumPy happy
-    return wrap_dim(dim, input._data.ndim) if input._data.ndim else None
+    return dim if input._data.ndim else None
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
     if dtype is not None:
         input = input.to(dtype)
-    return Softmax.apply(as_float(input), _softmax_dim(input, dim, "softmax"))
+    d = _softmax_dim(input, dim, "softmax")
+    if not input._data.size and input._data.dtype.kind in "iub":  # torch runs no kernel: the dtype stays
+        return Tensor._make(input._data.copy(), False, None, 0)
+    return Softmax.apply(as_float(input), d)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(x)) along ``dim``, computed stably."""
     if dtype is not None:
         input = input.to(dtype)
-    return LogSoftmax.apply(as_float(input), _softmax_dim(input, dim, "log_softmax"))
+    d = _softmax_dim(input, dim, "log_softmax")
+    if not input._data.size and input._data.dtype.kind in "iub":  # torch runs no kernel: the dtype stays
+        return Tensor._make(input._data.copy(), False, None, 0)
+    return LogSoftmax.apply(as_float(input), d)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
@@ -145,4 +152,11 @@ class Logsumexp(_Op):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow."""
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input._data.size and input._data.ndim:
+        # torch reduces over every dim but writes into a 0-d output it cannot broadcast to
+        ones = ", ".join(["1"] * input._data.ndim)
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape [{ones}]")
+    if isinstance(dim, (tuple, list)):
+        for d in dim:  # torch's logsumexp checks every dim's range before looking for repeats
+            wrap_dim(d, input._data.ndim)
     return Logsumexp.apply(as_float(input), _reduce_dims(input, dim), keepdim)

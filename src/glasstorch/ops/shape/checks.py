@@ -10,6 +10,7 @@ import builtins
 
 import numpy as np
 
+from ...dtypes import SCALAR_TYPE_NAMES
 from .._util import Tensor, wrap_dim
 
 
@@ -261,13 +262,14 @@ def check_repeats(reps, n: int, d: int, is_array: bool) -> None:
         if reps < 0:
             raise RuntimeError("Repeats must be non-negative")
         return
-    if reps.dtype.kind not in "iu":
-        raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for \'{reps.dtype.name}\'')
     if reps.ndim > 1:
         raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
     if reps.ndim == 1 and reps.size not in (1, n):
         raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
                            f"{reps.size} and input.size({d}) = {n}")
+    if reps.dtype.kind not in "iu":  # after the sizes, as torch
+        raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
+                                  f'\'{SCALAR_TYPE_NAMES[reps.dtype.name]}\'')
     if (reps < 0).any():
         raise RuntimeError("repeats can not be negative")
 
@@ -290,6 +292,8 @@ def roll_args(shifts, dims, nd: int):
             raise RuntimeError("`shifts` required")
     elif isinstance(dims, (list, tuple)):
         shifts = (int(shifts),)
+    if dims is None or (isinstance(dims, (list, tuple)) and not dims):  # no dims: the flattened tensor
+        dims = None
     if dims is None:
         if isinstance(shifts, tuple):
             if len(shifts) != 1:
@@ -297,10 +301,10 @@ def roll_args(shifts, dims, nd: int):
             shifts = shifts[0]
         return int(shifts), None
     if isinstance(dims, (list, tuple)):
-        dims = tuple(wrap_dim(int(d), nd) for d in dims)
-        if not isinstance(shifts, tuple) or len(shifts) != len(dims):
+        if not isinstance(shifts, tuple) or len(shifts) != len(dims):  # before the dims are checked, as torch
             n = len(shifts) if isinstance(shifts, tuple) else 1
             raise RuntimeError(f"shifts and dimensions must align. shifts: {n}, dims:{len(dims)}")
+        dims = tuple(wrap_dim(int(d), nd) for d in dims)
     else:
         if isinstance(shifts, tuple) and len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:1")

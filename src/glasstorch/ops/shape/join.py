@@ -234,14 +234,15 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
         check_sections(n)
         q, r = divmod(size, n)
         sizes = [q + 1] * r + [q] * (n - r)
+        starts = [builtins.sum(sizes[:i]) for i in range(n)]
     else:
-        bounds = [0] + [builtins.min(int(i), size) for i in indices_or_sections] + [size]
+        # piece i is input[b_i:b_(i+1)] as a slice: indices that go down give an empty piece,
+        # and the next piece starts back at the lower index
+        cut = [int(i) for i in indices_or_sections]
+        bounds = [0] + [builtins.min(builtins.max(i + size if i < 0 else i, 0), size) for i in cut] + [size]
+        starts = bounds[:-1]
         sizes = [builtins.max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(input, d, start, s))
-        start += s
-    return tuple(out)
+    return tuple(narrow(input, d, start, s) for start, s in zip(starts, sizes))
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):

@@ -131,7 +131,7 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
     n = input._data.shape[d]
     is_array = isinstance(repeats, (Tensor, np.ndarray))
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
-    check_repeats(reps, n, d, is_array)
+    check_repeats(reps, n, dim, is_array)  # the message names dim as given, as torch
     xp = array_module(input._data)
     idx = xp.repeat(xp.arange(n), reps)
     return index_select(input, d, Tensor._make(idx, False, None, 0))
