@@ -235,7 +235,9 @@ def view_as_real(input: Tensor) -> Tensor:
 def view_as_complex(input: Tensor) -> Tensor:
     """Real pairs in a last dim of size 2 as one complex tensor."""
     _need_tensor("view_as_complex", input)
-    if input._data.ndim == 0 or input._data.shape[-1] != 2:
+    if input._data.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input._data.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if input._data.dtype not in (np.float32, np.float64):
         raise RuntimeError("view_as_complex is only supported for float and double tensors, but got a tensor "

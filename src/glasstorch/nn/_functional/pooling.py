@@ -73,7 +73,18 @@ def _check_no_bool(x, nd: int, name: str) -> None:
         raise NotImplementedError(f'"{kernel.get(name, name)}" not implemented for \'Bool\'')
 
 
-def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
+def _max_pool_pad_error(kernel, padding):
+    """torch's max-pooling kernels refuse padding over half the kernel, whatever the dilation."""
+    if len(kernel) == 3:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got kT: {kernel[0]} "
+                           f"kW: {kernel[2]} kH: {kernel[1]} padT: {padding[0]} padW: {padding[2]} "
+                           f"padH: {padding[1]}")
+    (kh, kw), (ph, pw) = ((1,) + kernel, (0,) + padding) if len(kernel) == 1 else (kernel, padding)
+    raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {pw}, "
+                       f"padH = {ph}, kW = {kw}, kH = {kh}")
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name, own_1d=True):
     _check_rank(x, nd, name)
     kernel = _tuple(kernel_size, nd, "kernel_size")
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
@@ -90,9 +101,14 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, nd, nam
         got = " ".join(f"dilation{axis}: {d}" for axis, d in zip("THW"[3 - nd:], dilation))
         raise RuntimeError(f"dilation should be greater than zero, but got {got}")
     for p, k, d in zip(padding, kernel, dilation):
+        if name == "max_pool1d" and own_1d and p > k // 2:  # max_pool1d's own kernel checks first
+            raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
+                               f"and kernel_size={k}")
         if p > (d * (k - 1) + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
+    if name.startswith("max_pool") and any(p > k // 2 for p, k in zip(padding, kernel)):
+        _max_pool_pad_error(kernel, padding)  # the kernel's own check: half the kernel, dilation aside
     in_sp = tuple(x.shape[-nd:])
     if name == "avg_pool3d" and any(n < k for n, k in zip(in_sp, kernel)):
         raise RuntimeError(f"input image (T: {in_sp[0]} H: {in_sp[1]} W: {in_sp[2]}) smaller than kernel size "
@@ -119,7 +135,8 @@ def _batched(x: Tensor, nd: int):
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
-    geom = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nd, f"max_pool{nd}d")
+    geom = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nd, f"max_pool{nd}d",
+                          own_1d=not return_indices)
     x, unbatched = _batched(input, nd)
     if not return_indices:
         out = (MaxPool3D if nd == 3 else MaxPool).apply(x, geom, False)

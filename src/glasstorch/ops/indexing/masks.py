@@ -7,7 +7,7 @@ import numpy as np
 
 from ...backend import array_module
 from .._util import Tensor, broadcast_shape, wrap_dim
-from ..creation import check_fits
+from ..creation import fitted
 from ._common import _Op
 from .checks import (
     check_bool_mask_fill,
@@ -49,7 +49,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     if isinstance(value, Tensor):
         check_fill_value(value)
         value = value._cast(input.dtype) if value._requires_grad else value._data.item()
-    check_fits(value, input.dtype)
+    value = fitted(value, input.dtype)  # checked; a negative int wraps into an unsigned dtype, as in torch
     check_mask_fill_broadcast(input, mask)
     return MaskedFill.apply(input, mask, value)
 
