@@ -24,7 +24,7 @@ class _VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, p, dim):
         xp = array_module(x)
-        out_dtype = x.dtype
+        out_dtype, given = x.dtype, x
         if x.dtype == np.float16:  # accumulate in float32 and round once, as torch's CPU kernel does
             x = x.astype(np.float32)
         a = xp.abs(x)
@@ -40,9 +40,11 @@ class _VectorNorm(Function):
             n = xp.sqrt((x * x).sum(axis=dim, keepdims=True))
         else:
             n = ((a ** p).sum(axis=dim, keepdims=True)) ** (1.0 / p)
-        n = n.astype(out_dtype, copy=False)
+        if n.dtype != out_dtype:
+            n = n.astype(out_dtype)
         ctx.p, ctx.dim = p, dim
-        ctx.save_for_backward(x.astype(out_dtype, copy=False), n)
+        # the input and the output themselves (not copies): a double backward differentiates through them
+        ctx.save_for_backward(given, n)
         return n
 
     @staticmethod
