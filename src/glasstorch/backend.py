@@ -117,15 +117,19 @@ def cpu_module_replaced(module, array_type: type) -> Iterator[None]:
 
     Tensors made inside hold ``array_type`` arrays; NumPy is put back on exit.
     """
-    saved_types, saved_devices = dict(_MODULE_OF_TYPE), dict(_MODULE_OF_DEVICE)
+    # restored entry by entry (each dict write is atomic): a thread running eagerly meanwhile
+    # never finds the tables empty
+    missing = object()
+    saved_type, saved_cpu = _MODULE_OF_TYPE.get(array_type, missing), _MODULE_OF_DEVICE["cpu"]
     register_device("cpu", module, array_type)
     try:
         yield
     finally:
-        _MODULE_OF_TYPE.clear()
-        _MODULE_OF_TYPE.update(saved_types)
-        _MODULE_OF_DEVICE.clear()
-        _MODULE_OF_DEVICE.update(saved_devices)
+        _MODULE_OF_DEVICE["cpu"] = saved_cpu
+        if saved_type is missing:
+            _MODULE_OF_TYPE.pop(array_type, None)
+        else:
+            _MODULE_OF_TYPE[array_type] = saved_type
 
 
 def tune_malloc() -> bool:

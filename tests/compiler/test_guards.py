@@ -230,22 +230,27 @@ def test_a_capture_leaves_other_threads_eager_and_exact():
     # another trains eagerly: its numbers are those of training alone
     import threading
 
-    def train(model_name, compiled, steps, barrier=None):
+    def build(model_name):  # in the main thread: both share the default generator
         model, opt, batches = MODELS[model_name](gt.float32)
-        model.eval()  # no dropout: the two threads share the default generator
+        model.eval()  # no dropout draws during training either
+        return model, opt, batches
+
+    def train(built, compiled, steps, barrier=None):
+        model, opt, batches = built
         step = step_for(model, opt)
         step = gt.compile(step) if compiled else step
+        if barrier is not None:
+            barrier.wait()
         for i in range(steps):
-            if barrier is not None and i == 0:
-                barrier.wait()
             step(*batches[i % len(batches)])
         return state_of(model, opt)
 
-    alone_a, alone_b = train("lstm", False, 6), train("resnet", False, 30)
+    alone_a, alone_b = train(build("lstm"), False, 6), train(build("resnet"), False, 30)
     got = {}
     barrier = threading.Barrier(2)
-    threads = [threading.Thread(target=lambda: got.__setitem__("a", train("lstm", True, 6, barrier))),
-               threading.Thread(target=lambda: got.__setitem__("b", train("resnet", False, 30, barrier)))]
+    a, b = build("lstm"), build("resnet")
+    threads = [threading.Thread(target=lambda: got.__setitem__("a", train(a, True, 6, barrier))),
+               threading.Thread(target=lambda: got.__setitem__("b", train(b, False, 30, barrier)))]
     for t in threads:
         t.start()
     for t in threads:
