@@ -149,10 +149,10 @@ class Recorder:
         same = _argument_arrays((self_value, args, kwargs))
         out = _wrap_result(self, result, same, writes)
         passed = {id(x) for x in same.values()}
-        outs = [x for x in _flat(out) if isinstance(x, Value) and id(x) not in passed]
+        outs = [x for x in values_in(out) if id(x) not in passed]
         out_kw = kwargs.get("out") if kwargs else None
         if out_kw is not None:
-            writes.extend(x for x in _flat(out_kw) if isinstance(x, Value))
+            writes.extend(values_in(out_kw))
         if isinstance(self_value, Value) and (kind in ("inplace", "setitem") or fn in _SELF_WRITERS):
             writes.append(self_value)
         if (fn in _FIRST_WRITERS or fn.endswith(".at")) and args and isinstance(args[0], Value):
@@ -176,12 +176,13 @@ def _owning(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def _flat(x):
-    if isinstance(x, (list, tuple)):
-        for y in x:
-            yield from _flat(y)
-    else:
+def values_in(x):
+    """The Values in ``x``, a Value or nested lists and tuples (a kernel's result), in order."""
+    if isinstance(x, Value):
         yield x
+    elif isinstance(x, (list, tuple)):
+        for y in x:
+            yield from values_in(y)
 
 
 def _argument_arrays(obj, same=None) -> dict:
@@ -317,7 +318,7 @@ class SymFloat(float):
         return self.expr
 
     def _combine(self, other, symbol: str, op, reflected: bool = False):
-        if not isinstance(other, (int, float)) or isinstance(other, bool) and False:
+        if not isinstance(other, (int, float)):
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
         value = op(float(a), float(b))

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from .capture import SymFloat, Value, literal
+from .capture import SymFloat, Value, literal, values_in
 from .program import Program
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$")
@@ -187,7 +187,7 @@ def rename(program: Program, start: int = 0) -> int:
     for node in program.nodes:
         results = list(node.outs) if node.kind != "scalar" else []
         if node.kind != "scalar":
-            for r in _values_in(getattr(node, "result", None)):
+            for r in values_in(node.result):
                 if r.alias is None and all(r is not x for x in results) and r.origin == "kernel" and id(r) not in seen and r.name.startswith("v"):
                     results.append(r)
         for v in results:
@@ -198,14 +198,6 @@ def rename(program: Program, start: int = 0) -> int:
     return count
 
 
-def _values_in(obj):
-    if isinstance(obj, Value):
-        yield obj
-    elif isinstance(obj, (tuple, list)):
-        for x in obj:
-            yield from _values_in(x)
-
-
 def _deaths(program: Program, p: _Printer) -> dict[int, list[str]]:
     """``node index -> names of kernel results last used there``: the replay drops each
     array as soon as nothing needs it (``; del t4``), as eager Python does, so a long
@@ -214,7 +206,7 @@ def _deaths(program: Program, p: _Printer) -> dict[int, list[str]]:
     kept.update(p.arg(v) for _, v in program.effects if isinstance(v, Value))
     last: dict[str, int] = {}
     for i, node in enumerate(program.nodes):
-        made = [o for o in node.outs if isinstance(o, Value)] + list(_values_in(node.result))
+        made = [o for o in node.outs if isinstance(o, Value)] + list(values_in(node.result))
         for v in made + node.reads() + list(node.writes):
             if isinstance(v, Value):
                 name = p.arg(v)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .capture import SymFloat, Value, _collect
+from .capture import SymFloat, Value, values_in
 from .program import Program
 
 UNDO_LIMIT = 1 << 16  # elements of state a replay copies to be able to undo an in-flight check
@@ -124,8 +124,6 @@ def fold_constants(program: Program) -> int:
     escaping = program.escaping()
     kept, folded = [], 0
     for node in program.nodes:
-        args_symbolic = []
-        _collect((node.args, node.kwargs), args_symbolic)
         foldable = (node.kind not in ("draw", "scalar", "inplace", "setitem", "assume", "guard")
                     and not node.writes
                     and node.outs and not _has_symbolic((node.args, node.kwargs))
@@ -203,12 +201,11 @@ def plan_memory(program: Program) -> int:
     their values do not depend on where they are written.
     """
     escaping = program.escaping()
-    physical = {}  # id(value) -> the Value whose array it lives in (views, in-place results)
 
-    def home(v):
+    def home(v):  # the Value whose array ``v`` lives in (after in-place chains)
         while v.alias is not None:
             v = v.alias
-        return physical.get(id(v), v)
+        return v
 
     ends: dict[int, int] = {}
     for i, node in enumerate(program.nodes):
@@ -223,6 +220,8 @@ def plan_memory(program: Program) -> int:
     dynamic = _data_dependent_shapes(program)
     free: dict[tuple, list] = {}
     busy: list = []  # (end, key, buffer)
+    names: dict[int, str] = {}  # id(buffer) -> its name in the program
+    made = sum(1 for n in program.bindings if n.startswith("m"))  # a backward continues the forward's m0, m1...
     planned = 0
     for i, node in enumerate(program.nodes):
         still = []
@@ -247,16 +246,16 @@ def plan_memory(program: Program) -> int:
         buf = pool.pop() if pool else None
         if buf is None:
             buf = np.empty_like(a)  # host: the compiler's own scratch memory, laid out as ``a``
-        name = next((n for n, b in program.bindings.items() if b is buf), None)
+        name = names.get(id(buf))
         if name is None:
-            name = f"m{sum(1 for n in program.bindings if n.startswith('m'))}"
+            name = names[id(buf)] = f"m{made}"
+            made += 1
             program.bindings[name] = buf
         node.kind, node.fn, node.self_value = "call", f"np.{ufunc.__name__}", None
         node.kwargs = dict(node.kwargs, out=_Planned(name, buf))
         busy.append((ends.get(id(out), i), key, buf))
         planned += 1
-    program.notes.append(f"memory plan: {planned} kernels write into "
-                         f"{sum(1 for n in program.bindings if n.startswith('m'))} preallocated arrays")
+    program.notes.append(f"memory plan: {planned} kernels write into {len(names)} preallocated arrays")
     return planned
 
 
@@ -275,16 +274,8 @@ def _data_dependent_shapes(program: Program) -> set[int]:
             isinstance(v, Value) and v._a.dtype == bool and v is not node.self_value for v in reads)
         if masked or node.fn in _SHAPE_FROM_DATA or any(id(v) in dynamic for v in reads):
             dynamic.update(id(o) for o in node.outs if isinstance(o, Value))
-            dynamic.update(id(v) for v in _flat_values(node.result))
+            dynamic.update(id(v) for v in values_in(node.result))
     return dynamic
-
-
-def _flat_values(obj):
-    if isinstance(obj, Value):
-        yield obj
-    elif isinstance(obj, (tuple, list)):
-        for x in obj:
-            yield from _flat_values(x)
 
 
 class _Planned:

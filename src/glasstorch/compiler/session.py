@@ -91,7 +91,7 @@ class Session:
         self.slots.append((t, arr, v, bound))
         self.program.inputs.append((v, f"{bound}._data", comment))
         t._data = v
-        if isinstance(arr, np.ndarray):
+        if self.owner.fullgraph and isinstance(arr, np.ndarray):  # only a fullgraph break restores them
             self.snapshot.append((arr, arr.copy()))
 
     def _bind_tensor(self, t: Tensor, name: str) -> str:
