@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import backend
 from .. import random as _random
+from .._nested import tensors_in
 from ..autograd import grad_mode as _gm
 from ..tensor import Tensor
 from . import backward as _backward
@@ -188,7 +189,7 @@ class Session:
         """Record ``autograd.grad`` of the module's outputs (see :mod:`.backward`)."""
         from ..autograd import grad as _grad
 
-        outs = [t for t in _tensors_in(result) if t.grad_fn is not None]
+        outs = [t for t in tensors_in(result) if t.grad_fn is not None]
         module = self.owner._module
         self.leaves = [p for p in module.parameters() if p.requires_grad]
         self.leaves += [t for t in self.args if t.requires_grad]
@@ -209,7 +210,7 @@ class Session:
             if g is not None and isinstance(g._data, Value):
                 self._grad_values[id(p)] = g._data
         backward_ran = any(n.where[0] == "backward" for n in self.rec.nodes)
-        for t in _tensors_in(result):
+        for t in tensors_in(result):
             if t.grad_fn is not None and not backward_ran:
                 self.rec.breaks_here("the result needs autograd (backward is called outside the compiled "
                                      "function: compile the whole training step to replay it)", located=True)
@@ -312,18 +313,7 @@ class Session:
 
 
 def _needs_autograd(result) -> bool:
-    return _gm.is_grad_enabled() and any(t.grad_fn is not None for t in _tensors_in(result))
-
-
-def _tensors_in(obj):
-    if isinstance(obj, Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for x in obj:
-            yield from _tensors_in(x)
-    elif isinstance(obj, dict):
-        for x in obj.values():
-            yield from _tensors_in(x)
+    return _gm.is_grad_enabled() and any(t.grad_fn is not None for t in tensors_in(result))
 
 
 def _same_symbolic(now, before) -> bool:
