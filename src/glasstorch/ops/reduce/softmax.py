@@ -102,24 +102,27 @@ def _softmax_dim(input, dim, name):
     return dim if input._data.ndim else None
 
 
-def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+def _softmax_args(input: Tensor, dim, dtype, name: str):
+    """The input in ``dtype`` and the checked dim; and the result itself when there is nothing to
+    compute (an empty integer tensor: torch runs no kernel, so its dtype stays), else None."""
     if dtype is not None:
         input = input.to(dtype)
-    d = _softmax_dim(input, dim, "softmax")
-    if not input._data.size and input._data.dtype.kind in "iub":  # torch runs no kernel: the dtype stays
-        return Tensor._make(input._data.copy(), False, None, 0)
-    return Softmax.apply(as_float(input), d)
+    d = _softmax_dim(input, dim, name)
+    if not input._data.size and input._data.dtype.kind in "iub":
+        return input, d, Tensor._make(input._data.copy(), False, None, 0)
+    return input, d, None
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably."""
+    input, d, empty = _softmax_args(input, dim, dtype, "softmax")
+    return empty if empty is not None else Softmax.apply(as_float(input), d)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """log(softmax(x)) along ``dim``, computed stably."""
-    if dtype is not None:
-        input = input.to(dtype)
-    d = _softmax_dim(input, dim, "log_softmax")
-    if not input._data.size and input._data.dtype.kind in "iub":  # torch runs no kernel: the dtype stays
-        return Tensor._make(input._data.copy(), False, None, 0)
-    return LogSoftmax.apply(as_float(input), d)
+    input, d, empty = _softmax_args(input, dim, dtype, "log_softmax")
+    return empty if empty is not None else LogSoftmax.apply(as_float(input), d)
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
