@@ -521,7 +521,8 @@ def _to_array(data: Any, dtype):
         if dtype is None:
             k = arr.dtype.kind
             if k == "f":
-                arr = arr.astype(_dt.get_default_dtype().np, copy=False)
+                with np.errstate(over="ignore"):  # 1e300 in float32 is inf, quietly, as in torch
+                    arr = arr.astype(_dt.get_default_dtype().np, copy=False)
             elif k in "iu":
                 arr = arr.astype(np.int64, copy=False)
             elif k == "c":
@@ -533,7 +534,8 @@ def _to_array(data: Any, dtype):
             _check_values_fit(arr, _dt.to_dtype(dtype), data)
             if arr.dtype.kind == "f" and _dt.to_dtype(dtype).np.kind == "u":
                 arr = arr.astype(np.int64)  # negative numbers wrap around through a signed integer
-        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
+        with np.errstate(over="ignore"):
+            arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
     else:
         _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes
     return from_numpy(arr) if isinstance(arr, np.ndarray) else arr

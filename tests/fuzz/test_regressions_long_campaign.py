@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import warnings
 
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
 from fuzz.test_regressions_tensor_kz import same
 
 
@@ -28,3 +33,51 @@ def test_max_pool2d_and_3d_padding_over_half_the_kernel():
 
 def test_view_as_complex_of_a_0d_tensor():
     same(lambda t: t.view_as_complex(t.tensor(1.0)))
+
+
+# ---------------------------------------------------------------- the seed-1 campaign
+@pytest.mark.parametrize("value,dtype", [(float("nan"), "int32"), (300, "uint8"), (-1, "uint8"), (-256, "uint8"),
+                                         (1e20, "int64"), (float("inf"), "int16"), (2.5, "int8"), (True, "uint8")])
+def test_scalar_tensor_checks_the_number_fits(value, dtype):
+    same(lambda t: t.scalar_tensor(value, dtype=getattr(t, dtype)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_polygamma_at_infinities(n, dtype):
+    x = [float("inf"), float("-inf"), 1e30, 2.5, -2.0, float("nan")]
+    np.testing.assert_allclose(
+        gt.polygamma(n, gt.tensor(x, dtype=getattr(gt, dtype))).numpy(),
+        torch.polygamma(n, torch.tensor(x, dtype=getattr(torch, dtype))).numpy(), rtol=1e-6)
+
+
+def test_cdist_inf_norm_passes_over_nan_differences():
+    nan = float("nan")
+    rows = [[nan, 0.0, 0.0], [0.0, nan, 0.0], [nan, nan, nan], [7.0, nan, 0.0], [1.0, 2.0, 3.0]]
+    same(lambda t: t.cdist(t.tensor(rows), t.tensor([[2.0, -5.0, -0.0]]), p=float("inf")))
+
+
+@pytest.mark.parametrize("rows,weight", [([[0.01, 0.02]], None), ([[3.189453125], [2.59765625], [10000.0]], [-4.80859375]),
+                                         ([[0.5, -0.25, 1e-3]], [2.0, -1.0, 0.5])])
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_rms_norm_of_float16_in_float32_with_float32_epsilon(rows, weight, dtype):
+    def fn(t):
+        w = None if weight is None else t.tensor(weight, dtype=getattr(t, dtype))
+        return t.nn.functional.rms_norm(t.tensor(rows, dtype=getattr(t, dtype)), [len(rows[0])], w)
+    same(fn)
+
+
+def test_rms_norm_float16_gradient():
+    grads = []
+    for t in (torch, gt):
+        x = t.tensor([[0.3, -1.2, 2.0]], dtype=t.float16, requires_grad=True)
+        t.nn.functional.rms_norm(x, [3]).sum().backward()
+        grads.append(np.array(x.grad.tolist()))
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_tensor_of_a_float_too_large_for_float32_is_inf_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gt.tensor([1e300]).tolist() == [float("inf")]
+        assert gt.tensor([-1e300], dtype=gt.float16).tolist() == [float("-inf")]

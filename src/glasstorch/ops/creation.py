@@ -302,7 +302,11 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(backend.from_numpy(np.array(s, dtype=_float_or(dtype))), requires_grad)  # host: a Python number
+    """A 0-d tensor holding the number ``s`` (float32 unless ``dtype`` says otherwise)."""
+    out = np.dtype(_float_or(dtype))
+    if not isinstance(s, Tensor):
+        s = fitted(s, _dt.to_dtype(out))
+    return _new(backend.from_numpy(np.array(s, dtype=out)), requires_grad)  # host: a Python number
 
 
 def complex_unsupported(*args, **kwargs):

@@ -53,8 +53,12 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = _MODES[0])
         sq2 = (x2 * x2).sum(-1, keepdim=True)
         return (sq1 - 2 * (x1 @ x2.mT) + sq2.mT).clamp_min(1e-30).sqrt()
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if p == float("inf") and diff._data.size == 0:  # no rows or no columns: torch gives zeros, not norm's error
-        return diff.abs().sum(-1)
+    if p == float("inf"):
+        if diff._data.size == 0:  # no rows or no columns: torch gives zeros, not norm's error
+            return diff.abs().sum(-1)
+        from .pointwise import isnan
+
+        diff = diff.masked_fill(isnan(diff), 0.0)  # torch's largest difference passes over NaN ones
     return norm(diff, p, -1)
 
 

@@ -398,11 +398,15 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
             f"[*{', '.join(str(s) for s in norm)}], but got input of size{_shape_list(shape)}")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
+    # float16 is computed in float32 and rounded once, with float32's epsilon, as torch does
+    x = input.float() if input._data.dtype == np.float16 else input
     if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps)
+        eps = float(np.finfo(x._data.dtype).eps)
     dims = tuple(range(len(shape) - k, len(shape)))
-    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return out * weight if weight is not None else out
+    out = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    return out.to(input.dtype) if x is not input else out
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
