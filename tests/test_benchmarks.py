@@ -54,6 +54,23 @@ def test_harness_writes_tables(tmp_path):
     assert row.count("|") == 10 and row.rstrip().endswith("|")
 
 
+def test_compiled_worker_times_eager_blocks_in_the_same_process():
+    import run
+
+    calls = []
+    step, _ = WORKLOADS["f_100_small_ops"](gt)
+
+    def counted():
+        calls.append(1)
+        return step()
+
+    got = run._compiled_child(gt, counted, steps=8, warmup=1)
+    assert got["median_ms"] > 0 and got["eager_ms"] > 0 and got["peak_rss_mib"] > 0
+    # the Python step runs in the warm-up (eager, eager, capture) and in 4 eager blocks of 1 + 2
+    # steps; the 4 compiled blocks replay without it
+    assert len(calls) == 3 + 4 * 3
+
+
 @pytest.mark.parametrize("name", sorted(set(WORKLOADS) - {"c_resnet"}))
 def test_compiled_workload_equals_eager(name):
     # the full-size workloads, a few steps (tests/compiler runs smaller twins for 100 steps;
