@@ -66,9 +66,9 @@ def test_compiled_worker_times_eager_blocks_in_the_same_process():
 
     got = run._compiled_child(gt, counted, steps=8, warmup=1)
     assert got["median_ms"] > 0 and got["eager_ms"] > 0 and got["peak_rss_mib"] > 0
-    # the Python step runs in the warm-up (eager, eager, capture) and in 4 eager blocks of 1 + 2
-    # steps; the 4 compiled blocks replay without it
-    assert len(calls) == 3 + 4 * 3
+    # the Python step runs in the warm-up (one eager call, then the capture) and in 4 eager
+    # blocks of 1 + 2 steps; the 4 compiled blocks replay without it
+    assert len(calls) == 2 + 4 * 3
 
 
 @pytest.mark.parametrize("name", sorted(set(WORKLOADS) - {"c_resnet"}))
