@@ -1,0 +1,73 @@
+"""Cases the last long campaigns found (values, dtypes, silent acceptances), each compared with torch."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+
+
+def _outcome(fn, lib):
+    """("ok", results as (dtype, shape, values)) or ("raise", exception type name, message)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            r = fn(lib)
+        except Exception as e:  # noqa: BLE001  (the exception is what is compared)
+            return ("raise", type(e).__name__, str(e).split("(Triggered")[0].strip())
+    rs = r if isinstance(r, tuple) else (r,)
+    return ("ok", [(str(x.dtype).rsplit(".", 1)[-1], tuple(x.shape), np.array(x.detach().numpy(), copy=True))
+                   for x in rs])
+
+
+def same(fn, rtol: float = 1e-6, message: bool = True):
+    """``fn(lib)`` gives the same dtypes, shapes and values (NaN where torch has NaN) in both
+    libraries, or raises the same exception type (and message) in both."""
+    want, got = _outcome(fn, torch), _outcome(fn, gt)
+    assert got[0] == want[0], (got, want)
+    if want[0] == "raise":
+        assert got[1] == want[1], (got, want)
+        if message:
+            assert got[2] == want[2], (got, want)
+        return
+    assert len(got[1]) == len(want[1])
+    for (gd, gs, gv), (wd, ws, wv) in zip(got[1], want[1]):
+        assert (gd, gs) == (wd, ws)
+        if wv.dtype.kind in "fc":
+            np.testing.assert_allclose(gv.astype(np.complex128), wv.astype(np.complex128), rtol=rtol, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(gv, wv)
+
+
+INF, NAN = float("inf"), float("nan")
+
+
+# ---------------------------------------------------------------- var_mean / std_mean
+@pytest.mark.parametrize("fn", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+def test_var_mean_with_infinities_follows_the_running_mean(fn, dtype, dim):
+    # an inf is the mean only when it is the last element reduced and the only non-finite one
+    rows = [[1.0, 2.0, INF], [INF, 2.0, 1.0], [1.0, -INF, 3.0], [2.0, 3.0, -INF], [NAN, 1.0, INF], [INF, -INF, 1.0]]
+    for keepdim in (False, True):
+        same(lambda t: getattr(t, fn)(t.tensor(rows, dtype=getattr(t, dtype)), dim, keepdim=keepdim), rtol=1e-3)
+        same(lambda t: getattr(t, fn)(t.tensor(rows, dtype=getattr(t, dtype)).T, dim, keepdim=keepdim), rtol=1e-3)
+
+
+@pytest.mark.parametrize("fn", ["var_mean", "std_mean"])
+def test_var_mean_of_huge_float32_accumulates_in_double(fn):
+    same(lambda t: getattr(t, fn)(t.tensor([[1e38, 3e38, -3e38], [3e38, 3e38, 3e38], [1.0, 2.0, 3.0]]), 1), rtol=1e-5)
+    same(lambda t: getattr(t, fn)(t.tensor([[1e38, 3e38, -3e38], [3e38, 3e38, 3e38]])), rtol=1e-5)
+
+
+def test_var_mean_gradients_unchanged():
+    x = gt.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]], dtype=gt.float64, requires_grad=True)
+    xt = torch.tensor(x.detach().numpy(), requires_grad=True)
+    for lib, a in ((gt, x), (torch, xt)):
+        v, m = lib.std_mean(a, 1)
+        (v * 2 + m * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
