@@ -71,3 +71,30 @@ def test_var_mean_gradients_unchanged():
         v, m = lib.std_mean(a, 1)
         (v * 2 + m * 3).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- linalg
+LOGDET_CASES = [
+    [[-0.37, 1e4, 1.18, 0.81], [1.04, 0.0, 1.24, 1.5], [-0.22, 2.0, -0.34, NAN], [1.05, 0.76, -1.97, 1.49]],
+    [[1.0, -INF, -0.0, -0.0], [-0.0, INF, 1.0, 0.0], [INF, INF, -0.0, -1.0], [-1.0, -1.0, 0.0, -1.0]],
+    [[1.0, INF, 2.0, 0.0], [-1.0, 0.0, 0.0, -1.0], [-1.0, 2.0, -INF, -INF], [1.0, -1.0, 1.0, 2.0]],
+    [[0.0, -0.69, 0.32, 0.63], [0.85, INF, 1e4, -0.55], [0.07, -1.07, -INF, -0.17], [-0.17, 1.44, 0.6, 0.42]],
+]
+
+
+@pytest.mark.parametrize("fn", ["logdet", "slogdet"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logdet_with_infinities_follows_torchs_lu(fn, dtype):
+    same(lambda t: getattr(t, fn)(t.tensor(LOGDET_CASES, dtype=getattr(t, dtype))), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+@pytest.mark.parametrize("n", [3, -3, 5])
+def test_matrix_power_cube_multiplies_in_torchs_order(dtype, n):
+    a = [[[-2.5, 3.54, INF], [0.13, -1.87, 2.8], [-3.3, -1.89, 0.17]], [[-0.03, -0.44, 0.0], [-INF, 0.99, 0.0],
+                                                                         [0.0, 0.0, 1.0]]]
+    same(lambda t: t.matrix_power(t.tensor(a if n > 0 else [[2.0, 1.0], [0.5, 3.0]], dtype=getattr(t, dtype)), n)
+         if dtype == "float32" or n > 0 else t.zeros(1), rtol=1e-6)
+    b = np.random.default_rng(0).standard_normal((4, 4)).astype(dtype)
+    # float16 products are formed in float32 and rounded once: bit for bit as torch
+    same(lambda t: t.matrix_power(t.tensor(b), abs(n)), rtol=0 if dtype == "float16" else 1e-5)
