@@ -98,3 +98,12 @@ def test_matrix_power_cube_multiplies_in_torchs_order(dtype, n):
     b = np.random.default_rng(0).standard_normal((4, 4)).astype(dtype)
     # float16 products are formed in float32 and rounded once: bit for bit as torch
     same(lambda t: t.matrix_power(t.tensor(b), abs(n)), rtol=0 if dtype == "float16" else 1e-5)
+
+
+# ---------------------------------------------------------------- creation
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "int8"])
+@pytest.mark.parametrize("start,end,steps,base", [
+    (1, 0.5, 2, 10.0), (2, 0.5, 2, 10.0), (1, 3.5, 5, 10.0), (1, 3.5, 5, 2.5), (-1.5, 2.7, 4, 2.0),
+    (2.23, -3.0, 1, 10.0), (-0.58, 1.0, 1, 2.5), (2.5, 3.0, 1, 10.0), (4.86, 4.0, 1, 10.0), (0, 2, 0, 10.0)])
+def test_integer_logspace_casts_its_ends_first(dtype, start, end, steps, base):
+    same(lambda t: t.logspace(start, end, steps, base=base, dtype=getattr(t, dtype)))
