@@ -107,3 +107,16 @@ def test_matrix_power_cube_multiplies_in_torchs_order(dtype, n):
     (2.23, -3.0, 1, 10.0), (-0.58, 1.0, 1, 2.5), (2.5, 3.0, 1, 10.0), (4.86, 4.0, 1, 10.0), (0, 2, 0, 10.0)])
 def test_integer_logspace_casts_its_ends_first(dtype, start, end, steps, base):
     same(lambda t: t.logspace(start, end, steps, base=base, dtype=getattr(t, dtype)))
+
+
+# ---------------------------------------------------------------- view_as_complex
+@pytest.mark.parametrize("make", [
+    lambda t: t.from_numpy(np.zeros((0, 2))), lambda t: t.from_numpy(np.zeros((0, 3, 2), np.float32)),
+    lambda t: t.zeros(2, 4).T, lambda t: t.zeros(3, 1).expand(3, 2), lambda t: t.zeros(3, 2).expand(2, 3, 2),
+    lambda t: t.zeros(3, 3)[:, 1:3], lambda t: t.zeros(1, 3)[:, 0:2], lambda t: t.zeros(5)[1:3],
+    lambda t: t.zeros(6)[2:4], lambda t: t.zeros(3, 4)[1:, 2:], lambda t: t.zeros(4, 2)[::2],
+    lambda t: t.zeros((), dtype=t.int32), lambda t: t.zeros(3, 4, dtype=t.int64)[:, :3]])
+def test_view_as_complex_checks_the_layout_in_torchs_order(make):
+    # the dtype message differs (torch also takes half); the exception type is torch's
+    same(lambda t: t.view_as_complex(make(t)), message=False)
+    same(lambda t: t.view_as_complex(make(t)) if make(t).dtype != t.int32 and make(t).dtype != t.int64 else t.zeros(1))
