@@ -120,3 +120,20 @@ def test_view_as_complex_checks_the_layout_in_torchs_order(make):
     # the dtype message differs (torch also takes half); the exception type is torch's
     same(lambda t: t.view_as_complex(make(t)), message=False)
     same(lambda t: t.view_as_complex(make(t)) if make(t).dtype != t.int32 and make(t).dtype != t.int64 else t.zeros(1))
+
+
+# ---------------------------------------------------------------- convolutions of empty inputs
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float16", "float32"), ("int32", "int64"),
+                                    ("int64", "float64"), ("uint8", "float32"), ("float64", "int64"),
+                                    ("bool", "float32"), ("int64", "bool")])
+@pytest.mark.parametrize("shape", [(0, 1, 2), (1, 0, 2), (0, 0, 2), (0, 2)])
+def test_conv_of_an_empty_input_takes_torchs_dtype(dtypes, shape):
+    a, b = dtypes
+    cin = shape[-2]
+    same(lambda t: t.nn.functional.conv1d(t.zeros(shape, dtype=getattr(t, a)),
+                                          t.zeros(1, cin, 2, dtype=getattr(t, b))))
+    if cin:
+        same(lambda t: t.nn.functional.conv_transpose1d(t.zeros(shape, dtype=getattr(t, a)),
+                                                        t.zeros(cin, 1, 2, dtype=getattr(t, b))))
+    same(lambda t: t.nn.functional.conv3d(t.zeros((0, 4, 5, 5, 3), dtype=getattr(t, a)),
+                                          t.zeros(4, 4, 1, 3, 2, dtype=getattr(t, b)), stride=2))
