@@ -137,3 +137,16 @@ def test_conv_of_an_empty_input_takes_torchs_dtype(dtypes, shape):
                                                         t.zeros(cin, 1, 2, dtype=getattr(t, b))))
     same(lambda t: t.nn.functional.conv3d(t.zeros((0, 4, 5, 5, 3), dtype=getattr(t, a)),
                                           t.zeros(4, 4, 1, 3, 2, dtype=getattr(t, b)), stride=2))
+
+
+# ---------------------------------------------------------------- normalisation
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("w", [[0.1, -INF], [INF, -0.0], [1e4, INF]])
+def test_instance_and_batch_norm_with_an_infinite_weight(dtype, w):
+    x = np.random.default_rng(0).standard_normal((2, 2, 3, 2))
+    d = (lambda t: getattr(t, dtype))
+    same(lambda t: t.nn.functional.instance_norm(t.tensor(x, dtype=d(t)), weight=t.tensor(w, dtype=d(t))), rtol=2e-3)
+    same(lambda t: t.nn.functional.instance_norm(t.tensor(x, dtype=d(t)), weight=t.tensor(w, dtype=d(t)),
+                                                 bias=t.tensor([1.0, 2.0], dtype=d(t))), rtol=2e-3)
+    same(lambda t: t.nn.functional.batch_norm(t.tensor(x, dtype=d(t)), None, None, t.tensor(w, dtype=d(t)),
+                                              training=True), rtol=2e-3)
