@@ -83,20 +83,23 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     invstd = 1.0 / xp.sqrt(var + eps)
     if overflow_nan and xp.isinf(var).any():
         invstd = xp.where(xp.isinf(var), xp.nan, invstd).astype(invstd.dtype, copy=False)
-    if per_b:
-        # batch norm as torch's kernel: x * alpha + beta with alpha = invstd * weight and
-        # beta = bias - mean * alpha (an infinite weight then gives inf or NaN as torch does)
-        alpha = invstd if w is None else invstd * w
+    if per_b and w is not None and not bool(xp.isfinite(w).all()):
+        # an infinite weight: torch's kernel forms x * alpha + beta (alpha = invstd * weight,
+        # beta = bias - mean * alpha), whose inf/NaN pattern differs from (x - mean) * alpha + bias
+        alpha = invstd * w
         beta = -mean * alpha if b is None else b - mean * alpha
         with np.errstate(invalid="ignore", over="ignore"):
             xp.multiply(x3, _col(alpha.astype(x3.dtype, copy=False)), out=y)
             xp.add(y, _col(beta.astype(x3.dtype, copy=False)), out=y)
     else:
-        xp.multiply(y, _col(invstd), out=y)
-        if w is not None:
-            xp.multiply(y, w.reshape(1, 1, -1), out=y)
+        if w is not None and per_b:
+            xp.multiply(y, _col(invstd * w), out=y)
+        else:
+            xp.multiply(y, _col(invstd), out=y)
+            if w is not None:
+                xp.multiply(y, w.reshape(1, 1, -1), out=y)
         if b is not None:
-            xp.add(y, b.reshape(1, 1, -1), out=y)
+            xp.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
     if stats is not None:
         stats.extend((mean, var))
     ctx.save_for_backward(x, w)
