@@ -150,3 +150,10 @@ def test_instance_and_batch_norm_with_an_infinite_weight(dtype, w):
                                                  bias=t.tensor([1.0, 2.0], dtype=d(t))), rtol=2e-3)
     same(lambda t: t.nn.functional.batch_norm(t.tensor(x, dtype=d(t)), None, None, t.tensor(w, dtype=d(t)),
                                               training=True), rtol=2e-3)
+
+
+@pytest.mark.parametrize("p", [2, 3, 1, 0.5, INF, 0])
+def test_half_vector_norm_accumulates_in_float32(p):
+    same(lambda t: t.tensor([[-0.0172], [10000.0]], dtype=t.float16).norm(p, None, True), rtol=1e-3)
+    same(lambda t: t.linalg.vector_norm(t.tensor([300.0, 400.0], dtype=t.float16), p), rtol=1e-3)
+    same(lambda t: t.tensor([[300.0, 400.0], [1.0, 2.0]], dtype=t.float16).norm(p, 1), rtol=1e-3)

@@ -140,6 +140,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def _p_norm(x, p, dims, keepdim):
     """(sum |x|^p)^(1/p) over ``dims``, with inf, -inf and 0 as their limits."""
     xp = array_module(x)
+    if x.dtype == np.float16:  # torch accumulates half in float32: squares overflow half from 256 on
+        x = x.astype(np.float32)
     a = xp.abs(x)
     if p == float("inf"):
         return xp.max(a, axis=dims, keepdims=keepdim)
