@@ -64,6 +64,14 @@ def test_var_mean_of_huge_float32_accumulates_in_double(fn):
     same(lambda t: getattr(t, fn)(t.tensor([[1e38, 3e38, -3e38], [3e38, 3e38, 3e38]])), rtol=1e-5)
 
 
+@pytest.mark.parametrize("fn", ["var_mean", "std_mean"])
+def test_var_mean_of_empty_tensors(fn):
+    same(lambda t: getattr(t, fn)(t.tensor([], dtype=t.float64)))
+    same(lambda t: getattr(t, fn)(t.tensor([]), (), correction=2))
+    same(lambda t: getattr(t, fn)(t.zeros(0, 3), 0))
+    same(lambda t: getattr(t, fn)(t.zeros(0, 3), 1, keepdim=True))
+
+
 def test_var_mean_gradients_unchanged():
     x = gt.tensor([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]], dtype=gt.float64, requires_grad=True)
     xt = torch.tensor(x.detach().numpy(), requires_grad=True)

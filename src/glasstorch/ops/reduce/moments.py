@@ -85,7 +85,7 @@ class WelfordMean(Mean):
         xp = array_module(x)
         wide = x.astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            m = xp.sum(wide, axis=dims, keepdims=keepdim) / builtins.max(count, 1)
+            m = xp.sum(wide, axis=dims, keepdims=keepdim) / np.float64(count)
             if count and not xp.isfinite(m).all():  # an inf or NaN among the inputs
                 rest = [d for d in range(x.ndim) if d not in dims]
                 run = xp.transpose(wide, rest + list(dims)).reshape(tuple(x.shape[d] for d in rest) + (count,))
