@@ -165,3 +165,16 @@ def test_half_vector_norm_accumulates_in_float32(p):
     same(lambda t: t.tensor([[-0.0172], [10000.0]], dtype=t.float16).norm(p, None, True), rtol=1e-3)
     same(lambda t: t.linalg.vector_norm(t.tensor([300.0, 400.0], dtype=t.float16), p), rtol=1e-3)
     same(lambda t: t.tensor([[300.0, 400.0], [1.0, 2.0]], dtype=t.float16).norm(p, 1), rtol=1e-3)
+
+
+# ---------------------------------------------------------------- grid_sample
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+def test_grid_sample_skips_outside_corners_holding_infinities(padding_mode, align_corners):
+    x = [[[[[INF]]], [[[-0.48]]], [[[-0.366]]]]]
+    g = [[[[[-1.1762843132019043, -0.19460371136665344, 0.0935894325375557]]]]]
+    for shrink in (False, True):  # 3-D, then the 2-D case
+        same(lambda t: t.nn.functional.grid_sample(t.tensor(x)[..., 0] if shrink else t.tensor(x),
+                                                   t.tensor(g)[..., 0, :2] if shrink else t.tensor(g),
+                                                   padding_mode=padding_mode, align_corners=align_corners),
+             rtol=1e-5)
