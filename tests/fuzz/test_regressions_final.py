@@ -178,3 +178,21 @@ def test_grid_sample_skips_outside_corners_holding_infinities(padding_mode, alig
                                                    t.tensor(g)[..., 0, :2] if shrink else t.tensor(g),
                                                    padding_mode=padding_mode, align_corners=align_corners),
              rtol=1e-5)
+
+
+@pytest.mark.parametrize("eps", [None, 0.0, 1e-5])
+def test_half_rms_norm_computes_in_float32(eps):
+    rows = [[10000.0, 0.69, -0.35, 0.14, 0.77], [0.3, -INF, INF, 1.18, INF], [0.47, -0.5, 0.12, 0.001, 0.0],
+            [0.0, 0.0, -1.0, 2.0, NAN]]
+    same(lambda t: t.nn.functional.rms_norm(t.tensor(rows, dtype=t.float16), [5], eps=eps), rtol=1e-3)
+    same(lambda t: t.nn.functional.rms_norm(t.tensor(rows, dtype=t.float16)[:, :1], [1], eps=eps), rtol=1e-3)
+    same(lambda t: t.nn.functional.rms_norm(t.tensor(rows, dtype=t.float16), [5], t.tensor(
+        [3.0, 60000.0, 0.9, -1.0, 2.0], dtype=t.float16), eps=eps), rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtypes", [("float16", "float32"), ("float32", "float64"), ("float64", "float32"),
+                                    ("float32", "float16"), ("float16", "float64")])
+def test_rms_norm_keeps_the_input_dtype(dtypes):
+    a, b = dtypes
+    same(lambda t: t.nn.functional.rms_norm(t.tensor([[0.3, 0.5, 2.0]], dtype=getattr(t, a)), [3],
+                                            t.tensor([3.0, -2.0, 0.9], dtype=getattr(t, b))), rtol=1e-3)

@@ -407,11 +407,17 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
             f"[*{', '.join(str(s) for s in norm)}], but got input of size{_shape_list(shape)}")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
+    # the result has the input's dtype, whatever the weight's; torch computes half in float32
+    # (its epsilon too) and rounds once at the end
+    x = input.float() if input._data.dtype == np.float16 else input
+    w = weight.to(x.dtype) if weight is not None and weight.dtype != x.dtype else weight
     if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps)
+        eps = float(np.finfo(x._data.dtype).eps)
     dims = tuple(range(len(shape) - k, len(shape)))
-    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return out * weight if weight is not None else out
+    out = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
+    if w is not None:
+        out = out * w
+    return out if x is input else out.to(input.dtype)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
