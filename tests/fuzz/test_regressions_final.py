@@ -196,3 +196,12 @@ def test_rms_norm_keeps_the_input_dtype(dtypes):
     a, b = dtypes
     same(lambda t: t.nn.functional.rms_norm(t.tensor([[0.3, 0.5, 2.0]], dtype=getattr(t, a)), [3],
                                             t.tensor([3.0, -2.0, 0.9], dtype=getattr(t, b))), rtol=1e-3)
+
+
+# ---------------------------------------------------------------- nansum
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("out", ["int64", "int32", "uint8", "bool"])
+def test_nansum_into_integers_sends_infinities_to_the_float_extremes(dtype, out):
+    rows = [[-INF, INF, 1.5, NAN], [0.33, -INF, 2.0, 3.0]]
+    for dim in (None, 0, 1, ()):
+        same(lambda t: t.tensor(rows, dtype=getattr(t, dtype)).nansum(dim, dtype=getattr(t, out)))
