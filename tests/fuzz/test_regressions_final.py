@@ -205,3 +205,30 @@ def test_nansum_into_integers_sends_infinities_to_the_float_extremes(dtype, out)
     rows = [[-INF, INF, 1.5, NAN], [0.33, -INF, 2.0, 3.0]]
     for dim in (None, 0, 1, ()):
         same(lambda t: t.tensor(rows, dtype=getattr(t, dtype)).nansum(dim, dtype=getattr(t, out)))
+
+
+# ---------------------------------------------------------------- half with a Python number
+HALF = np.random.default_rng(0).standard_normal(2000).astype(np.float16) * np.float16(30)
+
+
+@pytest.mark.parametrize("s", [0.1, 1 / 3, 1e5, 1e-5, 7.0001, 3, 70000, -0.0])
+@pytest.mark.parametrize("op", ["mul", "rmul", "div", "rdiv", "add", "sub", "rsub"])
+def test_half_with_a_number_bit_for_bit(op, s):
+    # a product or quotient is formed in float32 and rounded once; a sum casts the number to half first
+    f = {"mul": lambda x: x * s, "rmul": lambda x: s * x, "div": lambda x: x / s, "rdiv": lambda x: s / x,
+         "add": lambda x: x + s, "sub": lambda x: x - s, "rsub": lambda x: s - x}[op]
+    same(lambda t: f(t.tensor(HALF)), rtol=0)
+
+
+@pytest.mark.parametrize("s", [1e5, 70000, 3])
+def test_half_add_with_alpha_casts_the_number_to_half_first(s):
+    same(lambda t: t.tensor(HALF[:50]).add(s, alpha=0.3), rtol=1e-3)
+
+
+def test_half_scalar_product_and_quotient_gradients():
+    grads = []
+    for lib in (torch, gt):
+        x = lib.tensor([1.5, -2.0, 3e4], dtype=lib.float16, requires_grad=True)
+        ((x / 0.1) / 1e5 + x * 1e-5 * 1e3).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
