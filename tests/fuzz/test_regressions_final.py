@@ -54,8 +54,8 @@ def test_var_mean_with_infinities_follows_the_running_mean(fn, dtype, dim):
     # an inf is the mean only when it is the last element reduced and the only non-finite one
     rows = [[1.0, 2.0, INF], [INF, 2.0, 1.0], [1.0, -INF, 3.0], [2.0, 3.0, -INF], [NAN, 1.0, INF], [INF, -INF, 1.0]]
     for keepdim in (False, True):
-        same(lambda t: getattr(t, fn)(t.tensor(rows, dtype=getattr(t, dtype)), dim, keepdim=keepdim), rtol=1e-3)
-        same(lambda t: getattr(t, fn)(t.tensor(rows, dtype=getattr(t, dtype)).T, dim, keepdim=keepdim), rtol=1e-3)
+        same(lambda t, k=keepdim: getattr(t, fn)(t.tensor(rows, dtype=getattr(t, dtype)), dim, keepdim=k), rtol=1e-3)
+        same(lambda t, k=keepdim: getattr(t, fn)(t.tensor(rows, dtype=getattr(t, dtype)).T, dim, keepdim=k), rtol=1e-3)
 
 
 @pytest.mark.parametrize("fn", ["var_mean", "std_mean"])
@@ -174,9 +174,10 @@ def test_grid_sample_skips_outside_corners_holding_infinities(padding_mode, alig
     x = [[[[[INF]]], [[[-0.48]]], [[[-0.366]]]]]
     g = [[[[[-1.1762843132019043, -0.19460371136665344, 0.0935894325375557]]]]]
     for shrink in (False, True):  # 3-D, then the 2-D case
-        same(lambda t: t.nn.functional.grid_sample(t.tensor(x)[..., 0] if shrink else t.tensor(x),
-                                                   t.tensor(g)[..., 0, :2] if shrink else t.tensor(g),
-                                                   padding_mode=padding_mode, align_corners=align_corners),
+        same(lambda t, s=shrink: t.nn.functional.grid_sample(t.tensor(x)[..., 0] if s else t.tensor(x),
+                                                             t.tensor(g)[..., 0, :2] if s else t.tensor(g),
+                                                             padding_mode=padding_mode,
+                                                             align_corners=align_corners),
              rtol=1e-5)
 
 
@@ -204,7 +205,7 @@ def test_rms_norm_keeps_the_input_dtype(dtypes):
 def test_nansum_into_integers_sends_infinities_to_the_float_extremes(dtype, out):
     rows = [[-INF, INF, 1.5, NAN], [0.33, -INF, 2.0, 3.0]]
     for dim in (None, 0, 1, ()):
-        same(lambda t: t.tensor(rows, dtype=getattr(t, dtype)).nansum(dim, dtype=getattr(t, out)))
+        same(lambda t, d=dim: t.tensor(rows, dtype=getattr(t, dtype)).nansum(d, dtype=getattr(t, out)))
 
 
 # ---------------------------------------------------------------- half with a Python number
