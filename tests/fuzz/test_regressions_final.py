@@ -233,3 +233,21 @@ def test_half_scalar_product_and_quotient_gradients():
         ((x / 0.1) / 1e5 + x * 1e-5 * 1e3).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+# ---------------------------------------------------------------- the nuclear norm
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 4), (4,), ()])
+@pytest.mark.parametrize("dtype", ["float16", "float64", "int64"])
+@pytest.mark.parametrize("dim", [None, 0, (0, 1), (-1, -2), (0, 0), [0, 5]])
+def test_norm_nuc_is_the_matrix_norm_over_the_dims_given(shape, dtype, dim):
+    x = np.random.default_rng(0).standard_normal(shape)
+    for odt in (None, "float32", "float64"):
+        same(lambda t, o=odt: t.tensor(x, dtype=getattr(t, dtype)).norm("nuc", dim, True, dtype=o and getattr(t, o)),
+             rtol=1e-5)
+        same(lambda t, o=odt: t.norm(t.tensor(x, dtype=getattr(t, dtype)), "nuc", dim, dtype=o and getattr(t, o)),
+             rtol=1e-5)
+
+
+def test_norm_of_an_unknown_order_string():
+    same(lambda t: t.norm(t.ones(3, 4), "abc"))
+    same(lambda t: t.ones(3, 4).norm("abc", 0))

@@ -189,7 +189,14 @@ class Norm(_Op):
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
-    """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm."""
+    """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm,
+    ``'nuc'`` the nuclear norm of the matrices over ``dim`` (a pair; every dim when None)."""
+    if isinstance(p, str) and p == "nuc":  # torch hands it to the matrix norm, with the dims as given
+        from ...linalg import matrix_norm
+
+        dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+        result = matrix_norm(input, "nuc", dims, keepdim, dtype=dtype)
+        return result if out is None else write_out("norm", out, result, (input,))
     check_norm_input(input)
     if dtype is not None:
         converted = input.to(dtype)
