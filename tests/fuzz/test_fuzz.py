@@ -35,8 +35,6 @@ KNOWN = {
                                      "torch's (exp(1.0)), kept in the float64 result",
     ("F.interpolate", "value"): "float16 linear/area resizes round differently from torch's float32 accumulation",
     (".new_tensor", "silent"): "a NumPy float scalar as data is accepted",
-    ("polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
-    (".polygamma", "value"): "polygamma(n >= 1) differs from torch near the poles / for large arguments in float32",
 }
 
 

@@ -251,3 +251,12 @@ def test_norm_nuc_is_the_matrix_norm_over_the_dims_given(shape, dtype, dim):
 def test_norm_of_an_unknown_order_string():
     same(lambda t: t.norm(t.ones(3, 4), "abc"))
     same(lambda t: t.ones(3, 4).norm("abc", 0))
+
+
+# ---------------------------------------------------------------- polygamma
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_polygamma_at_infinities_and_poles(n, dtype):
+    v = [-1.0, INF, -INF, -0.0, 0.0, 1e4, -5.34, 1.589, -2.0, NAN, -3.33, 0.65]
+    same(lambda t: t.polygamma(n, t.tensor(v, dtype=getattr(t, dtype))), rtol=1e-5)
+    same(lambda t: t.tensor(v, dtype=getattr(t, dtype)).polygamma(n), rtol=1e-5)
