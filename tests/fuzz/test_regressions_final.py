@@ -260,3 +260,15 @@ def test_polygamma_at_infinities_and_poles(n, dtype):
     v = [-1.0, INF, -INF, -0.0, 0.0, 1e4, -5.34, 1.589, -2.0, NAN, -3.33, 0.65]
     same(lambda t: t.polygamma(n, t.tensor(v, dtype=getattr(t, dtype))), rtol=1e-5)
     same(lambda t: t.tensor(v, dtype=getattr(t, dtype)).polygamma(n), rtol=1e-5)
+
+
+# ---------------------------------------------------------------- split / unflatten: checks in torch's order
+@pytest.mark.parametrize("make", [lambda t: t.zeros(3), lambda t: t.zeros(()), lambda t: t.zeros(1, 3, 2)])
+def test_split_and_unflatten_check_sizes_before_the_dim(make):
+    for size in (-1, 0, 2):
+        same(lambda t, s=size: make(t).split(s, 5))
+        same(lambda t, s=size: make(t).split(s, -4))
+    for sizes in ((), (3,), (2,), (1,), (-1,)):
+        for dim in (5, 0, -1, -2, 1):
+            # torch's message for a 0-d input carries a C++ trace: compared up to its first line
+            same(lambda t, s=sizes, d=dim: make(t).unflatten(d, s), message=False)

@@ -48,7 +48,8 @@ def check_flatten(s: int, e: int) -> None:
 
 def check_unflatten_input(input: Tensor, dim) -> None:
     if input._data.ndim == 0:
-        raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no "
+        wrap_dim(dim, 0)  # out of [-1, 0]: torch's IndexError; else the wrapped dim is reported
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as 0 but tensor has no "
                            "dimensions")
 
 

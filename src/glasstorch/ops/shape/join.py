@@ -213,6 +213,8 @@ class SplitWithSizes(Split):
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a given size, or of the listed sizes (views)."""
     check_at_least_1d(tensor, "split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        check_split_size(int(split_size_or_sections), 0)  # torch checks the size before the dim
     d = wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
