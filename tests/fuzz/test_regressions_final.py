@@ -272,3 +272,23 @@ def test_split_and_unflatten_check_sizes_before_the_dim(make):
         for dim in (5, 0, -1, -2, 1):
             # torch's message for a 0-d input carries a C++ trace: compared up to its first line
             same(lambda t, s=sizes, d=dim: make(t).unflatten(d, s), message=False)
+
+
+# ---------------------------------------------------------------- clamp / where: promotion and scalar checks
+@pytest.mark.parametrize("dtypes", [("int64", "float64", "float32"), ("int32", "float32", "float16"),
+                                    ("uint8", "int64", "int8"), ("float16", "float64", "float32")])
+def test_clamp_promotes_input_and_both_bounds_together(dtypes):
+    a, b, c = dtypes
+    for sb, sc in (((), (3,)), ((3,), ()), ((), ())):
+        same(lambda t, sb=sb, sc=sc: t.clamp(t.tensor([-1, 0, 1], dtype=getattr(t, a)),
+                                             t.full(sb, -0.35, dtype=getattr(t, b)),
+                                             t.full(sc, 0.7, dtype=getattr(t, c))), rtol=1e-3)
+
+
+@pytest.mark.parametrize("value", [300, -129, 128, -256, 256, -255, 255, -1, 2.5, 1e6])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int64", "bool"])
+def test_where_checks_that_a_number_fits_an_integer_tensor(value, dtype):
+    c = [True, False]
+    same(lambda t: t.where(t.tensor(c), t.tensor([1, 0], dtype=getattr(t, dtype)), value))
+    same(lambda t: t.where(t.tensor(c), value, t.tensor([1, 0], dtype=getattr(t, dtype))))
+    same(lambda t: t.where(t.tensor([[]], dtype=t.bool), t.tensor([[]], dtype=getattr(t, dtype)), value))
