@@ -292,3 +292,21 @@ def test_where_checks_that_a_number_fits_an_integer_tensor(value, dtype):
     same(lambda t: t.where(t.tensor(c), t.tensor([1, 0], dtype=getattr(t, dtype)), value))
     same(lambda t: t.where(t.tensor(c), value, t.tensor([1, 0], dtype=getattr(t, dtype))))
     same(lambda t: t.where(t.tensor([[]], dtype=t.bool), t.tensor([[]], dtype=getattr(t, dtype)), value))
+
+
+# ---------------------------------------------------------------- repeat_interleave / scatter: checks in torch's order
+@pytest.mark.parametrize("shape", [(), (3,), (0,), (2, 3), (1,)])
+@pytest.mark.parametrize("reps", [-1, 0, 2, [-1], [2], [-1, 1, 1], [1, 1, 1]])
+def test_repeat_interleave_checks_in_torchs_order(shape, reps):
+    for dim in (None, 0, -1, 1, 5):
+        same(lambda t, d=dim: t.repeat_interleave(t.zeros(shape), t.tensor(reps) if isinstance(reps, list) else reps,
+                                                  dim=d), message=False)
+
+
+@pytest.mark.parametrize("ishape", [(2, 3), (3,), (1, 1), (3, 3), (2, 1), ()])
+@pytest.mark.parametrize("sshape", [(1,), (3,), (2, 3), (1, 1), (3, 1), (), (1, 3), (2, 2, 2)])
+def test_scatter_size_checks_stop_at_the_first_dim_that_does_not_fit(ishape, sshape):
+    for d in (0, 1, -1):
+        for fn in ("scatter_add", "scatter"):
+            same(lambda t, d=d, fn=fn: getattr(t, fn)(t.zeros(3, 3), d, t.zeros(ishape, dtype=t.int64), t.ones(sshape)),
+                 message=False)

@@ -210,6 +210,8 @@ def check_index(name, input, d, idx, src=None):
     wrong = builtins.any(k != d and ishape[k] > padded[k] for k in range(len(ishape)))
     if not wrong and src is not None:
         for k in range(len(ishape)):
+            if wrong:  # torch stops at the first dim that does not fit
+                break
             if src_nd and k >= src_nd:  # torch reads src's size along every dim of the index
                 raise IndexError(f"Dimension out of range (expected to be in range of [{-src_nd}, "
                                  f"{src_nd - 1}], but got {k})")

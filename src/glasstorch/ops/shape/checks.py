@@ -271,7 +271,7 @@ def check_repeats(reps, n: int, d: int, is_array: bool) -> None:
     if reps.dtype.kind not in "iu":  # after the sizes, as torch
         raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
                                   f'\'{SCALAR_TYPE_NAMES[reps.dtype.name]}\'')
-    if (reps < 0).any():
+    if n and (reps < 0).any():  # one count for no elements is never used, so never checked
         raise RuntimeError("repeats can not be negative")
 
 
