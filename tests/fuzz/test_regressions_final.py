@@ -310,3 +310,13 @@ def test_scatter_size_checks_stop_at_the_first_dim_that_does_not_fit(ishape, ssh
         for fn in ("scatter_add", "scatter"):
             same(lambda t, d=d, fn=fn: getattr(t, fn)(t.zeros(3, 3), d, t.zeros(ishape, dtype=t.int64), t.ones(sshape)),
                  message=False)
+
+
+@pytest.mark.parametrize("value,dtype", [(NAN, "int32"), (300, "int8"), (-1, "uint8"), (2.7, "int8"), (INF, "int64"),
+                                         (1e10, "int32"), (5, "bool"), (-2.7, "uint8"), (NAN, "float16")])
+def test_scalar_tensor_checks_that_the_number_fits(value, dtype):
+    same(lambda t: t.scalar_tensor(value, dtype=getattr(t, dtype)))
+
+
+def test_clamp_with_two_tensor_bounds_checks_broadcasting():
+    same(lambda t: t.clamp(t.zeros(3, 4, dtype=t.int64), t.zeros(4, 1, 2, dtype=t.float16), t.zeros(3, 4, dtype=t.int32)))

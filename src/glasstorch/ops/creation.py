@@ -315,7 +315,9 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _new(backend.from_numpy(np.array(s, dtype=_float_or(dtype))), requires_grad)  # host: a Python number
+    out = np.dtype(_float_or(dtype))
+    s = fitted(s, _dt.from_numpy_dtype(out))  # an integer dtype: torch's overflow check (NaN too)
+    return _new(backend.from_numpy(np.array(s, dtype=out)), requires_grad)  # host: a Python number
 
 
 def complex_unsupported(*args, **kwargs):

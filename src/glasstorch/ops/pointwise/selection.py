@@ -57,6 +57,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     min, max = checks.check_clamp(input, min, max)  # noqa: A001
     x = input
     if isinstance(min, Tensor) and isinstance(max, Tensor):
+        broadcast_shape(broadcast_shape(input._data.shape, min._data.shape), max._data.shape)
         x = input._cast(_dt.result_type(input, min, max))  # the three promote together (0-d tensors weaker)
     else:
         for bound in (min, max):
