@@ -320,3 +320,15 @@ def test_scalar_tensor_checks_that_the_number_fits(value, dtype):
 
 def test_clamp_with_two_tensor_bounds_checks_broadcasting():
     same(lambda t: t.clamp(t.zeros(3, 4, dtype=t.int64), t.zeros(4, 1, 2, dtype=t.float16), t.zeros(3, 4, dtype=t.int32)))
+
+
+@pytest.mark.parametrize("shape,d", [((1, 2, 1), 1), ((3,), 0), ((2, 2), 0), ((2, 2), 1), ((2, 3, 2), 1), ((), 0)])
+@pytest.mark.parametrize("alpha", [1, 2.5, NAN, 1e10, True])
+def test_index_add_checks_indices_and_alpha_in_torchs_order(shape, d, alpha):
+    src = list(shape)
+    if src:
+        src[d] = 1
+    for idx in ([-1], [0], [5]):
+        for dtype in ("int32", "float32", "uint8"):
+            same(lambda t, i=idx, dt=dtype: t.zeros(shape, dtype=getattr(t, dt)).index_add_(
+                d, t.tensor(i), t.ones(src, dtype=getattr(t, dt)), alpha=alpha), message=False)

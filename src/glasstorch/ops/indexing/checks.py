@@ -295,8 +295,9 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
                            f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     if len(xs) > 1 and (input._data.size == 0 or not idx.size):
         return  # torch adds nothing into a matrix and never looks at the indices (nor at alpha)
-    if input._data.dtype.kind in "iu" and not isinstance(alpha, bool):
-        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
+    cast_alpha = input._data.dtype.kind in "iu" and not isinstance(alpha, bool)
+    if cast_alpha and len(xs) <= 1:  # a vector casts alpha first, a matrix checks the indices first
+        check_fits(alpha, input.dtype)
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
@@ -304,6 +305,8 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
             raise IndexError("index out of range in self")
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    if cast_alpha and len(xs) > 1:
+        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
 
 
 # ---------------------------------------------------------------- masks and the rest
