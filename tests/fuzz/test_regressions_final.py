@@ -332,3 +332,20 @@ def test_index_add_checks_indices_and_alpha_in_torchs_order(shape, d, alpha):
         for dtype in ("int32", "float32", "uint8"):
             same(lambda t, i=idx, dt=dtype: t.zeros(shape, dtype=getattr(t, dt)).index_add_(
                 d, t.tensor(i), t.ones(src, dtype=getattr(t, dt)), alpha=alpha), message=False)
+
+
+def test_cat_of_legacy_empty_tensors_promotes_their_dtypes():
+    for dts in (("float16", "bool", "float32"), ("float16", "float32"), ("bool", "bool", "float32"), ("int64",)):
+        same(lambda t, dts=dts: t.cat([t.zeros(0, dtype=getattr(t, d)) for d in dts]))
+        same(lambda t, dts=dts: t.concatenate([t.zeros(0, dtype=getattr(t, d)) for d in dts], 0))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_bilinear_contracts_the_first_input_first(dtype):
+    x1 = [[0.1257, -0.1321], [0.6404, 0.1049]]
+    x2 = [[-2.1112, -3.7963, -1.8698], [0.124, INF, 0.0]]
+    w = [[[-0.7435, -0.9217, -0.4577], [0.2202, -1.0096, -0.2092]],
+         [[-0.1592, 0.5408, 0.2147], [0.3554, -0.6538, -0.1296]]]
+    d = (lambda t: getattr(t, dtype))
+    same(lambda t: t.nn.functional.bilinear(t.tensor(x1, dtype=d(t)), t.tensor(x2, dtype=d(t)), t.tensor(w, dtype=d(t)),
+                                            t.tensor([4.54, 4.04], dtype=d(t))), rtol=2e-3)

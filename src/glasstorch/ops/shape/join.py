@@ -54,7 +54,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     check_cat_list(tensors)
     if builtins.all(_is_legacy_empty(t) for t in tensors):
-        return tensors[0].clone()
+        first = _promoted(tensors)[0]  # still in the dtype all of them promote to
+        return first.clone() if first is tensors[0] else first
     tensors = _promoted(tensors)
     ref = next(t for t in tensors if not _is_legacy_empty(t))
     return Cat.apply(checked_cat_dim(tensors, ref, dim), *tensors)
