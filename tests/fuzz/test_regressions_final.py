@@ -349,3 +349,13 @@ def test_bilinear_contracts_the_first_input_first(dtype):
     d = (lambda t: getattr(t, dtype))
     same(lambda t: t.nn.functional.bilinear(t.tensor(x1, dtype=d(t)), t.tensor(x2, dtype=d(t)), t.tensor(w, dtype=d(t)),
                                             t.tensor([4.54, 4.04], dtype=d(t))), rtol=2e-3)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "float32"])
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_local_response_norm_of_integers_truncates_the_window_mean(dtype, size):
+    x = np.random.default_rng(size).integers(-6, 7, size=(2, 4, 3))
+    same(lambda t: t.nn.functional.local_response_norm(t.tensor(x, dtype=getattr(t, dtype)), size, 0.01, 0.5, 2.0),
+         rtol=1e-5)
+    same(lambda t: t.nn.functional.local_response_norm(t.tensor(x[..., None], dtype=getattr(t, dtype)), size, 0.5,
+                                                       0.75, 1.0), rtol=1e-5)

@@ -440,5 +440,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     window = padded.narrow(1, 0, c)
     for i in range(1, size):
         window = window + padded.narrow(1, i, c)
-    div = (window * (alpha / size) + k) ** beta
+    if input._data.dtype.kind in "iub":  # torch's average pooling of integers truncates the mean
+        div = (window.div(size, rounding_mode="trunc") * alpha + k) ** beta
+    else:
+        div = (window * (alpha / size) + k) ** beta
     return input / div
