@@ -351,7 +351,7 @@ def test_bilinear_contracts_the_first_input_first(dtype):
                                             t.tensor([4.54, 4.04], dtype=d(t))), rtol=2e-3)
 
 
-@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "float32"])
+@pytest.mark.parametrize("dtype", ["int64", "float32"])  # torch has no pooling kernel for the other integers
 @pytest.mark.parametrize("size", [1, 2, 3, 4])
 def test_local_response_norm_of_integers_truncates_the_window_mean(dtype, size):
     x = np.random.default_rng(size).integers(-6, 7, size=(2, 4, 3))
