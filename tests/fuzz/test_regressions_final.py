@@ -359,3 +359,9 @@ def test_local_response_norm_of_integers_truncates_the_window_mean(dtype, size):
          rtol=1e-5)
     same(lambda t: t.nn.functional.local_response_norm(t.tensor(x[..., None], dtype=getattr(t, dtype)), size, 0.5,
                                                        0.75, 1.0), rtol=1e-5)
+
+
+def test_topk_of_bools_checks_dim_and_k_first():
+    for k, dim in ((5, 0), (1, 3), (-1, 0), (1, 0), (3, -2)):
+        same(lambda t, k=k, d=dim: t.tensor([True, False]).topk(k, d))
+        same(lambda t, k=k, d=dim: t.tensor(False).topk(k, d))
