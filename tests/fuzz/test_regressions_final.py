@@ -366,3 +366,15 @@ def test_topk_of_bools_checks_dim_and_k_first():
     for k, dim in ((5, 0), (1, 3), (-1, 0), (1, 0), (3, -2)):
         same(lambda t, k=k, d=dim: t.tensor([True, False]).topk(k, d))
         same(lambda t, k=k, d=dim: t.tensor(False).topk(k, d))
+
+
+# ---------------------------------------------------------------- max pooling: the last NaN of a window wins
+def test_max_pool_indices_point_at_the_last_nan_of_a_window():
+    x = [[[-1.398, 0.4585, -2.4832, NAN, NAN]], [[-1.9495, 5.221, NAN, -0.0805, -INF]]]
+    same(lambda t: t.nn.functional.adaptive_max_pool1d(t.tensor(x, dtype=t.float64), 2, return_indices=True))
+    same(lambda t: t.nn.functional.max_pool1d(t.tensor(x, dtype=t.float64), 3, 2, return_indices=True))
+    same(lambda t: t.nn.functional.adaptive_max_pool1d(t.tensor([[[1.0, NAN, NAN, 2.0]]]), 1, return_indices=True))
+    grid = np.random.default_rng(3).standard_normal((2, 2, 5, 5))
+    grid[np.random.default_rng(4).random(grid.shape) < 0.3] = np.nan
+    same(lambda t: t.nn.functional.adaptive_max_pool2d(t.tensor(grid), (2, 3), return_indices=True))
+    same(lambda t: t.nn.functional.max_pool2d(t.tensor(grid), 3, 1, 1, return_indices=True))
