@@ -378,3 +378,28 @@ def test_max_pool_indices_point_at_the_last_nan_of_a_window():
     grid[np.random.default_rng(4).random(grid.shape) < 0.3] = np.nan
     same(lambda t: t.nn.functional.adaptive_max_pool2d(t.tensor(grid), (2, 3), return_indices=True))
     same(lambda t: t.nn.functional.max_pool2d(t.tensor(grid), 3, 1, 1, return_indices=True))
+
+
+# ---------------------------------------------------------------- scatter(reduce='multiply')
+@pytest.mark.parametrize("case", [
+    lambda t: t.tensor([[1.0, 2.0], [3.0, 4.0]]).scatter(1, t.tensor([[0], [1]]), t.tensor([[5.0], [6.0]]),
+                                                        reduce="multiply"),
+    lambda t: t.tensor([[1.0, 2.0], [3.0, 4.0]]).scatter(1, t.tensor([[0], [0]]), 2.5, reduce="multiply"),
+    lambda t: t.tensor([[1, 2], [3, 4]]).scatter(1, t.tensor([[0, 0]]), 3, reduce="multiply"),
+    lambda t: t.tensor([[1, 2], [3, 4]]).scatter(1, t.tensor([[0, 0]]), t.tensor([[3, 5]]), reduce="multiply"),
+    lambda t: t.tensor([[1, 2], [3, 4]]).scatter(1, t.tensor([[0, 0]]), 2.5, reduce="multiply"),
+    lambda t: t.tensor([[-4, 2], [-3, 5]]).scatter_(-1, t.tensor([], dtype=t.int64), -3, reduce="multiply"),
+    lambda t: t.tensor([1.0, 2.0, 3.0]).scatter(0, t.tensor([2, 2, 0]), t.tensor([2.0, 3.0, 4.0]), reduce="multiply"),
+    lambda t: t.tensor(2.0).scatter(0, t.tensor(0), 3.0, reduce="multiply"),
+    lambda t: t.tensor([[1.0, 2.0]]).scatter(1, t.tensor([[0]]), 3.0, reduce="divide"),
+])
+def test_scatter_multiply(case):
+    same(case)
+
+
+def test_scatter_multiply_has_no_derivative_as_in_torch():
+    for lib in (torch, gt):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = x.scatter(1, lib.tensor([[0], [1]]), lib.tensor([[5.0], [6.0]]), reduce="multiply")
+        with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+            y.sum().backward()

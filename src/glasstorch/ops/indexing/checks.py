@@ -245,9 +245,7 @@ def check_scatter_dtype(name: str, input: Tensor, src: Tensor) -> None:
 
 
 def check_scatter_reduce(reduce) -> None:
-    if reduce == "multiply":
-        raise NotImplementedError("scatter(reduce='multiply') is not supported")
-    if reduce is not None and reduce != "add":
+    if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
 
 
