@@ -314,6 +314,16 @@ Tensor.argsort = lambda self, dim=-1, descending=False, stable=False: _ops.argso
 Tensor.topk = lambda self, k, dim=-1, largest=True, sorted=True: _ops.topk(self, k, dim, largest, sorted)
 
 
+def _unflatten_method(self, dim, sizes):
+    """``x.unflatten(dim, sizes)``: torch's method refuses empty sizes before it looks at the dim."""
+    if not len(sizes):
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    return _ops.unflatten(self, dim, sizes)
+
+
+Tensor.unflatten = _unflatten_method
+
+
 # ---------------------------------------------------------------- elementwise and matrix-product extras
 def _where_method(self, condition, other):
     """``x.where(condition, y)`` is ``where(condition, x, y)``."""

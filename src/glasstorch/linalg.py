@@ -110,11 +110,21 @@ def _restore(y: Tensor, dims, keepdim: bool) -> Tensor:
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """A matrix norm: 'fro', 'nuc', 2, -2 (singular values), 1, -1, inf, -inf (column/row sums)."""
     _matrix("linalg.matrix_norm", A)
-    if dtype is not None:
-        A = A.to(dtype)
+    if ord == "nuc" or ord in (2, -2):  # the singular values: LAPACK has no half routines
+        _full_precision("linalg.matrix_norm", A)
     dim = tuple(dim)
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+    if dtype is not None:
+        _to_last(A, dim)  # a dim out of range, or twice the same, is reported before the dtype
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise RuntimeError(f"linalg.matrix_norm: dtype should be floating point or complex, but got "
+                               f"{SCALAR_TYPE_NAMES[dtype.name]}")
+        if dtype.itemsize < A.element_size():
+            raise RuntimeError(f"linalg.matrix_norm: the dtype of the input ({SCALAR_TYPE_NAMES[A.dtype.name]}) "
+                               "should be convertible without narrowing to the specified dtype "
+                               f"({SCALAR_TYPE_NAMES[dtype.name]})")
+        A = A.to(dtype)
     if ord == "fro":
         _to_last(A, dim)
         return vector_norm(A, 2, dim, keepdim)
@@ -304,6 +314,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         return Tensor._make(eye, False, None, 0)
     if n < 0:
         A, n = inv(A), -n
+    if n == 3:  # torch's order for a cube: (A @ A) @ A (NaN/inf patterns and rounding follow it)
+        return (A @ A) @ A
     result, base = None, A
     while n:  # one product per bit of n
         if n & 1:

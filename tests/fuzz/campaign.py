@@ -6,7 +6,7 @@ Draws ``--cases`` cases over every fuzzed op (uniformly), runs each on
 glasstorch and torch, and prints the count of every outcome class and the
 most frequent (op, message) pairs of each class that is not ok, with one
 reproducer each. The exit status is 1 when a failing class (internal error,
-value mismatch, silent acceptance, state changed before an error) is not empty.
+value or dtype/shape mismatch, silent acceptance, state changed before an error) is not empty.
 """
 
 from __future__ import annotations

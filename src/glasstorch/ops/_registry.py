@@ -285,7 +285,7 @@ transpose            Transpose          m2     TransposeBackward0          -    
 tril                 Tril               mi2    TrilBackward0               -              fib
 triu                 Triu               mi2    TriuBackward0               -              fib
 unbind               Unbind             m2     UnbindBackward0             -              fib
-unflatten            Reshape            m2     ViewBackward0               -              fib
+unflatten            Reshape            c2     ViewBackward0               -              fib
 unsqueeze            Unsqueeze          m2     UnsqueezeBackward0          -              fib
 view                 -                  v      -                           -              -
 view_as              -                  m      -                           -              -

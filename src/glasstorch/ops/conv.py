@@ -297,8 +297,8 @@ class MaxPool(_Op):
             xp.maximum(best, v, out=best)  # propagates NaN, like torch
         arg = first_match(views, best)  # a speed trick: see kernels.py
         nan = xp.isnan(best)
-        if nan.any():  # NaN equals nothing: the first NaN in the window is the max
-            for q in range(len(views) - 1, -1, -1):
+        if nan.any():  # NaN equals nothing: torch's kernel takes every NaN it meets, so the last one
+            for q in range(len(views)):
                 xp.copyto(arg, q, where=nan & xp.isnan(views[q]))
         ctx.geom, ctx.arg = geom, _to_cf(arg)  # the backward works channels-first
         if not with_indices:

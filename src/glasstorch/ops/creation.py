@@ -262,6 +262,11 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 def _int_linspace(xp, start, end, steps: int, out):
     """An integer linspace as torch builds it: the ends cast to the dtype first (wrapping around), a
     float64 step, the first half counted from ``start`` and the second from ``end``, truncated."""
+    return xp.trunc(_int_points(xp, start, end, steps, out)).astype(out)
+
+
+def _int_points(xp, start, end, steps: int, out):
+    """The float64 points of an integer linspace, before truncation (see :func:`_int_linspace`)."""
     bits = out.itemsize * 8
     info = np.iinfo(out)
 
@@ -278,8 +283,7 @@ def _int_linspace(xp, start, end, steps: int, out):
     hi = wrap(end) if steps > 1 else lo  # torch reads end only when there is a step
     i = xp.arange(steps, dtype=np.float64)
     step = (hi - lo) / (steps - 1) if steps > 1 else 0.0
-    vals = xp.where((i < steps // 2) | (steps == 1), lo + i * step, hi - (steps - 1 - i) * step)
-    return xp.trunc(vals).astype(out)
+    return xp.where((i < steps // 2) | (steps == 1), lo + i * step, hi - (steps - 1 - i) * step)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
@@ -287,8 +291,17 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     xp = device_module(check_device(device).type)
+    out = np.dtype(_float_or(dtype))
+    if out.kind in "iu":
+        if steps == 1:  # the one value is base ** start, cast as a scalar (checked for overflow)
+            with np.errstate(all="ignore"):
+                return _new(_int_linspace(xp, float(np.float64(base) ** _num(start)), 0, 1, out), requires_grad)
+        # else the exponents are an integer linspace's points (its ends cast first), the powers truncated
+        with np.errstate(all="ignore"):
+            return _new(xp.trunc(base ** _int_points(xp, _num(start), _num(end), steps, out)).astype(out),
+                        requires_grad)
     arr = base ** xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
-    return _new(arr.astype(_float_or(dtype)), requires_grad)
+    return _new(arr.astype(out), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False,
@@ -304,8 +317,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A 0-d tensor holding the number ``s`` (float32 unless ``dtype`` says otherwise)."""
     out = np.dtype(_float_or(dtype))
-    if not isinstance(s, Tensor):
-        s = fitted(s, _dt.to_dtype(out))
+    s = fitted(s, _dt.from_numpy_dtype(out))  # an integer dtype: torch's overflow check (NaN too)
     return _new(backend.from_numpy(np.array(s, dtype=out)), requires_grad)  # host: a Python number
 
 

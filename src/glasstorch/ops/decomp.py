@@ -153,6 +153,20 @@ def _det_by_elimination(a):
     return out.reshape(a.shape[:-2]).astype(a.dtype)
 
 
+def _slogdet_by_elimination(a):
+    """(sign, log|det|) of each matrix as torch computes them with inf/NaN entries: from the
+    diagonal of the same LU as :func:`_det_by_elimination`; a NaN on it has sign 0."""
+    xp = array_module(a)
+    n = a.shape[-1]
+    m = xp.swapaxes(a, -1, -2).reshape(-1, n, n).copy()
+    _, sign = _lu_steps(m)
+    d = xp.diagonal(m, axis1=-2, axis2=-1)
+    with np.errstate(all="ignore"):
+        sign = sign * xp.prod(xp.where(xp.isnan(d), 0.0, xp.sign(d)), axis=-1)
+        logabs = xp.sum(xp.log(xp.abs(d)), axis=-1)
+    return sign.reshape(a.shape[:-2]).astype(a.dtype), logabs.reshape(a.shape[:-2]).astype(a.dtype)
+
+
 def _inv_by_elimination(a):
     """The inverse of each matrix as torch computes it with inf/NaN entries: the LU (above), then
     LAPACK's getrs on the identity: the swaps, forward substitution with L, back substitution with U."""
@@ -209,6 +223,10 @@ class Slogdet(_Op):
     @staticmethod
     def forward(ctx, a):
         xp = array_module(a)
+        if a.size and not bool(xp.isfinite(a).all()):
+            sign, logabs = _slogdet_by_elimination(a)  # inf/NaN: torch's exact sequence of products
+            ctx.save_for_backward(a)
+            return sign, logabs
         with np.errstate(all="ignore"):
             sign, logabs = xp.linalg.slogdet(a)
         sign, logabs = xp.asarray(sign, a.dtype), xp.asarray(logabs, a.dtype)

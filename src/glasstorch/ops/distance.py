@@ -68,7 +68,10 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
     if isinstance(dim, (tuple, list)):
         dims_tuple(dim, input._data.ndim, in_order=True)  # torch's nansum checks its dims one by one
-    x = input.masked_fill(isnan(input), 0.0) if input._data.dtype.kind == "f" else input
+    if input._data.dtype.kind == "f" and dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+        x = input.nan_to_num()  # into an integer dtype torch sends infinities to the float's extremes
+    else:
+        x = input.masked_fill(isnan(input), 0.0) if input._data.dtype.kind == "f" else input
     return x.sum(dim, keepdim, dtype=dtype)
 
 

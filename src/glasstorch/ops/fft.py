@@ -235,13 +235,24 @@ def view_as_real(input: Tensor) -> Tensor:
 def view_as_complex(input: Tensor) -> Tensor:
     """Real pairs in a last dim of size 2 as one complex tensor."""
     _need_tensor("view_as_complex", input)
-    if input._data.ndim == 0:
-        raise RuntimeError("Input tensor must have one or more dimensions")
-    if input._data.shape[-1] != 2:
-        raise RuntimeError("Tensor must have a last dimension of size 2")
-    if input._data.dtype not in (np.float32, np.float64):
+    a = input._data
+    if a.dtype not in (np.float32, np.float64):
         raise RuntimeError("view_as_complex is only supported for float and double tensors, but got a tensor "
                            f"of scalar type: {input.dtype}")
+    if a.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if a.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    # torch reinterprets the memory in place, so the layout must hold whole pairs (an empty
+    # tensor has zero strides here, as one made from an empty NumPy array has in torch)
+    strides = input.stride()
+    if strides[-1] != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(st % 2 for st, n in zip(strides[:-1], a.shape) if n != 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if isinstance(a, np.ndarray) and a.base is not None and a.size \
+            and (a.__array_interface__["data"][0] - a.base.__array_interface__["data"][0]) // a.itemsize % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
     return Complex.apply(input[..., 0], input[..., 1])
 
 

@@ -237,10 +237,10 @@ def _polygamma64(x, n: int, sin_dtype=np.float64):
         return xp.where(low, mirror - _polygamma_series(xp.where(low, 1.0 - x, 1.0), 1),
                         _polygamma_series(xp.where(low, 1.0, x), 1))
     pole = (x <= 0) & (x == xp.round(x))
-    # a pole is (-1)^(n+1) inf, as torch's zeta gives; it must not set how far the others walk up.
-    # torch's zeta(n + 1, +inf) is nan, not 0, and so is psi^(n)(+inf)
-    out = xp.where(pole, np.inf if n % 2 else -np.inf, _polygamma_series(xp.where(pole | (x == np.inf), 1.0, x), n))
-    return xp.where(x == np.inf, np.nan, out)
+    top = x == np.inf  # torch's zeta gives NaN at +inf for n >= 2
+    # a pole is (-1)^(n+1) inf, as torch's zeta gives; neither must set how far the others walk up
+    series = _polygamma_series(xp.where(pole | top, 1.0, x), n)
+    return xp.where(pole, np.inf if n % 2 else -np.inf, xp.where(top, np.nan, series))
 
 
 def _polygamma_series(x, n: int):

@@ -26,8 +26,12 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 
 def _empty_result(x: Tensor, weight: Tensor, shape: tuple) -> Tensor:
     """An empty result in the promoted dtype of input and weight; linked to the input's graph when it
-    records one."""
-    dtype = promote_types(x.dtype, weight.dtype)
+    records one. With no batch (but channels) torch keeps the input's dtype unless the weight is of
+    a higher kind (an integer input, a float weight), as if the weight were 0-d."""
+    if x.shape[0] == 0 and x.shape[1]:
+        dtype = weight.dtype if weight.dtype.kind > x.dtype.kind else x.dtype
+    else:
+        dtype = promote_types(x.dtype, weight.dtype)
     if x.requires_grad and is_grad_enabled():
         return x.sum().mul(0).to(dtype).expand(shape).clone()
     return Tensor._make(array_module(x._data).zeros(shape, dtype.np), False, None, 0)

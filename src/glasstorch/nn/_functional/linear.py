@@ -106,5 +106,6 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     lead = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, weight.shape[1])
     x2 = input2.reshape(-1, weight.shape[2])
-    out = einsum("bi,oij,bj->bo", x1, weight, x2).reshape(lead + (weight.shape[0],))
+    # x1 with W first, then x2 (torch's order: an inf in x2 meets one sum per output, not mixed signs)
+    out = einsum("boj,bj->bo", einsum("bi,oij->boj", x1, weight), x2).reshape(lead + (weight.shape[0],))
     return out if bias is None else out + bias

@@ -83,14 +83,23 @@ def _fused_forward(ctx, x, w, b, shape3, per_b, eps, stats, overflow_nan):
     invstd = 1.0 / xp.sqrt(var + eps)
     if overflow_nan and xp.isinf(var).any():
         invstd = xp.where(xp.isinf(var), xp.nan, invstd).astype(invstd.dtype, copy=False)
-    if w is not None and per_b:
-        xp.multiply(y, _col(invstd * w), out=y)
+    if per_b and w is not None and not bool(xp.isfinite(w).all()):
+        # an infinite weight: torch's kernel forms x * alpha + beta (alpha = invstd * weight,
+        # beta = bias - mean * alpha), whose inf/NaN pattern differs from (x - mean) * alpha + bias
+        alpha = invstd * w
+        beta = -mean * alpha if b is None else b - mean * alpha
+        with np.errstate(invalid="ignore", over="ignore"):
+            xp.multiply(x3, _col(alpha.astype(x3.dtype, copy=False)), out=y)
+            xp.add(y, _col(beta.astype(x3.dtype, copy=False)), out=y)
     else:
-        xp.multiply(y, _col(invstd), out=y)
-        if w is not None:
-            xp.multiply(y, w.reshape(1, 1, -1), out=y)
-    if b is not None:
-        xp.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
+        if w is not None and per_b:
+            xp.multiply(y, _col(invstd * w), out=y)
+        else:
+            xp.multiply(y, _col(invstd), out=y)
+            if w is not None:
+                xp.multiply(y, w.reshape(1, 1, -1), out=y)
+        if b is not None:
+            xp.add(y, _col(b) if per_b else b.reshape(1, 1, -1), out=y)
     if stats is not None:
         stats.extend((mean, var))
     ctx.save_for_backward(x, w)
@@ -398,15 +407,17 @@ def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | No
             f"[*{', '.join(str(s) for s in norm)}], but got input of size{_shape_list(shape)}")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.name}\'')
-    # float16 is computed in float32 and rounded once, with float32's epsilon, as torch does
+    # the result has the input's dtype, whatever the weight's; torch computes half in float32
+    # (its epsilon too) and rounds once at the end
     x = input.float() if input._data.dtype == np.float16 else input
+    w = weight.to(x.dtype) if weight is not None and weight.dtype != x.dtype else weight
     if eps is None:
         eps = float(np.finfo(x._data.dtype).eps)
     dims = tuple(range(len(shape) - k, len(shape)))
     out = x * ((x * x).mean(dims, keepdim=True) + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    return out.to(input.dtype) if x is not input else out
+    if w is not None:
+        out = out * w
+    return out if x is input else out.to(input.dtype)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
@@ -429,5 +440,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     window = padded.narrow(1, 0, c)
     for i in range(1, size):
         window = window + padded.narrow(1, i, c)
-    div = (window * (alpha / size) + k) ** beta
+    if input._data.dtype.kind in "iub":  # torch's average pooling of integers truncates the mean
+        div = (window.div(size, rounding_mode="trunc") * alpha + k) ** beta
+    else:
+        div = (window * (alpha / size) + k) ** beta
     return input / div

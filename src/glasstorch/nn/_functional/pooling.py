@@ -382,8 +382,9 @@ def _adaptive_max(input, output_size, return_indices, nd):
     flat = xp.asarray(flat.reshape(tuple(sizes) + (kk,)))  # the geometry, made on the host
     xa = x._data.reshape(N, C, math.prod(in_sp))
     vals = xa[:, :, flat]  # (N, C, *sizes, kk)
-    nan_first = xp.isnan(vals)
-    pick = xp.where(nan_first.any(-1), nan_first.argmax(-1), vals.argmax(-1))
+    # torch's kernel takes every NaN it meets: the window's last NaN wins, else the first largest
+    nan = xp.isnan(vals)
+    pick = xp.where(nan.any(-1), kk - 1 - nan[..., ::-1].argmax(-1), vals.argmax(-1))
     idx = xp.take_along_axis(xp.broadcast_to(flat, vals.shape), pick[..., None], -1)[..., 0]
     index = Tensor._make(idx.astype(np.int64), False, None, 0)
     out = x.reshape(N, C, math.prod(in_sp)).gather(2, index.reshape(N, C, math.prod(sizes))).reshape((N, C) + tuple(sizes))

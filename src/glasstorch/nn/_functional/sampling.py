@@ -165,7 +165,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
             part = pos.clamp(0, sizes[k] - 1) * strides[k]
             flat_index = part if flat_index is None else flat_index + part
         values = flat.gather(2, flat_index.unsqueeze(1).expand(n, c, flat_index.shape[-1]))
-        return values * inside.unsqueeze(1).to(input.dtype)
+        # a corner outside is skipped, not multiplied by 0 (an inf there must not give NaN)
+        return values.masked_fill(~inside.unsqueeze(1), 0.0)
 
     if mode == "nearest":
         # the grid gets a zero gradient (not none), as in torch

@@ -20,6 +20,7 @@ from .gather import (  # noqa: F401
     IndexSelect,
     Scatter,
     ScatterAdd,
+    ScatterMul,
     ScatterValue,
     ScatterZeros,
     _IndexAdd,

@@ -210,6 +210,8 @@ def check_index(name, input, d, idx, src=None):
     wrong = builtins.any(k != d and ishape[k] > padded[k] for k in range(len(ishape)))
     if not wrong and src is not None:
         for k in range(len(ishape)):
+            if wrong:  # torch stops at the first dim that does not fit
+                break
             if src_nd and k >= src_nd:  # torch reads src's size along every dim of the index
                 raise IndexError(f"Dimension out of range (expected to be in range of [{-src_nd}, "
                                  f"{src_nd - 1}], but got {k})")
@@ -243,9 +245,7 @@ def check_scatter_dtype(name: str, input: Tensor, src: Tensor) -> None:
 
 
 def check_scatter_reduce(reduce) -> None:
-    if reduce == "multiply":
-        raise NotImplementedError("scatter(reduce='multiply') is not supported")
-    if reduce is not None and reduce != "add":
+    if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
 
 
@@ -293,8 +293,9 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
                            f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     if len(xs) > 1 and (input._data.size == 0 or not idx.size):
         return  # torch adds nothing into a matrix and never looks at the indices (nor at alpha)
-    if input._data.dtype.kind in "iu" and not isinstance(alpha, bool):
-        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
+    cast_alpha = input._data.dtype.kind in "iu" and not isinstance(alpha, bool)
+    if cast_alpha and len(xs) <= 1:  # a vector casts alpha first, a matrix checks the indices first
+        check_fits(alpha, input.dtype)
     n = xs[d] if xs else 1
     if idx.size and (idx.max() >= n or idx.min() < 0):
         # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
@@ -302,6 +303,8 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
             raise IndexError("index out of range in self")
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+    if cast_alpha and len(xs) > 1:
+        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
 
 
 # ---------------------------------------------------------------- masks and the rest

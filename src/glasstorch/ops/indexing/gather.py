@@ -142,6 +142,27 @@ class ScatterAdd(_Op):
         return grad, None, None, gsrc
 
 
+class ScatterMul(_Op):
+    """A copy of x with the entries at ``index`` multiplied by ``src`` (repeats multiply);
+    torch has no derivative for it."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        out = x.copy()
+        if index.size:
+            xp = array_module(x)
+            if isinstance(src, (bool, int, float)):  # a number is cast to x's dtype first, as torch
+                part = xp.asarray(src, x.dtype)
+            else:
+                part = src[tuple(slice(0, s) for s in index.shape)] if src.ndim else src
+            xp.multiply.at(out, _along(dim, index), part)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
 def _src_grad(grad: Tensor, dim: int, index: Tensor, src_shape) -> Tensor:
     """The gradient of a scatter's ``src``: what was read at ``index``, zeros elsewhere."""
     if not index._data.size:  # nothing read (an empty index may have any rank)
@@ -180,6 +201,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if input._data.ndim == 0 or index._data.ndim == 0:
         return scatter(*_as_1d(input, d, index, src), reduce=reduce).reshape(input.shape)
     check_scatter_reduce(reduce)
+    if reduce == "multiply":
+        return ScatterMul.apply(input, d, index, src)
     if reduce == "add":
         if not isinstance(src, Tensor):
             src = Tensor._make(array_module(input._data).full(index._data.shape, src, input._data.dtype),

@@ -43,21 +43,22 @@ _CONSTS: dict = {}
 _NUMBERS = (float, int, bool)
 
 
-def _operand(b, a):
+def _operand(b, a, wide: bool = False):
     """``b`` ready to combine with array ``a``. A Python number becomes a 0-d
     array of ``a``'s float dtype and array module (cached): NumPy combines an
     array with a 0-d array about twice as fast as with a Python float, which
     it converts on every call. The value is the same either way: the number is
-    cast to the tensor's dtype, as in torch. Zero is left alone so -0.0 keeps
-    its sign."""
+    cast to the tensor's dtype, as in torch. ``wide``: with a half tensor the
+    number is float32, as torch's product of half and a number is computed in
+    float32 (rounded once by the caller). Zero is left alone so -0.0 keeps its sign."""
     if type(b) not in _NUMBERS or not b or a.dtype.kind != "f":
         return b
-    key = (b, a.dtype.char, type(a))
+    key = (b, a.dtype.char, type(a), wide)
     c = _CONSTS.get(key)
     if c is None:
         if len(_CONSTS) > 256:
             _CONSTS.clear()
-        c = _CONSTS[key] = array_module(a).asarray(b, a.dtype)
+        c = _CONSTS[key] = array_module(a).asarray(b, np.float32 if wide and a.dtype == np.float16 else a.dtype)
         if isinstance(c, np.ndarray):
             c.flags.writeable = False  # shared by every op that uses this number
     return c
@@ -110,9 +111,13 @@ class Mul(_Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        b = _operand(b, a)
-        ctx.save_for_backward(a, b)
-        return a * b
+        c = _operand(b, a, True)
+        out = a * c
+        if out.dtype is not a.dtype:  # a half tensor times a number: the backward multiplies by the number
+            ctx.save_for_backward(a, b)
+            return out.astype(a.dtype)
+        ctx.save_for_backward(a, c)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -120,6 +125,8 @@ class Mul(_Op):
         if grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c":
             a, b = _conj(a), _conj(b)  # torch's convention for complex gradients: g * conj(other)
         need_a, need_b = ctx.needs_input_grad
+        if need_a and type(b) in _NUMBERS and _is_array(grad) and grad.dtype == np.float16:
+            return (grad * np.float32(b)).astype(grad.dtype), None  # in float32, as the forward
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
@@ -130,6 +137,8 @@ class Div(_Op):
     @_quiet
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if type(b) in _NUMBERS and a.dtype == np.float16:  # computed in float32, rounded once (torch)
+            return (a / np.float32(b)).astype(a.dtype)
         return a / b
 
     @staticmethod
@@ -138,7 +147,10 @@ class Div(_Op):
         if grad.dtype.is_complex if isinstance(grad, Tensor) else grad.dtype.kind == "c":
             a, b = _conj(a), _conj(b)  # as Mul: the conjugates of the partial derivatives
         need_a, need_b = ctx.needs_input_grad
-        ga = grad / b if need_a else None
+        if need_a and type(b) in _NUMBERS and _is_array(grad) and grad.dtype == np.float16:
+            ga = (grad / np.float32(b)).astype(grad.dtype)  # in float32, as the forward
+        else:
+            ga = grad / b if need_a else None
         gb = -grad * a / (b * b) if need_b else None
         return ga, gb
 
@@ -165,6 +177,8 @@ def _times_alpha(input, other, alpha, negated: bool = False):
         if not isinstance(other, Tensor):  # a bool times a bool stays a bool (Python would make an int)
             return bool(other) and alpha
     if not isinstance(other, Tensor):
+        if out is _dt.float16 and type(other) in (int, float):
+            other = float(np.float16(other))  # torch casts the number to half before scaling it
         return other * alpha
     return mul(other._cast(out), alpha)
 

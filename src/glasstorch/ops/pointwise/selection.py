@@ -56,9 +56,13 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]``; both bounds are numbers or both tensors (or None)."""
     min, max = checks.check_clamp(input, min, max)  # noqa: A001
     x = input
-    for bound in (min, max):
-        if bound is not None:
-            x, _ = promote(x, bound)
+    if isinstance(min, Tensor) and isinstance(max, Tensor):
+        broadcast_shape(broadcast_shape(input._data.shape, min._data.shape), max._data.shape)
+        x = input._cast(_dt.result_type(input, min, max))  # the three promote together (0-d tensors weaker)
+    else:
+        for bound in (min, max):
+            if bound is not None:
+                x, _ = promote(x, bound)
     return Clamp.apply(x, _bound(min, x), _bound(max, x))
 
 
@@ -112,6 +116,11 @@ def where(condition, input=None, other=None) -> Tensor:
     xp = array_module(cond._data)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = Tensor._make(xp.asarray(input, _dt.result_type(input, other).np), False, None, 0)
+    # a number that takes an integer tensor's dtype must fit it, as torch checks (-1 wraps into uint8)
+    if isinstance(input, Tensor) and type(other) is int:
+        checks.check_fits(other, input.dtype)
+    elif isinstance(other, Tensor) and type(input) is int:
+        checks.check_fits(input, other.dtype)
     a, b = promote(input, other)
     if not isinstance(a, Tensor):
         a = Tensor._make(xp.asarray(a, b._data.dtype), False, None, 0)

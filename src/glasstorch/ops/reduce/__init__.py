@@ -41,7 +41,7 @@ from .extremes import (  # noqa: F401
     min,
 )
 from .logical import _All, _CountNonzero, all, any, count_nonzero  # noqa: F401
-from .moments import Norm, Std, Var, norm, std, std_mean, var, var_mean  # noqa: F401
+from .moments import Norm, Std, Var, WelfordMean, norm, std, std_mean, var, var_mean  # noqa: F401
 from .order import (  # noqa: F401
     MedianAll,
     _ArgSort,

@@ -94,7 +94,7 @@ def check_norm_dtype(input: Tensor, converted: Tensor) -> None:
 
 def check_norm_p(p) -> None:
     if isinstance(p, str):
-        raise NotImplementedError(f"norm(): p={p!r} is not supported (matrix norms live in linalg)")
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
 
 
 def check_norm_order(input: Tensor, p: float, dims=None) -> None:

@@ -9,13 +9,15 @@ import numpy as np
 
 from ...backend import array_module
 from .._util import Tensor, write_out
-from ._common import _count, _keep, _Op, _reduce_dims, _t
+from ._common import _count, _keep, _Op, _reduce_dims, _reduced_shape, _t
 from .checks import check_norm_dtype, check_norm_input, check_norm_order, check_norm_p, check_var_dtype
 from .extremes import _even_share
-from .sums import mean
+from .sums import Mean
 
 
-def _var_forward(x, dims, correction, keepdim, root=False):
+def _var_forward(x, dims, correction, keepdim, root=False, wide=False):
+    """``wide``: accumulate in float64, as torch's var_mean/std_mean (a Welford pass in double)
+    do: huge float32 values then give a finite variance and mean."""
     n = _count(x.shape, dims)
     denom = builtins.max(0, n - correction)
     if denom <= 0:
@@ -23,7 +25,9 @@ def _var_forward(x, dims, correction, keepdim, root=False):
                       "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=4)
     xp = array_module(x)
     out_dtype = x.dtype
-    if x.dtype == np.float16:  # torch accumulates half in float32: squares overflow half early
+    if wide:
+        x = x.astype(np.float64)
+    elif x.dtype == np.float16:  # torch accumulates half in float32: squares overflow half early
         x = x.astype(np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = xp.sum(x, axis=dims, keepdims=True) / x.dtype.type(builtins.max(n, 1))
@@ -35,10 +39,10 @@ class Var(_Op):
     """Variance with ``correction`` (1 = unbiased); d/dx = 2 (x - mean) / (N - c)."""
 
     @staticmethod
-    def forward(ctx, x, dims, correction, keepdim):
+    def forward(ctx, x, dims, correction, keepdim, wide=False):
         ctx.save_for_backward(x)
         ctx.dims, ctx.keepdim = dims, keepdim
-        out, ctx.denom = _var_forward(x, dims, correction, keepdim)
+        out, ctx.denom = _var_forward(x, dims, correction, keepdim, wide=wide)
         return out
 
     @staticmethod
@@ -46,15 +50,15 @@ class Var(_Op):
         (x,) = ctx.saved_tensors
         g = _keep(grad, x.shape, ctx.dims, ctx.keepdim)
         centred = x - x.mean(ctx.dims, keepdim=True)
-        return g * centred * (2.0 / ctx.denom if ctx.denom else float("inf")), None, None, None
+        return g * centred * (2.0 / ctx.denom if ctx.denom else float("inf")), None, None, None, None
 
 
 class Std(_Op):
     """Standard deviation; d/dx = (x - mean) / ((N - c) std), zero where std is zero."""
 
     @staticmethod
-    def forward(ctx, x, dims, correction, keepdim):
-        out, ctx.denom = _var_forward(x, dims, correction, keepdim, root=True)
+    def forward(ctx, x, dims, correction, keepdim, wide=False):
+        out, ctx.denom = _var_forward(x, dims, correction, keepdim, root=True, wide=wide)
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -66,7 +70,32 @@ class Std(_Op):
         o = _keep(out, x.shape, ctx.dims, ctx.keepdim)
         scale = (g / o).masked_fill(_t(o._data == 0), 0.0)
         centred = x - x.mean(ctx.dims, keepdim=True)
-        return scale * centred / (ctx.denom if ctx.denom else 0.0), None, None, None
+        return scale * centred / (ctx.denom if ctx.denom else 0.0), None, None, None, None
+
+
+class WelfordMean(Mean):
+    """The mean of var_mean/std_mean: torch's running (Welford) mean in float64. With an
+    infinity in the input it is that infinity only when it is the last element reduced and
+    the only non-finite one (a later element gives inf - inf); otherwise NaN."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        count = _count(x.shape, dims)
+        ctx.shape, ctx.dims, ctx.keepdim, ctx.count = x.shape, dims, keepdim, count
+        xp = array_module(x)
+        wide = x.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            m = xp.sum(wide, axis=dims, keepdims=keepdim) / np.float64(count)
+            if count and not xp.isfinite(m).all():  # an inf or NaN among the inputs
+                rest = [d for d in range(x.ndim) if d not in dims]
+                run = xp.transpose(wide, rest + list(dims)).reshape(tuple(x.shape[d] for d in rest) + (count,))
+                odd = (~xp.isfinite(run)).sum(axis=-1)
+                last = run[..., -1]
+                welford = xp.where((odd == 1) & xp.isinf(last), last, np.nan)
+                m = m.reshape(welford.shape)
+                m = xp.where(xp.isfinite(m) | (odd == 0), m, welford)
+                m = m.reshape(_reduced_shape(x.shape, dims, keepdim))
+        return xp.asarray(m, dtype=x.dtype)
 
 
 def _correction(unbiased, correction) -> float:
@@ -98,17 +127,21 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``."""
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    dims, c = _var_args(input, dim, unbiased, correction)
+    return Var.apply(input, dims, c, keepdim, True), WelfordMean.apply(input, dims, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``."""
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    dims, c = _var_args(input, dim, unbiased, correction)
+    return Std.apply(input, dims, c, keepdim, True), WelfordMean.apply(input, dims, keepdim)
 
 
 def _p_norm(x, p, dims, keepdim):
     """(sum |x|^p)^(1/p) over ``dims``, with inf, -inf and 0 as their limits."""
     xp = array_module(x)
+    if x.dtype == np.float16:  # torch accumulates half in float32: squares overflow half from 256 on
+        x = x.astype(np.float32)
     a = xp.abs(x)
     if p == float("inf"):
         return xp.max(a, axis=dims, keepdims=keepdim)
@@ -156,7 +189,14 @@ class Norm(_Op):
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
-    """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm."""
+    """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is the 2-norm,
+    ``'nuc'`` the nuclear norm of the matrices over ``dim`` (a pair; every dim when None)."""
+    if isinstance(p, str) and p == "nuc":  # torch hands it to the matrix norm, with the dims as given
+        from ...linalg import matrix_norm
+
+        dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+        result = matrix_norm(input, "nuc", dims, keepdim, dtype=dtype)
+        return result if out is None else write_out("norm", out, result, (input,))
     check_norm_input(input)
     if dtype is not None:
         converted = input.to(dtype)

@@ -106,10 +106,10 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices."""
-    check_topk_dtype(input)
     d = _one_dim(input, dim)
     a = _as_1d(input)
     check_topk_k(k, a.shape[d])
+    check_topk_dtype(input)  # after the dim and k, as torch
     if input._data.ndim == 0:
         k = 1  # torch hands back the element itself, even for k=0
     xp = array_module(a)

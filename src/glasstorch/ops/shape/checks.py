@@ -48,7 +48,8 @@ def check_flatten(s: int, e: int) -> None:
 
 def check_unflatten_input(input: Tensor, dim) -> None:
     if input._data.ndim == 0:
-        raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no "
+        wrap_dim(dim, 0)  # out of [-1, 0]: torch's IndexError; else the wrapped dim is reported
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as 0 but tensor has no "
                            "dimensions")
 
 
@@ -270,7 +271,7 @@ def check_repeats(reps, n: int, d: int, is_array: bool) -> None:
     if reps.dtype.kind not in "iu":  # after the sizes, as torch
         raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
                                   f'\'{SCALAR_TYPE_NAMES[reps.dtype.name]}\'')
-    if (reps < 0).any():
+    if n and (reps < 0).any():  # one count for no elements is never used, so never checked
         raise RuntimeError("repeats can not be negative")
 
 

@@ -54,7 +54,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     check_cat_list(tensors)
     if builtins.all(_is_legacy_empty(t) for t in tensors):
-        return tensors[0].clone()
+        first = _promoted(tensors)[0]  # still in the dtype all of them promote to
+        return first.clone() if first is tensors[0] else first
     tensors = _promoted(tensors)
     ref = next(t for t in tensors if not _is_legacy_empty(t))
     return Cat.apply(checked_cat_dim(tensors, ref, dim), *tensors)
@@ -213,6 +214,8 @@ class SplitWithSizes(Split):
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     """Split into chunks of a given size, or of the listed sizes (views)."""
     check_at_least_1d(tensor, "split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        check_split_size(int(split_size_or_sections), 0)  # torch checks the size before the dim
     d = wrap_dim(dim, tensor._data.ndim)
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):

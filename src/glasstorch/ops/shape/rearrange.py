@@ -123,13 +123,17 @@ def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> 
     # would depend on which family package is loaded first
     from ..indexing.gather import index_select
 
+    is_array = isinstance(repeats, (Tensor, np.ndarray))
+    if not is_array and repeats < 0:  # reported after a dim out of range, before a 0-d input
+        if dim is not None:
+            wrap_dim(dim, input._data.ndim)
+        check_repeats(repeats, 0, 0, False)
     if dim is None:
         input = input.flatten()
         dim = 0
     d = wrap_dim(dim, input._data.ndim)
     check_at_least_1d(input, f"Dimension specified as {dim} but tensor has no dimensions", IndexError)
     n = input._data.shape[d]
-    is_array = isinstance(repeats, (Tensor, np.ndarray))
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
     check_repeats(reps, n, dim, is_array)  # the message names dim as given, as torch
     xp = array_module(input._data)

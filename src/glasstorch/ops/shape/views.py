@@ -137,10 +137,13 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:  # after the dim's range (the method checks the sizes first), before a 0-d input
+        wrap_dim(dim, input._data.ndim)
+        check_unflatten_sizes(sizes, 0, dim)
     check_unflatten_input(input, dim)
     d = wrap_dim(dim, input._data.ndim)
     shape = input._data.shape
-    sizes = tuple(int(s) for s in sizes)
     if sizes and -1 in sizes:
         sizes = infer_shape(sizes, shape[d], shape)
     check_unflatten_sizes(sizes, shape[d], dim)
