@@ -1473,5 +1473,37 @@ def unwritten(key: str, args, kwargs) -> bool:
             and args[0].shape[0] == 0 and kwargs.get("reduction", "mean") != "none")
 
 
+# relative tolerance of the value comparison (engine._TOL) and unit round-off, per dtype
+_RTOL_EPS = {np.dtype(np.float32): (1e-4, float(np.finfo(np.float32).eps)),
+             np.dtype(np.float64): (1e-7, float(np.finfo(np.float64).eps))}
+
+
+def round_off_decides(key: str, args, kwargs) -> bool:
+    """Whether a pseudo-inverse is decided by round-off rather than by the input, at the input's
+    precision (dtype and shape still compared). With the singular values s of the exact input
+    (float64) and the SVD's round-off r = max(m, n) * eps * s_max, that is when
+
+    - the cutoff ``rcond * s_max`` is below r while some s is below r: which of those count as
+      zero, and the size of their inverses, depend on the SVD's rounding (torch's and NumPy's
+      LAPACK round differently), or
+    - a kept singular value makes the condition number s_max / s times eps exceed the
+      comparison's tolerance: the result's own error bound is larger than what is compared.
+    """
+    if key.lstrip(".") != "pinverse" or not args or getattr(args[0], "dtype", None) not in _RTOL_EPS:
+        return False
+    a = np.asarray(args[0], dtype=np.float64)
+    if a.size == 0:
+        return False
+    rtol, eps = _RTOL_EPS[args[0].dtype]
+    s = np.linalg.svd(a, compute_uv=False)
+    top = s[..., :1]
+    noise = max(a.shape[-2:]) * eps * top
+    cut = kwargs.get("rcond", 1e-15) * top
+    if np.any((cut < noise) & np.any(s <= noise, axis=-1, keepdims=True) & (top > 0)):
+        return True
+    kept = np.where(s > np.maximum(cut, noise), s, np.inf).min(axis=-1, keepdims=True)
+    return bool(np.any(top / kept * eps > rtol))
+
+
 def ties(key: str) -> bool:
     return key.lstrip(".").rstrip("_") in TIES

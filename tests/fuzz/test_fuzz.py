@@ -14,14 +14,16 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 import glasstorch as gt
 
 from .campaign import report, run
-from .engine import FAILING, NOT_IN_TORCH, fuzzed_entries, in_torch, public_entries
-from .specs import SKIP, drawer_for
+from .engine import FAILING, NOT_IN_TORCH, fuzzed_entries, in_torch, public_entries, run_case
+from .gen import arr
+from .specs import SKIP, drawer_for, round_off_decides
 
 SHARDS = 4
 CASES_PER_SHARD = 1500
@@ -30,7 +32,6 @@ CASES_PER_SHARD = 1500
 # Any other internal error, value or dtype/shape mismatch or silent acceptance fails the test. Fixing one of these
 # should remove its line.
 KNOWN = {
-    (".pinverse", "value"): "rcond=0 in float32 inverts round-off singular values; the result follows the SVD's rounding",
     ("F.poisson_nll_loss", "value"): "a float32 input with a float64 target: NumPy's float32 exp is 1 ulp off "
                                      "torch's (exp(1.0)), kept in the float64 result",
     ("F.interpolate", "value"): "trilinear resizes of inputs holding infinities: torch's order of the weighted "
@@ -77,3 +78,21 @@ def test_fixed_seed_campaign(shard, record_property):
     print(f"fixed-seed shard {shard}: {result['counts']}")
     assert result["n"] > CASES_PER_SHARD * 0.9
     assert not result["bad"], result["report"]
+
+
+def test_pseudo_inverses_decided_by_round_off_are_compared_by_dtype_and_shape_only():
+    singular = arr(np.array([[-1.0, -1.0, 1.0], [0.0, 0.0, 0.0], [0.0, -1.0, 0.0]], np.float32))
+    tall_row = arr(np.array([[2.2, -4.6, -2.0, -1.2], [-0.6, -5.4, 1.7, -1.2], [1e4, 0.0, 1e4, 1e4],
+                             [2.1, 4.5, -4.7, -1.9]], np.float32))
+    plain = arr(np.array([[2.0, 1.0], [1.0, 3.0]], np.float32))
+    # a zero singular value left to the SVD's round-off (rcond below float32's eps), and a
+    # condition number whose error bound exceeds the float32 comparison
+    assert round_off_decides("pinverse", [singular], {})
+    assert round_off_decides(".pinverse", [tall_row], {"rcond": 0.0})
+    # the same singular matrix with a cutoff above round-off, in float64, and a plain matrix
+    assert not round_off_decides("pinverse", [singular], {"rcond": 0.1})
+    assert not round_off_decides("pinverse", [arr(singular.view(np.ndarray).astype(np.float64))], {})
+    assert not round_off_decides("pinverse", [plain], {})
+    assert not round_off_decides("inverse", [singular], {})
+    # and the engine then compares dtype and shape, not values
+    assert run_case("pinverse", [singular], {}).cls == "ok"
