@@ -18,7 +18,14 @@ from .ops import decomp as _d
 from .ops import matmul as _matmul
 from .ops._util import Tensor, accepts_out, wrap_dim
 from .ops.decomp import LinAlgError
+from .ops.reduce import matrix_norms as _mn
 from .ops.reduce import norm as _norm
+from .ops.reduce.matrix_norms import check_floating as _floating
+from .ops.reduce.matrix_norms import check_full_precision as _full_precision
+from .ops.reduce.matrix_norms import check_matrix as _matrix
+from .ops.reduce.matrix_norms import check_tensor as _tensor
+from .ops.reduce.matrix_norms import restore as _restore
+from .ops.reduce.matrix_norms import to_last as _to_last
 
 __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
@@ -38,35 +45,12 @@ _INF = float("inf")
 
 
 # ---------------------------------------------------------------- argument checks
-def _tensor(name: str, x, arg: str = "A") -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}")
-
-
-def _floating(name: str, x: Tensor) -> None:
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
-                           f"Got {SCALAR_TYPE_NAMES[x.dtype.name]}")
-
-
-def _matrix(name: str, x: Tensor, arg: str = "A") -> None:
-    _tensor(name.split(".")[-1], x, arg)
-    if x._data.ndim < 2:
-        raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
-    _floating(name, x)
-
-
+# (the tensor, floating, matrix and precision checks are in ops/reduce/matrix_norms.py)
 def _square(name: str, x: Tensor, arg: str = "A") -> None:
     _matrix(name, x, arg)
     m, n = x._data.shape[-2:]
     if m != n:
         raise RuntimeError(f"{name}: {arg} must be batches of square matrices, but they are {m} by {n} matrices")
-
-
-def _full_precision(name: str, x: Tensor) -> None:
-    # LAPACK has no half-precision routines; torch refuses float16 before factorising
-    if x._data.dtype == np.float16:
-        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got Half")
 
 
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
@@ -91,48 +75,15 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     return _norm(x, ord, dim, keepdim, dtype=dtype)
 
 
-def _to_last(x: Tensor, dim) -> tuple:
-    """``x`` with the two matrix dims moved last, and those dims (wrapped)."""
-    r, c = (wrap_dim(d, x._data.ndim) for d in dim)
-    if r == c:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
-    return x.movedim((r, c), (-2, -1)), (r, c)
-
-
-def _restore(y: Tensor, dims, keepdim: bool) -> Tensor:
-    if keepdim:
-        for d in sorted(dims):
-            y = y.unsqueeze(d)
-    return y
-
-
 @accepts_out
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """A matrix norm: 'fro', 'nuc', 2, -2 (singular values), 1, -1, inf, -inf (column/row sums)."""
-    _matrix("linalg.matrix_norm", A)
-    if ord == "nuc" or ord in (2, -2):  # the singular values: LAPACK has no half routines
-        _full_precision("linalg.matrix_norm", A)
-    dim = tuple(dim)
-    if len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
-    if dtype is not None:
-        _to_last(A, dim)  # a dim out of range, or twice the same, is reported before the dtype
-        if not (dtype.is_floating_point or dtype.is_complex):
-            raise RuntimeError(f"linalg.matrix_norm: dtype should be floating point or complex, but got "
-                               f"{SCALAR_TYPE_NAMES[dtype.name]}")
-        if dtype.itemsize < A.element_size():
-            raise RuntimeError(f"linalg.matrix_norm: the dtype of the input ({SCALAR_TYPE_NAMES[A.dtype.name]}) "
-                               "should be convertible without narrowing to the specified dtype "
-                               f"({SCALAR_TYPE_NAMES[dtype.name]})")
-        A = A.to(dtype)
+    A, dim = _mn.matrix_norm_input(A, ord, dim, dtype)
     if ord == "fro":
         _to_last(A, dim)
         return vector_norm(A, 2, dim, keepdim)
     if ord == "nuc" or ord in (2, -2):
-        x, dims = _to_last(A, dim)
-        s = svdvals(x)
-        y = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
-        return _restore(y, dims, keepdim)
+        return _mn.singular_value_norm(A, ord, dim, keepdim)
     if ord in (1, -1, _INF, -_INF):
         x, dims = _to_last(A, dim)
         along = -2 if ord in (1, -1) else -1
@@ -493,7 +444,6 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """The same as :func:`glasstorch.matmul`."""
     return _matmul(input, other)
-
 
 
 # ---------------------------------------------------------------- torch-namespace spellings
