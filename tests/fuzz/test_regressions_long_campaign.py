@@ -81,3 +81,44 @@ def test_tensor_of_a_float_too_large_for_float32_is_inf_without_warning():
         warnings.simplefilter("error")
         assert gt.tensor([1e300]).tolist() == [float("inf")]
         assert gt.tensor([-1e300], dtype=gt.float16).tolist() == [float("-inf")]
+
+
+# ---------------------------------------------------------------- interpolate
+INF = float("inf")
+
+
+def close(fn):
+    """Same dtype and shape, NaN and infinities in the same places, finite values to a few ulps
+    (the weighted sums add in another order)."""
+    want, got = fn(torch), fn(gt)
+    assert (str(got.dtype), tuple(got.shape)) == (str(want.dtype), tuple(want.shape))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("kw", [dict(scale_factor=(2, 1.0)), dict(size=(2, 3), align_corners=True),
+                                dict(size=(3, 4)), dict(scale_factor=(1.2, 0.8)), dict(size=(3, 5))])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bilinear_keeps_a_dim_of_unchanged_size_as_torch(kw, dtype):
+    # torch reads both taps of an unchanged dim on the same element (x * 1 + x * 0): NaN at an
+    # infinity, and no NaN from an infinity next to it
+    rows = [[[[0.0, 5.0, -5.0, -2.0], [1.0, -INF, 2.0, 1.0]], [[1.0, -2.0, 1e4, -1.0], [2.0, INF, -3.0, 2.0]]]]
+    close(lambda t: t.nn.functional.interpolate(t.tensor(rows, dtype=getattr(t, dtype)), mode="bilinear", **kw))
+
+
+def test_linear_of_an_unchanged_size_ignores_the_scale():
+    same(lambda t: t.nn.functional.interpolate(t.tensor([[[1.0, 2.0, 4.0, 8.0]]]), scale_factor=1.2, mode="linear"))
+    close(lambda t: t.nn.functional.interpolate(t.tensor([[[[[1.0, INF], [3.0, 4.0]]]]]), size=(1, 3, 2),
+                                                mode="trilinear"))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("factor", [1.2, 1.7, 2.0, 2.2, 3.0])
+def test_nearest_follows_the_scale_even_at_an_unchanged_or_doubled_size(size, factor):
+    same(lambda t: t.nn.functional.interpolate(t.arange(size, dtype=t.float32)[None, None], scale_factor=factor))
+
+
+@pytest.mark.parametrize("out", [2, 3, 4, 5])
+def test_linear_source_coordinates_round_once(out):
+    # (dst + 1/2) * scale - 1/2 rounded once: at 1 -> 3 the second point sits just above 0
+    same(lambda t: t.nn.functional.interpolate(t.tensor([[[-INF]]]), size=out, mode="linear"))
+    same(lambda t: t.nn.functional.interpolate(t.tensor([[[INF, 1.0]]]), size=2 * out, mode="linear"))

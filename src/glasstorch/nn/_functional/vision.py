@@ -36,10 +36,11 @@ def _scale(in_size: int, out_size: int, scale, align_corners: bool, dtype):
 
 def _nearest_index(in_size, out_size, scale, exact: bool) -> np.ndarray:  # host: indices from sizes
     dst = np.arange(out_size)
-    if not exact and out_size == in_size:
-        return dst
-    if not exact and out_size == 2 * in_size:
-        return dst >> 1
+    if not exact and (scale is None or scale == out_size / in_size):  # shortcuts only where the scale is the sizes'
+        if out_size == in_size:
+            return dst
+        if out_size == 2 * in_size:
+            return dst >> 1
     s = _scale(in_size, out_size, scale, False, np.dtype(np.float32))
     pos = (dst.astype(np.float32) + np.float32(0.5)) * s if exact else dst.astype(np.float32) * s
     return np.minimum(np.floor(pos).astype(np.int64), in_size - 1)
@@ -48,7 +49,11 @@ def _nearest_index(in_size, out_size, scale, exact: bool) -> np.ndarray:  # host
 def _source_coords(in_size, out_size, scale, align_corners, cubic, dtype):  # host: coordinates from sizes
     s = _scale(in_size, out_size, scale, align_corners, dtype)
     dst = np.arange(out_size).astype(dtype)
-    src = dst * s if align_corners else s * (dst + dtype.type(0.5)) - dtype.type(0.5)
+    if align_corners:
+        src = dst * s
+    else:
+        # one rounding, as torch's fused multiply-add: s * (dst + 1/2) - 1/2 exactly, then cast
+        src = (np.float64(s) * (dst.astype(np.float64) + 0.5) - 0.5).astype(dtype)
     return src if cubic else np.maximum(src, 0)
 
 
@@ -61,6 +66,10 @@ def _along(w: np.ndarray, dim: int, x: Tensor) -> Tensor:
 
 def _linear_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) -> Tensor:
     n = x.shape[dim]
+    if n == out_size:
+        # torch keeps a dim of unchanged size, whatever the scale, as both taps on the same
+        # element with weights 1 and 0: x * 1 + x * 0, which is NaN at an infinity
+        return x + x * 0
     dtype = x._data.dtype
     src = _source_coords(n, out_size, scale, align_corners, False, dtype)
     i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)  # host: indices and weights from sizes
