@@ -122,3 +122,14 @@ def test_linear_source_coordinates_round_once(out):
     # (dst + 1/2) * scale - 1/2 rounded once: at 1 -> 3 the second point sits just above 0
     same(lambda t: t.nn.functional.interpolate(t.tensor([[[-INF]]]), size=out, mode="linear"))
     same(lambda t: t.nn.functional.interpolate(t.tensor([[[INF, 1.0]]]), size=2 * out, mode="linear"))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "int64", "bool"])
+@pytest.mark.parametrize("mode,shape", [("linear", (1, 1, 4)), ("bilinear", (1, 1, 4, 4)), ("bicubic", (1, 1, 4, 4)),
+                                        ("trilinear", (1, 1, 2, 2, 2))])
+def test_interpolate_of_integers(dtype, mode, shape):
+    if dtype == "uint8" and mode in ("bilinear", "bicubic"):  # torch's fixed-point uint8 kernels: refused here
+        with pytest.raises(NotImplementedError, match="uint8 input with mode='.*' is not supported"):
+            gt.nn.functional.interpolate(gt.ones(*shape, dtype=gt.uint8), scale_factor=2, mode=mode)
+        return
+    same(lambda t: t.nn.functional.interpolate(t.ones(*shape, dtype=getattr(t, dtype)), scale_factor=2, mode=mode))

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ...backend import array_module
+from ...dtypes import SCALAR_TYPE_NAMES
 from ...ops.conv import take_along
 from ...tensor import Tensor
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
@@ -106,6 +107,18 @@ def _cubic_1d(x: Tensor, dim: int, out_size: int, scale, align_corners: bool) ->
     return out
 
 
+def _check_integer_resize(input: Tensor, mode: str) -> None:
+    """torch resizes integers only as uint8 images (bilinear, bicubic), with fixed-point
+    weights that round as its own kernels do: glasstorch refuses those rather than give other
+    numbers, and gives torch's error for the rest."""
+    name = SCALAR_TYPE_NAMES[input.dtype.name]
+    if name == "Byte" and mode in ("bilinear", "bicubic"):
+        raise NotImplementedError(f"interpolate: uint8 input with mode='{mode}' is not supported by glasstorch "
+                                  "(convert to float first)")
+    kernel = {"bilinear": "upsample_bilinear2d_channels_last", "bicubic": "compute_indices_weights_cubic"}
+    raise NotImplementedError(f'"{kernel.get(mode, "compute_indices_weights_linear")}" not implemented for \'{name}\'')
+
+
 def _sizes(input, size, scale_factor, recompute_scale_factor):
     nd = input.dim() - 2
     if size is not None and scale_factor is not None:
@@ -178,6 +191,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 3]
         return pool(input, out_sizes)
     _check_resize(input, out_sizes)
+    if mode in _NEEDS and input._data.dtype.kind in "biu":
+        _check_integer_resize(input, mode)
     out = input
     for i, (o, s) in enumerate(zip(out_sizes, scales)):
         d = 2 + i
