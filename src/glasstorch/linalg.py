@@ -20,12 +20,11 @@ from .ops._util import Tensor, accepts_out, wrap_dim
 from .ops.decomp import LinAlgError
 from .ops.reduce import matrix_norms as _mn
 from .ops.reduce import norm as _norm
-from .ops.reduce.matrix_norms import check_floating as _floating
-from .ops.reduce.matrix_norms import check_full_precision as _full_precision
-from .ops.reduce.matrix_norms import check_matrix as _matrix
-from .ops.reduce.matrix_norms import check_tensor as _tensor
-from .ops.reduce.matrix_norms import restore as _restore
-from .ops.reduce.matrix_norms import to_last as _to_last
+from .ops.reduce.matrix_norms import _check_floating as _floating
+from .ops.reduce.matrix_norms import _check_full_precision as _full_precision
+from .ops.reduce.matrix_norms import _check_matrix as _matrix
+from .ops.reduce.matrix_norms import _check_tensor as _tensor
+from .ops.reduce.matrix_norms import _restore, _to_last
 
 __all__ = [
     "LinAlgError", "norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "solve", "solve_ex", "det",
@@ -78,12 +77,12 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
 @accepts_out
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """A matrix norm: 'fro', 'nuc', 2, -2 (singular values), 1, -1, inf, -inf (column/row sums)."""
-    A, dim = _mn.matrix_norm_input(A, ord, dim, dtype)
+    A, dim = _mn._matrix_norm_input(A, ord, dim, dtype)
     if ord == "fro":
         _to_last(A, dim)
         return vector_norm(A, 2, dim, keepdim)
     if ord == "nuc" or ord in (2, -2):
-        return _mn.singular_value_norm(A, ord, dim, keepdim)
+        return _mn._singular_value_norm(A, ord, dim, keepdim)
     if ord in (1, -1, _INF, -_INF):
         x, dims = _to_last(A, dim)
         along = -2 if ord in (1, -1) else -1

@@ -12,7 +12,7 @@ from .._util import Tensor, write_out
 from ._common import _count, _keep, _Op, _reduce_dims, _reduced_shape, _t
 from .checks import check_norm_dtype, check_norm_input, check_norm_order, check_norm_p, check_var_dtype
 from .extremes import _even_share
-from .matrix_norms import matrix_norm_input, singular_value_norm
+from .matrix_norms import _matrix_norm_input, _singular_value_norm
 from .sums import Mean
 
 
@@ -194,8 +194,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     ``'nuc'`` the nuclear norm of the matrices over ``dim`` (a pair; every dim when None)."""
     if isinstance(p, str) and p == "nuc":  # torch hands it to the matrix norm, with the dims as given
         dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
-        x, dims = matrix_norm_input(input, "nuc", dims, dtype)
-        result = singular_value_norm(x, "nuc", dims, keepdim)
+        x, dims = _matrix_norm_input(input, "nuc", dims, dtype)
+        result = _singular_value_norm(x, "nuc", dims, keepdim)
         return result if out is None else write_out("norm", out, result, (input,))
     check_norm_input(input)
     if dtype is not None:
