@@ -34,8 +34,6 @@ CASES_PER_SHARD = 1500
 KNOWN = {
     ("F.poisson_nll_loss", "value"): "a float32 input with a float64 target: NumPy's float32 exp is 1 ulp off "
                                      "torch's (exp(1.0)), kept in the float64 result",
-    ("F.interpolate", "value"): "trilinear resizes of inputs holding infinities: torch's order of the weighted "
-                                "sums gives NaN where ours gives the infinity",
 }
 
 
