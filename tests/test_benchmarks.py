@@ -93,3 +93,12 @@ def test_breakdown_lists_ops():
     for op in ("Tanh forward", "Sigmoid backward", "Mul forward"):
         assert f"| {op} |" in text
     assert "of which NumPy's matmul" in text
+
+
+def test_replay_lines_times_the_compiled_program():
+    text = _run("replay_lines.py", "f_100_small_ops", "--steps", "3", "--top", "5")
+    assert text.startswith("f_100_small_ops: eager ") and "compiled" in text
+    assert "lines" in text and "per op and kind:" in text
+    rows = [line for line in text.splitlines() if line.strip().endswith(("Tanh.forward", "Sigmoid.forward"))
+            or "ops.pointwise" in line]
+    assert rows, text
