@@ -133,3 +133,16 @@ def test_interpolate_of_integers(dtype, mode, shape):
             gt.nn.functional.interpolate(gt.ones(*shape, dtype=gt.uint8), scale_factor=2, mode=mode)
         return
     same(lambda t: t.nn.functional.interpolate(t.ones(*shape, dtype=getattr(t, dtype)), scale_factor=2, mode=mode))
+
+
+# ---------------------------------------------------------------- check order
+@pytest.mark.parametrize("shapes,dim", [([(4, 2, 2), (4, 2, 3)], 4), ([(), (2, 4, 4)], 2), ([(2,), (3,)], 1),
+                                        ([(2,), (2,)], 2), ([(2,), (2,)], -3), ([(2, 3), (2, 3)], -3)])
+def test_stack_checks_the_dim_before_the_shapes(shapes, dim):
+    same(lambda t: t.stack([t.zeros(s) for s in shapes], dim))
+
+
+@pytest.mark.parametrize("dims", [(1, 1, 4), (1, 1), (4, 1, 1), (-1, 3), (2, -2, 0)])
+def test_squeeze_checks_its_dims_in_turn(dims):
+    same(lambda t: t.squeeze(t.zeros(4, 2, 1, 3), dims))
+    same(lambda t: t.zeros(4, 2, 1, 3).squeeze(dims))

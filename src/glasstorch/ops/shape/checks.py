@@ -159,16 +159,19 @@ def checked_cat_dim(tensors: list, ref: Tensor, dim: int) -> int:
     return d
 
 
-def check_stack(tensors: list) -> None:
+def check_stack(tensors: list, dim: int) -> int:
+    """``dim`` wrapped for the stacked result; torch checks it before the shapes."""
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
+    dim = wrap_dim(dim, len(shape) + 1)
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
                 f"{list(t._data.shape)} at entry {i}"
             )
+    return dim
 
 
 def check_nonempty_list(tensors: list, name: str) -> None:

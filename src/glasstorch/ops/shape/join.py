@@ -88,8 +88,7 @@ def _promoted(tensors):
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join tensors along a new dim; all must have the same shape."""
     tensors = list(tensors)
-    check_stack(tensors)
-    d = wrap_dim(dim, tensors[0]._data.ndim + 1)
+    d = check_stack(tensors, dim)
     return Stack.apply(d, *_promoted(tensors))
 
 

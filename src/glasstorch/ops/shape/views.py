@@ -295,7 +295,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     shape = input._data.shape
     if dim is None:
         return Squeeze.apply(input, tuple(s for s in shape if s != 1))
-    dims = dims_tuple(dim, input._data.ndim)
+    dims = dims_tuple(dim, input._data.ndim, in_order=True)  # torch reports a repeat before a later dim out of range
     new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     return (SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim).apply(input, new)
 
