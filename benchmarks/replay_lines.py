@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run import _timed  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402  (sets GLASSTORCH_MALLOPT before glasstorch loads)
 
 import glasstorch as gt  # noqa: E402
@@ -30,12 +31,7 @@ import glasstorch as gt  # noqa: E402
 
 def median_ms(fn, steps: int) -> float:
     fn()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1000 * statistics.median(times)
+    return 1000 * statistics.median(_timed(fn) for _ in range(steps))
 
 
 def trace_lines(fn, steps: int) -> dict:
