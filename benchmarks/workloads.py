@@ -62,8 +62,9 @@ def build_lenet(torch):
     return _train_step(torch, model, nn.CrossEntropyLoss(), opt, x, y)
 
 
-def build_resnet(torch):
-    """c. A small residual CNN on 3x32x32 with BatchNorm (4 conv layers, 32-64 channels); SGD, batch 64."""
+def residual_block(torch):
+    """The block of workload c, for ``torch`` or glasstorch: two 3x3 convolutions with
+    BatchNorm, and a 1x1 projection on the shortcut when the shape changes."""
     nn = torch.nn
 
     class Block(nn.Module):
@@ -81,6 +82,13 @@ def build_resnet(torch):
             out = self.bn2(self.conv2(out))
             return torch.relu(out + self.short(x))
 
+    return Block
+
+
+def build_resnet(torch):
+    """c. A small residual CNN on 3x32x32 with BatchNorm (4 conv layers, 32-64 channels); SGD, batch 64."""
+    nn = torch.nn
+    Block = residual_block(torch)
     torch.manual_seed(0)
     model = nn.Sequential(Block(3, 32, 1), Block(32, 64, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                           nn.Linear(64, 10))
@@ -90,27 +98,33 @@ def build_resnet(torch):
     return _train_step(torch, model, nn.CrossEntropyLoss(), opt, x, y)
 
 
-def build_lstm(torch):
-    """d. Character LSTM: vocab 65, embedding 64, nn.LSTM hidden 256, sequence 64, batch 32; Adam."""
+def char_lstm(torch, vocab: int, emb: int, hidden: int):
+    """The model of workload d, for ``torch`` or glasstorch: embedding, one batch-first
+    LSTM layer, a linear head; logits come out as (batch * time, vocab)."""
     nn = torch.nn
 
     class CharLSTM(nn.Module):
         def __init__(self):
             super().__init__()
-            self.emb = nn.Embedding(65, 64)
-            self.lstm = nn.LSTM(64, 256, batch_first=True)
-            self.head = nn.Linear(256, 65)
+            self.emb = nn.Embedding(vocab, emb)
+            self.lstm = nn.LSTM(emb, hidden, batch_first=True)
+            self.head = nn.Linear(hidden, vocab)
 
         def forward(self, idx):
             out, _ = self.lstm(self.emb(idx))
-            return self.head(out).reshape(-1, 65)
+            return self.head(out).reshape(-1, vocab)
 
+    return CharLSTM()
+
+
+def build_lstm(torch):
+    """d. Character LSTM: vocab 65, embedding 64, nn.LSTM hidden 256, sequence 64, batch 32; Adam."""
     torch.manual_seed(0)
-    model = CharLSTM()
+    model = char_lstm(torch, 65, 64, 256)
     x = torch.from_numpy(_data((32, 64), high=65))
     y = torch.from_numpy(_data((32 * 64,), seed=1, high=65))
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    return _train_step(torch, model, nn.CrossEntropyLoss(), opt, x, y)
+    return _train_step(torch, model, torch.nn.CrossEntropyLoss(), opt, x, y)
 
 
 def build_gpt(torch):

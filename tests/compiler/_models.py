@@ -1,4 +1,5 @@
-"""Small versions of the benchmark workloads, for compiled-equals-eager tests.
+"""Small versions of the benchmark workloads, for compiled-equals-eager tests (the residual
+block and the character LSTM are the workloads' own, at small sizes).
 
 Each builder returns ``(model, optimizer, batches)`` made from a fixed seed, in
 ``dtype``; ``step_for`` builds the training step a user would write.
@@ -11,6 +12,7 @@ import numpy as np
 import glasstorch as gt
 import glasstorch.nn as nn
 import glasstorch.nn.functional as F
+from benchmarks.workloads import char_lstm, residual_block
 
 
 def _batches(n, x_shape, classes, dtype, seed=0, tokens=None):
@@ -43,45 +45,18 @@ def lenet(dtype, n=4):
     return model, opt, _batches(n, (4, 1, 8, 8), 3, dtype)
 
 
-class _Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.short = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
-                      if stride != 1 or cin != cout else nn.Identity())
-
-    def forward(self, x):
-        out = gt.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return gt.relu(out + self.short(x))
-
-
 def resnet(dtype, n=4):
     gt.manual_seed(0)
-    model = nn.Sequential(_Block(2, 4, 1), _Block(4, 6, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+    block = residual_block(gt)
+    model = nn.Sequential(block(2, 4, 1), block(4, 6, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                           nn.Linear(6, 3)).to(dtype)
     opt = gt.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
     return model, opt, _batches(n, (4, 2, 6, 6), 3, dtype)
 
 
-class _CharLSTM(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.emb = nn.Embedding(11, 6)
-        self.lstm = nn.LSTM(6, 8, batch_first=True)
-        self.head = nn.Linear(8, 11)
-
-    def forward(self, idx):
-        out, _ = self.lstm(self.emb(idx))
-        return self.head(out).reshape(-1, 11)
-
-
 def lstm(dtype, n=4):
     gt.manual_seed(0)
-    model = _CharLSTM().to(dtype)
+    model = char_lstm(gt, 11, 6, 8).to(dtype)
     opt = gt.optim.Adam(model.parameters(), lr=2e-3)
     return model, opt, _batches(n, (3, 5), 11, dtype, tokens=11)
 
