@@ -41,8 +41,6 @@ def _threads() -> int:
 
 def child(framework: str, workload: str, mode: str, steps: int, warmup: int) -> dict:
     """Runs inside the worker process: build, warm up, time ``steps`` steps."""
-    import resource
-
     if framework == "torch":
         import torch as fw
 
@@ -56,8 +54,14 @@ def child(framework: str, workload: str, mode: str, steps: int, warmup: int) -> 
     for _ in range(warmup):
         fn()
     times = [_timed(fn) for _ in range(steps)]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB -> MiB on Linux
-    return {"median_ms": 1000 * statistics.median(times), "peak_rss_mib": rss}
+    return {"median_ms": 1000 * statistics.median(times), "peak_rss_mib": _peak_rss()}
+
+
+def _peak_rss() -> float:
+    """This process's peak resident memory, MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 def _timed(fn) -> float:
@@ -71,8 +75,6 @@ def _compiled_child(fw, step, steps: int, warmup: int) -> dict:
     one model and optimizer, in blocks of steps: eager, compiled, compiled, eager,
     twice. (Alternating every step makes both slower: each evicts the other's
     arrays from the caches.)"""
-    import resource
-
     compiled = fw.compile(step)
     for _ in range(warmup + 3):  # eager, eager, capture, then replays
         compiled()
@@ -81,9 +83,8 @@ def _compiled_child(fw, step, steps: int, warmup: int) -> dict:
     for fn in (step, compiled, compiled, step) * 2:
         fn()  # the first step after a switch pays for the caches
         (eager if fn is step else replay).extend(_timed(fn) for _ in range(block))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return {"median_ms": 1000 * statistics.median(replay), "eager_ms": 1000 * statistics.median(eager),
-            "peak_rss_mib": rss}
+            "peak_rss_mib": _peak_rss()}
 
 
 def memory_child(steps: int, every: int) -> list:
