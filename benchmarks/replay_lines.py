@@ -3,7 +3,9 @@
     python benchmarks/replay_lines.py c_resnet [--steps 6] [--top 25]
 
 Builds a workload of ``benchmarks/workloads.py``, compiles its training step,
-and times the eager and the compiled step (median ms, wall clock). Then it
+and times the eager step, the compiled step and the compiled program alone
+(median ms, wall clock, in alternating blocks of ``--steps`` steps: see
+``run.same_process_blocks``). Then it
 replays the step under a line tracer and prints the lines that took longest,
 and the totals per op and per kind (matrix products, other kernels). The
 tracer adds about a microsecond per line, so its totals run a little above the
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import linecache
-import statistics
 import sys
 import time
 from collections import Counter
@@ -23,15 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import _timed  # noqa: E402
+from run import same_process_blocks  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402  (sets GLASSTORCH_MALLOPT before glasstorch loads)
 
 import glasstorch as gt  # noqa: E402
-
-
-def median_ms(fn, steps: int) -> float:
-    fn()
-    return 1000 * statistics.median(_timed(fn) for _ in range(steps))
 
 
 def trace_lines(fn, steps: int) -> dict:
@@ -72,8 +68,10 @@ def main() -> None:
     compiled = gt.compile(step)
     for _ in range(4):  # eager, eager, capture, replay
         compiled()
-    eager, replay = median_ms(step, args.steps), median_ms(compiled, args.steps)
-    print(f"{args.workload}: eager {eager:.2f} ms, compiled {replay:.2f} ms (x{replay / eager:.2f})")
+    got = same_process_blocks(step, compiled, args.steps * 4)
+    eager, replay, alone = got["eager_ms"], got["median_ms"], got["program_ms"]
+    print(f"{args.workload}: eager {eager:.2f} ms, compiled {replay:.2f} ms (x{replay / eager:.2f}), "
+          f"the program alone {alone:.2f} ms (x{alone / eager:.2f})")
     spent = trace_lines(compiled, args.steps)
     total = sum(spent.values())
     print(f"traced: {1000 * total / args.steps:.2f} ms per step over {len(spent)} lines\n")

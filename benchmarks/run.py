@@ -8,7 +8,10 @@ glasstorch/PyTorch is taken per round. Training steps also run under
 ``glasstorch.compile`` (the "compiled" columns: against PyTorch's eager
 step, per round, and against glasstorch's eager step run in the same process,
 in blocks alternating with the compiled ones, so that the two see the same
-machine state: a speedup of 15% is smaller than the drift between processes). Reported: median ms per step,
+machine state: a speedup of 15% is smaller than the drift between processes).
+The same process also times the compiled program alone, called without the
+guards around it: its time over eager's ("program alone / eager") is the most
+that replaying the same kernels can save. Reported: median ms per step,
 min-max over rounds, the median of the per-round ratios, and peak RSS.
 Writes ``<out>.md`` and ``<out>.json``.
 """
@@ -71,20 +74,36 @@ def _timed(fn) -> float:
 
 
 def _compiled_child(fw, step, steps: int, warmup: int) -> dict:
-    """The compiled step, and the same eager step in the same process, both on the
-    one model and optimizer, in blocks of steps: eager, compiled, compiled, eager,
-    twice. (Alternating every step makes both slower: each evicts the other's
-    arrays from the caches.)"""
+    """The compiled step against the same eager step, in this process (:func:`same_process_blocks`)."""
     compiled = fw.compile(step)
     for _ in range(warmup + 3):  # eager, eager, capture, then replays
         compiled()
+    return {**same_process_blocks(step, compiled, steps), "peak_rss_mib": _peak_rss()}
+
+
+def same_process_blocks(step, compiled, steps: int) -> dict:
+    """Median ms of the eager ``step``, of its ``compiled`` replay (already captured)
+    and of the compiled program alone, all on the one model and optimizer, in
+    blocks of steps: eager, compiled, program, program, compiled, eager, twice.
+    (Alternating every step makes each slower: each evicts the others' arrays
+    from the caches.)
+
+    "The program alone" calls the generated function directly, without the guards
+    and the tensors built around its results: the same kernels with as little
+    Python as a replay can have. Its time over eager's is the floor of compiled
+    over eager for this step, whatever the replay does around its kernels."""
+    program = compiled._last.fn  # the generated function itself, read by the bench alone
+
+    def alone():
+        return program([])  # the workloads' steps take no tensor arguments
+
     block = max(2, steps // 4)
-    eager, replay = [], []
-    for fn in (step, compiled, compiled, step) * 2:
+    times: dict = {step: [], compiled: [], alone: []}
+    for fn in (step, compiled, alone, alone, compiled, step) * 2:
         fn()  # the first step after a switch pays for the caches
-        (eager if fn is step else replay).extend(_timed(fn) for _ in range(block))
-    return {"median_ms": 1000 * statistics.median(replay), "eager_ms": 1000 * statistics.median(eager),
-            "peak_rss_mib": _peak_rss()}
+        times[fn].extend(_timed(fn) for _ in range(block))
+    return {"median_ms": 1000 * statistics.median(times[compiled]), "eager_ms": 1000 * statistics.median(times[step]),
+            "program_ms": 1000 * statistics.median(times[alone])}
 
 
 def memory_child(steps: int, every: int) -> list:
@@ -176,7 +195,7 @@ def main() -> None:
             steps = STEPS[name] * (2 if mode == "infer" else 1)
             frameworks = ["glasstorch", "torch"] + (["glasstorch-compiled"] if mode == "train" else [])
             rows = {fw: [] for fw in frameworks}
-            rows.update({"ratio": [], "compiled_ratio": [], "speedup": [], "rss": dict.fromkeys(frameworks, 0.0)})
+            rows.update({"ratio": [], "compiled_ratio": [], "speedup": [], "floor": [], "rss": dict.fromkeys(frameworks, 0.0)})
             for r in range(args.rounds):
                 order = frameworks[r % len(frameworks):] + frameworks[:r % len(frameworks)]
                 got = {fw: _run_child(fw, name, mode, steps, 2) for fw in order}
@@ -188,6 +207,7 @@ def main() -> None:
                     c = got["glasstorch-compiled"]["median_ms"]
                     rows["compiled_ratio"].append(c / got["torch"]["median_ms"])
                     rows["speedup"].append(c / got["glasstorch-compiled"]["eager_ms"])
+                    rows["floor"].append(got["glasstorch-compiled"]["program_ms"] / got["glasstorch-compiled"]["eager_ms"])
             key = f"{name} ({mode})"
             results[key] = {
                 "glasstorch_ms": statistics.median(rows["glasstorch"]),
@@ -208,9 +228,11 @@ def main() -> None:
                     "compiled_ratio_median": statistics.median(rows["compiled_ratio"]),
                     "compiled_over_eager_median": statistics.median(rows["speedup"]),
                     "compiled_over_eager_min_max": [min(rows["speedup"]), max(rows["speedup"])],
+                    "program_over_eager_median": statistics.median(rows["floor"]),
                 })
                 line += (f"   compiled {results[key]['compiled_ms']:9.2f} ms (x{results[key]['compiled_ratio_median']:.2f}"
-                         f" torch, x{results[key]['compiled_over_eager_median']:.2f} eager)")
+                         f" torch, x{results[key]['compiled_over_eager_median']:.2f} eager;"
+                         f" program alone x{results[key]['program_over_eager_median']:.2f} eager)")
             print(line, flush=True)
     report = {"machine": machine_info(), "rounds": args.rounds, "results": results}
     if not args.no_memory_check and "b_lenet5" in names:
@@ -225,8 +247,8 @@ def to_markdown(report: dict) -> str:
     m = report["machine"]
     lines = [
         "| workload | glasstorch ms (min-max) | PyTorch ms (min-max) | ratio (min-max) | target | peak RSS MiB gt / torch "
-        "| compiled ms (min-max) | compiled / PyTorch | compiled / eager (min-max) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| compiled ms (min-max) | compiled / PyTorch | compiled / eager (min-max) | program alone / eager |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, r in report["results"].items():
         target = f"<= {r['target']}" if r["target"] else "-"
@@ -238,8 +260,9 @@ def to_markdown(report: dict) -> str:
             f"| {target} | {r['peak_rss_mib']['glasstorch']:.0f} / {r['peak_rss_mib']['torch']:.0f} | "
             + (f"{r['compiled_ms']:.2f} ({r['compiled_min_max'][0]:.2f}-{r['compiled_min_max'][1]:.2f}) | "
                f"{r['compiled_ratio_median']:.2f} | {r['compiled_over_eager_median']:.2f} "
-               f"({r['compiled_over_eager_min_max'][0]:.2f}-{r['compiled_over_eager_min_max'][1]:.2f}) |"
-               if "compiled_ms" in r else "- | - | - |"))
+               f"({r['compiled_over_eager_min_max'][0]:.2f}-{r['compiled_over_eager_min_max'][1]:.2f}) | "
+               f"{r.get('program_over_eager_median', float('nan')):.2f} |"
+               if "compiled_ms" in r else "- | - | - | - |"))
     head = (f"Machine: {m.get('cpu', '?')}, {m['cpus']} CPUs; Python {m['python']}, NumPy {m['numpy']} "
             f"({m.get('numpy_blas', '?')}), PyTorch {m.get('torch', '?')} with {m['threads']} threads, "
             f"glasstorch {m['glasstorch']}. {report['rounds']} rounds, each framework in its own process.\n\n")

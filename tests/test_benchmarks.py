@@ -4,6 +4,7 @@ asserted)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -51,7 +52,8 @@ def test_harness_writes_tables(tmp_path):
     assert "<= 0.5" in row
     result = data["results"]["f_100_small_ops (train)"]
     assert result["compiled_ms"] > 0 and result["compiled_over_eager_median"] > 0  # the compiled column
-    assert row.count("|") == 10 and row.rstrip().endswith("|")
+    assert 0 < result["program_over_eager_median"] < 1  # the program alone skips the eager step's bookkeeping
+    assert row.count("|") == 11 and row.rstrip().endswith("|")
 
 
 def test_compiled_worker_times_eager_blocks_in_the_same_process():
@@ -65,9 +67,9 @@ def test_compiled_worker_times_eager_blocks_in_the_same_process():
         return step()
 
     got = run._compiled_child(gt, counted, steps=8, warmup=1)
-    assert got["median_ms"] > 0 and got["eager_ms"] > 0 and got["peak_rss_mib"] > 0
+    assert got["median_ms"] > 0 and got["eager_ms"] > 0 and got["program_ms"] > 0 and got["peak_rss_mib"] > 0
     # the Python step runs in the warm-up (one eager call, then the capture) and in 4 eager
-    # blocks of 1 + 2 steps; the 4 compiled blocks replay without it
+    # blocks of 1 + 2 steps; the 4 compiled blocks and the 4 blocks of the program alone run without it
     assert len(calls) == 2 + 4 * 3
 
 
@@ -97,8 +99,39 @@ def test_breakdown_lists_ops():
 
 def test_replay_lines_times_the_compiled_program():
     text = _run("replay_lines.py", "f_100_small_ops", "--steps", "3", "--top", "5")
-    assert text.startswith("f_100_small_ops: eager ") and "compiled" in text
+    assert text.startswith("f_100_small_ops: eager ") and "compiled" in text and "the program alone" in text
     assert "lines" in text and "per op and kind:" in text
     rows = [line for line in text.splitlines() if line.strip().endswith(("Tanh.forward", "Sigmoid.forward"))
             or "ops.pointwise" in line]
     assert rows, text
+
+
+def test_split_kernels_probe_runs_and_keeps_the_losses():
+    text = _run("split_kernels.py", "b_lenet5", "--steps", "1")
+    assert text.startswith("b_lenet5: losses equal over 3 steps; ms per eager step: one thread ")
+    assert float(text.split("split ")[1].split(" ")[0]) > 0
+
+
+def test_split_kernels_are_the_whole_kernels_bit_for_bit():
+    import split_kernels
+
+    from glasstorch.ops import conv as conv_ops
+    from glasstorch.ops.pointwise import piecewise
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 6, 80, 80)).astype(np.float32)  # 307,200 elements: above SPLIT_FROM
+    w = rng.standard_normal((4, 6, 3, 3)).astype(np.float32)
+    x[0, 0, 0, :2] = [0.0, -0.0]  # the mask at zero and at minus zero
+    results = []
+    for split in (False, True):
+        before = (piecewise.Relu.forward, conv_ops.im2col)
+        with split_kernels.Split() if split else contextlib.nullcontext():
+            if split:
+                assert piecewise.Relu.forward is not before[0] and conv_ops.im2col is not before[1]
+            xt = gt.tensor(x, requires_grad=True)
+            y = gt.relu(gt.nn.functional.conv2d(gt.relu(xt), gt.tensor(w), padding=1))
+            (y * y).sum().backward()
+            results.append((y.detach().numpy().copy(), xt.grad.numpy().copy()))
+        assert (piecewise.Relu.forward, conv_ops.im2col) == before  # put back on leaving
+    for whole, split in zip(*results):
+        assert whole.tobytes() == split.tobytes()
