@@ -28,37 +28,59 @@ def check_class_target(input: Tensor, target: Tensor, weight, n_classes: int) ->
     if input.ndim == 1:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        _check_target_dtype(target)  # before the size, for a 1-D input
         if target.ndim == 1 and target.shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     elif input.ndim == 2:
         batch = target.shape[0] if target.ndim else 0  # torch reads a 0-d target's batch as 0 here
         if batch != input.shape[0]:
             raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch}).")
+        if target.ndim == 0:  # an empty batch and a 0-d target: torch then asks the target for its dim 0
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         if target.ndim != 1:
             raise RuntimeError(
                 "0D or 1D target tensor expected, multi-target not supported "
                 f"(input of shape {list(input.shape)}, target of shape {list(target.shape)})")
     else:
-        if target.ndim == 0 or target.shape[0] != input.shape[0]:
-            raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                f"({target.shape[0] if target.ndim else 1}).")
-        expected = [input.shape[0]] + list(input.shape[2:])
-        if list(target.shape) != expected:
-            raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {SCALAR_TYPE_NAMES[target.dtype.name]}")
+        _check_spatial_target(input, target)
+    _check_target_dtype(target)
     if input.ndim > 2 and target._data.dtype != np.int64:  # torch's spatial kernel takes Long targets only
         raise RuntimeError("expected scalar type Long but found Byte")
     check_class_weight(weight, n_classes)
 
 
-def check_class_weight(weight, n_classes: int) -> None:
-    """A class weight has one entry per class."""
+def _check_target_dtype(target: Tensor) -> None:
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {SCALAR_TYPE_NAMES[target.dtype.name]}")
+
+
+def _check_spatial_target(input: Tensor, target: Tensor) -> None:
+    """An (N, C, d1, ...) input's target is (N, d1, ...). torch runs 3-D and 5-D+ inputs through
+    its 4-D kernel, viewed as (N, C, 1, -1); with no classes the view is (N, 0, 0, 0), which no
+    target with elements matches, and a 0-d target with an empty batch fails where it is viewed."""
+    n = input.shape[0]
+    if target.ndim == 0:
+        if n != 0:
+            raise ValueError(f"Expected input batch_size ({n}) to match target batch_size (0).")
+        if input.ndim == 4:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of "
+                               "dimension: 0")
+        raise RuntimeError("ArrayRef: invalid slice, N = 1; size = 0")
+    if target.shape[0] != n:
+        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0]}).")
+    expected = [n] + list(input.shape[2:])
+    if list(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
+    if input.ndim != 4 and input.shape[1] == 0 and target.numel() > 0:
+        raise RuntimeError(f"size mismatch (got input: [{n}, 0, 0, 0] , target: [{n}, 1, {target.numel() // n}]")
+
+
+def check_class_weight(weight, n_classes: int, prefix: str = "") -> None:
+    """A class weight has one entry per class (``prefix``: the op, where torch's message names it)."""
     if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(
-            f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
+            f"{prefix}weight tensor should be defined either for all {n_classes} classes or no classes but got "
             f"weight tensor of shape: {list(weight.shape)}")
 
 

@@ -110,12 +110,16 @@ class _ClassTargets:
         self.weighted = weight is not None
 
 
-def _scale(grad: Tensor, reduction: str, n_rows: int, denom: float) -> Tensor:
-    """Per-row gradient of the reduced loss, as a Tensor of shape (M,)."""
-    if reduction == "none":
+def _scale(grad: Tensor, reduction: str, n_rows: int, denom: float, counted=None) -> Tensor:
+    """Per-row gradient of the reduced loss, as a Tensor of shape (M,); exactly 0 on the
+    rows ``counted`` leaves out (ignored targets), even when every row is ignored and
+    'mean' divides by a summed weight of 0."""
+    if reduction != "none":
+        grad = grad.reshape(1).expand(n_rows)
+        grad = grad / denom if reduction == "mean" else grad
+    if counted is None or counted.all():
         return grad
-    g = grad.reshape(1).expand(n_rows)
-    return g / denom if reduction == "mean" else g
+    return ops.where(Tensor._make(counted, False, None, 0), grad, 0.0)
 
 
 def _gather_rows(x: Tensor, idx) -> Tensor:
@@ -145,7 +149,7 @@ class NllLoss(Function):
     @staticmethod
     def backward(ctx, grad):
         ct = ctx.ct
-        g = _scale(grad, ctx.reduction, ctx.shape[0], ctx.denom)
+        g = _scale(grad, ctx.reduction, ctx.shape[0], ctx.denom, ct.mask)
         tw = Tensor._make(ct.tw, False, None, 0)
         return _put_rows(-(g * tw), ct.idx, ctx.shape), None, None, None, None
 
@@ -180,7 +184,11 @@ class CrossEntropy(Function):
         ctx.save_for_backward(x, e / sum_e)
         ctx.ct, ctx.reduction, ctx.eps, ctx.qsum = ct, reduction, eps, qsum
         ctx.denom = ct.tw.sum(dtype=x.dtype)
-        return _reduce_rows(rows, reduction, ctx.denom)
+        out = _reduce_rows(rows, reduction, ctx.denom)
+        if eps and reduction == "mean" and ctx.denom == 0:
+            # torch averages the two parts apart: the NLL part is 0 / 0 whatever the smoothed one is
+            out = xp.full((), xp.nan, out.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -189,7 +197,7 @@ class CrossEntropy(Function):
         if is_grad_enabled():  # building a graph of the gradient: probs must depend on x
             probs = ops.softmax(x, 1)
         m, c = x.shape
-        g = _scale(grad, ctx.reduction, m, ctx.denom)
+        g = _scale(grad, ctx.reduction, m, ctx.denom, ct.mask)
         qsum = Tensor._make(ctx.qsum, False, None, 0)
         tw = Tensor._make(ct.tw * (1 - eps), False, None, 0)
         gx = (g * qsum).unsqueeze(1) * probs - _put_rows(g * tw, ct.idx, (m, c))
@@ -210,6 +218,8 @@ class CrossEntropy(Function):
             g = grad.reshape(1)
             if ctx.reduction == "mean":
                 g = g / ctx.denom
+        if not ct.mask.all():  # ignored rows get exactly 0, also when 'mean' divided by 0
+            g = array_module(probs).where(ct.mask, g, 0).astype(g.dtype, copy=False)
         gx = probs * (g * ctx.qsum)[:, None]
         gx[ct.rows, ct.idx] -= g * (ct.tw * (1 - eps))
         if eps:
@@ -298,6 +308,12 @@ def _no_classes(input: Tensor, rows: tuple, reduction: str) -> Tensor:
     return Tensor._make(array_module(input._data).full(shape, value, input._data.dtype), False, None, 0)
 
 
+def _smoothing(label_smoothing: float) -> float:
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+    return max(label_smoothing, 0.0)  # torch smooths only with a positive amount
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -307,19 +323,19 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     dim 0 for unbatched input) followed by the negative log-likelihood.
     """
     reduction = _reduction(reduction, size_average, reduce)
-    if label_smoothing > 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    label_smoothing = max(label_smoothing, 0.0)  # torch smooths only with a positive amount
-    if input.ndim == 0:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     # a target of the input's shape holds class probabilities; any other is checked as class indices
     if tuple(target.shape) == tuple(input.shape):
         if not target.is_floating_point():
             raise RuntimeError("Expected floating point type for target with class probabilities, got "
                                f"{SCALAR_TYPE_NAMES[target.dtype.name]}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if input.ndim == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
         checks.check_float_logits(input, "log_softmax")
-        checks.check_class_weight(weight, n_classes)
+        checks.check_class_weight(weight, n_classes, "cross_entropy: ")
+        label_smoothing = _smoothing(label_smoothing)
         if n_classes == 0:
             rows = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
             return _no_classes(input, rows, reduction)
@@ -328,6 +344,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         w = None if weight is None else weight._data.reshape(-1).astype(input._data.dtype)
         out = SoftCrossEntropy.apply(rows, q, w, reduction, label_smoothing)
         return out.reshape(rest) if reduction == "none" else out
+    label_smoothing = _smoothing(label_smoothing)  # class indices: torch checks the amount first
+    if input.ndim == 0:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     checks.check_class_target(input, target, weight, n_classes)
     checks.check_float_logits(input, "log_softmax")
     t = target._data.reshape(-1).astype(np.int64, copy=False)
