@@ -175,6 +175,7 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
 
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     """Fill with samples from N(mean, std**2)."""
+    _random._check_std(std)
     return _write_values(self, mean + std * _random._rng(generator).standard_normal(self._data.shape))
 
 

@@ -175,6 +175,11 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     return Tensor._make(from_numpy(arr.astype(_dt.to_dtype(dtype or _dt.int64).np)), False, None, 0)
 
 
+def _check_std(std) -> None:
+    if not std >= 0:  # nan fails too, as in torch
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++ prints -1.0 as -1
+
+
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad: bool = False, out=None) -> Tensor:
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or numbers with ``size``."""
@@ -182,7 +187,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
-        if bool((s < 0).any()) if isinstance(std, Tensor) else s < 0:
+        if not isinstance(std, Tensor):
+            _check_std(std)
+        elif not bool((s >= 0).all()):  # nan fails too, as in torch
             raise RuntimeError("normal expects all elements of std >= 0.0")
         from .ops._util import broadcast_shape
 
@@ -191,8 +198,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         arr = m + s * from_numpy(rng.standard_normal(shape))
         result = Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
         return result if out is None else _write_out("normal", out, result, (mean, std))
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    _check_std(std)
     if out is not None:
         size, dtype = size or tuple(out.shape), dtype or out.dtype
     result = _new(mean + std * rng.standard_normal(_size(tuple(size or ()))), dtype, requires_grad)

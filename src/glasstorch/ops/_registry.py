@@ -140,7 +140,7 @@ exp                  Exp                mio2   ExpBackward0                real 
 exp2                 Exp2               mio2   Exp2Backward0               real           fib
 expm1                Expm1              mio2   Expm1Backward0              real           fib
 fix                  Trunc              mio    TruncBackward0              real           fi
-float_power          Pow                mi2    PowBackward1                pos,real       fib
+float_power          Pow                mio2   PowBackward1                pos,real       fib
 floor                Floor              mio    FloorBackward0              frac           fi
 floor_divide         -                  mi     -                           -              -
 fmax                 -                  m2     FmaxBackward0               real,real      fib
@@ -179,7 +179,7 @@ ne                   -                  mio    -                           grid,
 neg                  Neg                mi2    NegBackward0                real           fi
 negative             Neg                mi2    NegBackward0                real           fi
 not_equal            -                  mio    -                           grid,grid      fib
-pow                  Pow                mi2    PowBackward1                pos,real       fi
+pow                  Pow                mio2   PowBackward1                pos,real       fi
 reciprocal           Reciprocal         mio2   ReciprocalBackward0         away0          fib
 relu                 Relu               mi2    ReluBackward0               away0          fi
 remainder            -                  mi2    RemainderBackward1          pos,pos        f

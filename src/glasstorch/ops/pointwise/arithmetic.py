@@ -8,7 +8,7 @@ import numpy as np
 
 from ... import dtypes as _dt
 from ...backend import array_module
-from .._util import Tensor, accepts_out, as_float, promote, to_tensor_operand
+from .._util import Tensor, accepts_out, as_float, promote, to_tensor_operand, write_out
 from . import checks
 from ._common import _conj, _is_array, _module_of, _Op, _quiet, _zeros
 from .compare import isinf, logical_and
@@ -410,6 +410,7 @@ class _IntPow(_Op):
         return xp.where(neg, small, pos).astype(pos.dtype)
 
 
+@accepts_out
 def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
     """``input ** exponent``; either may be a number."""
     input = to_tensor_operand(input)
@@ -419,7 +420,8 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         exponent = as_float(exponent) if isinstance(base, float) else exponent
         if exponent._data.dtype.kind != "f":
             xp = array_module(exponent._data)
-            return _IntPow.apply(xp.asarray(base, exponent._data.dtype), exponent)
+            # a base the dtype cannot hold wraps around, as torch's conversion does (300 -> 44 in uint8)
+            return _IntPow.apply(xp.asarray(np.asarray(base).astype(exponent._data.dtype)), exponent)
         return RPowScalar.apply(base, exponent)
     if isinstance(exponent, Tensor):
         a, b = promote(input, exponent)
@@ -432,6 +434,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         return Tensor._make(data, False, None, 0)
     if input._data.dtype.kind in "iub":  # before promotion wraps -1 into a uint8's range
         checks.check_int_power(exponent)
+        checks.check_int_exponent_fits(input, exponent)
     x, c = promote(input, exponent)
     if x._data.dtype.kind != "f":
         checks.check_int_power(c)
@@ -439,11 +442,18 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
     return PowScalar.apply(x, c)
 
 
-def float_power(input, exponent) -> Tensor:
+def float_power(input, exponent, *, out=None) -> Tensor:
     """``input ** exponent`` computed in float64."""
+    operands = (input, exponent)
     input = input.double() if isinstance(input, Tensor) else float(input)
     exponent = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
-    return pow(input, exponent)
+    result = pow(input, exponent)
+    if out is None:
+        return result
+    if isinstance(out, Tensor) and out.dtype != result.dtype:  # no cast into out, unlike pow
+        raise RuntimeError(f"the output given to float_power has dtype {checks.kind_name(out)} but the "
+                           f"operation's result requires dtype {checks.kind_name(result)}")
+    return write_out("pow", out, result, operands)  # torch names pow in out='s messages
 
 
 def square(input: Tensor) -> Tensor:

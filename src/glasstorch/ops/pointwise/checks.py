@@ -115,6 +115,12 @@ def check_int_power(c) -> None:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
+def check_int_exponent_fits(input: Tensor, exponent) -> None:
+    """An integer tensor raised to a Python int: torch first converts the exponent to the tensor's dtype."""
+    if input._data.dtype.kind in "iu" and isinstance(exponent, (int, np.integer)) and not isinstance(exponent, bool):
+        check_fits(exponent, input.dtype)
+
+
 def check_relu(input: Tensor) -> None:
     if input._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
