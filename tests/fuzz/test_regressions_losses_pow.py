@@ -1,0 +1,168 @@
+"""Cases a campaign on seed 2 and deeper runs on the class losses found: the losses'
+check order and empty shapes, pow's exponent conversion, normal's NaN std; each compared
+with torch (exception type and message, or dtype, shape and values)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import glasstorch as gt
+from fuzz.test_regressions_final import same
+
+NAN = float("nan")
+LOSSES = ("nll_loss", "cross_entropy")
+
+
+# ---------------------------------------------------------------- class losses: shapes and check order
+@pytest.mark.parametrize("fn", LOSSES)
+@pytest.mark.parametrize("shapes", [
+    ((2, 0, 3), (2, 3)),        # 3-D, no classes: torch's 4-D view (2, 0, 0, 0) fits no target
+    ((1, 0, 1), (1, 1)),
+    ((2, 0, 3, 4, 5), (2, 3, 4, 5)),
+    ((1, 0, 2, 2), (1, 2, 2)),  # 4-D goes straight to the kernel: nan, or the target out of range
+    ((0, 0, 3), (0, 3)),
+    ((2, 3, 0), (2, 0)),
+    ((1, 0, 1), (1, 2)),
+])
+@pytest.mark.parametrize("target", [-100, 0])
+def test_spatial_losses_with_no_classes(fn, shapes, target):
+    inp, tgt = shapes
+    same(lambda t: getattr(t.nn.functional, fn)(t.zeros(inp), t.zeros(tgt, dtype=t.int64) + target))
+
+
+@pytest.mark.parametrize("fn", LOSSES)
+@pytest.mark.parametrize("inp", [(2, 3), (0, 2), (2, 3, 5), (0, 3, 5), (3,), (0,), (2, 3, 5, 5), (0, 3, 5, 5),
+                                 (2, 3, 5, 5, 5), (0, 3, 5, 5, 5), (0, 3, 0)])
+def test_class_losses_with_a_0d_target(fn, inp):
+    same(lambda t: getattr(t.nn.functional, fn)(t.zeros(inp), t.tensor(1)))
+
+
+@pytest.mark.parametrize("case", [
+    lambda t: t.nn.functional.nll_loss(t.zeros(3), t.tensor([False, False])),  # 1-D input: the dtype first
+    lambda t: t.nn.functional.nll_loss(t.zeros(3), t.tensor([1.0, 2.0])),
+    lambda t: t.nn.functional.nll_loss(t.zeros(3), t.tensor([[False]])),
+    lambda t: t.nn.functional.nll_loss(t.zeros(2, 3), t.tensor([False, True, False])),  # 2-D: the batch first
+    lambda t: t.nn.functional.nll_loss(t.zeros(1, 0, 2, dtype=t.int64), t.tensor([[0, 0]]), ignore_index=1),
+    lambda t: t.nn.functional.nll_loss(t.zeros(1, 0, 1, dtype=t.float16), t.tensor([[-100]])),
+    lambda t: t.nn.functional.nll_loss(t.zeros(1, 0, 1), t.tensor([[0]], dtype=t.uint8)),
+])
+def test_nll_loss_check_order(case):
+    same(case)
+
+
+@pytest.mark.parametrize("case", [
+    # class probabilities: the target's dtype, then ignore_index, then the logits, the weight, the smoothing
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3), ignore_index=1),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3), ignore_index=0),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(0, 3, dtype=t.float16), t.zeros(0, 3, dtype=t.float16),
+                                            ignore_index=1, reduction="sum"),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3, dtype=t.int64), ignore_index=1),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3, dtype=t.int64), t.zeros(2, 3), ignore_index=1),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3), weight=t.zeros(2), ignore_index=1),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3), ignore_index=1, label_smoothing=2.0),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3), label_smoothing=2.0),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, 3), weight=t.zeros(2), label_smoothing=2.0),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3, dtype=t.int64), t.zeros(2, 3), label_smoothing=2.0),
+    # class indices: the smoothing first
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(3, dtype=t.int64), label_smoothing=2.0),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(2, 3), t.zeros(2, dtype=t.int64), label_smoothing=1.0000001),
+    # a 0-d input
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros(())),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros((), dtype=t.int64)),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros(()), label_smoothing=2.0),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros(()), ignore_index=1),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros(2), ignore_index=1),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros(2, dtype=t.int64)),
+    lambda t: t.nn.functional.cross_entropy(t.zeros(()), t.zeros(2, dtype=t.int64), label_smoothing=2.0),
+])
+def test_cross_entropy_check_order(case):
+    same(case)
+
+
+# ---------------------------------------------------------------- class losses: a summed weight of 0
+@pytest.mark.parametrize("kwargs", [
+    {"label_smoothing": 0.1, "weight": [1.0, 0.0]},  # the target's class weighs 0: torch's NLL part is 0 / 0
+    {"label_smoothing": 0.1, "weight": [1.0, 0.0], "reduction": "sum"},
+    {"weight": [1.0, 0.0]},
+])
+def test_cross_entropy_smoothing_with_no_counted_weight_is_nan(kwargs):
+    def run(t):
+        kw = dict(kwargs, weight=t.tensor(kwargs["weight"]))
+        return t.nn.functional.cross_entropy(t.tensor([[1.903693675994873, 0.23638664186000824]]), t.tensor([1]), **kw)
+    same(run)
+
+
+@pytest.mark.parametrize("fn,kwargs", [
+    ("nll_loss", {}), ("cross_entropy", {}), ("cross_entropy", {"label_smoothing": 0.1}),
+    ("cross_entropy", {"label_smoothing": 0.1, "weight": [1.0, 2.0]}), ("nll_loss", {"weight": [1.0, 0.0]}),
+    ("cross_entropy", {"weight": [1.0, 0.0]}), ("cross_entropy", {"weight": [1.0, 0.0], "label_smoothing": 0.2}),
+])
+@pytest.mark.parametrize("targets", [[-100, -100], [1, -100], [1, 1]])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_ignored_rows_get_a_zero_gradient_even_when_mean_divides_by_zero(fn, kwargs, targets, create_graph):
+    grads = []
+    for t in (torch, gt):
+        x = t.tensor([[0.1, 0.2], [1.9, 0.23]], requires_grad=True)
+        kw = {k: (t.tensor(v) if k == "weight" else v) for k, v in kwargs.items()}
+        loss = getattr(t.nn.functional, fn)(x, t.tensor(targets), **kw)
+        (g,) = t.autograd.grad(loss, x, create_graph=create_graph)
+        grads.append((loss.item(), g.tolist()))
+    (want_loss, want), (got_loss, got) = grads
+    assert str(got_loss) == str(want_loss) or abs(got_loss - want_loss) <= 1e-6 * abs(want_loss)
+    assert [[str(v) if v != v else round(v, 6) for v in row] for row in got] == \
+           [[str(v) if v != v else round(v, 6) for v in row] for row in want]
+
+
+# ---------------------------------------------------------------- pow: the exponent converted to the dtype
+@pytest.mark.parametrize("case", [
+    lambda t: t.tensor([1, 2], dtype=t.uint8).pow_(300),
+    lambda t: t.tensor([1, 2], dtype=t.uint8).pow(300),
+    lambda t: t.tensor([1, 2], dtype=t.uint8) ** 300,
+    lambda t: t.pow(t.tensor([1, 2], dtype=t.uint8), 300),
+    lambda t: t.zeros(0, dtype=t.uint8).pow(300),
+    lambda t: t.tensor([1, 2], dtype=t.uint8).pow_(255),
+    lambda t: t.tensor([1, 2], dtype=t.int8).pow_(200),
+    lambda t: t.tensor([1, 2], dtype=t.int8).pow_(-200),
+    lambda t: t.tensor([1, 2], dtype=t.int16).pow(40000),
+    lambda t: t.tensor([1, 2], dtype=t.int32).pow(2 ** 31),
+    lambda t: t.tensor([1, 2], dtype=t.int64).pow(2 ** 63),
+    lambda t: t.tensor([True, False]).pow(300),
+    lambda t: t.tensor([1, 2], dtype=t.uint8).pow(300.0),
+    lambda t: t.pow(300, t.tensor([1, 2], dtype=t.uint8)),  # a base the dtype cannot hold wraps around
+    lambda t: t.pow(-1, t.tensor([1, 2, 3], dtype=t.uint8)),
+    lambda t: t.pow(t.tensor([1, 2], dtype=t.uint8), 300, out=t.zeros(2, dtype=t.uint8)),
+    lambda t: t.pow(t.tensor([1, 2], dtype=t.int64), 2, out=t.zeros(2)),
+    lambda t: t.pow(t.tensor([1.0, 2.0]), 2, out=t.zeros(2, dtype=t.int64)),
+    lambda t: t.float_power(t.tensor([1.0, 2.0]), 2, out=t.zeros(2, dtype=t.float64)),
+    lambda t: t.float_power(t.tensor([1.0, 2.0]), 2, out=t.zeros(2)),
+    lambda t: t.float_power(t.tensor([1.0, 2.0], requires_grad=True), 2, out=t.zeros(2, dtype=t.float64)),
+])
+def test_pow_integer_exponents_and_out(case):
+    same(case)
+
+
+def test_pow_out_writes_into_the_given_tensor():
+    out = gt.zeros(3)
+    assert gt.pow(gt.tensor([1.0, 2.0, 3.0]), 2, out=out) is out
+    assert out.tolist() == [1.0, 4.0, 9.0]
+    out64 = gt.zeros(2, dtype=gt.float64)
+    assert gt.float_power(gt.tensor([2, 3]), 3, out=out64) is out64 and out64.tolist() == [8.0, 27.0]
+
+
+# ---------------------------------------------------------------- normal: NaN is not a std
+@pytest.mark.parametrize("case", [
+    lambda t: t.normal(1.0, t.tensor([[[NAN]]])),
+    lambda t: t.normal(t.tensor([1.0]), t.tensor([NAN])),
+    lambda t: t.normal(t.tensor([1.0]), NAN),
+    lambda t: t.normal(t.tensor([1.0]), -1.0),
+    lambda t: t.normal(1.0, NAN, size=(2,)),
+    lambda t: t.normal(1.0, -2, size=(2,)),
+    lambda t: t.zeros(2).normal_(0.0, NAN),
+    lambda t: t.zeros(2).normal_(0.0, -1.0),
+    lambda t: t.zeros(0).normal_(0.0, NAN),
+    lambda t: t.zeros(2, dtype=t.int64).normal_(0.0, NAN),
+    lambda t: t.normal(1.0, t.zeros(0)),
+])
+def test_normal_refuses_a_nan_or_negative_std(case):
+    same(case)
