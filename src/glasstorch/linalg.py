@@ -16,7 +16,7 @@ from .dtypes import SCALAR_TYPE_NAMES
 from .ops import broadcast_tensors, cat, stack
 from .ops import decomp as _d
 from .ops import matmul as _matmul
-from .ops._util import Tensor, accepts_out, wrap_dim
+from .ops._util import Tensor, accepts_out, wrap_dim, write_out
 from .ops.decomp import LinAlgError
 from .ops.reduce import matrix_norms as _mn
 from .ops.reduce import norm as _norm
@@ -116,7 +116,7 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
 
 
 # ---------------------------------------------------------------- inverses and solves
-@accepts_out
+@accepts_out(exact="expected")
 def inv(A: Tensor) -> Tensor:
     """The inverse of each square matrix; a singular one raises :class:`LinAlgError`."""
     _square("linalg.inv", A)
@@ -246,9 +246,16 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     return _rt.named("linalg_lstsq", x.squeeze(-1) if vec else x, residuals, rank_t, svals)
 
 
-@accepts_out
-def matrix_power(A: Tensor, n: int) -> Tensor:
+def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
     """A multiplied by itself ``n`` times (by squaring); n = 0 gives the identity, n < 0 uses inv(A)."""
+    result = _matrix_power(A, n)
+    if out is None:
+        return result
+    # torch casts the identity and A itself into out; a product it writes only in its own dtype
+    return write_out("matrix_power", out, result, (A,), None if n in (0, 1) else "expected")
+
+
+def _matrix_power(A: Tensor, n: int) -> Tensor:
     _tensor("linalg_matrix_power", A)
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
@@ -462,7 +469,8 @@ def _pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     return pinv(input, rtol=rcond)
 
 
-TOP_LEVEL = {"det": det, "inverse": inv, "slogdet": _torch_slogdet, "logdet": _logdet, "pinverse": _pinverse,
+# torch.det takes no out= (only linalg.det does): the top level gets the function accepts_out wrapped
+TOP_LEVEL = {"det": det.__wrapped__, "inverse": inv, "slogdet": _torch_slogdet, "logdet": _logdet, "pinverse": _pinverse,
              "matrix_power": matrix_power}
 METHODS = TOP_LEVEL
 

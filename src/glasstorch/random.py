@@ -10,6 +10,8 @@ Numbers are drawn on the host and moved to the tensor's device
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -112,19 +114,20 @@ def _new(arr, dtype, requires_grad):
     return t
 
 
-def _write_out(name, out, result, inputs):
+def _write_out(name, out, result, inputs, exact=None):
     from .ops._util import write_out  # ops import this module: resolved at call time
 
-    return write_out(name, out, result, inputs)
+    return write_out(name, out, result, inputs, exact)
 
 
 def _sampled(name, draw, size, dtype, requires_grad, out) -> Tensor:
     """rand/randn: ``draw(shape)`` as a tensor; with ``out=``, in ``out``'s dtype
     unless ``dtype`` says otherwise, written into ``out``."""
+    given = dtype is not None
     if out is not None and dtype is None:
         dtype = out.dtype
     result = _new(draw(_size(size)), dtype, requires_grad)
-    return result if out is None else _write_out(name, out, result, ())
+    return result if out is None else _write_out(name, out, result, (), "factory" if given else None)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
@@ -175,6 +178,19 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     return Tensor._make(from_numpy(arr.astype(_dt.to_dtype(dtype or _dt.int64).np)), False, None, 0)
 
 
+def _check_normal_dtype(ref: Tensor, other, shape) -> None:
+    """The result takes ``ref``'s dtype (the mean's, else the std's): torch samples only floats,
+    and refuses to cast the other operand (a float tensor) into an integer result."""
+    if ref._data.dtype.kind == "f":
+        return
+    name = _dt.SCALAR_TYPE_NAMES[ref.dtype.name]
+    if math.prod(shape):
+        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{name}\'')
+    if isinstance(other, Tensor) and other._data.dtype.kind in "fc":
+        raise RuntimeError(f"result type {_dt.SCALAR_TYPE_NAMES[other.dtype.name]} can't be cast to the "
+                           f"desired output type {name}")
+
+
 def _check_std(std) -> None:
     if not std >= 0:  # nan fails too, as in torch
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")  # C++ prints -1.0 as -1
@@ -195,6 +211,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
         shape = broadcast_shape(getattr(m, "shape", ()), getattr(s, "shape", ()))
         ref = mean if isinstance(mean, Tensor) else std
+        _check_normal_dtype(ref, std if ref is mean else mean, shape)
         arr = m + s * from_numpy(rng.standard_normal(shape))
         result = Tensor._make(arr.astype(ref._data.dtype), False, None, 0)
         return result if out is None else _write_out("normal", out, result, (mean, std))

@@ -309,7 +309,7 @@ nansum               -                  m2     NansumBackward0             real 
 
 [linalg:TOP_LEVEL -> glasstorch]
 # name               Function           flags  node                        domain         dtypes
-det                  decomp.Det         mo2    LinalgDetBackward0          -              f
+det                  decomp.Det         m2     LinalgDetBackward0          -              f
 inverse              decomp.Inv         mo2    LinalgInvExBackward0        -              f
 logdet               -                  m2     WhereBackward0              -              f
 matrix_power         -                  mo2    MmBackward0                 -              fi

@@ -133,15 +133,21 @@ def as_float(x: Tensor) -> Tensor:
     return x
 
 
-def write_out(name: str, out, result: Tensor, inputs) -> Tensor:
+def write_out(name: str, out, result: Tensor, inputs, exact: str | None = None, cast_error=None) -> Tensor:
     """torch's ``out=``: ``result`` written into ``out``, which is returned.
 
     As in torch, no gradient flows through ``out=``, a result may be cast
-    only within its kind (float64 into float32, not float into int), and an
-    ``out`` of another shape is resized.
+    only as torch casts (not float into int, not complex into real, not a
+    number into bool), and an ``out`` of another shape is resized. Some ops
+    take no cast at all: ``exact`` names the message torch gives them when
+    the dtypes differ ("found": the rounding ops and clamp, "expected": the
+    matrix ops, "factory": the factories given a ``dtype``). ``cast_error(dtype)``:
+    the exception for a cast torch refuses, where it is not its usual RuntimeError.
     """
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if exact is not None:
+        check_out_dtype(out, _dt.from_numpy_dtype(result._data.dtype), exact)
     flat = [t for x in (*inputs, out) for t in (x if isinstance(x, (list, tuple)) else (x,))]  # cat, stack
     if _gm._tls.grad and any(isinstance(t, Tensor) and t._requires_grad for t in flat):
         raise RuntimeError(
@@ -149,7 +155,9 @@ def write_out(name: str, out, result: Tensor, inputs) -> Tensor:
             "but one of the arguments requires grad."
         )
     src, dst = result._data, out._data
-    if not np.can_cast(src.dtype, dst.dtype, "same_kind"):
+    if not can_cast_out(src.dtype, dst.dtype):
+        if cast_error is not None:
+            raise cast_error(_dt.from_numpy_dtype(dst.dtype))
         raise RuntimeError(
             f"result type {_type_name(src.dtype)[6:-6]} can't be cast to the desired output type "
             f"{_type_name(dst.dtype)[6:-6]}"
@@ -168,13 +176,49 @@ def write_out(name: str, out, result: Tensor, inputs) -> Tensor:
     return out
 
 
-def accepts_out(fn):
-    """Give an op function torch's keyword ``out=`` (see :func:`write_out`)."""
+def can_cast_out(src, dst) -> bool:
+    """torch's rule for writing a ``src`` result into a ``dst`` output: any cast within
+    numbers except float into integer, complex into real, and a number into bool
+    (NumPy's "same_kind" also refuses int64 into uint8, which torch allows)."""
+    src, dst = np.dtype(src).kind, np.dtype(dst).kind
+    if src == "c":
+        return dst == "c"
+    if src == "f":
+        return dst in "fc"
+    return src == "b" or dst != "b"
+
+
+def _n(dt) -> str:
+    return _dt.SCALAR_TYPE_NAMES[dt.name]
+
+
+def _c(dt) -> str:
+    return _dt.OVERFLOW_TYPE_NAMES.get(dt.name, "bool" if dt.name == "bool" else _n(dt))
+
+
+_EXACT = {
+    "found": lambda out, want: f"Found dtype {_n(out)} but expected {_n(want)}",
+    "expected": lambda out, want: f"Expected out tensor to have dtype {_c(want)}, but got {_c(out)} instead",
+    "factory": lambda out, want: f"dtype {_n(want)} does not match dtype of out parameter ({_n(out)})",
+}
+
+
+def check_out_dtype(out: Tensor, dtype, exact: str) -> None:
+    """``out`` must hold ``dtype`` itself: torch's error for the ``exact`` kind of op (see :func:`write_out`)."""
+    if out.dtype != dtype:
+        raise RuntimeError(_EXACT[exact](out.dtype, dtype))
+
+
+def accepts_out(fn=None, *, exact: str | None = None, cast_error=None):
+    """Give an op function torch's keyword ``out=`` (see :func:`write_out`);
+    ``@accepts_out(exact="found")`` for ops that take no cast into ``out``."""
+    if fn is None:
+        return functools.partial(accepts_out, exact=exact, cast_error=cast_error)
 
     @functools.wraps(fn)
     def with_out(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
-        return write_out(fn.__name__, out, fn(*args, **kwargs), (*args, *kwargs.values()))
+        return write_out(fn.__name__, out, fn(*args, **kwargs), (*args, *kwargs.values()), exact, cast_error)
 
     return with_out

@@ -13,7 +13,7 @@ from .. import backend
 from .. import dtypes as _dt
 from ..backend import array_module, check_device, device_module
 from ..tensor import Tensor, _to_array
-from ._util import write_out
+from ._util import check_out_dtype, write_out
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
@@ -99,10 +99,30 @@ def _filled(name, fill, size, dtype, device, requires_grad, out) -> Tensor:
     """zeros/ones/empty: ``fill`` ("zeros" or "ones") of ``size`` on ``device``; with
     ``out=``, in ``out``'s dtype unless ``dtype`` says otherwise, written into ``out``."""
     xp = device_module(check_device(device).type)
-    if out is not None and dtype is None:
-        dtype = out.dtype
+    given, dtype = _out_dtype(dtype, out)
     result = _new(getattr(xp, fill)(_varargs_size(size, name), _float_or(dtype)), requires_grad)
-    return result if out is None else write_out(name, out, result, ())
+    return _into_out(name, out, result, given)
+
+
+def _out_dtype(dtype, out):
+    """A factory's dtype: the one given, else ``out``'s (as torch); and whether one was given."""
+    return dtype is not None, (out.dtype if dtype is None and isinstance(out, Tensor) else dtype)
+
+
+def _no_bool_range(name: str, dtype) -> None:
+    if dtype is not None and _dt.to_dtype(dtype) == _dt.bool:
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+
+def _into_out(name: str, out, result: Tensor, dtype_given: bool, keep_shape: bool = False) -> Tensor:
+    """A factory's result written into ``out`` (returned as is without one); a ``dtype`` that
+    differs from ``out``'s is torch's error, not a cast. ``keep_shape``: a range (arange,
+    linspace) fills an ``out`` with as many elements in the shape it has."""
+    if out is None:
+        return result
+    if keep_shape and isinstance(out, Tensor) and out.numel() == result.numel():
+        result = result.reshape(out.shape)
+    return write_out(name, out, result, (), "factory" if dtype_given else None)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, layout=None) -> Tensor:
@@ -125,8 +145,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
          layout=None) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value's kind."""
     xp = device_module(check_device(device).type)
-    if dtype is None and out is not None:
-        dtype = out.dtype
+    given, dtype = _out_dtype(dtype, out)
     if dtype is None:
         if isinstance(fill_value, Tensor):
             fill_value = fill_value.item()
@@ -134,7 +153,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     fill_value = fitted(fill_value, _dt.to_dtype(dtype))
     result = _new(xp.full(_size((size,) if isinstance(size, int) else tuple(size)), fill_value,
                           _dt.to_dtype(dtype).np), requires_grad)
-    return result if out is None else write_out("full", out, result, ())
+    return _into_out("full", out, result, given)
 
 
 _C_NAMES = {k: v for k, v in _dt.OVERFLOW_TYPE_NAMES.items() if k[0] in "iu"}  # integer types only
@@ -200,6 +219,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
            out=None, layout=None) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``."""
     xp = device_module(check_device(device).type)
+    given, dtype = _out_dtype(dtype, out)
+    if given and isinstance(out, Tensor):
+        check_out_dtype(out, _dt.to_dtype(dtype), "factory")
+    _no_bool_range("arange", dtype)  # before the range is read, as torch
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
@@ -209,6 +232,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         raise RuntimeError("step must be nonzero")
     if (end - start) / step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    return _into_out("arange", out, _arange(xp, start, end, step, dtype, requires_grad), given, keep_shape=True)
+
+
+def _arange(xp, start, end, step, dtype, requires_grad: bool) -> Tensor:
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dtype = _dt.get_default_dtype() if is_float else _dt.int64
@@ -252,11 +279,15 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     xp = device_module(check_device(device).type)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    out = np.dtype(_float_or(dtype))
-    if out.kind in "iu":
-        return _new(_int_linspace(xp, _num(start), _num(end), steps, out), requires_grad)
-    arr = xp.linspace(_num(start), _num(end), steps, dtype=np.float64)
-    return _new(arr.astype(out), requires_grad)
+    given, dtype = _out_dtype(dtype, out)
+    if steps > 1:  # one step is its start, written without the kernel
+        _no_bool_range("linspace", dtype)
+    dt = np.dtype(_float_or(dtype))
+    if dt.kind in "iu":
+        result = _new(_int_linspace(xp, _num(start), _num(end), steps, dt), requires_grad)
+    else:
+        result = _new(xp.linspace(_num(start), _num(end), steps, dtype=np.float64).astype(dt), requires_grad)
+    return _into_out("linspace", out, result, given, keep_shape=True)
 
 
 def _int_linspace(xp, start, end, steps: int, out):
@@ -311,7 +342,8 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
-    return _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad)
+    given, dtype = _out_dtype(dtype, out)
+    return _into_out("eye", out, _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad), given)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

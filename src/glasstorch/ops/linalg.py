@@ -170,7 +170,7 @@ class Addmm(_Op):
         return gin, g1, g2, None, None
 
 
-@accepts_out
+@accepts_out(exact="expected")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     check_addmm(input, mat1, mat2, beta, alpha)

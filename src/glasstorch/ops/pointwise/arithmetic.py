@@ -421,7 +421,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - torch's name
         if exponent._data.dtype.kind != "f":
             xp = array_module(exponent._data)
             # a base the dtype cannot hold wraps around, as torch's conversion does (300 -> 44 in uint8)
-            return _IntPow.apply(xp.asarray(np.asarray(base).astype(exponent._data.dtype)), exponent)
+            return _IntPow.apply(xp.asarray(base).astype(exponent._data.dtype), exponent)
         return RPowScalar.apply(base, exponent)
     if isinstance(exponent, Tensor):
         a, b = promote(input, exponent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...backend import array_module
-from .._util import Tensor, accepts_out
+from .._util import Tensor, write_out
 from . import checks
 from ._common import _Op, _zeros
 
@@ -152,15 +152,19 @@ def _keep_ints(cls):
     """Rounding ops: integers are already whole, so they come back as a copy."""
     name = cls.__name__.lower()
 
-    def fn(input: Tensor) -> Tensor:
+    def fn(input: Tensor, *, out=None) -> Tensor:
+        if isinstance(out, Tensor) and out.dtype != input.dtype:  # no cast into out, checked first (as torch)
+            raise RuntimeError(f"Found dtype {checks.kind_name(out)} but expected {checks.kind_name(input)}")
         if input._data.dtype.kind != "f":
             checks.check_not_bool(f"{name}_vml_cpu", input)
-            return input.clone()
-        return cls.apply(input)
+            result = input.clone()
+        else:
+            result = cls.apply(input)
+        return result if out is None else write_out(name, out, result, (input,))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name}; integer tensors are returned unchanged (as a copy)."
-    return accepts_out(fn)
+    return fn
 
 
 floor = _keep_ints(Floor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import dtypes as _dt
 from ...backend import array_module
-from .._util import Tensor, _wrap_int, accepts_out, broadcast_shape, promote, to_tensor_operand
+from .._util import Tensor, _wrap_int, broadcast_shape, promote, to_tensor_operand, write_out
 from . import checks
 from ._common import _Op, _quiet
 from .compare import isfinite, isnan, logical_and, logical_or
@@ -51,9 +51,17 @@ class Clamp(_Op):
         return gx, glo, ghi
 
 
-@accepts_out
-def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]``; both bounds are numbers or both tensors (or None)."""
+    result = _clamp(input, min, max)
+    if out is None:
+        return result
+    # torch casts into out only when a bound is a tensor
+    exact = None if isinstance(min, Tensor) or isinstance(max, Tensor) else "found"
+    return write_out("clamp", out, result, (input, min, max), exact)
+
+
+def _clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     min, max = checks.check_clamp(input, min, max)  # noqa: A001
     x = input
     if isinstance(min, Tensor) and isinstance(max, Tensor):

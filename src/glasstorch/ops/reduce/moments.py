@@ -10,7 +10,14 @@ import numpy as np
 from ...backend import array_module
 from .._util import Tensor, write_out
 from ._common import _count, _keep, _Op, _reduce_dims, _reduced_shape, _t
-from .checks import check_norm_dtype, check_norm_input, check_norm_order, check_norm_p, check_var_dtype
+from .checks import (
+    check_fro_dims,
+    check_norm_dtype,
+    check_norm_input,
+    check_norm_order,
+    check_norm_p,
+    check_var_dtype,
+)
 from .extremes import _even_share
 from .matrix_norms import _matrix_norm_input, _singular_value_norm
 from .sums import Mean
@@ -196,7 +203,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
         dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
         x, dims = _matrix_norm_input(input, "nuc", dims, dtype)
         result = _singular_value_norm(x, "nuc", dims, keepdim)
-        return result if out is None else write_out("norm", out, result, (input,))
+        return result if out is None else write_out("norm", out, result, (input,), "expected")
+    check_fro_dims(p, dim)
     check_norm_input(input)
     if dtype is not None:
         converted = input.to(dtype)
@@ -209,4 +217,4 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     p = float(p)
     check_norm_order(input, p, dims if isinstance(dim, int) or (dim is not None and len(dim)) else None)
     result = Norm.apply(input, p, dims, keepdim)
-    return result if out is None else write_out("norm", out, result, (input,))
+    return result if out is None else write_out("norm", out, result, (input,), "expected")

@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from ...dtypes import SCALAR_TYPE_NAMES
-from .._util import Tensor, wrap_dim
+from .._util import Tensor, can_cast_out, wrap_dim
 
 
 def infer_shape(shape, numel, input_shape):
@@ -135,6 +135,16 @@ def check_cat_list(tensors: list) -> None:
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    for i, t in enumerate(tensors):  # before the dim is read
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+
+
+def check_cat_out(dtype, out) -> None:
+    """torch's cat and stack refuse a cast into ``out`` (as a TypeError) before they look at the shapes."""
+    if isinstance(out, Tensor) and not can_cast_out(dtype.np, out._data.dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{SCALAR_TYPE_NAMES[out.dtype.name]}")
 
 
 def checked_cat_dim(tensors: list, ref: Tensor, dim: int) -> int:

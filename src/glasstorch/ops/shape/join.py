@@ -7,11 +7,12 @@ import builtins
 import numpy as np
 
 from ...backend import array_module
-from .._util import Tensor, accepts_out, wrap_dim
+from .._util import Tensor, wrap_dim, write_out
 from ._common import _Op, _share_version, _View
 from .checks import (
     check_at_least_1d,
     check_cat_list,
+    check_cat_out,
     check_chunks,
     check_narrow,
     check_nonempty_list,
@@ -48,11 +49,20 @@ class Cat(_Op):
         return (None,) + tuple(empty if skip else next(pieces) for skip in ctx.legacy)
 
 
-@accepts_out
-def cat(tensors, dim: int = 0) -> Tensor:
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join tensors along an existing dim (dtypes promote as torch does)."""
     tensors = list(tensors)
     check_cat_list(tensors)
+    if out is not None:  # the dim, then the cast into out, then the shapes (torch's order)
+        ref = next((t for t in tensors if not _is_legacy_empty(t)), None)
+        if ref is not None:  # 1-D empty tensors alone take any dim
+            wrap_dim(dim, ref._data.ndim)
+        check_cat_out(_promoted_dtype(tensors), out)
+    result = _cat(tensors, dim)
+    return result if out is None else write_out("cat", out, result, (tensors,))
+
+
+def _cat(tensors: list, dim: int) -> Tensor:
     if builtins.all(_is_legacy_empty(t) for t in tensors):
         first = _promoted(tensors)[0]  # still in the dtype all of them promote to
         return first.clone() if first is tensors[0] else first
@@ -75,21 +85,27 @@ class Stack(_Op):
         return (None,) + tuple(grad.unbind(ctx.dim))
 
 
-def _promoted(tensors):
+def _promoted_dtype(tensors):
     from ... import dtypes as _dt
 
     target = tensors[0].dtype
     for t in tensors[1:]:
         target = _dt.promote_types(target, t.dtype)
+    return target
+
+
+def _promoted(tensors):
+    target = _promoted_dtype(tensors)
     return [t._cast(target) for t in tensors]
 
 
-@accepts_out
-def stack(tensors, dim: int = 0) -> Tensor:
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join tensors along a new dim; all must have the same shape."""
     tensors = list(tensors)
     d = check_stack(tensors, dim)
-    return Stack.apply(d, *_promoted(tensors))
+    check_cat_out(_promoted_dtype(tensors), out)  # torch's stack writes through cat
+    result = Stack.apply(d, *_promoted(tensors))
+    return result if out is None else write_out("stack", out, result, (tensors,))
 
 
 def _nonempty(tensors, name: str) -> list:
