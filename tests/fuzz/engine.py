@@ -90,9 +90,9 @@ def _call(key, args, kwargs, lib):
         warnings.simplefilter("ignore")
         try:
             fn, rest = _target(key, args, lib)
-            return True, fn(*rest, **kwargs), args
+            return True, fn(*rest, **kwargs), (args, kwargs)
         except Exception as e:  # noqa: BLE001  (every exception is an outcome to classify)
-            return False, e, args
+            return False, e, (args, kwargs)
 
 
 _RAISE_OPS = {dis.opmap[name] for name in ("RAISE_VARARGS", "RERAISE") if name in dis.opmap}
@@ -177,8 +177,18 @@ def _close(a: np.ndarray, b: np.ndarray, dtype: str) -> bool:
         return bool(np.all(np.isclose(a64, b64, rtol=rtol, atol=atol * scale, equal_nan=True)))
 
 
-def compare(ours, theirs, values: bool, floats_only: bool = False):
-    """None when equal, else (class, message)."""
+def _work_dtype(args, kwargs) -> str | None:
+    """With ``out=``, the dtype the op computes in (torch computes, then casts into out):
+    the least precise float operand's, float32 without one. None without ``out=``."""
+    if "out" not in kwargs:
+        return None
+    floats = [a.dtype.name for a in _flat(args) if isinstance(a, Arr) and a.dtype.kind == "f"]
+    return max(floats or ["float32"], key=lambda name: _TOL.get(name, (0, 0)))
+
+
+def compare(ours, theirs, values: bool, floats_only: bool = False, work: str | None = None):
+    """None when equal, else (class, message); ``work``: a dtype whose tolerance applies
+    when it is looser than the result's (see :func:`_work_dtype`)."""
     if isinstance(theirs, tuple) and theirs and theirs[0] == "tensor" and len(theirs) == 3 \
             and isinstance(theirs[2], np.ndarray):
         if not (isinstance(ours, tuple) and len(ours) == 3 and ours[0] == "tensor"):
@@ -187,15 +197,16 @@ def compare(ours, theirs, values: bool, floats_only: bool = False):
             return "dtype/shape", f"dtype {ours[1]} vs torch {theirs[1]}"
         if ours[2].shape != theirs[2].shape:
             return "dtype/shape", f"shape {list(ours[2].shape)} vs torch {list(theirs[2].shape)}"
+        tol_dtype = work if work is not None and _TOL.get(work, (0, 0)) > _TOL.get(theirs[1], (0, 0)) else theirs[1]
         if values and not (floats_only and theirs[2].dtype.kind not in "f") \
-                and not _close(ours[2], theirs[2], theirs[1]):
+                and not _close(ours[2], theirs[2], tol_dtype):
             return "value", "values differ"
         return None
     if isinstance(theirs, tuple):
         if not isinstance(ours, tuple) or len(ours) != len(theirs):
             return "dtype/shape", f"expected {len(theirs)} results, got {describe_result(ours)}"
         for o, t in zip(ours, theirs):
-            r = compare(o, t, values, floats_only)
+            r = compare(o, t, values, floats_only, work)
             if r:
                 return r
         return None
@@ -261,7 +272,7 @@ def run_case(key: str, args: list, kwargs: dict) -> Outcome:
     if not ok_g:
         if not raised_by_glasstorch(res_g):
             return out("internal", f"{type(res_g).__name__} at {origin(res_g)}: {str(res_g)[:120]}")
-        before = _snapshot(args)
+        before = _snapshot((args, kwargs))  # an out= tensor too: an error leaves it as it was
         after = [t._data for t in _tensors(args_g)]
         if len(before) == len(after) and any(
                 b.shape != a.shape or not np.array_equal(b, a, equal_nan=b.dtype.kind == "f")
@@ -285,7 +296,7 @@ def run_case(key: str, args: list, kwargs: dict) -> Outcome:
     except Exception as e:  # noqa: BLE001  (a broken result is glasstorch's bug)
         return out("internal", f"bad result: {type(e).__name__} at {origin(e)}: {str(e)[:100]}")
     values = not nondet(key) and not unwritten(key, args, kwargs) and not round_off_decides(key, args, kwargs)
-    r = compare(plain_g, _as_plain(res_t), values=values, floats_only=ties(key))
+    r = compare(plain_g, _as_plain(res_t), values=values, floats_only=ties(key), work=_work_dtype(args, kwargs))
     if r is None:
         return out("ok", "")
     return out(r[0], r[1])

@@ -203,7 +203,7 @@ def materialize(value, lib: str):
         if lib == "torch":
             import torch
 
-            return torch.from_numpy(a)
+            return torch.from_numpy(a).clone()  # a storage of torch's own: resizable, as a user's tensor is
         import glasstorch
 
         return glasstorch.from_numpy(a)

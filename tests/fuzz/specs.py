@@ -1454,7 +1454,29 @@ def drawer_for(key: str):
             spec = SPECS.get("." + base[:-1], SPECS.get(base[:-1]))
     if spec is None:
         return None
-    return from_string(spec) if isinstance(spec, str) else spec
+    draw = from_string(spec) if isinstance(spec, str) else spec
+    return _with_out(draw) if key in OUT_KEYS else draw
+
+
+# The functions of the registry that take ``out=`` (flag ``o``) are sometimes drawn with
+# one: empty (resized without a word), shaped as their first tensor operand, or any
+# shape, of any dtype, so that the cast rules, the resize and the errors of ``out=``
+# are fuzzed too.
+# Left out: ``normal`` with a tensor mean and a float std, where torch adds the mean into
+# ``out`` in place and so resizes some outputs and refuses others by broadcasting rules.
+OUT_KEYS = frozenset(name for name, e in OPS.items() if "o" in e.flags) - {"normal"}
+
+
+def _with_out(draw):
+    def drawn(g: G):
+        got = draw(g)
+        if got is None or not g.chance(0.2):
+            return got
+        args, kwargs = got
+        first = next((a for a in args if isinstance(a, Arr) and a.ndim), None)
+        shape = g.pick([(0,), None] + ([tuple(first.shape)] * 2 if first is not None else []))
+        return args, {**kwargs, "out": g.tensor(shape)}
+    return drawn
 
 
 def nondet(key: str) -> bool:
