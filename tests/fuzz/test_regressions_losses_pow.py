@@ -166,3 +166,31 @@ def test_pow_out_writes_into_the_given_tensor():
 ])
 def test_normal_refuses_a_nan_or_negative_std(case):
     same(case)
+
+
+# ---------------------------------------------------------------- index_add: alpha against the first index
+@pytest.mark.parametrize("shape,dim,index", [
+    ((1, 4), -1, [1, 0, -3]), ((1, 4), 0, [-1]), ((1, 4), 0, [5]), ((3, 4), 1, [1, 0, -3]), ((3, 4), 1, [5, 0, 1]),
+    ((3, 3, 3), 0, [0, 5]), ((3, 3, 3), 1, [0, 5]), ((3, 3, 3), 2, [7, 0]), ((4,), 0, [9]),
+])
+@pytest.mark.parametrize("alpha", [300, 2, 1])
+def test_index_add_casts_alpha_at_the_first_index(shape, dim, index, alpha):
+    def run(t):
+        src_shape = [len(index) if k == (dim % len(shape)) else n for k, n in enumerate(shape)]
+        return t.zeros(shape, dtype=t.uint8).index_add(dim, t.tensor(index), t.ones(src_shape, dtype=t.uint8),
+                                                       alpha=alpha)
+    same(run)
+
+
+# ---------------------------------------------------------------- sum_to_size to (), lerp's three shapes
+@pytest.mark.parametrize("case", [
+    lambda t: t.tensor(True).sum_to_size(()), lambda t: t.tensor(True).sum_to_size([]),
+    lambda t: t.tensor([True, False]).sum_to_size(()), lambda t: t.tensor(2.5).sum_to_size(()),
+    lambda t: t.tensor([True, False]).sum_to_size((2,)), lambda t: t.tensor(True).sum_to_size((1,)),
+    lambda t: t.tensor(True).sum_to_size(),
+    lambda t: t.lerp(t.tensor(-1.5, dtype=t.float16), t.zeros(1, 2, 3, dtype=t.float16), t.zeros(3, 3, dtype=t.float16)),
+    lambda t: t.lerp(t.zeros(3, 1), t.zeros(1, 2), t.zeros(3, 3)),
+    lambda t: t.lerp(t.zeros(3, 1), t.zeros(1, 2), t.zeros(3, 2)),
+])
+def test_sum_to_size_and_lerp_shapes(case):
+    same(case)

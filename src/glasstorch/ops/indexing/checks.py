@@ -297,6 +297,9 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
     if cast_alpha and len(xs) <= 1:  # a vector casts alpha first, a matrix checks the indices first
         check_fits(alpha, input.dtype)
     n = xs[d] if xs else 1
+    if cast_alpha and len(xs) > 1 and idx.size and 0 <= idx.reshape(-1)[0] < n:
+        # a matrix is added slice by slice: alpha is cast at the first index, if that one is in range
+        check_fits(alpha, input.dtype)
     if idx.size and (idx.max() >= n or idx.min() < 0):
         # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
         if len(xs) <= 1 or type(alpha) is bool or alpha != 1 or 0 < d < len(xs) - 1:

@@ -189,8 +189,8 @@ def check_lerp(input: Tensor, end: Tensor, weight) -> None:
         raise not_implemented("lerp_kernel_scalar" if not isinstance(weight, Tensor) else "lerp_kernel_tensor",
                               input)
     check_broadcast(input, end)
-    if isinstance(weight, Tensor):
-        check_broadcast(input, weight)
+    if isinstance(weight, Tensor):  # against the shape input and end broadcast to (torch's order)
+        broadcast_shape(broadcast_shape(input._data.shape, end._data.shape), weight._data.shape)
 
 
 def check_same_dtype(input: Tensor, other: Tensor) -> None:

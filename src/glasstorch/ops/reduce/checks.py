@@ -57,6 +57,11 @@ def check_aminmax(input: Tensor, dims, dim) -> None:
                 raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
 
 
+def check_size_given(size: tuple) -> None:
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+
+
 def check_sum_to_size(input: Tensor, shape: tuple) -> None:
     try:
         ok = np.broadcast_shapes(shape, input._data.shape) == input._data.shape

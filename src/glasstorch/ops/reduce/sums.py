@@ -10,7 +10,7 @@ from ...backend import array_module
 from ...kernels import broadcast_scalar
 from .._util import Tensor, wrap_dim
 from ._common import _count, _int_to_long, _keep, _Op, _reduce_dims, _t
-from .checks import check_mean_dtype, check_sum_to_size
+from .checks import check_mean_dtype, check_size_given, check_sum_to_size
 
 
 class Sum(_Op):
@@ -79,7 +79,10 @@ class SumToSize(_Op):
 
 def sum_to_size(input: Tensor, *size) -> Tensor:
     """Sum ``input`` down to ``size``, which it must broadcast from."""
+    check_size_given(size)
     shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    if not shape:  # torch sums to a 0-d tensor, even a 0-d one (a bool becomes int64)
+        return input.sum()
     if tuple(input._data.shape) == shape:
         return input
     check_sum_to_size(input, shape)
