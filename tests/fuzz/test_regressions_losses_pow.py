@@ -1,6 +1,7 @@
-"""Cases a campaign on seed 2 and deeper runs on the class losses found: the losses'
-check order and empty shapes, pow's exponent conversion, normal's NaN std; each compared
-with torch (exception type and message, or dtype, shape and values)."""
+"""Cases campaigns on seeds 2 and 3 and deeper runs on the class losses found: the losses'
+check order and empty shapes, pow's exponent conversion, normal's NaN std, index_add's
+alpha, sum_to_size, lerp and tensordot; each compared with torch (exception type and
+message, or dtype, shape and values)."""
 
 from __future__ import annotations
 
@@ -194,3 +195,27 @@ def test_index_add_casts_alpha_at_the_first_index(shape, dim, index, alpha):
 ])
 def test_sum_to_size_and_lerp_shapes(case):
     same(case)
+
+
+# ---------------------------------------------------------------- tensordot: sizes 1 and n contracted
+@pytest.mark.parametrize("case", [
+    # torch sums the size-n side first, so an inf meets a sum (-inf * 0.74), not its terms (-inf + inf)
+    lambda t: t.tensordot(t.tensor([[[2.7, -1.5]], [[-float("inf"), 2.8]]], dtype=t.float64),
+                          t.tensor([[[0.97, 0.037]], [[-0.22, 0.0]]], dtype=t.float64)),
+    lambda t: t.tensordot(t.ones(2, 1), t.ones(4, 2), dims=([1], [0])),
+    lambda t: t.tensordot(t.ones(2, 3), t.ones(1, 2), dims=([1], [0])),
+    lambda t: t.tensordot(t.ones(2, 3), t.ones(4, 2), dims=([1], [0])),
+    lambda t: t.tensordot(t.ones(2, 3, 4), t.ones(3, 1, 5), dims=([1, 2], [0, 1])),
+])
+def test_tensordot_contracts_sizes_one_and_n_as_torch(case):
+    same(case)
+
+
+def test_tensordot_gradient_through_a_broadcast_pair():
+    grads = []
+    for t in (torch, gt):
+        a = t.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        b = t.tensor([[0.5, -1.0]], requires_grad=True)
+        t.tensordot(a, b, dims=([1], [0])).pow(2).sum().backward()
+        grads.append((a.grad.tolist(), b.grad.tolist()))
+    assert grads[0] == grads[1]

@@ -411,6 +411,16 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
         da, db = [list(d) if not isinstance(d, int) else [d] for d in dims]
     da = [d % a.ndim for d in da]
     db = [d % b.ndim for d in db]
+    for i, j in zip(da, db):
+        sa, sb = a.shape[i], b.shape[j]
+        if sa != sb and 1 not in (sa, sb):
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {i} and "
+                               f"second has size {sb} in dim {j}")
+        # a pair of sizes 1 and n: torch sums the n first, so an inf meets the other side's sum, not its terms
+        if sa == 1 and sb != 1:
+            b = b.sum(j, keepdim=True)
+        elif sb == 1 and sa != 1:
+            a = a.sum(i, keepdim=True)
     ta = list(letters[: a.ndim])
     tb = list(letters[a.ndim: a.ndim + b.ndim])
     for i, j in zip(da, db):
