@@ -219,3 +219,12 @@ def test_tensordot_gradient_through_a_broadcast_pair():
         t.tensordot(a, b, dims=([1], [0])).pow(2).sum().backward()
         grads.append((a.grad.tolist(), b.grad.tolist()))
     assert grads[0] == grads[1]
+
+
+# ---------------------------------------------------------------- scatter: a float value into an integer tensor
+@pytest.mark.parametrize("value", [float("-inf"), float("inf"), float("nan"), 1e20, 255.9, 255.5, -0.5, 2.5, 300, -1])
+@pytest.mark.parametrize("dtype", ["uint8", "int32"])
+@pytest.mark.parametrize("reduce", [None, "add"])
+def test_scatter_checks_a_float_value_against_an_integer_dtype(value, dtype, reduce):
+    kw = {} if reduce is None else {"reduce": reduce}
+    same(lambda t: t.tensor([[5, 0, 4]], dtype=getattr(t, dtype)).scatter(0, t.tensor([[0]]), value, **kw))

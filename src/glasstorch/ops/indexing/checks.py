@@ -378,3 +378,9 @@ def check_take_along_dim(input: Tensor, indices: Tensor, dim) -> None:
         raise RuntimeError(
             f"torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
             f"{input._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for indices")
+
+
+def check_scatter_float_value(input: Tensor, value) -> None:
+    """A float written into an integer tensor: torch refuses NaN, infinities and values out of range."""
+    if type(value) is float and input._data.dtype.kind in "iu":
+        check_fits(value, input.dtype)

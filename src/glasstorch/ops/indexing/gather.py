@@ -15,6 +15,7 @@ from .checks import (
     check_index_add,
     check_index_select,
     check_scatter_dtype,
+    check_scatter_float_value,
     check_scatter_reduce,
     check_scatter_src,
     index_array,
@@ -198,6 +199,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     d = _scatter_args("scatter", input, dim, index, src)
     if type(src) is int and input._data.dtype.kind in "iu":
         src = _int_value(src, input._data.dtype)
+    check_scatter_float_value(input, src)
     if input._data.ndim == 0 or index._data.ndim == 0:
         return scatter(*_as_1d(input, d, index, src), reduce=reduce).reshape(input.shape)
     check_scatter_reduce(reduce)
