@@ -228,3 +228,16 @@ def test_tensordot_gradient_through_a_broadcast_pair():
 def test_scatter_checks_a_float_value_against_an_integer_dtype(value, dtype, reduce):
     kw = {} if reduce is None else {"reduce": reduce}
     same(lambda t: t.tensor([[5, 0, 4]], dtype=getattr(t, dtype)).scatter(0, t.tensor([[0]]), value, **kw))
+
+
+# ---------------------------------------------------------------- norm('fro') over three dims: the matrix norm's checks
+@pytest.mark.parametrize("case", [
+    lambda t: t.norm(t.ones(2, 2, 2), "fro", (0, 1, 2)),
+    lambda t: t.norm(t.ones(2, 2, 2, dtype=t.int64), "fro", (0, 1, 2)),  # not floating: said first
+    lambda t: t.norm(t.ones(2), "fro", (0, 0, 0)),  # one dim: said first
+    lambda t: t.norm(t.ones(2, 2, 2, dtype=t.float16), "fro", [0, 1, 2]),
+    lambda t: t.norm(t.ones(2, 2, 2), "fro", (0, 1, 2), dtype=t.int64),
+    lambda t: t.norm(t.ones(2, 2, 2), "fro", (0, 1)),
+])
+def test_norm_fro_over_three_dims_goes_through_the_matrix_norm(case):
+    same(case)

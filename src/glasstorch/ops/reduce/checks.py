@@ -97,12 +97,6 @@ def check_norm_dtype(input: Tensor, converted: Tensor) -> None:
                            f"without narrowing to the specified dtype ({kind_name(converted)})")
 
 
-def check_fro_dims(p, dim) -> None:
-    """torch hands 'fro' over more than two dims to the matrix norm, which takes two."""
-    if isinstance(p, str) and p == "fro" and dim is not None and not isinstance(dim, int) and len(dim) > 2:
-        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(str(d) for d in dim))
-
-
 def check_norm_p(p) -> None:
     if isinstance(p, str):
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
