@@ -293,12 +293,11 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
                            f"Got self.shape = {list(xs)} source.shape = {list(ss)}")
     if len(xs) > 1 and (input._data.size == 0 or not idx.size):
         return  # torch adds nothing into a matrix and never looks at the indices (nor at alpha)
-    cast_alpha = input._data.dtype.kind in "iu" and not isinstance(alpha, bool)
-    if cast_alpha and len(xs) <= 1:  # a vector casts alpha first, a matrix checks the indices first
-        check_fits(alpha, input.dtype)
     n = xs[d] if xs else 1
-    if cast_alpha and len(xs) > 1 and idx.size and 0 <= idx.reshape(-1)[0] < n:
-        # a matrix is added slice by slice: alpha is cast at the first index, if that one is in range
+    # alpha is cast to the integer dtype: a vector casts it first; a matrix (its index is not empty
+    # here) is added slice by slice, so at its first index, if that one is in range
+    if input._data.dtype.kind in "iu" and not isinstance(alpha, bool) \
+            and (len(xs) <= 1 or 0 <= idx.reshape(-1)[0] < n):
         check_fits(alpha, input.dtype)
     if idx.size and (idx.max() >= n or idx.min() < 0):
         # torch adds through scatter_add (with its words) only for alpha 1 along the first or last dim
@@ -306,8 +305,6 @@ def check_index_add(input: Tensor, d: int, index: Tensor, source: Tensor, alpha=
             raise IndexError("index out of range in self")
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-    if cast_alpha and len(xs) > 1:
-        check_fits(alpha, input.dtype)  # alpha is cast to the integer dtype
 
 
 # ---------------------------------------------------------------- masks and the rest
